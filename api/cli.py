@@ -1,0 +1,172 @@
+"""The `lantern` command line (see api-contract.md, "Command line")."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import importlib
+import logging
+import os
+from typing import Annotated
+
+import typer
+
+from api.platform.logs import configure_logging
+from api.settings import get_settings
+
+app = typer.Typer(help="Lantern: out-of-hours exploitation response.", no_args_is_help=True)
+users_app = typer.Typer(help="Manage users.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+log = logging.getLogger("lantern.cli")
+
+
+def _settings():
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    return settings
+
+
+async def _migrate(url: str) -> None:
+    from api.db import Database
+    from api.migrations import upgrade
+
+    database = Database(url)
+    try:
+        await upgrade(database.engine)
+    finally:
+        await database.dispose()
+
+
+def _ensure_sqlite_dir(url: str) -> None:
+    if url.startswith("sqlite") and ":///" in url:
+        path = url.split(":///", 1)[1]
+        if path and path != ":memory:":
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+
+
+@app.command()
+def migrate() -> None:
+    """Upgrade the database to the newest migration."""
+    settings = _settings()
+    _ensure_sqlite_dir(settings.database_url)
+    asyncio.run(_migrate(settings.database_url))
+    typer.echo("database at migration head")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    no_worker: Annotated[bool, typer.Option("--no-worker", help="Do not run the worker loop here")] = False,
+) -> None:
+    """Migrate, then serve the API and the PWA (and the worker loop unless --no-worker)."""
+    import uvicorn
+
+    settings = _settings()
+    _ensure_sqlite_dir(settings.database_url)
+    asyncio.run(_migrate(settings.database_url))
+    background = None
+    if not no_worker and settings.run_worker:
+        # The CLI is the composition root: it may hand the API the worker loop.
+        background = importlib.import_module("workers.runtime").in_process_background(settings)
+    from api.main import create_app
+
+    application = create_app(settings, background=background)
+    typer.echo(f"Lantern listening on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
+    uvicorn.run(
+        application,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=False,
+        timeout_graceful_shutdown=5,
+    )
+
+
+@app.command()
+def worker() -> None:
+    """Run a worker process only (production, several replicas)."""
+    settings = _settings()
+    runtime = importlib.import_module("workers.runtime")
+    asyncio.run(runtime.run_forever(settings))
+
+
+@app.command()
+def demo() -> None:
+    """Load demo data (areas, teams, stations, users, rotas covering now); safe to run twice."""
+    from api.demo import load_demo
+
+    settings = _settings()
+    _ensure_sqlite_dir(settings.database_url)
+    asyncio.run(_migrate(settings.database_url))
+    sign_ins = asyncio.run(load_demo(settings))
+    typer.echo("Demo sign-ins (username / password / role):")
+    for username, password, role in sign_ins:
+        typer.echo(f"  {username:<18} {password:<22} {role}")
+
+
+@users_app.command("create")
+def users_create(
+    username: str,
+    role: Annotated[list[str], typer.Option("--role", help="police, worker, day_team, manager or admin")],
+    team: Annotated[list[str] | None, typer.Option("--team", help="Team slug (repeatable)")] = None,
+    display_name: Annotated[str | None, typer.Option("--display-name")] = None,
+    station: Annotated[str | None, typer.Option("--station", help="Station slug (police)")] = None,
+) -> None:
+    """Create a user; the password comes from LANTERN_PASSWORD or a prompt."""
+    from api.auth.models import ROLES
+
+    bad = [r for r in role if r not in ROLES]
+    if bad:
+        raise typer.BadParameter(f"unknown role(s) {', '.join(bad)}; choose from {', '.join(ROLES)}")
+    password = os.environ.get("LANTERN_PASSWORD") or getpass.getpass("Password: ")
+    if len(password) < 12:
+        raise typer.BadParameter("the password must be at least 12 characters")
+    settings = _settings()
+    _ensure_sqlite_dir(settings.database_url)
+    asyncio.run(_migrate(settings.database_url))
+    user_id = asyncio.run(_create_user(settings, username, password, role, team or [], display_name, station))
+    typer.echo(f"created user {username} ({user_id})")
+
+
+async def _create_user(settings, username, password, roles, team_slugs, display_name, station) -> str:
+    from api.db import Database
+    from api.errors import LanternError
+    from api.teams import service
+
+    database = Database(settings.database_url)
+    try:
+        async with database.session() as session:
+            team_ids = []
+            for slug in team_slugs:
+                team = await service.team_by_slug(session, slug)
+                if team is None:
+                    raise typer.BadParameter(f"unknown team '{slug}'")
+                team_ids.append(team.id)
+            try:
+                user = await service.create_user(
+                    session,
+                    username=username,
+                    display_name=display_name or username,
+                    password=password,
+                    roles=roles,
+                    team_ids=team_ids,
+                    station_slug=station,
+                )
+            except LanternError as exc:
+                raise typer.BadParameter(exc.detail) from exc
+            return str(user.id)
+    finally:
+        await database.dispose()
+
+
+@app.command()
+def vapid() -> None:
+    """Print the VAPID public key (creating the key pair where none is configured)."""
+    settings = get_settings()
+    typer.echo(settings.vapid_public_key)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,111 @@
+"""Demo data for the embedded default: three areas, their teams, stations and a user per role.
+
+Idempotent: every row is looked up by its slug or username before it is created.
+"""
+
+from __future__ import annotations
+
+from api.db import Database
+from api.settings import Settings
+from api.teams import service
+
+DEMO_PASSWORD = "lantern-demo-night"
+
+AREAS = [
+    ("leicester-city", "Leicester City"),
+    ("leicestershire", "Leicestershire"),
+    ("rutland", "Rutland"),
+]
+AREA_SHORT = {"leicester-city": "city", "leicestershire": "county", "rutland": "rutland"}
+
+STATIONS = [
+    ("euston-street", "Euston St custody", "leicester-city"),
+    ("keyham-lane", "Keyham Lane", "leicester-city"),
+    ("loughborough", "Loughborough custody", "leicestershire"),
+    ("oakham", "Oakham", "rutland"),
+]
+
+# (username, display name, roles, team slugs, station)
+USERS = [
+    ("custody.euston", "Custody Sgt Euston St", ["police"], [], "euston-street"),
+    ("custody.lboro", "Custody Sgt Loughborough", ["police"], [], "loughborough"),
+    ("worker.cce", "Sam Okafor (CCE worker)", ["worker"], ["city-cce", "county-cce"], None),
+    ("worker2.cce", "Priya Shah (CCE worker)", ["worker"], ["city-cce", "county-cce"], None),
+    ("worker.cse", "Alex Morgan (CSE worker)", ["worker"], ["city-cse", "county-cse"], None),
+    ("worker2.cse", "Jo Bennett (CSE worker)", ["worker"], ["city-cse", "county-cse"], None),
+    (
+        "worker.general",
+        "Chris Dale (EDT worker)",
+        ["worker"],
+        ["city-general", "county-general", "rutland-general", "rutland-cse", "rutland-cce"],
+        None,
+    ),
+    ("day.cce", "Day team CCE hub", ["day_team"], ["city-cce", "county-cce"], None),
+    ("day.cse", "Day team CSE hub", ["day_team"], ["city-cse", "county-cse"], None),
+    (
+        "manager.duty",
+        "Duty manager",
+        ["manager"],
+        [
+            "city-cce",
+            "city-cse",
+            "city-general",
+            "county-cce",
+            "county-cse",
+            "county-general",
+            "rutland-general",
+            "rutland-cse",
+            "rutland-cce",
+        ],
+        None,
+    ),
+    ("admin", "System administrator", ["admin"], [], None),
+]
+
+
+def demo_teams() -> list[tuple[str, str, str, str]]:
+    """(slug, name, specialism, area slug) for a CSE, CCE and general team per area."""
+    teams = []
+    for area_slug, area_name in AREAS:
+        short = AREA_SHORT[area_slug]
+        for specialism, label in (("cse", "CSE"), ("cce", "CCE"), ("general", "Out-of-hours")):
+            teams.append((f"{short}-{specialism}", f"{area_name} {label}", specialism, area_slug))
+    return teams
+
+
+async def load_demo(settings: Settings) -> list[tuple[str, str, str]]:
+    """Create what is missing; return the sign-ins to print."""
+    database = Database(settings.database_url)
+    try:
+        async with database.session() as session:
+            areas = {slug: await service.ensure_area(session, slug, name) for slug, name in AREAS}
+            for slug, name, area_slug in STATIONS:
+                await service.ensure_station(session, slug, name, areas[area_slug])
+            teams = {}
+            for slug, name, specialism, area_slug in demo_teams():
+                team = await service.team_by_slug(session, slug)
+                if team is None:
+                    team = await service.create_team(
+                        session, slug=slug, name=name, specialism=specialism, area_slug=area_slug
+                    )
+                teams[slug] = team
+            for username, display_name, roles, team_slugs, station in USERS:
+                if await service.user_by_username(session, username) is None:
+                    await service.create_user(
+                        session,
+                        username=username,
+                        display_name=display_name,
+                        password=DEMO_PASSWORD,
+                        roles=roles,
+                        team_ids=[teams[s].id for s in team_slugs],
+                        station_slug=station,
+                    )
+            for hook in DEMO_HOOKS:
+                await hook(session, teams)
+    finally:
+        await database.dispose()
+    return [(u, DEMO_PASSWORD, ",".join(r)) for u, _, r, _, _ in USERS]
+
+
+# Later domains (rotas, escalation policies) add their demo data here.
+DEMO_HOOKS: list = []

@@ -1,0 +1,98 @@
+"""The FastAPI application: wiring only. Domains live in their folders."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import swagger_ui_bundle
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from api import health
+from api.auth.dependencies import public
+from api.auth.routes import router as auth_router
+from api.db import Database
+from api.errors import NotFound, install_error_handlers
+from api.platform.middleware import LanternMiddleware
+from api.settings import Settings, get_settings
+from api.teams.routes import router as teams_router
+
+log = logging.getLogger("lantern.app")
+
+ROUTERS = [health.router, auth_router, teams_router]
+
+
+def create_app(settings: Settings | None = None, *, background=None) -> FastAPI:
+    """Build the app for `settings`; `background` is an optional async context manager
+    factory run for the app's lifetime (the in-process worker loop on the embedded default)."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.database = Database(settings.database_url)
+        try:
+            if background is not None:
+                async with background(app):
+                    yield
+            else:
+                yield
+        finally:
+            await app.state.database.dispose()
+
+    app = FastAPI(
+        title="Lantern",
+        version="1.0.0",
+        summary="Out-of-hours response to young people at risk of exploitation.",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    _mount_docs(app)
+    _mount_pwa(app, settings.pwa_dist)
+    app.add_middleware(LanternMiddleware, max_body_bytes=settings.max_body_bytes, router_app=app)
+    return app
+
+
+def _mount_docs(app: FastAPI) -> None:
+    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False, dependencies=[public()])
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="Lantern API",
+            swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/docs-assets/favicon-32x32.png",
+        )
+
+
+def _mount_pwa(app: FastAPI, dist: Path) -> None:
+    """Serve the built PWA at `/` with an SPA fallback; the API stays under /api."""
+    dist = dist.resolve()
+    index = dist / "index.html"
+
+    @app.get("/{path:path}", include_in_schema=False, dependencies=[public()])
+    async def pwa(path: str) -> FileResponse:
+        if path.startswith(("api/", "api")) and (path == "api" or path.startswith("api/")):
+            raise NotFound("No such endpoint.")
+        if not index.exists():
+            raise NotFound("The PWA is not built: run `make run` (it runs `npm run build` in pwa/).")
+        candidate = (dist / path).resolve()
+        if path and candidate.is_file() and candidate.is_relative_to(dist):
+            headers = {}
+            if candidate.name in {"sw.js", "index.html", "manifest.webmanifest"}:
+                headers["Cache-Control"] = "no-cache"
+            elif "/assets/" in f"/{path}":
+                headers["Cache-Control"] = "public, max-age=31536000, immutable"
+            return FileResponse(candidate, headers=headers)
+        return FileResponse(index, headers={"Cache-Control": "no-cache"})

@@ -1,0 +1,147 @@
+"""Settings from the environment and `.env`.
+
+The embedded default (SQLite in ./var) generates its own secrets on first run so a
+newcomer needs nothing but `make run`; production must be given them explicitly.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+log = logging.getLogger("lantern.settings")
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/lantern.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    env: Literal["development", "test", "production"] = Field("development", validation_alias="LANTERN_ENV")
+    database_url: str = Field(DEFAULT_DATABASE_URL, validation_alias="DATABASE_URL")
+    var_dir: Path = Field(Path("./var"), validation_alias="LANTERN_VAR_DIR")
+    secret_key: str | None = Field(None, validation_alias="LANTERN_SECRET_KEY")
+    vapid_private_key: str | None = Field(None, validation_alias="LANTERN_VAPID_PRIVATE_KEY")
+    vapid_subject: str = Field("mailto:lantern-ops@example.org", validation_alias="LANTERN_VAPID_SUBJECT")
+    public_url: str = Field("http://127.0.0.1:8000", validation_alias="LANTERN_PUBLIC_URL")
+
+    token_issuer: str = Field("lantern", validation_alias="LANTERN_TOKEN_ISSUER")
+    token_audience: str = Field("lantern-api", validation_alias="LANTERN_TOKEN_AUDIENCE")
+    access_token_minutes: int = Field(30, ge=1, le=720, validation_alias="LANTERN_ACCESS_TOKEN_MINUTES")
+
+    signin_max_failures: int = Field(5, ge=1, validation_alias="LANTERN_SIGNIN_MAX_FAILURES")
+    signin_window_seconds: int = Field(900, ge=1, validation_alias="LANTERN_SIGNIN_WINDOW_SECONDS")
+
+    max_body_bytes: int = Field(1_048_576, ge=1024, validation_alias="LANTERN_MAX_BODY_BYTES")
+    log_level: str = Field("INFO", validation_alias="LANTERN_LOG_LEVEL")
+    pwa_dist: Path = Field(Path("./pwa/dist"), validation_alias="LANTERN_PWA_DIST")
+
+    # Worker loop
+    run_worker: bool = Field(True, validation_alias="LANTERN_RUN_WORKER")
+    worker_poll_seconds: float = Field(2.0, gt=0, validation_alias="LANTERN_WORKER_POLL_SECONDS")
+    job_lease_seconds: float = Field(60.0, gt=0, validation_alias="LANTERN_JOB_LEASE_SECONDS")
+
+    # Push
+    push_allowed_hosts: list[str] = Field(
+        default_factory=lambda: [
+            "fcm.googleapis.com",
+            "updates.push.services.mozilla.com",
+            "*.notify.windows.com",
+            "web.push.apple.com",
+            "*.push.apple.com",
+        ],
+        validation_alias="LANTERN_PUSH_ALLOWED_HOSTS",
+    )
+    push_ttl_seconds: int = Field(3600, ge=1, validation_alias="LANTERN_PUSH_TTL_SECONDS")
+    push_timeout_seconds: float = Field(10.0, gt=0, validation_alias="LANTERN_PUSH_TIMEOUT_SECONDS")
+
+    # SMS fallback (GOV.UK Notify); disabled unless an API key is given.
+    notify_api_key: str | None = Field(None, validation_alias="LANTERN_NOTIFY_API_KEY")
+    notify_sms_template_id: str | None = Field(None, validation_alias="LANTERN_NOTIFY_SMS_TEMPLATE_ID")
+    notify_base_url: str | None = Field(None, validation_alias="LANTERN_NOTIFY_BASE_URL")
+
+    @model_validator(mode="after")
+    def _production_needs_explicit_secrets(self) -> Settings:
+        if self.env == "production":
+            missing = [
+                name
+                for name, value in (
+                    ("LANTERN_SECRET_KEY", self.secret_key),
+                    ("LANTERN_VAPID_PRIVATE_KEY", self.vapid_private_key),
+                )
+                if not value
+            ]
+            if missing:
+                raise ValueError(f"production requires {', '.join(missing)}")
+            if self.secret_key and len(self.secret_key) < 32:
+                raise ValueError("LANTERN_SECRET_KEY must be at least 32 characters")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def ensure_secrets(self) -> Settings:
+        """Fill missing secrets from ./var, generating them on the first run.
+
+        Only outside production: there a missing secret is a configuration error
+        (the validator above refuses to start).
+        """
+        if self.secret_key and self.vapid_private_key:
+            return self
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        if not self.secret_key:
+            self.secret_key = _read_or_create(self.var_dir / "secret_key", lambda: secrets.token_urlsafe(48))
+        if not self.vapid_private_key:
+            self.vapid_private_key = _read_or_create(
+                self.var_dir / "vapid_private.pem", _new_vapid_private_pem
+            )
+        return self
+
+    @property
+    def vapid_public_key(self) -> str:
+        """The VAPID public key as the browser's `applicationServerKey` (base64url)."""
+        return vapid_public_key_b64(self.vapid_private_key or "")
+
+
+def _read_or_create(path: Path, make) -> str:
+    if path.exists():
+        return path.read_text().strip()
+    value = make()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(value)
+    log.warning("generated secret %s for the embedded default; set it explicitly in production", path.name)
+    return value
+
+
+def _new_vapid_private_pem() -> str:
+    key = ec.generate_private_key(ec.SECP256R1())
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+
+
+def vapid_public_key_b64(private_pem: str) -> str:
+    key = serialization.load_pem_private_key(private_pem.encode(), password=None)
+    raw = key.public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings().ensure_secrets()

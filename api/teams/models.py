@@ -1,0 +1,52 @@
+"""Areas (local authorities), police stations, teams and who belongs to them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Column, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from api.db import UtcDateTime, new_id, utcnow
+
+SPECIALISMS = ("cse", "cce", "general")
+
+
+class Area(SQLModel, table=True):
+    __tablename__ = "areas"
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    slug: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    name: str = Field(max_length=120)
+
+
+class Station(SQLModel, table=True):
+    __tablename__ = "stations"
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    slug: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    name: str = Field(max_length=120)
+    area_id: uuid.UUID = Field(foreign_key="areas.id", index=True)
+
+
+class Team(SQLModel, table=True):
+    __tablename__ = "teams"
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    slug: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    name: str = Field(max_length=120)
+    specialism: str = Field(max_length=16)
+    area_id: uuid.UUID = Field(foreign_key="areas.id", index=True)
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+
+class Membership(SQLModel, table=True):
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("user_id", "team_id"),)
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    user_id: uuid.UUID = Field(foreign_key="users.id", index=True)
+    team_id: uuid.UUID = Field(foreign_key="teams.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)

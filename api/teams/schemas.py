@@ -1,0 +1,61 @@
+"""Shapes of the teams and users administration API."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.auth.schemas import WriteModel
+
+Role = Literal["police", "worker", "day_team", "manager", "admin"]
+Slug = Field(min_length=2, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")
+
+
+class TeamCreate(WriteModel):
+    slug: str = Slug
+    name: str = Field(min_length=1, max_length=120)
+    specialism: Literal["cse", "cce", "general"]
+    area: str = Field(min_length=2, max_length=64, description="Area slug, e.g. leicester-city")
+
+
+class TeamOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    slug: str
+    name: str
+    specialism: str
+    area: str
+
+
+class UserCreate(WriteModel):
+    username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$")
+    display_name: str = Field(min_length=1, max_length=120)
+    password: str = Field(min_length=12, max_length=256)
+    roles: list[Role] = Field(min_length=1)
+    team_ids: list[uuid.UUID] = Field(default_factory=list)
+    station: str | None = Field(default=None, max_length=64, description="Station slug (police users)")
+
+
+class UserOut(BaseModel):
+    id: uuid.UUID
+    username: str
+    display_name: str
+    roles: list[str]
+    team_ids: list[uuid.UUID]
+    station: str | None = None
+
+
+class AreaOut(BaseModel):
+    id: uuid.UUID
+    slug: str
+    name: str
+
+
+class StationOut(BaseModel):
+    id: uuid.UUID
+    slug: str
+    name: str
+    area: str
