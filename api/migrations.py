@@ -28,7 +28,7 @@ def head_revisions() -> frozenset[str]:
     return frozenset(script.get_heads())
 
 
-async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+async def upgrade(engine: AsyncEngine, revision: str = "heads") -> None:
     """Upgrade the database behind `engine` (inside a running event loop)."""
     config = alembic_config(str(engine.url))
 

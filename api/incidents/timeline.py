@@ -1,0 +1,91 @@
+"""The incident timeline and its state machine: every change is an event (who, when, what)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.db import utcnow
+from api.incidents.models import Incident, TimelineEvent
+
+# Forward moves along the night, plus `uncovered` from any live state, and back out of
+# `uncovered` when someone finally acknowledges.
+_ORDER = [
+    "reported",
+    "paging",
+    "acknowledged",
+    "attending",
+    "support_recorded",
+    "handed_over",
+    "picked_up",
+    "closed",
+]
+
+
+def add_event(
+    session: AsyncSession,
+    incident_id: uuid.UUID,
+    action: str,
+    *,
+    actor_id: uuid.UUID | None = None,
+    team_id: uuid.UUID | None = None,
+    detail: dict[str, Any] | None = None,
+    police_visible: bool = False,
+) -> TimelineEvent:
+    """Append an event to the incident's timeline, in the caller's transaction."""
+    event = TimelineEvent(
+        incident_id=incident_id,
+        action=action,
+        actor_id=actor_id,
+        team_id=team_id,
+        detail=detail or {},
+        police_visible=police_visible,
+    )
+    session.add(event)
+    return event
+
+
+def can_move(current: str, target: str) -> bool:
+    if current == target:
+        return False
+    if target == "uncovered":
+        return current in {"reported", "paging"}
+    if current == "uncovered":
+        return target in {"acknowledged", "attending", "support_recorded", "handed_over", "closed"}
+    if current not in _ORDER or target not in _ORDER:
+        return False
+    return _ORDER.index(target) > _ORDER.index(current)
+
+
+def move(
+    session: AsyncSession,
+    incident: Incident,
+    target: str,
+    *,
+    actor_id: uuid.UUID | None = None,
+    team_id: uuid.UUID | None = None,
+    detail: dict[str, Any] | None = None,
+) -> bool:
+    """Move the incident forward to `target` if that is a move forward; record it.
+
+    Returns False (and changes nothing) for a backward or repeated move, so a late or
+    repeated job cannot drag an incident back.
+    """
+    if not can_move(incident.state, target):
+        return False
+    previous = incident.state
+    incident.state = target
+    incident.version += 1
+    incident.updated_at = utcnow()
+    add_event(
+        session,
+        incident.id,
+        "state.changed",
+        actor_id=actor_id,
+        team_id=team_id,
+        detail={"from": previous, "to": target, **(detail or {})},
+        police_visible=True,
+    )
+    return True
