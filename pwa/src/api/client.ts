@@ -1,0 +1,105 @@
+// Talking to /api/v1: the bearer token on every call, problem+json turned into ApiError,
+// and a 401 turned into "sign in again" (the outbox is never touched by that).
+import type { Problem } from '../outbox/types';
+
+export const API_BASE = '/api/v1';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly problem: Problem,
+  ) {
+    super(problem.detail ?? problem.title);
+  }
+
+  get offline(): boolean {
+    return this.status === 0;
+  }
+}
+
+export interface ApiDeps {
+  getToken: () => Promise<string | null>;
+  onUnauthorised: () => void;
+}
+
+let deps: ApiDeps = {
+  getToken: async () => null,
+  onUnauthorised: () => undefined,
+};
+
+export function configureApi(next: ApiDeps): void {
+  deps = next;
+}
+
+export interface CallOptions {
+  method?: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+  /** Read the answer as text (e.g. an HTML report). */
+  text?: boolean;
+}
+
+export async function call<T>(path: string, options: CallOptions = {}): Promise<T> {
+  const token = await deps.getToken();
+  if (!token) {
+    deps.onUnauthorised();
+    throw new ApiError(401, { status: 401, title: 'Signed out' });
+  }
+  const headers: Record<string, string> = {
+    Accept: options.text ? 'text/html' : 'application/json, application/problem+json',
+    Authorization: `Bearer ${token}`,
+    ...options.headers,
+  };
+  if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+  let response: Response;
+  try {
+    response = await fetch(API_BASE + path, {
+      method: options.method ?? 'GET',
+      headers,
+      body: options.body === undefined ? null : JSON.stringify(options.body),
+      signal: options.signal ?? null,
+      cache: 'no-store',
+      credentials: 'omit',
+    });
+  } catch (error) {
+    if ((error as Error).name === 'AbortError') throw error;
+    throw new ApiError(0, { status: 0, title: 'No connection' });
+  }
+  if (response.status === 401) {
+    deps.onUnauthorised();
+    throw new ApiError(401, await problemFrom(response));
+  }
+  if (!response.ok) throw new ApiError(response.status, await problemFrom(response));
+  if (response.status === 204) return undefined as T;
+  if (options.text) return (await response.text()) as T;
+  const text = await response.text();
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+async function problemFrom(response: Response): Promise<Problem> {
+  try {
+    const body = (await response.json()) as Partial<Problem>;
+    return {
+      status: response.status,
+      title: body.title ?? response.statusText,
+      ...(body.detail ? { detail: body.detail } : {}),
+      ...(body.errors ? { errors: body.errors } : {}),
+    };
+  } catch {
+    return { status: response.status, title: response.statusText || `HTTP ${response.status}` };
+  }
+}
+
+/** A sentence for a person, from any error a call may throw. */
+export function describeError(error: unknown): string {
+  if (error instanceof ApiError) {
+    if (error.offline) return 'No connection. Try again when you have a signal.';
+    if (error.status === 401) return 'Your session ended. Sign in again.';
+    if (error.status === 403) return 'Your role does not allow this.';
+    if (error.status === 404) return 'Not found, or not visible to you.';
+    const fields = error.problem.errors?.map((e) => `${e.field}: ${e.message}`).join('; ');
+    return [error.problem.title, error.problem.detail, fields].filter(Boolean).join(' — ');
+  }
+  return 'Something went wrong. Try again.';
+}

@@ -1,0 +1,21 @@
+import './styles.css';
+import { render } from 'preact';
+import { App } from './app';
+import { emitLive } from './live';
+import { navigate } from './router';
+import { boot } from './runtime';
+import { applyTheme } from './settings';
+
+applyTheme();
+render(<App />, document.getElementById('app')!);
+void boot();
+
+if ('serviceWorker' in navigator && import.meta.env.PROD) {
+  void navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(() => undefined);
+  navigator.serviceWorker.addEventListener('message', (event: MessageEvent<{ type?: string; path?: string }>) => {
+    const { type, path } = event.data ?? {};
+    // Only same-app paths: a notification tap opens /incidents/<id>.
+    if (type === 'navigate' && typeof path === 'string' && path.startsWith('/') && !path.startsWith('//')) navigate(path);
+    if (type === 'push') emitLive({ type: 'push', data: null });
+  });
+}

@@ -1,0 +1,76 @@
+import type { RecordKind, RecordState } from './db';
+
+export type { RecordKind, RecordState };
+
+export type OfferOutcome = 'accepted' | 'declined' | 'not_possible';
+export type IncidentKind = 'missing_return' | 'arrest' | 'stop_conversation';
+export type Provenance = 'observed' | 'disclosed' | 'intelligence';
+
+export interface SupportOfferBody {
+  kind: string;
+  outcome: OfferOutcome;
+  offered_at: string;
+  notes?: string;
+}
+
+export interface HandoverNoteBody {
+  note: string;
+}
+
+export interface IncidentReportBody {
+  kind: IncidentKind;
+  occurred_at: string;
+  police_station: string;
+  police_reference?: string;
+  young_person: {
+    first_name: string;
+    last_name: string;
+    date_of_birth?: string;
+    la_reference?: string;
+  };
+  location: { description: string; area?: string };
+  indicators: { code: string; provenance?: Provenance }[];
+  circumstances?: string;
+  custody_status?: string;
+}
+
+/** What the user asked to send. `label` is a short, non-personal description for lists. */
+export type OutboxDraft =
+  | { kind: 'support_offer'; incident_id: string; label: string; body: SupportOfferBody }
+  | { kind: 'handover_note'; incident_id: string; label: string; body: HandoverNoteBody }
+  | { kind: 'incident_report'; label: string; body: IncidentReportBody };
+
+/** An RFC 9457 problem as the API returns it, or one we made up for a network failure. */
+export interface Problem {
+  status: number;
+  title: string;
+  detail?: string;
+  type?: string;
+  errors?: { field: string; message: string }[];
+}
+
+/** The encrypted part of a record. */
+export type OutboxPayload = OutboxDraft & {
+  /** Why the record needs attention, or the last transient failure. */
+  problem?: Problem;
+  /** On a 409: the version the server holds, and what it holds where it says. */
+  server_version?: string;
+  server_current?: unknown;
+  /** Set when the user chose to overwrite the server's copy after a conflict. */
+  if_match?: string;
+  /** What the server answered when the record was accepted (e.g. the incident's id and reference). */
+  result?: { id?: string; reference?: string; version?: string };
+};
+
+export interface OutboxItem {
+  id: string;
+  kind: RecordKind;
+  state: RecordState;
+  created_at: number;
+  updated_at: number;
+  attempts: number;
+  next_attempt_at: number;
+  payload: OutboxPayload;
+}
+
+export const UNSENT_STATES: readonly RecordState[] = ['saved', 'sending', 'needs_attention'];

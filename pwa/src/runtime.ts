@@ -1,0 +1,191 @@
+// The app's life: open local data, sign in and out, lock, keep the outbox sending and the
+// live stream open while signed in.
+import { ApiError, call, configureApi } from './api/client';
+import { connectEvents } from './api/events';
+import type { Me } from './api/types';
+import { startIdleLock } from './auth/idle';
+import { requestToken } from './auth/session';
+import { signOut, type SignOutResult } from './auth/signout';
+import { emitLive } from './live';
+import { openLocal, SYNC_TAG, type Local } from './outbox/local';
+import type { OutboxDraft, OutboxItem } from './outbox/types';
+import { getIdleMinutes } from './settings';
+import { announce, app } from './state';
+
+let local: Local | null = null;
+let stopLive: (() => void) | null = null;
+let stopIdle: (() => void) | null = null;
+let retryTimer: ReturnType<typeof setTimeout> | null = null;
+
+const OWNER_KEY = 'me';
+
+export function getLocal(): Local {
+  if (!local) throw new Error('Local data is not open yet');
+  return local;
+}
+
+export async function boot(): Promise<void> {
+  try {
+    local = await openLocal(onUnauthorised);
+  } catch {
+    app.set({ phase: 'signed_out', signInReason: 'This browser does not let Lantern keep data on the device (private browsing?). Records cannot be saved offline.' });
+    return;
+  }
+  configureApi({ getToken: () => getLocal().session.token(), onUnauthorised });
+  local.outbox.subscribe(() => void refreshCounts());
+  await refreshCounts();
+  watchConnectivity();
+  void navigator.storage?.persist?.().catch(() => false);
+  const session = await local.session.load();
+  if (!session) {
+    app.set({ phase: 'signed_out' });
+    return;
+  }
+  await enter(session.username);
+}
+
+async function enter(username: string): Promise<void> {
+  const l = getLocal();
+  let me: Me | undefined;
+  try {
+    me = await call<Me>('/me');
+    await l.vault.put(OWNER_KEY, me);
+  } catch (error) {
+    if (error instanceof ApiError && error.offline) me = await l.vault.get<Me>(OWNER_KEY);
+    else if (error instanceof ApiError && error.status === 401) return;
+    else throw error;
+  }
+  if (!me) {
+    app.set({ phase: 'signed_out', signInReason: 'Lantern cannot reach the server to check who you are. Try again with a signal.' });
+    return;
+  }
+  app.set({ phase: 'signed_in', me, username, signInReason: null });
+  startLive();
+  stopIdle?.();
+  stopIdle = startIdleLock(getIdleMinutes, () => void lock());
+  void syncNow({ force: true });
+}
+
+export class OtherUsersRecords extends Error {}
+
+/** Sign in; refuses while another person's unsent records wait on this device. */
+export async function signIn(username: string, password: string): Promise<void> {
+  const l = getLocal();
+  const previous = await l.vault.get<Me>(OWNER_KEY);
+  const unsent = await l.outbox.unsentCount();
+  if (previous && previous.username !== username && unsent > 0) {
+    throw new OtherUsersRecords(
+      `This device holds ${unsent} unsent record${unsent === 1 ? '' : 's'} of another user. They must sign in to send ${unsent === 1 ? 'it' : 'them'}, or sign out and discard ${unsent === 1 ? 'it' : 'them'}.`,
+    );
+  }
+  const token = await requestToken(username, password);
+  await l.session.save(token, username);
+  await enter(username);
+}
+
+/** The session ended (401): back to sign-in, keeping every unsent record. */
+function onUnauthorised(): void {
+  if (!local) return;
+  void local.session.clear();
+  stopLive?.();
+  stopLive = null;
+  const { phase } = app.get();
+  if (phase === 'signed_in' || phase === 'starting') {
+    app.set({
+      phase: 'signed_out',
+      signInReason: 'Your session ended. Sign in again: anything not yet sent stays on this device.',
+    });
+  }
+}
+
+export async function lock(): Promise<void> {
+  if (app.get().phase !== 'signed_in') return;
+  stopIdle?.();
+  stopIdle = null;
+  stopLive?.();
+  stopLive = null;
+  await getLocal().session.clear();
+  app.set({ phase: 'locked' });
+}
+
+export async function signOutNow(options: { discardUnsent?: boolean } = {}): Promise<SignOutResult> {
+  const result = await signOut(getLocal().outbox, options);
+  if (result.done) {
+    stopIdle?.();
+    stopIdle = null;
+    stopLive?.();
+    stopLive = null;
+    getLocal().session.reset();
+    app.set({ phase: 'signed_out', me: null, username: null, signInReason: 'Signed out. Nothing from your session is left on this device.' });
+  }
+  return result;
+}
+
+function startLive(): void {
+  stopLive?.();
+  const stream = connectEvents({
+    getToken: () => getLocal().session.token(),
+    onEvent: emitLive,
+    onOpen: (again) => {
+      if (again) emitLive({ type: 'reconnected', data: null });
+    },
+    onState: (live) => app.set({ live }),
+    onUnauthorised,
+  });
+  stopLive = () => stream.close();
+}
+
+/** Save a record in the outbox first, then try to send it. */
+export async function saveToOutbox(draft: OutboxDraft): Promise<OutboxItem> {
+  const item = await getLocal().outbox.add(draft);
+  announce(navigator.onLine ? 'Saved on this device. Sending…' : 'Saved on this device. It will be sent when you are back online.');
+  void registerBackgroundSync();
+  void syncNow({ force: true });
+  return item;
+}
+
+/** Send what is due; `force` also sends what waits for its backoff (online again, app opened, a tap). */
+export async function syncNow(options: { force?: boolean } = {}): Promise<void> {
+  if (!local || app.get().phase !== 'signed_in') return;
+  const report = await local.sync.run(options);
+  if (report.sent) announce(`${report.sent} record${report.sent === 1 ? '' : 's'} sent.`);
+  if (report.needs_attention) announce(`${report.needs_attention} record${report.needs_attention === 1 ? ' needs' : 's need'} your attention.`);
+  await local.outbox.pruneSent(24 * 3_600_000);
+  scheduleRetry();
+}
+
+async function scheduleRetry(): Promise<void> {
+  if (retryTimer) clearTimeout(retryTimer);
+  retryTimer = null;
+  const at = await getLocal().outbox.nextAttemptAt();
+  if (at === null) return;
+  retryTimer = setTimeout(() => void syncNow(), Math.max(1_000, at - Date.now()));
+}
+
+async function registerBackgroundSync(): Promise<void> {
+  try {
+    const registration = (await navigator.serviceWorker?.ready) as
+      | (ServiceWorkerRegistration & { sync?: { register(tag: string): Promise<void> } })
+      | undefined;
+    await registration?.sync?.register(SYNC_TAG);
+  } catch {
+    /* Background Sync is a bonus: open, online and visibility triggers still send. */
+  }
+}
+
+async function refreshCounts(): Promise<void> {
+  if (!local) return;
+  const counts = await local.outbox.countByState();
+  app.set({ unsent: counts.saved + counts.sending + counts.needs_attention, needsAttention: counts.needs_attention });
+}
+
+function watchConnectivity(): void {
+  window.addEventListener('online', () => {
+    app.set({ online: true });
+    void syncNow({ force: true });
+  });
+  window.addEventListener('offline', () => app.set({ online: false }));
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible') void syncNow();
+  });
+}

@@ -1,0 +1,181 @@
+import { ApiError, call } from '../api/client';
+import type { IncidentDetail as Incident } from '../api/types';
+import { incidentOf, useLive } from '../live';
+import { getLocal } from '../runtime';
+import { app, useStore } from '../state';
+import { ErrorText, Loading, PriorityBadge, Section, StateBadge } from '../ui/bits';
+import { formatTime, kindLabel, teamName } from '../ui/format';
+import { useAsync, useDebounced, useTitle } from '../ui/hooks';
+import { AckPanel } from './incident/AckPanel';
+import { HandoverNote } from './incident/HandoverNote';
+import { Offers } from './incident/Offers';
+import { Timeline } from './incident/Timeline';
+
+const CACHE_PREFIX = 'incident:';
+const CACHE_MAX_AGE = 24 * 3_600_000;
+
+interface Loaded {
+  incident: Incident;
+  /** When shown from this device's sealed copy because the server could not be reached. */
+  savedAt: number | null;
+}
+
+async function loadIncident(id: string, signal: AbortSignal): Promise<Loaded> {
+  const vault = getLocal().vault;
+  try {
+    const incident = await call<Incident>(`/incidents/${encodeURIComponent(id)}`, { signal });
+    await vault.put(CACHE_PREFIX + id, { incident, saved_at: Date.now() });
+    void vault.prune(CACHE_PREFIX, CACHE_MAX_AGE);
+    return { incident, savedAt: null };
+  } catch (error) {
+    if (error instanceof ApiError && error.offline) {
+      const kept = await vault.get<{ incident: Incident; saved_at: number }>(CACHE_PREFIX + id);
+      if (kept) return { incident: kept.incident, savedAt: kept.saved_at };
+    }
+    throw error;
+  }
+}
+
+export function IncidentDetail({ id }: { id: string }) {
+  const roles = useStore(app, (s) => s.me?.roles ?? []);
+  const loaded = useAsync((signal) => loadIncident(id, signal), [id]);
+  const refetch = useDebounced(loaded.reload, 300);
+  useLive((event) => {
+    const about = incidentOf(event);
+    if (!about || about === id) refetch();
+  });
+  const incident = loaded.data?.incident;
+  useTitle(incident ? `Incident ${incident.reference}` : 'Incident');
+  const canRespond = roles.includes('worker') || roles.includes('manager');
+  const offline = loaded.errorStatus === 0;
+
+  return (
+    <>
+      <p class="back">
+        <a href="/incidents">← Incidents</a>
+      </p>
+      <h1>{incident ? `Incident ${incident.reference}` : 'Incident'}</h1>
+      {loaded.loading && !loaded.data ? <Loading what="the incident" /> : null}
+      {loaded.data?.savedAt ? (
+        <p class="notice warn">
+          Offline: shown as saved on this device at {formatTime(loaded.data.savedAt)}. It may be out of date.
+        </p>
+      ) : null}
+      {loaded.error && !loaded.data ? (
+        offline ? (
+          <p class="notice warn" role="alert">
+            You are offline and this incident has not been opened on this device before. You can still record support
+            offered and a handover note: they are kept on this device and sent when you are back online.
+          </p>
+        ) : (
+          <ErrorText>{loaded.error}</ErrorText>
+        )
+      ) : null}
+
+      {incident ? <Summary incident={incident} /> : null}
+      {incident && canRespond ? <AckPanel incident={incident} onDone={loaded.reload} /> : null}
+      {incident ? <Triage incident={incident} /> : null}
+      {incident || offline ? (
+        <>
+          {canRespond ? <Offers incidentId={id} reference={incident?.reference ?? ''} serverOffers={incident?.support_offers ?? []} /> : null}
+          {canRespond ? <HandoverNote incidentId={id} reference={incident?.reference ?? ''} current={noteOf(incident)} /> : null}
+        </>
+      ) : null}
+      {incident?.timeline?.length ? <Timeline entries={incident.timeline} /> : null}
+    </>
+  );
+}
+
+function noteOf(incident: Incident | undefined): string {
+  const note = incident?.handover_note;
+  if (!note) return '';
+  return typeof note === 'string' ? note : note.note;
+}
+
+function Summary({ incident }: { incident: Incident }) {
+  const yp = incident.young_person;
+  return (
+    <section class="card" aria-label="Summary">
+      <p class="line1">
+        <StateBadge state={incident.state} uncovered={incident.uncovered} />
+        <PriorityBadge priority={incident.priority} />
+        <span>{[incident.category?.toUpperCase(), kindLabel(incident.kind)].filter(Boolean).join(' · ')}</span>
+      </p>
+      <dl class="facts">
+        {yp ? (
+          <>
+            <dt>Young person</dt>
+            <dd data-testid="young-person">
+              {[yp.first_name, yp.last_name].filter(Boolean).join(' ')}
+              {yp.date_of_birth ? ` · born ${new Date(yp.date_of_birth).toLocaleDateString('en-GB')}` : ''}
+              {yp.la_reference ? ` · LA ref ${yp.la_reference}` : ''}
+            </dd>
+          </>
+        ) : null}
+        <dt>When</dt>
+        <dd>{formatTime(incident.occurred_at)}</dd>
+        {incident.police_station ? (
+          <>
+            <dt>Station</dt>
+            <dd>{incident.police_station}</dd>
+          </>
+        ) : null}
+        {incident.police_reference ? (
+          <>
+            <dt>Police reference</dt>
+            <dd>{incident.police_reference}</dd>
+          </>
+        ) : null}
+        {incident.location?.description ? (
+          <>
+            <dt>Where</dt>
+            <dd>{incident.location.description}</dd>
+          </>
+        ) : null}
+        {incident.custody_status ? (
+          <>
+            <dt>Custody</dt>
+            <dd>{incident.custody_status.replace(/_/g, ' ')}</dd>
+          </>
+        ) : null}
+        {incident.teams?.length ? (
+          <>
+            <dt>Teams</dt>
+            <dd>{incident.teams.map(teamName).join(', ')}</dd>
+          </>
+        ) : null}
+      </dl>
+      {incident.circumstances ? <p class="prose">{incident.circumstances}</p> : null}
+    </section>
+  );
+}
+
+function Triage({ incident }: { incident: Incident }) {
+  const reasons = incident.triage?.reasons ?? [];
+  const indicators = incident.indicators ?? [];
+  if (!reasons.length && !indicators.length) return null;
+  return (
+    <Section title="Why Lantern paged" id="triage">
+      {reasons.length ? (
+        <ul data-testid="triage-reasons">
+          {reasons.map((r) => (
+            <li key={r}>{r}</li>
+          ))}
+        </ul>
+      ) : null}
+      {indicators.length ? (
+        <>
+          <h3>Indicators</h3>
+          <ul class="tags">
+            {indicators.map((i) => (
+              <li key={i.code}>
+                {i.label ?? i.code.replace(/_/g, ' ')}
+                {i.provenance ? <small> · {i.provenance}</small> : null}
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
+    </Section>
+  );
+}

@@ -1,0 +1,40 @@
+// Small shared pieces: loading text (never a bare spinner), errors, badges.
+import type { ComponentChildren } from 'preact';
+import { priorityText, stateLabel } from './format';
+
+export function Loading({ what }: { what: string }) {
+  return (
+    <p class="loading">
+      <span class="spinner" aria-hidden="true" /> Loading {what}…
+    </p>
+  );
+}
+
+export function ErrorText({ children }: { children: ComponentChildren }) {
+  return (
+    <p class="error" role="alert">
+      {children}
+    </p>
+  );
+}
+
+export function StateBadge({ state, uncovered }: { state: string; uncovered?: boolean | undefined }) {
+  const s = uncovered ? 'uncovered' : state;
+  return <span class={`badge state-${s}`}>{stateLabel(s)}</span>;
+}
+
+export function PriorityBadge({ priority }: { priority: string | number | null | undefined }) {
+  const text = priorityText(priority);
+  if (!text) return null;
+  return <span class={`badge prio prio-${text.toLowerCase()}`}>{text}</span>;
+}
+
+export function Section({ title, children, id }: { title: string; children: ComponentChildren; id?: string }) {
+  const headingId = id ? `${id}-h` : undefined;
+  return (
+    <section class="card" aria-labelledby={headingId}>
+      <h2 id={headingId}>{title}</h2>
+      {children}
+    </section>
+  );
+}

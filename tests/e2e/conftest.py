@@ -1,0 +1,169 @@
+"""End-to-end fixtures: a real `lantern serve` on loopback and headless Debian Chromium.
+
+The browser suite needs /usr/bin/chromium (Debian's package; `.ci/run` installs it) and
+the built PWA (`make test` builds it). Without them the suite is skipped locally, and
+fails when LANTERN_REQUIRE_BROWSER=1 (CI).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("LANTERN_CHROMIUM", "/usr/bin/chromium")
+REQUIRE = os.environ.get("LANTERN_REQUIRE_BROWSER") == "1"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+DEMO_PASSWORD = "lantern-demo-night"
+
+
+def _missing() -> str | None:
+    if not Path(CHROMIUM).exists():
+        return f"{CHROMIUM} not found (apt-get install chromium)"
+    if not (ROOT / "pwa" / "dist" / "index.html").exists():
+        return "the PWA is not built (make pwa)"
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser_ready():
+    reason = _missing()
+    if reason:
+        if REQUIRE:
+            pytest.fail(f"browser tests required but {reason}")
+        pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    def __init__(self, tmp: Path, push_allowed_hosts: str | None = None) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = dict(os.environ)
+        self.env.update(
+            DATABASE_URL=f"sqlite+aiosqlite:///{tmp / 'e2e.db'}",
+            LANTERN_VAR_DIR=str(tmp / "var"),
+            LANTERN_PWA_DIST=str(ROOT / "pwa" / "dist"),
+            LANTERN_LOG_LEVEL="WARNING",
+            LANTERN_PUBLIC_URL=self.url,
+        )
+        if push_allowed_hosts:
+            self.env["LANTERN_PUSH_ALLOWED_HOSTS"] = push_allowed_hosts
+        self.proc: subprocess.Popen | None = None
+
+    def cli(self, *args: str, **env: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "-m", "api.cli", *args],
+            env={**self.env, **env},
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr[-2000:]
+        return result.stdout
+
+    def start(self) -> None:
+        self.cli("demo")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "api.cli", "serve", "--port", str(self.port)],
+            env=self.env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            if self.proc.poll() is not None:
+                raise RuntimeError(self.proc.stderr.read().decode()[-3000:])
+            time.sleep(0.2)
+        raise RuntimeError("lantern serve did not become ready")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+    def token(self, username: str) -> str:
+        response = httpx.post(
+            f"{self.url}/api/v1/auth/token", data={"username": username, "password": DEMO_PASSWORD}
+        )
+        assert response.status_code == 200, response.text
+        return response.json()["access_token"]
+
+
+@pytest.fixture
+def live_server(browser_ready, tmp_path):
+    server = LiveServer(tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+async def chromium(browser_ready):
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+@pytest.fixture
+async def persistent_chromium(browser_ready, tmp_path):
+    """A launcher for a browser profile on disk, to close and relaunch the same phone."""
+    from playwright.async_api import async_playwright
+
+    profile = tmp_path / "profile"
+    async with async_playwright() as pw:
+
+        async def launch(**kwargs):
+            return await pw.chromium.launch_persistent_context(
+                str(profile), executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True, **kwargs
+            )
+
+        yield launch
+
+
+def axe_source() -> str:
+    path = ROOT / "pwa" / "node_modules" / "axe-core" / "axe.min.js"
+    if not path.exists():
+        pytest.fail("axe-core is missing: run npm ci in pwa/")
+    return path.read_text()
+
+
+__all__ = ["DEMO_PASSWORD", "LiveServer", "axe_source", "shutil"]
