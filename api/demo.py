@@ -109,3 +109,22 @@ async def load_demo(settings: Settings) -> list[tuple[str, str, str]]:
 
 # Later domains (rotas, escalation policies) add their demo data here.
 DEMO_HOOKS: list = []
+
+
+def _register_rota_demo() -> None:
+    from api.rota.demo import seed_rotas_and_policies
+
+    DEMO_HOOKS.append(seed_rotas_and_policies)
+
+
+_register_rota_demo()
+
+
+def _register_handover_demo() -> None:
+    # After the rotas: last night's incidents are paged to whoever was on call.
+    from api.handover.demo import last_nights_incidents
+
+    DEMO_HOOKS.append(last_nights_incidents)
+
+
+_register_handover_demo()

@@ -18,13 +18,32 @@ from api.auth.dependencies import public
 from api.auth.routes import router as auth_router
 from api.db import Database
 from api.errors import NotFound, install_error_handlers
+from api.events.routes import router as events_router
+from api.events.runtime import live_events
+from api.handover.routes import router as handover_router
+from api.incidents.routes import router as incidents_router
+from api.paging.routes import router as paging_router
+from api.people.routes import router as people_router
 from api.platform.middleware import LanternMiddleware
+from api.rota.routes import router as rota_router
 from api.settings import Settings, get_settings
+from api.support.routes import router as support_router
 from api.teams.routes import router as teams_router
 
 log = logging.getLogger("lantern.app")
 
-ROUTERS = [health.router, auth_router, teams_router]
+ROUTERS = [
+    health.router,
+    auth_router,
+    teams_router,
+    incidents_router,
+    people_router,
+    support_router,
+    events_router,
+    rota_router,
+    paging_router,
+    handover_router,
+]
 
 
 def create_app(settings: Settings | None = None, *, background=None) -> FastAPI:
@@ -36,11 +55,12 @@ def create_app(settings: Settings | None = None, *, background=None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.database = Database(settings.database_url)
         try:
-            if background is not None:
-                async with background(app):
+            async with live_events(settings):
+                if background is not None:
+                    async with background(app):
+                        yield
+                else:
                     yield
-            else:
-                yield
         finally:
             await app.state.database.dispose()
 

@@ -2,6 +2,7 @@
 
 from api.audit.models import AuditEvent
 from api.auth.models import User
+from api.handover.models import Clock, HandoverEvent, HandoverItem
 from api.incidents.models import (
     IdempotencyRecord,
     Incident,
@@ -11,10 +12,28 @@ from api.incidents.models import (
     TimelineEvent,
 )
 from api.jobs.models import Job
+from api.paging.models import Acknowledgement, Delivery, EscalationPolicy, Page, PushSubscription
 from api.people.models import PossibleMatch, YoungPerson
+from api.rota.models import OverrideShift, Rotation, RotationMember
+from api.support.models import HandoverNote, HandoverNoteVersion, SupportOffer, SupportOfferVersion
 from api.teams.models import Area, Membership, Station, Team
 
 __all__ = [
+    "Clock",
+    "HandoverEvent",
+    "HandoverItem",
+    "HandoverNote",
+    "HandoverNoteVersion",
+    "SupportOffer",
+    "SupportOfferVersion",
+    "RotationMember",
+    "Rotation",
+    "OverrideShift",
+    "PushSubscription",
+    "Page",
+    "EscalationPolicy",
+    "Delivery",
+    "Acknowledgement",
     "Area",
     "AuditEvent",
     "IdempotencyRecord",

@@ -65,6 +65,42 @@ class Settings(BaseSettings):
     push_ttl_seconds: int = Field(3600, ge=1, validation_alias="LANTERN_PUSH_TTL_SECONDS")
     push_timeout_seconds: float = Field(10.0, gt=0, validation_alias="LANTERN_PUSH_TIMEOUT_SECONDS")
 
+    # Paging and escalation (rota, paging, workers)
+    default_ack_timeout_seconds: int = Field(
+        300, ge=1, validation_alias="LANTERN_DEFAULT_ACK_TIMEOUT_SECONDS"
+    )
+    # The shortest ack timeout a policy may set through the API (tests lower it).
+    min_ack_timeout_seconds: int = Field(30, ge=1, validation_alias="LANTERN_MIN_ACK_TIMEOUT_SECONDS")
+    ack_token_hours: int = Field(12, ge=1, le=72, validation_alias="LANTERN_ACK_TOKEN_HOURS")
+    worker_concurrency: int = Field(16, ge=1, le=256, validation_alias="LANTERN_WORKER_CONCURRENCY")
+    job_backoff_base_seconds: float = Field(2.0, gt=0, validation_alias="LANTERN_JOB_BACKOFF_BASE_SECONDS")
+    job_backoff_cap_seconds: float = Field(300.0, gt=0, validation_alias="LANTERN_JOB_BACKOFF_CAP_SECONDS")
+    # Push attempts (5xx, timeouts, 429) before a delivery falls back to SMS or the log.
+    delivery_max_attempts: int = Field(5, ge=1, le=20, validation_alias="LANTERN_DELIVERY_MAX_ATTEMPTS")
+    # A device with this many failures in a row no longer counts as working (rota gaps).
+    device_failure_threshold: int = Field(3, ge=1, validation_alias="LANTERN_DEVICE_FAILURE_THRESHOLD")
+    auditor_interval_seconds: float = Field(15.0, gt=0, validation_alias="LANTERN_AUDITOR_INTERVAL_SECONDS")
+    jobs_stuck_after_seconds: float = Field(120.0, gt=0, validation_alias="LANTERN_JOBS_STUCK_AFTER_SECONDS")
+    # Test push to each person this long before their on-call shift starts; managers are alerted
+    # when none of their devices answers.
+    reachability_check_enabled: bool = Field(True, validation_alias="LANTERN_REACHABILITY_CHECK_ENABLED")
+    reachability_lead_seconds: int = Field(900, ge=0, validation_alias="LANTERN_REACHABILITY_LEAD_SECONDS")
+
+    # Support offers and live events (support, events)
+    # An offer's phone time more than this far ahead of the server's clock is flagged, not trusted.
+    support_future_tolerance_seconds: float = Field(
+        300.0, ge=0, validation_alias="LANTERN_SUPPORT_FUTURE_TOLERANCE_SECONDS"
+    )
+    events_keepalive_seconds: float = Field(15.0, gt=0, validation_alias="LANTERN_EVENTS_KEEPALIVE_SECONDS")
+    # The server ends a live event stream after this long; the client reconnects and refetches.
+    events_max_age_seconds: float = Field(900.0, gt=0, validation_alias="LANTERN_EVENTS_MAX_AGE_SECONDS")
+    events_retry_ms: int = Field(3000, ge=100, validation_alias="LANTERN_EVENTS_RETRY_MS")
+    # Events queued for one slow client before its stream is dropped.
+    events_queue_size: int = Field(100, ge=1, validation_alias="LANTERN_EVENTS_QUEUE_SIZE")
+    events_listener_ping_seconds: float = Field(
+        10.0, gt=0, validation_alias="LANTERN_EVENTS_LISTENER_PING_SECONDS"
+    )
+
     # SMS fallback (GOV.UK Notify); disabled unless an API key is given.
     notify_api_key: str | None = Field(None, validation_alias="LANTERN_NOTIFY_API_KEY")
     notify_sms_template_id: str | None = Field(None, validation_alias="LANTERN_NOTIFY_SMS_TEMPLATE_ID")

@@ -49,4 +49,5 @@ async def me(actor: CurrentActor, session: SessionDep) -> MeOut:
         roles=sorted(actor.roles),
         teams=teams,
         station=station,
+        police_station=station["name"] if station else None,
     )

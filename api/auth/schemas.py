@@ -32,3 +32,4 @@ class MeOut(BaseModel):
     roles: list[str]
     teams: list[TeamRefOut]
     station: dict | None = None
+    police_station: str | None = None

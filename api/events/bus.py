@@ -2,15 +2,30 @@
 
 An event carries ids only. Its audience says who may receive it: members of some teams,
 police of one station, named users, or every manager/admin.
+
+How an event travels:
+
+- PostgreSQL (several API replicas): `publish()` queues the event on the session; a
+  `before_commit` hook runs `SELECT pg_notify('lantern_events', <json>)` on the session's own
+  connection, inside the publishing transaction. PostgreSQL delivers a notification only if
+  that transaction commits, so a rolled-back change never reaches a screen and a committed
+  one reaches every replica (each listens on one connection, see `listener.py`), this one
+  included. A worker process that publishes needs no listener of its own.
+- SQLite (one process): the event is handed to the in-process hub once the session has
+  committed (`api.db.after_commit`).
 """
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import event as sa_event
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
 
 from api.db import after_commit
 
@@ -24,6 +39,10 @@ EVENT_NAMES = (
     "support.recorded",
     "handover.updated",
 )
+CHANNEL = "lantern_events"
+# PostgreSQL refuses NOTIFY payloads of 8000 bytes or more.
+MAX_PAYLOAD_BYTES = 7900
+_PENDING_KEY = "lantern_pending_events"
 
 
 @dataclass(frozen=True)
@@ -41,16 +60,85 @@ class LiveEvent:
     audience: Audience
 
 
-_listeners: list = []
+@dataclass(frozen=True)
+class Envelope:
+    """An event on its way to subscribers, with the id it carries on the SSE stream."""
+
+    id: str
+    event: LiveEvent
+
+    def encode(self) -> str:
+        audience = self.event.audience
+        return json.dumps(
+            {
+                "id": self.id,
+                "name": self.event.name,
+                "data": self.event.data,
+                "audience": {
+                    "team_ids": sorted(str(t) for t in audience.team_ids),
+                    "station_ids": sorted(str(s) for s in audience.station_ids),
+                    "user_ids": sorted(str(u) for u in audience.user_ids),
+                    "all_managers": audience.all_managers,
+                },
+            },
+            separators=(",", ":"),
+            default=str,
+        )
+
+    @classmethod
+    def decode(cls, payload: str) -> Envelope:
+        raw = json.loads(payload)
+        audience = raw["audience"]
+        return cls(
+            id=raw["id"],
+            event=LiveEvent(
+                name=raw["name"],
+                data=raw["data"],
+                audience=Audience(
+                    team_ids=frozenset(uuid.UUID(t) for t in audience["team_ids"]),
+                    station_ids=frozenset(uuid.UUID(s) for s in audience["station_ids"]),
+                    user_ids=frozenset(uuid.UUID(u) for u in audience["user_ids"]),
+                    all_managers=bool(audience["all_managers"]),
+                ),
+            ),
+        )
 
 
 def publish(session: AsyncSession, event: LiveEvent) -> None:
     """Queue `event` for delivery once `session` commits (dropped on rollback)."""
     if event.name not in EVENT_NAMES:
         raise ValueError(f"unknown event {event.name}")
+    envelope = Envelope(id=uuid.uuid4().hex, event=event)
+    payload = envelope.encode()
+    if len(payload.encode()) > MAX_PAYLOAD_BYTES:
+        raise ValueError(f"event {event.name} is too large for NOTIFY; send ids only")
+    if session.get_bind().dialect.name == "postgresql":
+        session.sync_session.info.setdefault(_PENDING_KEY, []).append(payload)
+        return
 
     async def _deliver() -> None:
-        for listener in list(_listeners):
-            await listener(event)
+        from api.events.hub import hub
+
+        hub.deliver(envelope)
 
     after_commit(session, _deliver)
+
+
+@sa_event.listens_for(Session, "before_commit")
+def _notify_in_transaction(session: Session) -> None:
+    # Runs inside the commit, on the session's connection: NOTIFY is transactional, so the
+    # notifications leave only if this very transaction commits.
+    pending = session.info.pop(_PENDING_KEY, None)
+    if not pending:
+        return
+    statement = text("SELECT pg_notify(:channel, :payload)")
+    for payload in pending:
+        session.execute(statement, {"channel": CHANNEL, "payload": payload})
+
+
+@sa_event.listens_for(Session, "after_soft_rollback")
+def _forget_on_rollback(session: Session, previous_transaction: SessionTransaction) -> None:
+    # Only the outermost transaction's rollback discards events; a rolled-back SAVEPOINT
+    # does not (publish after the savepoint succeeded).
+    if previous_transaction.parent is None and not previous_transaction.nested:
+        session.info.pop(_PENDING_KEY, None)

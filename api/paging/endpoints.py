@@ -88,9 +88,7 @@ def validate_push_endpoint(url: str, allowed_hosts: Iterable[str]) -> None:
     if is_loopback:
         canonical = str(address) if address is not None else host
         if not any(
-            not entry.wildcard
-            and _canonical_host(entry.host) == canonical
-            and entry.port in (None, port)
+            not entry.wildcard and _canonical_host(entry.host) == canonical and entry.port in (None, port)
             for entry in entries
         ):
             raise ValueError("loopback endpoints are allowed only when the allow-list names them")

@@ -115,9 +115,7 @@ def generate_vapid_private_key_pem() -> str:
 def vapid_application_server_key(vapid_private_key_pem: str) -> str:
     """The public key browsers need (`applicationServerKey`): base64url, uncompressed point."""
     public = _vapid_signer(vapid_private_key_pem).public_key
-    raw = public.public_bytes(
-        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
-    )
+    raw = public.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
@@ -173,9 +171,7 @@ async def send_web_push(
     `DeliveryResult`. Pass a long-lived `session` to reuse connections; otherwise one is opened
     for this send.
     """
-    _check_arguments(
-        ttl=ttl, urgency=urgency, topic=topic, timeout=timeout, vapid_subject=vapid_subject
-    )
+    _check_arguments(ttl=ttl, urgency=urgency, topic=topic, timeout=timeout, vapid_subject=vapid_subject)
     signer = _vapid_signer(vapid_private_key_pem)
     body_plain = json.dumps(payload, separators=(",", ":")).encode("utf-8")
     started = time.perf_counter()
@@ -295,9 +291,7 @@ class WebPushChannel:
         urgency: str = "high",
         allowed_hosts: Sequence[str] | None = None,
     ) -> None:
-        _check_arguments(
-            ttl=ttl, urgency=urgency, topic=None, timeout=timeout, vapid_subject=vapid_subject
-        )
+        _check_arguments(ttl=ttl, urgency=urgency, topic=None, timeout=timeout, vapid_subject=vapid_subject)
         _vapid_signer(vapid_private_key_pem)  # fail at start-up, not at the first page
         self._vapid_private_key_pem = vapid_private_key_pem
         self._vapid_subject = vapid_subject

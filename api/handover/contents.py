@@ -1,0 +1,385 @@
+"""What a handover item holds (domain reference, "What a handover item holds").
+
+What happened; the decisions and why; what was done overnight (pages, acknowledgements,
+support offered and the answers, the worker's handover notes); current risk; places and peers
+of concern; open clocks; owner and pick-up; and a summary of the young person's pattern.
+
+No authorisation or audit here: the service calls these after both.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.auth.models import User
+from api.db import utcnow
+from api.handover.clocks import ClockSpec, clock_alert
+from api.handover.models import Clock, HandoverEvent, HandoverItem
+from api.incidents.models import Incident, IncidentIndicator, IncidentTeam, TimelineEvent
+from api.people.models import YoungPerson
+from api.teams.models import Area, Station, Team
+from api.triage.catalogue import load_catalogue
+
+KIND_LABELS = {
+    "missing_return": "Missing return",
+    "arrest": "Arrest",
+    "stop_conversation": "Stop conversation",
+}
+# Timeline actions that tell the night's story to the day team (the rest is plumbing).
+STORY_ACTIONS = frozenset(
+    {
+        "incident.reported",
+        "incident.triaged",
+        "incident.flagged_for_managers",
+        "state.changed",
+        "page.started",
+        "page.escalated",
+        "page.acknowledged",
+        "incident.uncovered",
+        "support.recorded",
+        "handover.queued",
+        "handover.picked_up",
+        "handover.reassigned",
+        "handover.escalated",
+        "handover.closed",
+        "clock.raised",
+        "clock.met",
+    }
+)
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+async def people(session: AsyncSession, ids: set[uuid.UUID | None]) -> dict[uuid.UUID, User]:
+    wanted = {i for i in ids if i}
+    if not wanted:
+        return {}
+    return {u.id: u for u in (await session.execute(select(User).where(User.id.in_(wanted)))).scalars()}
+
+
+def person_ref(users: dict[uuid.UUID, User], user_id: uuid.UUID | None) -> dict[str, str] | None:
+    if user_id is None:
+        return None
+    user = users.get(user_id)
+    return {"id": str(user_id), "display_name": user.display_name if user else ""}
+
+
+def clock_status(clock: Clock, now: datetime) -> str:
+    """`met`, `overdue`, `approaching` (80% through with no owner) or `open`."""
+    if clock.met:
+        return "met"
+    spec = ClockSpec(clock.kind, clock.label, clock.starts_at, clock.due_at, clock.source)  # type: ignore[arg-type]
+    return clock_alert(spec, now, clock.owner_id is not None) or "open"
+
+
+def clock_view(
+    clock: Clock, users: dict[uuid.UUID, User], now: datetime, reference: str | None = None
+) -> dict[str, Any]:
+    view = {
+        "id": str(clock.id),
+        "incident_id": str(clock.incident_id),
+        "kind": clock.kind,
+        "sequence": clock.sequence,
+        "label": clock.label,
+        "source": clock.source,
+        "starts_at": iso(clock.starts_at),
+        "due_at": iso(clock.due_at),
+        "owner": person_ref(users, clock.owner_id),
+        "met": clock.met,
+        "met_at": iso(clock.met_at),
+        "met_by": person_ref(users, clock.met_by_id),
+        "met_note": clock.met_note,
+        "status": clock_status(clock, now),
+        "raised_approaching_at": iso(clock.raised_approaching_at),
+        "raised_overdue_at": iso(clock.raised_overdue_at),
+    }
+    if reference is not None:
+        view["incident_reference"] = reference
+    return view
+
+
+async def clocks_of(session: AsyncSession, incident_id: uuid.UUID) -> list[Clock]:
+    return list(
+        (
+            await session.execute(
+                select(Clock).where(Clock.incident_id == incident_id).order_by(Clock.due_at, Clock.kind)
+            )
+        ).scalars()
+    )
+
+
+async def clock_views(
+    session: AsyncSession, incident_id: uuid.UUID, now: datetime | None = None
+) -> list[dict[str, Any]]:
+    now = now or utcnow()
+    clocks = await clocks_of(session, incident_id)
+    users = await people(session, {c.owner_id for c in clocks} | {c.met_by_id for c in clocks})
+    return [clock_view(c, users, now) for c in clocks]
+
+
+async def _teams_of(session: AsyncSession, incident_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Team]]:
+    out: dict[uuid.UUID, list[Team]] = {i: [] for i in incident_ids}
+    if not incident_ids:
+        return out
+    rows = await session.execute(
+        select(IncidentTeam.incident_id, Team)
+        .join(Team, Team.id == IncidentTeam.team_id)
+        .where(IncidentTeam.incident_id.in_(incident_ids))
+        .order_by(IncidentTeam.created_at, Team.slug)
+    )
+    for incident_id, team in rows:
+        out[incident_id].append(team)
+    return out
+
+
+async def young_person_summary(
+    session: AsyncSession, person: YoungPerson, incident: Incident
+) -> dict[str, Any]:
+    """The pattern up to this incident: earlier incidents, missing episodes in the last 30 and 90
+    days (this one included), indicators seen before, and every team involved."""
+    catalogue = load_catalogue()
+    history = list(
+        (
+            await session.execute(
+                select(Incident)
+                .where(Incident.young_person_id == person.id, Incident.occurred_at <= incident.occurred_at)
+                .order_by(Incident.occurred_at.desc(), Incident.id)
+            )
+        ).scalars()
+    )
+    earlier = [i for i in history if i.id != incident.id]
+    teams = await _teams_of(session, [i.id for i in history])
+
+    def missing_within(days: int) -> int:
+        since = incident.occurred_at - timedelta(days=days)
+        return sum(1 for i in history if i.kind == "missing_return" and i.occurred_at > since)
+
+    seen: Counter[str] = Counter()
+    last_seen: dict[str, datetime] = {}
+    if earlier:
+        occurred = {i.id: i.occurred_at for i in earlier}
+        for row in (
+            await session.execute(
+                select(IncidentIndicator.incident_id, IncidentIndicator.code).where(
+                    IncidentIndicator.incident_id.in_(list(occurred))
+                )
+            )
+        ).all():
+            incident_id, code = row
+            seen[code] += 1
+            if code not in last_seen or occurred[incident_id] > last_seen[code]:
+                last_seen[code] = occurred[incident_id]
+    involved: dict[uuid.UUID, Team] = {}
+    for i in history:
+        for team in teams[i.id]:
+            involved.setdefault(team.id, team)
+    return {
+        "id": str(person.id),
+        "first_name": person.first_name,
+        "last_name": person.last_name,
+        "date_of_birth": person.date_of_birth.isoformat() if person.date_of_birth else None,
+        "apparent_age": person.apparent_age,
+        "legal_status": person.legal_status,
+        "learning_disability": person.learning_disability,
+        "la_reference": person.la_reference,
+        "earlier_incidents": [
+            {
+                "id": str(i.id),
+                "reference": i.reference,
+                "kind": i.kind,
+                "priority": i.priority,
+                "occurred_at": iso(i.occurred_at),
+                "teams": [t.slug for t in teams[i.id]],
+            }
+            for i in earlier
+        ],
+        "missing_episodes_30d": missing_within(30),
+        "missing_episodes_90d": missing_within(90),
+        "indicators_seen_before": [
+            {
+                "code": code,
+                "label": catalogue.get(code).label if catalogue.get(code) else code,
+                "times": count,
+                "last_seen_at": iso(last_seen[code]),
+            }
+            for code, count in sorted(seen.items(), key=lambda kv: (-kv[1], kv[0]))
+        ],
+        "teams_involved": [
+            {"id": str(t.id), "slug": t.slug, "name": t.name}
+            for t in sorted(involved.values(), key=lambda t: t.slug)
+        ],
+    }
+
+
+async def _places_and_peers(session: AsyncSession, incident: Incident, area: Area | None) -> dict[str, Any]:
+    # Contextual safeguarding: a place that keeps coming up matters beyond this one child.
+    same_place = (
+        await session.execute(
+            select(func.count())
+            .select_from(Incident)
+            .where(
+                func.lower(Incident.location_description) == func.lower(incident.location_description),
+                Incident.id != incident.id,
+                Incident.occurred_at <= incident.occurred_at,
+            )
+        )
+    ).scalar_one()
+    return {
+        "location": {
+            "description": incident.location_description,
+            "area": area.slug if area else None,
+            "earlier_incidents_here": same_place,
+        },
+        "people_present": incident.people_present,
+    }
+
+
+async def _story(session: AsyncSession, incident_id: uuid.UUID) -> list[dict[str, Any]]:
+    events = list(
+        (
+            await session.execute(
+                select(TimelineEvent)
+                .where(TimelineEvent.incident_id == incident_id)
+                .order_by(TimelineEvent.at, TimelineEvent.id)
+            )
+        ).scalars()
+    )
+    users = await people(session, {e.actor_id for e in events})
+    return [
+        {
+            "at": iso(e.at),
+            "action": e.action,
+            "actor": person_ref(users, e.actor_id)["display_name"] if e.actor_id else "Lantern",
+            "team_id": str(e.team_id) if e.team_id else None,
+            "detail": e.detail,
+        }
+        for e in events
+        if e.action in STORY_ACTIONS
+    ]
+
+
+async def history_of(session: AsyncSession, item_id: uuid.UUID) -> list[dict[str, Any]]:
+    events = list(
+        (
+            await session.execute(
+                select(HandoverEvent)
+                .where(HandoverEvent.item_id == item_id)
+                .order_by(HandoverEvent.at, HandoverEvent.id)
+            )
+        ).scalars()
+    )
+    users = await people(
+        session,
+        {e.actor_id for e in events} | {e.from_user_id for e in events} | {e.to_user_id for e in events},
+    )
+    return [
+        {
+            "at": iso(e.at),
+            "action": e.action,
+            "actor": person_ref(users, e.actor_id),
+            "from": person_ref(users, e.from_user_id),
+            "to": person_ref(users, e.to_user_id),
+            "detail": e.detail,
+        }
+        for e in events
+    ]
+
+
+async def item_view(session: AsyncSession, item: HandoverItem, now: datetime | None = None) -> dict[str, Any]:
+    """Everything the day team needs for one item, as JSON."""
+    from api.paging import service as paging  # handover builds on paging and support, not the reverse
+    from api.support import service as support
+
+    now = now or utcnow()
+    catalogue = load_catalogue()
+    incident = await session.get(Incident, item.incident_id)
+    person = await session.get(YoungPerson, incident.young_person_id)
+    station = await session.get(Station, incident.station_id)
+    team = await session.get(Team, item.team_id)
+    area_id = incident.location_area_id or incident.area_id
+    area = await session.get(Area, area_id) if area_id else None
+    indicators = [
+        {
+            "code": row.code,
+            "label": catalogue.get(row.code).label if catalogue.get(row.code) else row.code,
+            "category": row.category,
+            "provenance": row.provenance,
+        }
+        for row in (
+            await session.execute(
+                select(IncidentIndicator)
+                .where(IncidentIndicator.incident_id == incident.id)
+                .order_by(IncidentIndicator.code, IncidentIndicator.provenance)
+            )
+        ).scalars()
+    ]
+    teams = (await _teams_of(session, [incident.id]))[incident.id]
+    users = await people(session, {item.owner_id, item.closed_by_id})
+    clocks = await clock_views(session, incident.id, now)
+    offers = await support.offers_for_incident(session, incident.id)
+    triage = incident.triage or {}
+    return {
+        "id": str(item.id),
+        "state": item.state,
+        "team": {"id": str(team.id), "slug": team.slug, "name": team.name},
+        "due_at": iso(item.due_at),
+        "created_at": iso(item.created_at),
+        "owner": person_ref(users, item.owner_id),
+        "picked_up_at": iso(item.picked_up_at),
+        "escalated_at": iso(item.escalated_at),
+        "closed_at": iso(item.closed_at),
+        "closed_by": person_ref(users, item.closed_by_id),
+        "closing_note": item.closing_note,
+        "incident": {
+            "id": str(incident.id),
+            "reference": incident.reference,
+            "kind": incident.kind,
+            "kind_label": KIND_LABELS.get(incident.kind, incident.kind),
+            "state": incident.state,
+            "priority": incident.priority,
+            "occurred_at": iso(incident.occurred_at),
+            "reported_at": iso(incident.reported_at),
+            "station": {"slug": station.slug, "name": station.name},
+            "police_references": incident.police_references,
+            "teams": [{"id": str(t.id), "slug": t.slug, "name": t.name} for t in teams],
+            "uncovered": incident.uncovered,
+        },
+        "what_happened": {
+            "summary": (
+                f"{KIND_LABELS.get(incident.kind, incident.kind)} reported by {station.name}; "
+                f"{incident.location_description}"
+            ),
+            "circumstances": incident.circumstances,
+            "custody": incident.custody,
+            "timeline": await _story(session, incident.id),
+        },
+        "decisions": {
+            "priority": incident.priority,
+            "categories": triage.get("categories", []),
+            "area": triage.get("area"),
+            "reasons": triage.get("reasons", []),
+            "needs_manager_review": incident.needs_manager_review,
+        },
+        "pages": await paging.pages_for_incident(session, incident.id),
+        "support_offers": offers,
+        "handover_notes": await support.notes_for_incident(session, incident.id),
+        "current_risk": {
+            "priority": incident.priority,
+            "indicators": indicators,
+            "custody_status": (incident.custody or {}).get("status"),
+            "safety_plan": [o for o in offers if o.get("kind") == "safety_plan"],
+        },
+        "places_and_peers": await _places_and_peers(session, incident, area),
+        "clocks": clocks,
+        "open_clocks": [c for c in clocks if not c["met"]],
+        "young_person": await young_person_summary(session, person, incident),
+        "history": await history_of(session, item.id),
+    }

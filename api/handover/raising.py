@@ -1,0 +1,252 @@
+"""The periodic pass that makes sure nothing with a time limit slips.
+
+- At its due time (09:00) an item whose incident was responded to overnight moves the incident
+  to `handed_over`.
+- An item nobody picked up by 10:30 London on its due day is raised to the team's managers.
+- A clock 80% through with no owner, or overdue and not met, is raised to the managers of the
+  incident's teams (once for "approaching", once for "overdue").
+
+Each raise is claimed with a conditional UPDATE, so two workers running the pass at once (or
+a pass repeated after a crash) raise it once; the page job carries a dedupe key as well.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import UTC, datetime, time
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+
+from api.events.bus import Audience, LiveEvent, publish
+from api.handover.clocks import ClockSpec, clock_alert
+from api.handover.models import Clock, HandoverEvent, HandoverItem
+from api.incidents import timeline
+from api.incidents.models import Incident, IncidentTeam
+from api.rota.schedule import LONDON, require_aware
+
+log = logging.getLogger("lantern.handover")
+
+RAISE_UNPICKED_AT = time(10, 30)
+PAGE_MANAGERS_JOB = "page.managers"
+# Responded-to states that become `handed_over` at the handover; a live page (reported, paging,
+# uncovered) keeps its state so boards still show it.
+HANDED_OVER_FROM = ("acknowledged", "attending", "support_recorded")
+# The handover clock is the item itself: raised by the 10:30 rule, not by the clock rule.
+NOT_RAISED_AS_CLOCKS = ("handover",)
+
+
+def raise_time(due_at: datetime) -> datetime:
+    """10:30 London on the day an item is due (the due time is 09:00 London that day), in UTC."""
+    day = require_aware("due_at", due_at).astimezone(LONDON).date()
+    return datetime.combine(day, RAISE_UNPICKED_AT, tzinfo=LONDON).astimezone(UTC)
+
+
+async def _page_managers(session: AsyncSession, payload: dict[str, Any], dedupe_key: str) -> bool:
+    from api.jobs.service import enqueue
+
+    return (
+        await enqueue(session, PAGE_MANAGERS_JOB, {**payload, "urgency": "normal"}, dedupe_key=dedupe_key)
+        is not None
+    )
+
+
+async def _hand_over(session: AsyncSession, now: datetime) -> int:
+    ids = (
+        (
+            await session.execute(
+                select(Incident.id)
+                .join(HandoverItem, HandoverItem.incident_id == Incident.id)
+                .where(HandoverItem.due_at <= now, Incident.state.in_(HANDED_OVER_FROM))
+                .distinct()
+                .order_by(Incident.id)  # one lock order for every pass: two passes never deadlock
+            )
+        )
+        .scalars()
+        .all()
+    )
+    moved = 0
+    for incident_id in ids:
+        incident = await session.get(Incident, incident_id, with_for_update=True, populate_existing=True)
+        if incident.state in HANDED_OVER_FROM and timeline.move(session, incident, "handed_over"):
+            moved += 1
+            teams = (
+                await session.execute(
+                    select(IncidentTeam.team_id).where(IncidentTeam.incident_id == incident.id)
+                )
+            ).scalars()
+            publish(
+                session,
+                LiveEvent(
+                    "incident.updated",
+                    {"incident_id": str(incident.id), "state": incident.state},
+                    Audience(team_ids=frozenset(teams), station_ids=frozenset({incident.station_id})),
+                ),
+            )
+    return moved
+
+
+async def _raise_unpicked(session: AsyncSession, now: datetime) -> tuple[int, int]:
+    candidates = (
+        await session.execute(
+            select(HandoverItem, Incident.reference)
+            .join(Incident, Incident.id == HandoverItem.incident_id)
+            .where(
+                HandoverItem.state == "awaiting_pickup",
+                HandoverItem.escalated_at.is_(None),
+                HandoverItem.due_at <= now,
+            )
+            .order_by(HandoverItem.due_at, HandoverItem.id)
+        )
+    ).all()
+    raised = pages = 0
+    for item, reference in candidates:
+        if now < raise_time(item.due_at):
+            continue
+        claimed = await session.execute(
+            update(HandoverItem)
+            .where(
+                HandoverItem.id == item.id,
+                HandoverItem.escalated_at.is_(None),
+                HandoverItem.state == "awaiting_pickup",
+            )
+            .values(escalated_at=now, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount != 1:
+            continue  # another pass got there first, or someone picked it up meanwhile
+        set_committed_value(item, "escalated_at", now)
+        raised += 1
+        session.add(HandoverEvent(item_id=item.id, at=now, action="escalated", detail={"to": "managers"}))
+        timeline.add_event(
+            session,
+            item.incident_id,
+            "handover.escalated",
+            team_id=item.team_id,
+            detail={
+                "item_id": str(item.id),
+                "due_at": item.due_at.isoformat(),
+                "reason": "not picked up by 10:30",
+            },
+        )
+        publish(
+            session,
+            LiveEvent(
+                "handover.updated",
+                {
+                    "item_id": str(item.id),
+                    "incident_id": str(item.incident_id),
+                    "team_id": str(item.team_id),
+                    "escalated": True,
+                },
+                Audience(team_ids=frozenset({item.team_id})),
+            ),
+        )
+        pages += await _page_managers(
+            session,
+            {
+                "reason": "handover_not_picked_up",
+                "team_id": str(item.team_id),
+                "incident_id": str(item.incident_id),
+                "reference": reference,
+                "item_id": str(item.id),
+            },
+            f"handover.escalated:{item.id}",
+        )
+    return raised, pages
+
+
+async def _raise_clocks(session: AsyncSession, now: datetime) -> tuple[int, int]:
+    rows = (
+        await session.execute(
+            select(Clock, Incident.reference)
+            .join(Incident, Incident.id == Clock.incident_id)
+            .where(
+                Clock.met_at.is_(None),
+                Clock.raised_overdue_at.is_(None),
+                Clock.kind.not_in(NOT_RAISED_AS_CLOCKS),
+                Clock.starts_at <= now,
+            )
+            .order_by(Clock.due_at, Clock.id)
+        )
+    ).all()
+    raised = pages = 0
+    for clock, reference in rows:
+        spec = ClockSpec(clock.kind, clock.label, clock.starts_at, clock.due_at, clock.source)  # type: ignore[arg-type]
+        alert = clock_alert(spec, now, clock.owner_id is not None)
+        if alert is None or (alert == "approaching" and clock.raised_approaching_at is not None):
+            continue
+        column = Clock.raised_overdue_at if alert == "overdue" else Clock.raised_approaching_at
+        claimed = await session.execute(
+            update(Clock)
+            .where(Clock.id == clock.id, column.is_(None), Clock.met_at.is_(None))
+            .values({column.key: now, "updated_at": now})
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount != 1:
+            continue
+        set_committed_value(clock, column.key, now)
+        raised += 1
+        team_ids: list[uuid.UUID] = list(
+            (
+                await session.execute(
+                    select(IncidentTeam.team_id).where(IncidentTeam.incident_id == clock.incident_id)
+                )
+            ).scalars()
+        )
+        timeline.add_event(
+            session,
+            clock.incident_id,
+            "clock.raised",
+            detail={
+                "clock_id": str(clock.id),
+                "kind": clock.kind,
+                "alert": alert,
+                "due_at": clock.due_at.isoformat(),
+                "owned": clock.owner_id is not None,
+            },
+        )
+        publish(
+            session,
+            LiveEvent(
+                "handover.updated",
+                {"clock_id": str(clock.id), "incident_id": str(clock.incident_id), "alert": alert},
+                # An incident no team took goes to every manager.
+                Audience(team_ids=frozenset(team_ids), all_managers=not team_ids),
+            ),
+        )
+        for team_id in team_ids or [None]:
+            pages += await _page_managers(
+                session,
+                {
+                    "reason": f"clock_{alert}",
+                    "team_id": str(team_id) if team_id else None,
+                    "incident_id": str(clock.incident_id),
+                    "reference": reference,
+                    "clock_id": str(clock.id),
+                    "clock_kind": clock.kind,
+                },
+                f"clock.{alert}:{clock.id}:{team_id or 'all'}",
+            )
+    return raised, pages
+
+
+async def raise_due(session: AsyncSession, now: datetime) -> dict[str, int]:
+    """One pass at instant `now`; idempotent. Returns what it did (counts, no personal data)."""
+    now = require_aware("now", now)
+    handed_over = await _hand_over(session, now)
+    items_raised, item_pages = await _raise_unpicked(session, now)
+    clocks_raised, clock_pages = await _raise_clocks(session, now)
+    await session.flush()
+    result = {
+        "handed_over": handed_over,
+        "items_raised": items_raised,
+        "clocks_raised": clocks_raised,
+        "pages_enqueued": item_pages + clock_pages,
+    }
+    if any(result.values()):
+        log.info("handover pass", extra=result)
+    return result

@@ -1,0 +1,164 @@
+"""Handover routes: parse, authorise, call the services. Day teams and managers only."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse, Response
+
+from api.auth.dependencies import CurrentActor, public, roles
+from api.deps import SessionDep
+from api.handover import report, service
+from api.handover.access import HANDOVER_ROLES, ReadableItem, WritableClock, WritableItem
+from api.handover.schemas import (
+    ClockList,
+    ClockMetIn,
+    ClockOut,
+    CloseIn,
+    CloseOut,
+    HandoverItemOut,
+    HandoverQueue,
+    ItemState,
+    PickupOut,
+    ReassignIn,
+    ReassignOut,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["handover"])
+TeamSlug = Annotated[str, Query(min_length=1, max_length=64, description="Team slug")]
+_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such item, or not one of your teams' items"},
+    409: {"description": "Already picked up (names the owner), closed, or not yet picked up"},
+}
+
+
+@router.get("/handover", response_model=HandoverQueue, dependencies=[roles(*HANDOVER_ROLES)])
+async def handover_queue(
+    session: SessionDep,
+    actor: CurrentActor,
+    team: Annotated[str | None, Query(min_length=1, max_length=64, description="Team slug")] = None,
+    state: Annotated[ItemState | None, Query(description="Without it: awaiting_pickup and picked_up")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 200,
+) -> dict[str, Any]:
+    """The handover queue of one of your teams (or all of them), priority first, then oldest."""
+    return await service.list_items(session, actor, team_slug=team, state=state, limit=limit)
+
+
+# The report routes come before /handover/{item_id} so "report" is never read as an item id.
+@router.get(
+    "/handover/report",
+    response_class=HTMLResponse,
+    dependencies=[roles(*HANDOVER_ROLES)],
+    responses={200: {"content": {"text/html": {}}, "description": "Printable report (print CSS)"}},
+)
+async def handover_report_html(
+    session: SessionDep, actor: CurrentActor, team: TeamSlug, night: Annotated[date, Query()]
+) -> HTMLResponse:
+    """The night's handover report of a team as a printable page; the download is audited."""
+    night_report = await report.night_report(session, actor, team, night, "html")
+    return HTMLResponse(
+        report.render_html(night_report),
+        headers={"Content-Disposition": f'inline; filename="{night_report.filename("html")}"'},
+    )
+
+
+@router.get(
+    "/handover/report.csv",
+    dependencies=[roles(*HANDOVER_ROLES)],
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "One row per item"}},
+)
+async def handover_report_csv(
+    session: SessionDep, actor: CurrentActor, team: TeamSlug, night: Annotated[date, Query()]
+) -> Response:
+    """The night's handover report of a team as CSV; the download is audited."""
+    night_report = await report.night_report(session, actor, team, night, "csv")
+    return Response(
+        report.render_csv(night_report),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{night_report.filename("csv")}"'},
+    )
+
+
+@router.get(
+    "/handover/report.css",
+    dependencies=[public()],
+    response_class=Response,
+    responses={200: {"content": {"text/css": {}}}},
+)
+async def handover_report_css() -> Response:
+    """The report's print stylesheet (no case data, so no sign-in: a stylesheet link sends no token)."""
+    return Response(report.stylesheet(), media_type="text/css; charset=utf-8")
+
+
+@router.get(
+    "/handover/{item_id}",
+    response_model=HandoverItemOut,
+    dependencies=[roles(*HANDOVER_ROLES)],
+    responses={404: _PROBLEMS[404]},
+)
+async def handover_item(item: ReadableItem, session: SessionDep, actor: CurrentActor) -> dict[str, Any]:
+    return await service.item_detail(session, actor, item)
+
+
+@router.post(
+    "/handover/{item_id}/pickup",
+    response_model=PickupOut,
+    dependencies=[roles(*HANDOVER_ROLES)],
+    responses=_PROBLEMS,
+)
+async def pick_up(item: WritableItem, session: SessionDep, actor: CurrentActor) -> dict[str, Any]:
+    """Take the item: you become its owner and the owner of the incident's open clocks."""
+    return await service.pick_up(session, actor, item)
+
+
+@router.post(
+    "/handover/{item_id}/reassign",
+    response_model=ReassignOut,
+    dependencies=[roles(*HANDOVER_ROLES)],
+    responses={**_PROBLEMS, 403: {"description": "Only the owner or a manager may reassign"}},
+)
+async def reassign(
+    item: WritableItem, body: ReassignIn, session: SessionDep, actor: CurrentActor
+) -> dict[str, Any]:
+    return await service.reassign(session, actor, item, body.user_id)
+
+
+@router.post(
+    "/handover/{item_id}/close",
+    response_model=CloseOut,
+    dependencies=[roles(*HANDOVER_ROLES)],
+    responses={**_PROBLEMS, 403: {"description": "Only the owner or a manager may close"}},
+)
+async def close(
+    item: WritableItem, body: CloseIn, session: SessionDep, actor: CurrentActor
+) -> dict[str, Any]:
+    return await service.close(session, actor, item, body.note)
+
+
+@router.get("/teams/{team_id}/clocks", response_model=ClockList, dependencies=[roles(*HANDOVER_ROLES)])
+async def team_clocks(
+    team_id: uuid.UUID,
+    session: SessionDep,
+    actor: CurrentActor,
+    include_met: Annotated[bool, Query(description="Also the clocks already met")] = False,
+) -> dict[str, Any]:
+    """Clocks of the team's incidents, soonest due first."""
+    return await service.team_clocks(session, actor, team_id, include_met=include_met)
+
+
+@router.post(
+    "/clocks/{clock_id}/met",
+    response_model=ClockOut,
+    dependencies=[roles(*HANDOVER_ROLES)],
+    responses={404: {"description": "No such clock, or not one of your teams' incidents"}},
+)
+async def clock_met(
+    clock: WritableClock, session: SessionDep, actor: CurrentActor, body: ClockMetIn | None = None
+) -> dict[str, Any]:
+    """Record that the clock's limit was met (marking it again changes nothing)."""
+    body = body or ClockMetIn()
+    return await service.mark_met(session, actor, clock, note=body.note, detention_ended=body.detention_ended)

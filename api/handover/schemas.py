@@ -1,0 +1,107 @@
+"""Shapes of the handover API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from api.auth.schemas import WriteModel
+
+ItemState = Literal["awaiting_pickup", "picked_up", "closed"]
+
+
+class PersonRef(BaseModel):
+    id: uuid.UUID
+    display_name: str
+
+
+class PickupOut(BaseModel):
+    id: uuid.UUID
+    state: ItemState
+    owner: PersonRef | None
+    picked_up_at: datetime | None
+
+
+class ReassignIn(WriteModel):
+    user_id: uuid.UUID = Field(description="A day-team member or manager of the item's team")
+
+
+class ReassignOut(PickupOut):
+    previous_owner: PersonRef | None
+    reassigned_at: datetime
+
+
+class CloseIn(WriteModel):
+    note: str = Field(min_length=1, max_length=4000, description="What was decided; required")
+
+
+class CloseOut(PickupOut):
+    closed_at: datetime
+    closed_by: PersonRef
+    closing_note: str
+
+
+class ClockMetIn(WriteModel):
+    note: str | None = Field(default=None, max_length=2000)
+    detention_ended: bool = Field(
+        default=False, description="PACE reviews only: no further review is due (otherwise the next starts)"
+    )
+
+
+class ClockOut(BaseModel):
+    id: uuid.UUID
+    incident_id: uuid.UUID
+    incident_reference: str | None = None
+    kind: str
+    sequence: int
+    label: str
+    source: str
+    starts_at: datetime
+    due_at: datetime
+    owner: PersonRef | None
+    met: bool
+    met_at: datetime | None
+    met_by: PersonRef | None
+    met_note: str | None
+    status: Literal["open", "approaching", "overdue", "met"]
+    raised_approaching_at: datetime | None
+    raised_overdue_at: datetime | None
+
+
+class ClockList(BaseModel):
+    clocks: list[ClockOut]
+
+
+class HandoverItemOut(BaseModel):
+    """One handover item and everything it holds (see domain-reference.md)."""
+
+    id: uuid.UUID
+    state: ItemState
+    team: dict[str, Any]
+    due_at: datetime
+    created_at: datetime
+    owner: PersonRef | None
+    picked_up_at: datetime | None
+    escalated_at: datetime | None
+    closed_at: datetime | None
+    closed_by: PersonRef | None
+    closing_note: str | None
+    incident: dict[str, Any]
+    what_happened: dict[str, Any]
+    decisions: dict[str, Any]
+    pages: list[dict[str, Any]]
+    support_offers: list[dict[str, Any]]
+    handover_notes: list[dict[str, Any]]
+    current_risk: dict[str, Any]
+    places_and_peers: dict[str, Any]
+    clocks: list[ClockOut]
+    open_clocks: list[ClockOut]
+    young_person: dict[str, Any]
+    history: list[dict[str, Any]]
+
+
+class HandoverQueue(BaseModel):
+    items: list[HandoverItemOut]

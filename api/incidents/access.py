@@ -1,0 +1,64 @@
+"""Who may see which incident: one place, used by every incident route.
+
+Workers, day teams and managers see incidents routed to their teams; police see only
+the response status of their own station's reports; admins see no case content.
+An incident the caller may not see is a 404, so its existence is not revealed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import Depends, Path
+from sqlalchemy import exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.auth.dependencies import Actor, CurrentActor
+from api.deps import SessionDep
+from api.errors import NotFound
+from api.incidents.models import Incident, IncidentTeam
+
+CASE_ROLES = ("worker", "day_team", "manager")
+
+
+def team_scope(actor: Actor):
+    """A SQL condition: the incident is routed to one of the actor's teams."""
+    return exists().where(IncidentTeam.incident_id == Incident.id, IncidentTeam.team_id.in_(actor.team_ids))
+
+
+async def may_see_case(session: AsyncSession, actor: Actor, incident_id: uuid.UUID) -> bool:
+    if not actor.has(*CASE_ROLES) or not actor.team_ids:
+        return False
+    row = await session.execute(
+        select(IncidentTeam.id).where(
+            IncidentTeam.incident_id == incident_id, IncidentTeam.team_id.in_(actor.team_ids)
+        )
+    )
+    return row.first() is not None
+
+
+async def _case_incident(
+    incident_id: Annotated[uuid.UUID, Path()], session: SessionDep, actor: CurrentActor
+) -> Incident:
+    incident = await session.get(Incident, incident_id)
+    if incident is None or not await may_see_case(session, actor, incident_id):
+        raise NotFound("No such incident.")
+    return incident
+
+
+async def _status_incident(
+    incident_id: Annotated[uuid.UUID, Path()], session: SessionDep, actor: CurrentActor
+) -> Incident:
+    incident = await session.get(Incident, incident_id)
+    if incident is None:
+        raise NotFound("No such incident.")
+    if actor.has("police") and actor.station_id == incident.station_id:
+        return incident
+    if await may_see_case(session, actor, incident_id):
+        return incident
+    raise NotFound("No such incident.")
+
+
+CaseIncident = Annotated[Incident, Depends(_case_incident)]
+StatusIncident = Annotated[Incident, Depends(_status_incident)]

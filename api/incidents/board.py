@@ -1,0 +1,97 @@
+"""The duty manager's board: what is unanswered, uncovered or unrouted, and the rota gaps ahead."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.audit import service as audit
+from api.auth.dependencies import Actor
+from api.db import utcnow
+from api.incidents.access import team_scope
+from api.incidents.models import Incident
+from api.incidents.service import summaries
+from api.rota.gaps import find_gaps
+from api.teams.models import Team
+
+UNANSWERED = ("reported", "paging")
+BOARD_LIMIT = 100
+
+
+async def board(
+    session: AsyncSession, actor: Actor, *, gap_days: int, failure_threshold: int
+) -> dict[str, Any]:
+    """Unacknowledged and uncovered incidents of the manager's teams, incidents no team
+    took (flagged for every manager), and gaps in the teams' rotas for `gap_days`."""
+    newest_first = (Incident.reported_at.desc(), Incident.id.desc())
+    unacknowledged = (
+        (
+            await session.execute(
+                select(Incident)
+                .where(team_scope(actor), Incident.state.in_(UNANSWERED))
+                .order_by(*newest_first)
+                .limit(BOARD_LIMIT)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    uncovered = (
+        (
+            await session.execute(
+                select(Incident)
+                .where(team_scope(actor), Incident.state == "uncovered")
+                .order_by(*newest_first)
+                .limit(BOARD_LIMIT)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    needs_review = (
+        (
+            await session.execute(
+                select(Incident)
+                .where(Incident.needs_manager_review.is_(True), Incident.state.notin_(("closed",)))
+                .order_by(*newest_first)
+                .limit(BOARD_LIMIT)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    start = utcnow()
+    end = start + timedelta(days=gap_days)
+    rota_gaps = []
+    teams = (
+        await session.execute(select(Team).where(Team.id.in_(actor.team_ids)).order_by(Team.slug))
+    ).scalars()
+    for team in teams:
+        for gap in await find_gaps(session, team.id, start, end, failure_threshold=failure_threshold):
+            rota_gaps.append(
+                {
+                    "team": {"id": str(team.id), "slug": team.slug, "name": team.name},
+                    "level": gap.level,
+                    "starts_at": gap.starts_at.isoformat(),
+                    "ends_at": gap.ends_at.isoformat(),
+                    "reason": gap.reason,
+                    "user_id": str(gap.user_id) if gap.user_id else None,
+                }
+            )
+    shown = [*unacknowledged, *uncovered, *needs_review]
+    audit.record(
+        session,
+        actor,
+        "board.read",
+        resource_type="incident",
+        detail={"incident_ids": sorted({str(i.id) for i in shown})},
+    )
+    return {
+        "unacknowledged": await summaries(session, list(unacknowledged)),
+        "uncovered": await summaries(session, list(uncovered)),
+        "needs_review": await summaries(session, list(needs_review)),
+        "rota_gaps": rota_gaps,
+    }

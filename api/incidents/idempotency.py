@@ -1,0 +1,86 @@
+"""Idempotency-Key handling: a replay with the same body gets the first answer.
+
+The key is claimed first (a row inserted in a savepoint), so two concurrent requests
+with one key cannot both do the work: the second waits on the unique index, then
+reads the first one's answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.db import utcnow
+from api.errors import ValidationFailed
+from api.incidents.models import IdempotencyRecord
+
+KEEP_FOR = timedelta(days=8)  # "at least 7 days"
+PENDING = 0
+
+
+def body_hash(body: dict[str, Any]) -> str:
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass
+class Replay:
+    status_code: int
+    response: dict[str, Any]
+
+
+async def claim(
+    session: AsyncSession, actor_id: uuid.UUID, scope: str, key: str, request_hash: str
+) -> IdempotencyRecord | Replay:
+    """Claim `key` for this request, or return the stored answer of an earlier one."""
+    existing = await _find(session, actor_id, scope, key)
+    if existing is None:
+        record = IdempotencyRecord(
+            actor_id=actor_id,
+            scope=scope,
+            key=key,
+            request_hash=request_hash,
+            status_code=PENDING,
+            expires_at=utcnow() + KEEP_FOR,
+        )
+        try:
+            async with session.begin_nested():
+                session.add(record)
+                await session.flush()
+            return record
+        except IntegrityError:
+            existing = await _find(session, actor_id, scope, key)
+            if existing is None:  # pragma: no cover - the winner rolled back; let the client retry
+                raise
+    if existing.request_hash != request_hash:
+        raise ValidationFailed(
+            "This Idempotency-Key was used with a different request body.",
+            errors=[{"field": "Idempotency-Key", "message": "reused with a different body"}],
+        )
+    return Replay(existing.status_code, existing.response)
+
+
+def complete(record: IdempotencyRecord, status_code: int, response: dict[str, Any]) -> None:
+    record.status_code = status_code
+    record.response = response
+
+
+async def _find(session: AsyncSession, actor_id: uuid.UUID, scope: str, key: str) -> IdempotencyRecord | None:
+    return (
+        await session.execute(
+            select(IdempotencyRecord).where(
+                IdempotencyRecord.actor_id == actor_id,
+                IdempotencyRecord.scope == scope,
+                IdempotencyRecord.key == key,
+                IdempotencyRecord.expires_at > utcnow(),
+            )
+        )
+    ).scalar_one_or_none()

@@ -1,0 +1,29 @@
+"""Human references LAN-YYYY-NNNNNN: unique under concurrency, gaps allowed.
+
+PostgreSQL draws from a sequence (never blocks concurrent intakes; a rolled-back intake
+leaves a gap). SQLite has one writer at a time, so a counter row is enough.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+SEQUENCE = "incident_reference_seq"
+
+
+async def next_reference(session: AsyncSession, at: datetime) -> str:
+    if session.bind.dialect.name == "postgresql":
+        number = (await session.execute(text(f"SELECT nextval('{SEQUENCE}')"))).scalar_one()
+    else:
+        await session.execute(
+            text("INSERT INTO reference_counters (year, value) VALUES (0, 0) ON CONFLICT (year) DO NOTHING")
+        )
+        number = (
+            await session.execute(
+                text("UPDATE reference_counters SET value = value + 1 WHERE year = 0 RETURNING value")
+            )
+        ).scalar_one()
+    return f"LAN-{at.year:04d}-{number:06d}"

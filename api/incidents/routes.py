@@ -1,0 +1,147 @@
+"""Incident routes: parse, authorise, call the services."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query
+from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime
+
+from api.auth.dependencies import CurrentActor, roles
+from api.deps import SessionDep, SettingsDep
+from api.incidents import board, idempotency, intake, service
+from api.incidents.access import CaseIncident, StatusIncident
+from api.incidents.schemas import (
+    IncidentCreate,
+    IncidentCreated,
+    IncidentPage,
+    IncidentSearch,
+    IndicatorOut,
+    Kind,
+)
+from api.triage.catalogue import load_catalogue
+
+router = APIRouter(prefix="/api/v1", tags=["incidents"])
+CASE_ROLES = ("worker", "day_team", "manager")
+
+
+@router.get(
+    "/indicators", response_model=list[IndicatorOut], dependencies=[roles("police", *CASE_ROLES, "admin")]
+)
+async def list_indicators() -> list[IndicatorOut]:
+    return [
+        IndicatorOut(code=i.code, label=i.label, category=i.category, group=i.group)
+        for i in load_catalogue().all()
+    ]
+
+
+@router.post(
+    "/incidents",
+    status_code=201,
+    response_model=IncidentCreated,
+    dependencies=[roles("police")],
+    responses={200: {"description": "A replay of an earlier request with the same Idempotency-Key"}},
+)
+async def report_incident(
+    body: IncidentCreate,
+    session: SessionDep,
+    actor: CurrentActor,
+    idempotency_key: Annotated[
+        str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200)
+    ] = None,
+) -> Any:
+    record = None
+    if idempotency_key:
+        claimed = await idempotency.claim(
+            session,
+            actor.id,
+            "incidents.create",
+            idempotency_key,
+            idempotency.body_hash(body.model_dump(mode="json")),
+        )
+        if isinstance(claimed, idempotency.Replay):
+            return JSONResponse(claimed.response, status_code=200, headers={"Idempotent-Replayed": "true"})
+        record = claimed
+    result = await intake.report_incident(session, actor, body)
+    response = result.as_response()
+    if record is not None:
+        idempotency.complete(record, 201, response)
+    return JSONResponse(
+        response, status_code=201, headers={"Location": f"/api/v1/incidents/{result.incident.id}"}
+    )
+
+
+@router.get("/incidents", response_model=IncidentPage, dependencies=[roles("police", *CASE_ROLES)])
+async def list_incidents(
+    session: SessionDep,
+    actor: CurrentActor,
+    state: Annotated[str | None, Query(max_length=32)] = None,
+    kind: Kind | None = None,
+    team: Annotated[str | None, Query(max_length=64)] = None,
+    indicator: Annotated[str | None, Query(max_length=40)] = None,
+    location: Annotated[str | None, Query(max_length=120)] = None,
+    young_person: Annotated[
+        uuid.UUID | None, Query(description="Young person id (names go in POST /incidents/search)")
+    ] = None,
+    from_: Annotated[AwareDatetime | None, Query(alias="from")] = None,
+    to: AwareDatetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> dict[str, Any]:
+    return await service.list_incidents(
+        session,
+        actor,
+        state=state,
+        kind=kind,
+        team=team,
+        indicator=indicator,
+        location=location,
+        young_person_id=young_person,
+        from_=from_,
+        to=to,
+        limit=limit,
+        cursor=cursor,
+    )
+
+
+@router.post("/incidents/search", response_model=IncidentPage, dependencies=[roles(*CASE_ROLES)])
+async def search_incidents(body: IncidentSearch, session: SessionDep, actor: CurrentActor) -> dict[str, Any]:
+    return await service.list_incidents(
+        session,
+        actor,
+        state=body.state,
+        kind=body.kind,
+        team=body.team,
+        indicator=body.indicator,
+        location=body.location,
+        young_person_name=body.young_person_name,
+        from_=body.from_,
+        to=body.to,
+        limit=body.limit,
+        cursor=body.cursor,
+    )
+
+
+@router.get("/incidents/{incident_id}", dependencies=[roles(*CASE_ROLES)])
+async def get_incident(incident: CaseIncident, session: SessionDep, actor: CurrentActor) -> dict[str, Any]:
+    return await service.incident_detail(session, actor, incident)
+
+
+@router.get("/incidents/{incident_id}/status", dependencies=[roles("police", *CASE_ROLES)])
+async def get_status(incident: StatusIncident, session: SessionDep, actor: CurrentActor) -> dict[str, Any]:
+    return await service.status_for(session, actor, incident)
+
+
+@router.get("/board", dependencies=[roles("manager")])
+async def manager_board(
+    session: SessionDep,
+    settings: SettingsDep,
+    actor: CurrentActor,
+    gap_days: Annotated[int, Query(ge=1, le=28)] = 3,
+) -> dict[str, Any]:
+    """Unacknowledged and uncovered incidents, incidents no team took, and rota gaps."""
+    return await board.board(
+        session, actor, gap_days=gap_days, failure_threshold=settings.device_failure_threshold
+    )

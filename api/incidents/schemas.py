@@ -1,0 +1,138 @@
+"""Shapes of the incidents API. Limits are documented here and in the OpenAPI schema."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+from api.auth.schemas import WriteModel
+
+Kind = Literal["missing_return", "arrest", "stop_conversation"]
+Provenance = Literal["observed", "disclosed", "intelligence", "concern"]
+LegalStatus = Literal["none", "looked_after", "child_protection", "child_in_need", "unknown"]
+CustodyStatus = Literal[
+    "in_custody",
+    "charged_refused_bail",
+    "bailed",
+    "released",
+    "released_under_investigation",
+    "released_no_further_action",
+    "police_protection",
+    "not_detained",
+    "not_arrested",
+    "unknown",
+]
+
+NAME = Field(min_length=1, max_length=80)
+
+
+class YoungPersonIn(WriteModel):
+    first_name: str = NAME
+    last_name: str = NAME
+    date_of_birth: date | None = None
+    apparent_age: int | None = Field(default=None, ge=0, le=25)
+    la_reference: str | None = Field(default=None, min_length=1, max_length=64)
+    aliases: list[str] = Field(default_factory=list, max_length=10)
+    gender: str | None = Field(default=None, max_length=32)
+    responsible_area: str | None = Field(default=None, max_length=64, description="Area slug")
+    legal_status: LegalStatus = "unknown"
+    learning_disability: bool = False
+
+
+class LocationIn(WriteModel):
+    description: str = Field(min_length=1, max_length=300)
+    area: str | None = Field(default=None, max_length=64, description="Area slug, if known")
+
+
+class IndicatorIn(WriteModel):
+    code: str = Field(min_length=1, max_length=40)
+    provenance: Provenance = "observed"
+
+
+class CustodyIn(WriteModel):
+    status: CustodyStatus = "unknown"
+    released_to: str | None = Field(default=None, max_length=120)
+    appropriate_adult_present: bool | None = None
+    detained_at: AwareDatetime | None = None
+    charged: bool = False
+    bail_refused: bool = False
+    police_protection_started_at: AwareDatetime | None = None
+
+
+class PersonPresentIn(WriteModel):
+    role: str = Field(min_length=1, max_length=40, description="e.g. peer, adult, appropriate adult")
+    description: str | None = Field(default=None, max_length=200)
+
+
+class IncidentCreate(WriteModel):
+    kind: Kind
+    occurred_at: AwareDatetime
+    police_station: str = Field(min_length=1, max_length=120, description="Station slug or name")
+    police_reference: str | None = Field(default=None, max_length=40)
+    police_references: list[str] = Field(default_factory=list, max_length=5)
+    young_person: YoungPersonIn
+    location: LocationIn
+    indicators: list[IndicatorIn] = Field(default_factory=list, max_length=40)
+    circumstances: str | None = Field(default=None, max_length=4000)
+    custody_status: CustodyStatus | None = None
+    custody: CustodyIn | None = None
+    people_present: list[PersonPresentIn] = Field(default_factory=list, max_length=20)
+
+
+class TeamRefOut(BaseModel):
+    id: uuid.UUID
+    slug: str
+
+
+class IncidentCreated(BaseModel):
+    id: uuid.UUID
+    reference: str
+    state: str
+    priority: str
+    teams: list[TeamRefOut]
+    triage: dict[str, Any]
+    needs_manager_review: bool = False
+
+
+class IndicatorOut(BaseModel):
+    code: str
+    label: str
+    category: str
+    group: str
+
+
+class IncidentStatus(BaseModel):
+    """What police may see of a report: the response, never case notes."""
+
+    id: uuid.UUID
+    reference: str
+    state: str
+    kind: str
+    reported_at: datetime
+    acknowledged_at: datetime | None
+    acknowledged_action: str | None
+    eta_minutes: int | None
+    uncovered: bool
+
+
+class IncidentPage(BaseModel):
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+class IncidentSearch(WriteModel):
+    """Search by name goes in a body, never in a URL."""
+
+    young_person_name: str | None = Field(default=None, min_length=2, max_length=160)
+    indicator: str | None = Field(default=None, max_length=40)
+    location: str | None = Field(default=None, min_length=2, max_length=120)
+    team: str | None = Field(default=None, max_length=64)
+    state: str | None = Field(default=None, max_length=32)
+    kind: Kind | None = None
+    from_: AwareDatetime | None = Field(default=None, alias="from")
+    to: AwareDatetime | None = None
+    limit: int = Field(default=50, ge=1, le=200)
+    cursor: str | None = Field(default=None, max_length=200)

@@ -1,0 +1,363 @@
+"""Reading incidents: lists, search, detail and the police status view, scoped and audited."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.audit import service as audit
+from api.auth.dependencies import Actor
+from api.auth.models import User
+from api.errors import ValidationFailed
+from api.incidents.access import team_scope
+from api.incidents.models import Incident, IncidentIndicator, IncidentTeam, TimelineEvent
+from api.people.models import PossibleMatch, YoungPerson
+from api.people.service import normalise_name
+from api.teams.models import Area, Station, Team
+from api.triage.catalogue import load_catalogue
+
+# Newly reported, paging and uncovered incidents come first in an inbox.
+LIVE_STATES = ("reported", "paging", "uncovered")
+
+
+def encode_cursor(incident: Incident) -> str:
+    raw = f"{incident.reported_at.isoformat()}|{incident.id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        at, ident = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        return datetime.fromisoformat(at), uuid.UUID(ident)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValidationFailed.field("cursor", "not a cursor from this API") from exc
+
+
+async def list_incidents(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    state: str | None = None,
+    kind: str | None = None,
+    team: str | None = None,
+    indicator: str | None = None,
+    location: str | None = None,
+    young_person_id: uuid.UUID | None = None,
+    young_person_name: str | None = None,
+    from_: datetime | None = None,
+    to: datetime | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> dict[str, Any]:
+    """Incidents the actor may see, newest first, with a stable keyset cursor."""
+    police = actor.has("police") and not actor.has("worker", "day_team", "manager")
+    query = select(Incident)
+    if police:
+        query = query.where(Incident.station_id == actor.station_id)
+    else:
+        query = query.where(team_scope(actor))
+    if state:
+        query = query.where(Incident.state == state)
+    if kind:
+        query = query.where(Incident.kind == kind)
+    if team:
+        query = query.where(
+            exists().where(
+                IncidentTeam.incident_id == Incident.id,
+                IncidentTeam.team_id == select(Team.id).where(Team.slug == team).scalar_subquery(),
+            )
+        )
+    if indicator:
+        query = query.where(
+            exists().where(IncidentIndicator.incident_id == Incident.id, IncidentIndicator.code == indicator)
+        )
+    if location:
+        query = query.where(Incident.location_description.ilike(f"%{_escape_like(location)}%", escape="\\"))
+    if young_person_id:
+        query = query.where(Incident.young_person_id == young_person_id)
+    if young_person_name:
+        key = normalise_name(young_person_name, "")
+        query = query.where(
+            exists().where(
+                YoungPerson.id == Incident.young_person_id,
+                YoungPerson.match_name.like(f"%{_escape_like(key)}%", escape="\\"),
+            )
+        )
+    if from_:
+        query = query.where(Incident.occurred_at >= from_)
+    if to:
+        query = query.where(Incident.occurred_at < to)
+    if cursor:
+        at, ident = decode_cursor(cursor)
+        query = query.where(
+            or_(Incident.reported_at < at, and_(Incident.reported_at == at, Incident.id < ident))
+        )
+    query = query.order_by(Incident.reported_at.desc(), Incident.id.desc()).limit(limit + 1)
+    rows = (await session.execute(query)).scalars().all()
+    page, more = rows[:limit], len(rows) > limit
+    if police:
+        items = [status_view(i) for i in page]
+    else:
+        items = await summaries(session, page)
+        audit.record(
+            session,
+            actor,
+            "incident.list",
+            resource_type="incident",
+            detail={"incident_ids": [str(i.id) for i in page]},
+        )
+    return {"items": items, "next_cursor": encode_cursor(page[-1]) if more else None}
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def category_of(incident: Incident) -> str:
+    """cse, cce, cse_cce or general: what the lock screen and inbox call the incident."""
+    categories = [c for c in incident.triage.get("categories", []) if c in ("cse", "cce")]
+    return "_".join(categories) if categories else "general"
+
+
+def status_view(incident: Incident) -> dict[str, Any]:
+    return {
+        "id": str(incident.id),
+        "reference": incident.reference,
+        "state": incident.state,
+        "kind": incident.kind,
+        "reported_at": incident.reported_at.isoformat(),
+        "acknowledged_at": incident.acknowledged_at.isoformat() if incident.acknowledged_at else None,
+        "acknowledged_action": incident.acknowledged_action,
+        "eta_minutes": incident.eta_minutes,
+        "uncovered": incident.uncovered,
+    }
+
+
+async def status_for(session: AsyncSession, actor: Actor, incident: Incident) -> dict[str, Any]:
+    audit.record(session, actor, "incident.status.read", resource_type="incident", resource_id=incident.id)
+    view = status_view(incident)
+    events = (
+        await session.execute(
+            select(TimelineEvent)
+            .where(TimelineEvent.incident_id == incident.id, TimelineEvent.police_visible.is_(True))
+            .order_by(TimelineEvent.at)
+        )
+    ).scalars()
+    view["timeline"] = [
+        {"at": e.at.isoformat(), "action": e.action, "detail": _public(e.detail)} for e in events
+    ]
+    return view
+
+
+def _public(detail: dict[str, Any]) -> dict[str, Any]:
+    # Police see states, actions and ETAs; never notes or reasons.
+    allowed = {"from", "to", "action", "eta_minutes", "kind", "station", "level"}
+    return {k: v for k, v in detail.items() if k in allowed}
+
+
+async def summaries(session: AsyncSession, incidents: list[Incident]) -> list[dict[str, Any]]:
+    if not incidents:
+        return []
+    ids = [i.id for i in incidents]
+    people = {
+        p.id: p
+        for p in (
+            await session.execute(
+                select(YoungPerson).where(YoungPerson.id.in_({i.young_person_id for i in incidents}))
+            )
+        ).scalars()
+    }
+    stations = {s.id: s for s in (await session.execute(select(Station))).scalars()}
+    teams_of: dict[uuid.UUID, list[dict[str, str]]] = {i: [] for i in ids}
+    for link, team in await session.execute(
+        select(IncidentTeam, Team)
+        .join(Team, Team.id == IncidentTeam.team_id)
+        .where(IncidentTeam.incident_id.in_(ids))
+    ):
+        teams_of[link.incident_id].append({"id": str(team.id), "slug": team.slug, "name": team.name})
+    codes_of: dict[uuid.UUID, list[str]] = {i: [] for i in ids}
+    for row in (
+        await session.execute(select(IncidentIndicator).where(IncidentIndicator.incident_id.in_(ids)))
+    ).scalars():
+        codes_of[row.incident_id].append(row.code)
+    out = []
+    for incident in incidents:
+        person = people[incident.young_person_id]
+        out.append(
+            {
+                **status_view(incident),
+                "priority": incident.priority,
+                "occurred_at": incident.occurred_at.isoformat(),
+                "station": stations[incident.station_id].name,
+                "police_station": stations[incident.station_id].name,
+                "category": category_of(incident),
+                "location": incident.location_description,
+                "young_person": {
+                    "id": str(person.id),
+                    "first_name": person.first_name,
+                    "last_name": person.last_name,
+                },
+                "teams": teams_of[incident.id],
+                "indicators": sorted(set(codes_of[incident.id])),
+                "triage": {"reasons": incident.triage.get("reasons", [])},
+                "needs_manager_review": incident.needs_manager_review,
+            }
+        )
+    # Live incidents first, then newest first (the query's order) within each group.
+    out.sort(key=lambda item: item["state"] not in LIVE_STATES)
+    return out
+
+
+async def incident_detail(session: AsyncSession, actor: Actor, incident: Incident) -> dict[str, Any]:
+    """Everything a case role may see of one incident; the read is audited."""
+    catalogue = load_catalogue()
+    person = await session.get(YoungPerson, incident.young_person_id)
+    station = await session.get(Station, incident.station_id)
+    area = await session.get(Area, incident.area_id) if incident.area_id else None
+    teams = [
+        {"id": str(t.id), "slug": t.slug, "name": t.name, "specialism": t.specialism}
+        for t in (
+            await session.execute(
+                select(Team)
+                .join(IncidentTeam, IncidentTeam.team_id == Team.id)
+                .where(IncidentTeam.incident_id == incident.id)
+            )
+        ).scalars()
+    ]
+    indicators = []
+    for row in (
+        await session.execute(
+            select(IncidentIndicator)
+            .where(IncidentIndicator.incident_id == incident.id)
+            .order_by(IncidentIndicator.code)
+        )
+    ).scalars():
+        entry = catalogue.get(row.code)
+        indicators.append(
+            {
+                "code": row.code,
+                "label": entry.label if entry else row.code,
+                "category": row.category,
+                "group": entry.group if entry else None,
+                "provenance": row.provenance,
+                "recorded_at": row.recorded_at.isoformat(),
+                "catalogue_version": row.catalogue_version,
+            }
+        )
+    names = {}
+    events = (
+        (
+            await session.execute(
+                select(TimelineEvent)
+                .where(TimelineEvent.incident_id == incident.id)
+                .order_by(TimelineEvent.at, TimelineEvent.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    actor_ids = {e.actor_id for e in events if e.actor_id}
+    if actor_ids:
+        names = {
+            u.id: u.display_name
+            for u in (await session.execute(select(User).where(User.id.in_(actor_ids)))).scalars()
+        }
+    possible = (
+        (
+            await session.execute(
+                select(PossibleMatch).where(
+                    PossibleMatch.young_person_id == person.id, PossibleMatch.state == "open"
+                )
+            )
+        )
+        .scalars()
+        .all()
+    )
+    audit.record(
+        session,
+        actor,
+        "incident.read",
+        resource_type="incident",
+        resource_id=incident.id,
+        young_person_id=person.id,
+    )
+    return {
+        "id": str(incident.id),
+        "reference": incident.reference,
+        "kind": incident.kind,
+        "state": incident.state,
+        "priority": incident.priority,
+        "occurred_at": incident.occurred_at.isoformat(),
+        "reported_at": incident.reported_at.isoformat(),
+        "police_station": {"slug": station.slug, "name": station.name},
+        "police_references": incident.police_references,
+        "police_reference": incident.police_references[0] if incident.police_references else None,
+        "category": category_of(incident),
+        "custody_status": incident.custody.get("status"),
+        "location": {"description": incident.location_description, "area": area.slug if area else None},
+        "young_person": {
+            "id": str(person.id),
+            "first_name": person.first_name,
+            "last_name": person.last_name,
+            "date_of_birth": person.date_of_birth.isoformat() if person.date_of_birth else None,
+            "apparent_age": person.apparent_age,
+            "la_reference": person.la_reference,
+            "legal_status": person.legal_status,
+            "learning_disability": person.learning_disability,
+            "possible_matches": [{"candidate_id": str(m.candidate_id), "reason": m.reason} for m in possible],
+        },
+        "indicators": indicators,
+        "circumstances": incident.circumstances,
+        "custody": incident.custody,
+        "people_present": incident.people_present,
+        "triage": incident.triage,
+        "needs_manager_review": incident.needs_manager_review,
+        "teams": teams,
+        "acknowledged_at": incident.acknowledged_at.isoformat() if incident.acknowledged_at else None,
+        "acknowledged_action": incident.acknowledged_action,
+        "eta_minutes": incident.eta_minutes,
+        "uncovered": incident.uncovered,
+        "timeline": [
+            {
+                "at": e.at.isoformat(),
+                "action": e.action,
+                "actor": names.get(e.actor_id) if e.actor_id else "Lantern",
+                "team_id": str(e.team_id) if e.team_id else None,
+                "detail": e.detail,
+            }
+            for e in events
+        ],
+        "pages": await _pages(session, incident.id),
+        "support_offers": await _offers(session, incident.id),
+        "handover_notes": await _notes(session, incident.id),
+        "clocks": await _clocks(session, incident.id),
+    }
+
+
+async def _pages(session: AsyncSession, incident_id: uuid.UUID) -> list[dict[str, Any]]:
+    from api.paging import service as paging
+
+    return await paging.pages_for_incident(session, incident_id)
+
+
+async def _offers(session: AsyncSession, incident_id: uuid.UUID) -> list[dict[str, Any]]:
+    from api.support import service as support
+
+    return await support.offers_for_incident(session, incident_id)
+
+
+async def _notes(session: AsyncSession, incident_id: uuid.UUID) -> list[dict[str, Any]]:
+    from api.support import service as support
+
+    return await support.notes_for_incident(session, incident_id)
+
+
+async def _clocks(session: AsyncSession, incident_id: uuid.UUID) -> list[dict[str, Any]]:
+    from api.handover import service as handover
+
+    return await handover.clocks_for_incident(session, incident_id)

@@ -1,0 +1,127 @@
+"""Enqueueing work in the outbox, and waking the workers once it is committed.
+
+A job is written in the caller's transaction, so it exists exactly when the change that caused
+it does. Wake-ups: on PostgreSQL a `NOTIFY lantern_jobs` issued inside that transaction (the
+server delivers it on commit, to every `LISTEN`ing worker on any host); in this process an
+asyncio event set after the commit (the embedded default, and any worker living beside the API).
+Workers poll as well, so a lost wake-up only costs latency.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.db import after_commit, new_id, utcnow
+from api.jobs.models import Job
+
+CHANNEL = "lantern_jobs"
+
+_local_waiters: set[asyncio.Event] = set()
+
+
+def subscribe() -> asyncio.Event:
+    """An event set whenever a transaction of this process commits new jobs."""
+    event = asyncio.Event()
+    _local_waiters.add(event)
+    return event
+
+
+def unsubscribe(event: asyncio.Event) -> None:
+    _local_waiters.discard(event)
+
+
+def wake_local() -> None:
+    for event in list(_local_waiters):
+        event.set()
+
+
+@dataclass
+class Claimant:
+    """A worker enqueueing work it will run itself right after its commit (a page level's
+    deliveries): the jobs are written already leased to it, so no claim round trip is needed,
+    and if the worker dies they are taken over when the lease expires, like any other job."""
+
+    worker_id: str
+    lease_until: datetime
+    claimed: list[tuple[uuid.UUID, str, dict[str, Any], int]] = field(default_factory=list)
+
+
+def dialect_name(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
+
+
+async def enqueue(
+    session: AsyncSession,
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    run_at: datetime | None = None,
+    dedupe_key: str | None = None,
+    max_attempts: int | None = None,
+    claimant: Claimant | None = None,
+) -> uuid.UUID | None:
+    """Add a job to the caller's transaction; returns its id.
+
+    With `dedupe_key`, a second enqueue of the same work is a no-op and returns None (the key
+    stays taken after the job finished, so a repeated cause never redoes finished work).
+    With `claimant`, the job is written leased to that worker (see Claimant).
+    """
+    job_id = new_id()
+    values: dict[str, Any] = {
+        "id": job_id,
+        "kind": kind,
+        "payload": payload,
+        "state": "pending",
+        "run_at": run_at or utcnow(),
+        "attempts": 0,
+        "dedupe_key": dedupe_key,
+        "created_at": utcnow(),
+    }
+    values["max_attempts"] = (
+        max_attempts if max_attempts is not None else Job.model_fields["max_attempts"].default
+    )
+    if claimant is not None:
+        values.update(
+            state="running", attempts=1, leased_by=claimant.worker_id, lease_until=claimant.lease_until
+        )
+    dialect = dialect_name(session)
+    if dedupe_key is None:
+        await session.execute(insert(Job).values(**values))
+    else:
+        if dialect == "postgresql":
+            statement = postgresql.insert(Job).values(**values)
+        elif dialect == "sqlite":
+            statement = sqlite.insert(Job).values(**values)
+        else:  # pragma: no cover - only the two supported databases
+            raise RuntimeError(f"unsupported database {dialect}")
+        statement = statement.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Job.id)
+        if (await session.execute(statement)).scalar_one_or_none() is None:
+            return None
+    if claimant is not None:
+        claimant.claimed.append((job_id, kind, payload, values["max_attempts"]))
+        return job_id  # nobody else needs waking: it is ours
+    await _wake_on_commit(session, dialect)
+    return job_id
+
+
+async def _wake_on_commit(session: AsyncSession, dialect: str) -> None:
+    transaction = session.sync_session.get_transaction()
+    if session.info.get("jobs_wake_transaction") is transaction:
+        return  # one wake-up per transaction is enough
+    session.info["jobs_wake_transaction"] = transaction
+    if dialect == "postgresql":
+        # Transactional: delivered to listeners only if and when this transaction commits.
+        await session.execute(text(f"NOTIFY {CHANNEL}"))
+    after_commit(session, _wake_local_async)
+
+
+async def _wake_local_async() -> None:
+    wake_local()

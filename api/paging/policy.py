@@ -1,0 +1,69 @@
+"""Escalation policies: ordered levels, an ack timeout each, and a repeat count."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.db import utcnow
+from api.errors import ValidationFailed
+from api.paging.models import EscalationPolicy
+
+
+def default_policy(ack_timeout_seconds: int = 300) -> dict[str, Any]:
+    """For a team that set none: primary, then secondary, then the managers; no repeat."""
+    return {
+        "levels": [
+            {"target": target, "ack_timeout_seconds": ack_timeout_seconds}
+            for target in ("primary", "secondary", "managers")
+        ],
+        "repeat": 0,
+    }
+
+
+async def policy_of(session: AsyncSession, team_id: uuid.UUID) -> EscalationPolicy | None:
+    return (
+        await session.execute(select(EscalationPolicy).where(EscalationPolicy.team_id == team_id))
+    ).scalar_one_or_none()
+
+
+async def effective_policy(session: AsyncSession, team_id: uuid.UUID, default_timeout: int) -> dict[str, Any]:
+    """What a page starting now copies: the team's policy, or the default."""
+    policy = await policy_of(session, team_id)
+    if policy is None:
+        return default_policy(default_timeout)
+    return {"levels": [dict(level) for level in policy.levels], "repeat": policy.repeat}
+
+
+async def set_policy(
+    session: AsyncSession,
+    team_id: uuid.UUID,
+    *,
+    levels: list[dict[str, Any]],
+    repeat: int,
+    min_ack_timeout_seconds: int,
+    updated_by_id: uuid.UUID | None,
+) -> EscalationPolicy:
+    """Replace the team's policy. Live pages keep the copy they started with."""
+    errors = [
+        {"field": f"levels.{i}.ack_timeout_seconds", "message": f"must be at least {min_ack_timeout_seconds}"}
+        for i, level in enumerate(levels)
+        if level["ack_timeout_seconds"] < min_ack_timeout_seconds
+    ]
+    if errors:
+        raise ValidationFailed("An ack timeout is too short.", errors=errors)
+    policy = await policy_of(session, team_id)
+    if policy is None:
+        policy = EscalationPolicy(team_id=team_id, levels=levels, repeat=repeat, updated_by_id=updated_by_id)
+        session.add(policy)
+    else:
+        policy.levels = levels
+        policy.repeat = repeat
+        policy.version += 1
+        policy.updated_by_id = updated_by_id
+        policy.updated_at = utcnow()
+    await session.flush()
+    return policy

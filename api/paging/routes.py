@@ -1,0 +1,252 @@
+"""Paging routes: devices, the test push, escalation policies, acknowledgements.
+
+Acknowledging has two doors, each with an explicit guard:
+- `POST /incidents/{id}/acknowledge`: `roles("worker", "manager", "admin")`, signed in with a
+  bearer token, for an incident routed to one of the caller's teams (admins: any, since they
+  are paged when an incident goes uncovered);
+- `POST /acknowledgements`: `public()` because a notification's action button has no session;
+  the single-use `ack_token` from the push payload is the credential, naming the person, the
+  incident and the page. A used, expired or forged token is refused.
+"""
+
+from __future__ import annotations
+
+import uuid
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Response, status
+
+from api.audit import service as audit
+from api.auth.dependencies import ALL_STAFF, Actor, CurrentActor, public, roles
+from api.db import utcnow
+from api.deps import SessionDep, SettingsDep
+from api.paging import acknowledgements, deliveries
+from api.paging import devices as device_rules
+from api.paging import policy as policies
+from api.paging.models import PushSubscription
+from api.paging.schemas import (
+    AckIn,
+    AckOut,
+    PolicyIn,
+    PolicyOut,
+    PublicKeyOut,
+    SubscriptionCreate,
+    SubscriptionOut,
+    TestPushOut,
+    TokenAckIn,
+)
+from api.rota.access import team_to_manage, team_to_read
+
+router = APIRouter(prefix="/api/v1", tags=["paging"])
+
+ACKNOWLEDGERS = ("worker", "manager", "admin")
+CONFLICT_DOC = {409: {"description": "Already acknowledged: the problem names who took it and when"}}
+
+
+def _push_service(endpoint: str) -> str:
+    parts = urlsplit(endpoint)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _device_out(device: PushSubscription, failure_threshold: int) -> SubscriptionOut:
+    return SubscriptionOut(
+        id=device.id,
+        label=device.label,
+        push_service=_push_service(device.endpoint),
+        created_at=device.created_at,
+        updated_at=device.updated_at,
+        last_success_at=device.last_success_at,
+        last_failure_at=device.last_failure_at,
+        failure_count=device.failure_count,
+        retired_at=device.retired_at,
+        retired_reason=device.retired_reason,
+        working=device_rules.is_working(device, failure_threshold),
+    )
+
+
+# -- devices -----------------------------------------------------------------------------------
+
+
+@router.get("/push/public-key", response_model=PublicKeyOut, dependencies=[public()])
+async def public_key(settings: SettingsDep) -> PublicKeyOut:
+    """The VAPID public key, for `pushManager.subscribe({applicationServerKey})`."""
+    return PublicKeyOut(public_key=settings.vapid_public_key)
+
+
+@router.post(
+    "/push/subscriptions",
+    status_code=status.HTTP_201_CREATED,
+    response_model=SubscriptionOut,
+    dependencies=[roles(*ALL_STAFF)],
+    responses={200: {"description": "The endpoint was known: the device was updated"}},
+)
+async def register_device(
+    body: SubscriptionCreate,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    actor: CurrentActor,
+) -> SubscriptionOut:
+    """Register this browser for pages. Only endpoints of allowed push services are accepted
+    (`LANTERN_PUSH_ALLOWED_HOSTS`); others are 422."""
+    device, created = await device_rules.register(
+        session,
+        actor.id,
+        endpoint=body.endpoint,
+        p256dh=body.keys.p256dh,
+        auth=body.keys.auth,
+        label=body.label,
+        allowed_hosts=settings.push_allowed_hosts,
+    )
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    audit.record(
+        session,
+        actor,
+        "device.register" if created else "device.update",
+        resource_type="device",
+        resource_id=device.id,
+    )
+    return _device_out(device, settings.device_failure_threshold)
+
+
+@router.get("/push/subscriptions", response_model=list[SubscriptionOut], dependencies=[roles(*ALL_STAFF)])
+async def my_devices(
+    session: SessionDep, settings: SettingsDep, actor: CurrentActor
+) -> list[SubscriptionOut]:
+    devices = await device_rules.devices_of(session, [actor.id], include_retired=True)
+    return [_device_out(d, settings.device_failure_threshold) for d in devices]
+
+
+@router.delete(
+    "/push/subscriptions/{subscription_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    dependencies=[roles(*ALL_STAFF)],
+)
+async def remove_device(subscription_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> Response:
+    """Stop paging this device (it is retired, and kept for the delivery history)."""
+    device = await device_rules.retire_mine(session, actor.id, subscription_id)
+    audit.record(session, actor, "device.retire", resource_type="device", resource_id=device.id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/push/test",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=TestPushOut,
+    dependencies=[roles(*ALL_STAFF)],
+)
+async def test_my_devices(session: SessionDep, actor: CurrentActor) -> TestPushOut:
+    """Send a test notification to each of my devices; their results show on my devices list."""
+    devices = await deliveries.queue_test_pushes(session, actor.id, utcnow())
+    return TestPushOut(queued=len(devices), device_ids=[d.id for d in devices])
+
+
+# -- escalation policies ----------------------------------------------------------------------
+
+
+def _policy_out(team_id: uuid.UUID, levels: list, repeat: int, row=None) -> PolicyOut:
+    return PolicyOut(
+        team_id=team_id,
+        levels=levels,
+        repeat=repeat,
+        version=row.version if row else None,
+        updated_at=row.updated_at if row else None,
+        default=row is None,
+    )
+
+
+@router.put(
+    "/teams/{team_id}/escalation-policy", response_model=PolicyOut, dependencies=[roles("manager", "admin")]
+)
+async def set_escalation_policy(
+    team_id: uuid.UUID, body: PolicyIn, session: SessionDep, settings: SettingsDep, actor: CurrentActor
+) -> PolicyOut:
+    """Replace the team's escalation. Pages already running keep the policy they started with."""
+    await team_to_manage(session, actor, team_id)
+    row = await policies.set_policy(
+        session,
+        team_id,
+        levels=[level.model_dump() for level in body.levels],
+        repeat=body.repeat,
+        min_ack_timeout_seconds=settings.min_ack_timeout_seconds,
+        updated_by_id=actor.id,
+    )
+    audit.record(
+        session,
+        actor,
+        "escalation_policy.update",
+        resource_type="escalation_policy",
+        resource_id=row.id,
+        team_id=team_id,
+    )
+    return _policy_out(team_id, row.levels, row.repeat, row)
+
+
+@router.get("/teams/{team_id}/escalation-policy", response_model=PolicyOut, dependencies=[roles(*ALL_STAFF)])
+async def get_escalation_policy(
+    team_id: uuid.UUID, session: SessionDep, settings: SettingsDep, actor: CurrentActor
+) -> PolicyOut:
+    await team_to_read(session, actor, team_id)
+    row = await policies.policy_of(session, team_id)
+    if row is None:
+        default = policies.default_policy(settings.default_ack_timeout_seconds)
+        return _policy_out(team_id, default["levels"], default["repeat"])
+    return _policy_out(team_id, row.levels, row.repeat, row)
+
+
+# -- acknowledgements -----------------------------------------------------------------------------
+
+
+@router.post(
+    "/incidents/{incident_id}/acknowledge",
+    response_model=AckOut,
+    dependencies=[roles(*ACKNOWLEDGERS)],
+    responses=CONFLICT_DOC,
+)
+async def acknowledge_incident(
+    incident_id: uuid.UUID, body: AckIn, session: SessionDep, actor: CurrentActor
+) -> AckOut:
+    """Take the page of my team(s) for this incident, saying what I will do. Stops that
+    escalation at once; `cannot_attend` sends it to the next level at once instead."""
+    incident = await acknowledgements.incident_to_acknowledge(
+        session, incident_id, actor.team_ids, actor.has("admin")
+    )
+    outcome = await acknowledgements.acknowledge(
+        session,
+        incident_id,
+        actor.user,
+        action=body.action,
+        eta_minutes=body.eta_minutes,
+        team_ids=actor.team_ids,
+        is_admin=actor.has("admin"),
+    )
+    _audit_ack(session, actor, incident.id, incident.young_person_id, body.action, "app")
+    return AckOut.model_validate(outcome.as_response())
+
+
+@router.post("/acknowledgements", response_model=AckOut, dependencies=[public()], responses=CONFLICT_DOC)
+async def acknowledge_from_notification(
+    body: TokenAckIn, session: SessionDep, settings: SettingsDep
+) -> AckOut:
+    """Acknowledge from a notification's action: no sign-in, the single-use `ack_token` of the
+    push payload is the credential (401 when it is not valid, 409 when already used)."""
+    outcome, user = await acknowledgements.acknowledge_with_token(
+        session, settings, body.ack_token, action=body.action, eta_minutes=body.eta_minutes
+    )
+    actor = Actor(user=user, roles=frozenset(user.roles))
+    _audit_ack(session, actor, outcome.incident.id, outcome.incident.young_person_id, body.action, "push")
+    return AckOut.model_validate(outcome.as_response())
+
+
+def _audit_ack(session, actor: Actor, incident_id, young_person_id, action: str, via: str) -> None:
+    audit.record(
+        session,
+        actor,
+        "incident.acknowledge",
+        resource_type="incident",
+        resource_id=incident_id,
+        young_person_id=young_person_id,
+        detail={"action": action, "via": via},
+    )

@@ -1,0 +1,99 @@
+"""Shapes of the devices, escalation policy and acknowledgement API."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+from api.auth.schemas import WriteModel
+
+Target = Literal["primary", "secondary", "managers"]
+Action = Literal["attending", "phoning", "cannot_attend"]
+
+
+class PublicKeyOut(BaseModel):
+    public_key: str = Field(description="The VAPID public key (base64url): the applicationServerKey")
+
+
+class SubscriptionKeys(WriteModel):
+    p256dh: str = Field(min_length=1, max_length=200)
+    auth: str = Field(min_length=1, max_length=100)
+
+
+class SubscriptionCreate(WriteModel):
+    """What `PushSubscription.toJSON()` gives, plus an optional label ("work phone")."""
+
+    endpoint: str = Field(min_length=1, max_length=1024)
+    keys: SubscriptionKeys
+    label: str | None = Field(None, max_length=80)
+    expirationTime: int | None = Field(None, description="Sent by browsers; ignored")  # noqa: N815
+
+
+class SubscriptionOut(BaseModel):
+    id: uuid.UUID
+    label: str | None
+    push_service: str = Field(description="The push service's origin (the endpoint itself is not echoed)")
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+    last_success_at: AwareDatetime | None
+    last_failure_at: AwareDatetime | None
+    failure_count: int
+    retired_at: AwareDatetime | None
+    retired_reason: str | None
+    working: bool
+
+
+class TestPushOut(BaseModel):
+    queued: int
+    device_ids: list[uuid.UUID]
+
+
+class PolicyLevel(WriteModel):
+    target: Target
+    ack_timeout_seconds: int = Field(ge=1, le=3600)
+
+
+class PolicyIn(WriteModel):
+    levels: list[PolicyLevel] = Field(min_length=1, max_length=10)
+    repeat: int = Field(0, ge=0, le=5)
+
+
+class PolicyOut(BaseModel):
+    team_id: uuid.UUID
+    levels: list[dict]
+    repeat: int
+    version: int | None
+    updated_at: AwareDatetime | None
+    default: bool = Field(description="True when the team set no policy and this default applies")
+
+
+class AckIn(WriteModel):
+    action: Action
+    eta_minutes: int | None = Field(None, ge=0, le=720, description="Not with cannot_attend")
+
+
+class TokenAckIn(AckIn):
+    ack_token: str = Field(min_length=16, max_length=4096, description="The ack_token of the push payload")
+
+
+class PersonOut(BaseModel):
+    id: uuid.UUID
+    display_name: str
+
+
+class AckPageOut(BaseModel):
+    id: uuid.UUID
+    team_id: uuid.UUID
+    state: str
+
+
+class AckOut(BaseModel):
+    state: str = Field(description="The incident's state after the acknowledgement")
+    action: Action
+    eta_minutes: int | None
+    acknowledged_by: PersonOut
+    acknowledged_at: AwareDatetime
+    escalated: bool = Field(description="True for cannot_attend: the page went to its next level")
+    pages: list[AckPageOut]

@@ -1,0 +1,240 @@
+"""Paging an incident's teams: the entry point for intake, and the summary for the incident view.
+
+`start_paging` runs inside intake's transaction: the pages, their first jobs and the timeline
+events commit together with the incident, or not at all.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.db import utcnow
+from api.incidents import timeline
+from api.incidents.models import Incident
+from api.jobs.service import enqueue
+from api.paging.escalation import LEVEL_JOB
+from api.paging.models import Acknowledgement, Delivery, Page, PushSubscription
+from api.paging.policy import effective_policy
+from api.rota.service import people
+from api.teams.models import Team
+
+log = logging.getLogger("lantern.paging")
+
+DEFAULT_ACK_TIMEOUT_SECONDS = 300
+
+
+async def start_paging(
+    session: AsyncSession,
+    incident: Incident,
+    team_ids: list[uuid.UUID],
+    *,
+    default_ack_timeout_seconds: int = DEFAULT_ACK_TIMEOUT_SECONDS,
+    now: datetime | None = None,
+) -> list[Page]:
+    """Start one page per team (copying the team's escalation policy, or the default one),
+    enqueue each page's first level, and move the incident to `paging`.
+
+    Call it in the transaction that creates the incident and its IncidentTeam rows. A team
+    that already has a page for this incident is skipped, so calling it twice is harmless.
+    """
+    now = now or utcnow()
+    existing = set(
+        (await session.execute(select(Page.team_id).where(Page.incident_id == incident.id))).scalars()
+    )
+    pages: list[Page] = []
+    for team_id in dict.fromkeys(team_ids):
+        if team_id in existing:
+            continue
+        policy = await effective_policy(session, team_id, default_ack_timeout_seconds)
+        page = Page(
+            incident_id=incident.id,
+            team_id=team_id,
+            policy=policy,
+            state="active",
+            started_at=now,
+            level_started_at=now,
+            updated_at=now,
+        )
+        session.add(page)
+        await session.flush()
+        await enqueue(
+            session,
+            LEVEL_JOB,
+            {"page_id": str(page.id), "repeat": 0, "level": 0},
+            run_at=now,
+            dedupe_key=f"page.level:{page.id}:0:0",
+        )
+        timeline.add_event(
+            session,
+            incident.id,
+            "page.started",
+            team_id=team_id,
+            detail={
+                "page_id": str(page.id),
+                "levels": [level["target"] for level in policy["levels"]],
+                "repeat": policy["repeat"],
+            },
+            police_visible=True,
+        )
+        pages.append(page)
+    if not team_ids:
+        log.warning("incident %s has no team to page", incident.id)
+    if pages:
+        timeline.move(session, incident, "paging")
+    return pages
+
+
+async def cancel_pages(
+    session: AsyncSession, incident: Incident, *, reason: str, actor_id: uuid.UUID | None = None
+) -> list[Page]:
+    """Stop the incident's open pages (e.g. the incident was closed or withdrawn): their
+    pending escalations and deliveries then do nothing. Acknowledged pages are left as they are."""
+    pages = list(
+        (
+            await session.execute(
+                select(Page)
+                .where(Page.incident_id == incident.id, Page.state.in_(("active", "uncovered")))
+                .with_for_update()
+            )
+        ).scalars()
+    )
+    now = utcnow()
+    for page in pages:
+        page.state = "cancelled"
+        page.updated_at = now
+        timeline.add_event(
+            session,
+            incident.id,
+            "page.cancelled",
+            actor_id=actor_id,
+            team_id=page.team_id,
+            detail={"page_id": str(page.id), "why": reason},
+        )
+    return pages
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+async def pages_for_incident(session: AsyncSession, incident_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The incident's pages with their levels, deliveries and acknowledgements (JSON-able).
+
+    Staff names and device labels only; nothing about the young person.
+    """
+    pages = list(
+        (
+            await session.execute(
+                select(Page).where(Page.incident_id == incident_id).order_by(Page.started_at, Page.id)
+            )
+        ).scalars()
+    )
+    if not pages:
+        return []
+    page_ids = [p.id for p in pages]
+    teams = {
+        t.id: t
+        for t in (
+            await session.execute(select(Team).where(Team.id.in_([p.team_id for p in pages])))
+        ).scalars()
+    }
+    deliveries = list(
+        (
+            await session.execute(
+                select(Delivery).where(Delivery.page_id.in_(page_ids)).order_by(Delivery.at, Delivery.id)
+            )
+        ).scalars()
+    )
+    acks = list(
+        (
+            await session.execute(
+                select(Acknowledgement)
+                .where(Acknowledgement.page_id.in_(page_ids))
+                .order_by(Acknowledgement.at, Acknowledgement.id)
+            )
+        ).scalars()
+    )
+    device_ids = {d.device_id for d in deliveries if d.device_id}
+    labels = {}
+    if device_ids:
+        labels = {
+            d.id: d.label
+            for d in (
+                await session.execute(select(PushSubscription).where(PushSubscription.id.in_(device_ids)))
+            ).scalars()
+        }
+    user_ids = (
+        {d.user_id for d in deliveries}
+        | {a.user_id for a in acks}
+        | {p.acknowledged_by_id for p in pages if p.acknowledged_by_id}
+    )
+    names = {uid: u.display_name for uid, u in (await people(session, user_ids)).items()}
+
+    def person(user_id: uuid.UUID | None) -> dict[str, str] | None:
+        if user_id is None:
+            return None
+        return {"id": str(user_id), "display_name": names.get(user_id, "")}
+
+    summary = []
+    for page in pages:
+        team = teams.get(page.team_id)
+        summary.append(
+            {
+                "id": str(page.id),
+                "team": {
+                    "id": str(page.team_id),
+                    "slug": team.slug if team else None,
+                    "name": team.name if team else None,
+                },
+                "state": page.state,
+                "level": page.level_index,
+                "repeat": page.repeat_count,
+                "policy": page.policy,
+                "started_at": _iso(page.started_at),
+                "level_started_at": _iso(page.level_started_at),
+                "first_accepted_at": _iso(page.first_accepted_at),
+                "acknowledged_at": _iso(page.acknowledged_at),
+                "acknowledged_by": person(page.acknowledged_by_id),
+                "uncovered_at": _iso(page.uncovered_at),
+                "deliveries": [
+                    {
+                        "id": str(d.id),
+                        "purpose": d.purpose,
+                        "level": d.level_index,
+                        "repeat": d.repeat_count,
+                        "user": person(d.user_id),
+                        "device": {"id": str(d.device_id), "label": labels.get(d.device_id)}
+                        if d.device_id
+                        else None,
+                        "channel": d.channel,
+                        "attempt": d.attempt,
+                        "outcome": d.outcome,
+                        "status_code": d.status_code,
+                        "latency_ms": round(d.latency_ms, 1) if d.latency_ms is not None else None,
+                        "at": _iso(d.at),
+                    }
+                    for d in deliveries
+                    if d.page_id == page.id
+                ],
+                "acknowledgements": [
+                    {
+                        "id": str(a.id),
+                        "user": person(a.user_id),
+                        "action": a.action,
+                        "eta_minutes": a.eta_minutes,
+                        "via": a.via,
+                        "level": a.level_index,
+                        "at": _iso(a.at),
+                    }
+                    for a in acks
+                    if a.page_id == page.id
+                ],
+            }
+        )
+    return summary

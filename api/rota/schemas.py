@@ -1,0 +1,99 @@
+"""Shapes of the rota API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, Field, NaiveDatetime
+
+from api.auth.schemas import WriteModel
+
+Level = Literal["primary", "secondary"]
+
+
+class PersonRef(BaseModel):
+    id: uuid.UUID
+    display_name: str
+
+
+class TeamRef(BaseModel):
+    id: uuid.UUID
+    slug: str
+    name: str
+
+
+class RotationCreate(WriteModel):
+    name: str = Field("", max_length=120)
+    level: Level
+    members: list[uuid.UUID] = Field(min_length=1, max_length=50, description="User ids, in hand-off order")
+    start_local: NaiveDatetime = Field(
+        description="First hand-off as a Europe/London wall time, without offset (e.g. 2026-03-02T17:00)"
+    )
+    length_hours: int = Field(ge=1, le=672, description="Length of each shift in wall-clock hours")
+    ends_local: NaiveDatetime | None = Field(None, description="Europe/London wall time the rotation stops")
+
+
+class RotationOut(BaseModel):
+    id: uuid.UUID
+    team_id: uuid.UUID
+    name: str
+    level: str
+    members: list[PersonRef]
+    start_local: datetime = Field(description="Europe/London wall time, no offset")
+    length_hours: float
+    ends_local: datetime | None
+    starts_at: AwareDatetime = Field(description="The first hand-off as a UTC instant")
+    created_at: AwareDatetime
+
+
+class ShiftCreate(WriteModel):
+    user_id: uuid.UUID
+    level: Level
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+
+
+class ShiftOut(BaseModel):
+    id: uuid.UUID
+    team_id: uuid.UUID
+    user: PersonRef
+    level: str
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    created_at: AwareDatetime
+
+
+class OnCallOut(BaseModel):
+    team_id: uuid.UUID
+    at: AwareDatetime
+    primary: list[PersonRef]
+    secondary: list[PersonRef]
+
+
+class MyShift(BaseModel):
+    team: TeamRef
+    level: str
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+
+
+class MyOnCallOut(BaseModel):
+    now: list[MyShift]
+    next: MyShift | None
+
+
+class Gap(BaseModel):
+    level: str
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    reason: Literal["nobody", "no_working_device"]
+    user: PersonRef | None = None
+
+
+class GapsOut(BaseModel):
+    team_id: uuid.UUID
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    gaps: list[Gap]

@@ -1,0 +1,252 @@
+"""Rotas in the database: creating rotations and override shifts, and resolving who is on call.
+
+The time logic lives in `api.rota.schedule` (pure, tested on its own); this module loads the
+team's rotations and overrides and hands them to it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.auth.models import User
+from api.errors import ValidationFailed
+from api.rota import schedule
+from api.rota.models import OverrideShift, Rotation, RotationMember
+from api.teams.models import Membership, Team
+
+LEVELS = ("primary", "secondary")
+MAX_OVERRIDE = timedelta(days=31)
+ON_CALL_ROLES = frozenset({"worker", "manager"})
+
+
+@dataclass(frozen=True)
+class TeamRota:
+    """A team's rotations and the overrides that touch a window, ready for `schedule`."""
+
+    rotations: list[schedule.Rotation]
+    overrides: list[schedule.Override]
+
+    def on_call(self, level: str, at: datetime) -> list[uuid.UUID]:
+        return schedule.on_call(self.rotations, self.overrides, level, at)
+
+    def coverage(self, level: str, start: datetime, end: datetime) -> list[schedule.Slot]:
+        return schedule.coverage(self.rotations, self.overrides, level, start, end)
+
+
+@dataclass(frozen=True)
+class Interval:
+    """One stretch of one person's on-call time at a level of a team."""
+
+    team: Team
+    level: str
+    starts_at: datetime
+    ends_at: datetime
+
+
+def to_schedule(rotation: Rotation, members: list[uuid.UUID]) -> schedule.Rotation:
+    return schedule.Rotation(
+        id=rotation.id,
+        level=rotation.level,  # type: ignore[arg-type]
+        members=members,
+        start_local=rotation.start_local,
+        length=timedelta(minutes=rotation.length_minutes),
+        ends_local=rotation.ends_local,
+    )
+
+
+async def rotations_of(
+    session: AsyncSession, team_ids: list[uuid.UUID]
+) -> list[tuple[Rotation, list[uuid.UUID]]]:
+    """Rotations of the teams, oldest first, each with its members in order."""
+    if not team_ids:
+        return []
+    rotations = list(
+        (
+            await session.execute(
+                select(Rotation)
+                .where(Rotation.team_id.in_(team_ids))
+                .order_by(Rotation.created_at, Rotation.id)
+            )
+        ).scalars()
+    )
+    members: dict[uuid.UUID, list[uuid.UUID]] = {r.id: [] for r in rotations}
+    if rotations:
+        rows = await session.execute(
+            select(RotationMember.rotation_id, RotationMember.user_id)
+            .where(RotationMember.rotation_id.in_(list(members)))
+            .order_by(RotationMember.rotation_id, RotationMember.position)
+        )
+        for rotation_id, user_id in rows.all():
+            members[rotation_id].append(user_id)
+    return [(r, members[r.id]) for r in rotations]
+
+
+async def load_rota(
+    session: AsyncSession, team_id: uuid.UUID, start: datetime, end: datetime | None = None
+) -> TeamRota:
+    """The team's rota for instants in `[start, end]` (overrides outside it are left out)."""
+    end = end or start
+    rotations = [to_schedule(r, m) for r, m in await rotations_of(session, [team_id])]
+    rows = await session.execute(
+        select(OverrideShift)
+        .where(
+            OverrideShift.team_id == team_id,
+            OverrideShift.starts_at <= end,
+            OverrideShift.ends_at > start,
+        )
+        .order_by(OverrideShift.created_at, OverrideShift.id)
+    )
+    overrides = [
+        schedule.Override(user_id=o.user_id, level=o.level, starts_at=o.starts_at, ends_at=o.ends_at)  # type: ignore[arg-type]
+        for o in rows.scalars()
+    ]
+    return TeamRota(rotations=rotations, overrides=overrides)
+
+
+async def on_call(session: AsyncSession, team_id: uuid.UUID, level: str, at: datetime) -> list[uuid.UUID]:
+    """Who is on call for the team at `level` at instant `at` (empty: nobody)."""
+    return (await load_rota(session, team_id, at)).on_call(level, at)
+
+
+async def _check_members(
+    session: AsyncSession, team_id: uuid.UUID, user_ids: list[uuid.UUID], field: str
+) -> None:
+    rows = await session.execute(
+        select(User.id, User.roles, User.active)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.team_id == team_id, User.id.in_(user_ids))
+    )
+    eligible = {uid for uid, roles, active in rows.all() if active and ON_CALL_ROLES.intersection(roles)}
+    errors = [
+        {
+            "field": f"{field}.{i}" if field == "members" else field,
+            "message": "not a worker or manager of this team",
+        }
+        for i, uid in enumerate(user_ids)
+        if uid not in eligible
+    ]
+    if errors:
+        raise ValidationFailed("Everyone on call must be a worker or manager of the team.", errors=errors)
+
+
+async def create_rotation(
+    session: AsyncSession,
+    team: Team,
+    *,
+    name: str,
+    level: str,
+    members: list[uuid.UUID],
+    start_local: datetime,
+    length_hours: int,
+    ends_local: datetime | None,
+    created_by_id: uuid.UUID | None,
+) -> tuple[Rotation, list[uuid.UUID]]:
+    """A rotation of `members` (in order) handing over every `length_hours` from `start_local`."""
+    await _check_members(session, team.id, members, "members")
+    if ends_local is not None and ends_local <= start_local:
+        raise ValidationFailed.field("ends_local", "must be after start_local")
+    rotation = Rotation(
+        team_id=team.id,
+        name=name,
+        level=level,
+        start_local=start_local,
+        ends_local=ends_local,
+        length_minutes=length_hours * 60,
+        created_by_id=created_by_id,
+    )
+    to_schedule(rotation, members)  # the schedule's own invariants, before anything is written
+    session.add(rotation)
+    await session.flush()
+    for position, user_id in enumerate(members):
+        session.add(RotationMember(rotation_id=rotation.id, position=position, user_id=user_id))
+    await session.flush()
+    return rotation, members
+
+
+async def create_override(
+    session: AsyncSession,
+    team: Team,
+    *,
+    user_id: uuid.UUID,
+    level: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    created_by_id: uuid.UUID | None,
+) -> OverrideShift:
+    """`user_id` on call at `level` for `[starts_at, ends_at)`, replacing the rotations."""
+    starts_at = schedule.require_aware("starts_at", starts_at)
+    ends_at = schedule.require_aware("ends_at", ends_at)
+    if ends_at <= starts_at:
+        raise ValidationFailed.field("ends_at", "must be after starts_at")
+    if ends_at - starts_at > MAX_OVERRIDE:
+        raise ValidationFailed.field("ends_at", "a shift lasts at most 31 days")
+    await _check_members(session, team.id, [user_id], "user_id")
+    shift = OverrideShift(
+        team_id=team.id,
+        user_id=user_id,
+        level=level,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        created_by_id=created_by_id,
+    )
+    session.add(shift)
+    await session.flush()
+    return shift
+
+
+async def overrides_of(
+    session: AsyncSession, team_id: uuid.UUID, start: datetime, end: datetime
+) -> list[OverrideShift]:
+    rows = await session.execute(
+        select(OverrideShift)
+        .where(OverrideShift.team_id == team_id, OverrideShift.ends_at > start, OverrideShift.starts_at < end)
+        .order_by(OverrideShift.starts_at)
+    )
+    return list(rows.scalars())
+
+
+async def people(session: AsyncSession, user_ids: set[uuid.UUID] | list[uuid.UUID]) -> dict[uuid.UUID, User]:
+    if not user_ids:
+        return {}
+    rows = await session.execute(select(User).where(User.id.in_(list(user_ids))))
+    return {u.id: u for u in rows.scalars()}
+
+
+def intervals_of(
+    rota: TeamRota, team: Team, user_id: uuid.UUID, start: datetime, end: datetime
+) -> list[Interval]:
+    """The stretches of `[start, end)` in which `user_id` is on call for `team`, per level."""
+    found: list[Interval] = []
+    for level in LEVELS:
+        current: Interval | None = None
+        for slot in rota.coverage(level, start, end):
+            if user_id in slot.user_ids:
+                if current is not None and current.ends_at == slot.starts_at:
+                    current = Interval(team, level, current.starts_at, slot.ends_at)
+                else:
+                    if current is not None:
+                        found.append(current)
+                    current = Interval(team, level, slot.starts_at, slot.ends_at)
+        if current is not None:
+            found.append(current)
+    return found
+
+
+async def shifts_of_user(
+    session: AsyncSession, user_id: uuid.UUID, start: datetime, end: datetime
+) -> list[Interval]:
+    """Every stretch of on-call time of `user_id` in `[start, end)`, over all their teams."""
+    rows = await session.execute(
+        select(Team).join(Membership, Membership.team_id == Team.id).where(Membership.user_id == user_id)
+    )
+    intervals: list[Interval] = []
+    for team in rows.scalars():
+        rota = await load_rota(session, team.id, start, end)
+        intervals.extend(intervals_of(rota, team, user_id, start, end))
+    intervals.sort(key=lambda i: (i.starts_at, i.team.slug, i.level))
+    return intervals

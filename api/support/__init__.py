@@ -1,0 +1,1 @@
+"""Immediate support offered to a young person, recorded offline and synced exactly once."""

@@ -1,0 +1,195 @@
+"""Paging latency: a burst of incidents against `lantern serve`, paged to a fake push service.
+
+For each incident: POST /api/v1/incidents (police), then wait for the push to the on-call
+worker's device at the fake push service (a real HTTP server verifying VAPID and decrypting,
+tests/fakes/push_service.py). Prints p50/p99 of incident committed -> push received, where
+"committed" is when the 201 came back (the commit happens before it, so this slightly
+flatters nothing: it under-counts by the response's trip), and of request sent -> push.
+
+Usage: .venv/bin/python bench/paging.py [--databases sqlite,postgres] [--rate 20] [--count 200]
+       [--workers 2]   (PostgreSQL: `serve --no-worker` plus N `lantern worker` processes;
+                        0 or SQLite: the worker loop inside `lantern serve`)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from api.demo import DEMO_PASSWORD, USERS  # noqa: E402
+from bench.common import ROOT, bench_env, free_port, make_database, run_cli, server  # noqa: E402
+from tests.fakes.push_service import FakePushService, generate_vapid_key_pair  # noqa: E402
+
+PASSWORD = "bench-password-long"
+
+
+def report_body(i: int) -> dict:
+    return {
+        "kind": "arrest",
+        "occurred_at": (datetime.now(UTC) - timedelta(minutes=5)).isoformat(),
+        "police_station": "euston-street",
+        "young_person": {"first_name": f"Bench{i}", "last_name": "Person", "date_of_birth": "2010-01-01"},
+        "location": {"description": "Bench street", "area": "leicester-city"},
+        "indicators": [{"code": "ITM-DRUGS-CASH"}],  # CCE: the city CCE team is paged
+    }
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p * (len(ordered) - 1))))]
+
+
+@contextlib.contextmanager
+def workers(count: int, env: dict[str, str]):
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "api.cli", "worker"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL
+        )
+        for _ in range(count)
+    ]
+    try:
+        yield processes
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+async def register_devices(base: str, push: FakePushService) -> int:
+    registered = 0
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        for username, _, roles, _, _ in USERS:
+            if "worker" not in roles:
+                continue
+            token = (
+                await client.post(
+                    "/api/v1/auth/token", data={"username": username, "password": DEMO_PASSWORD}
+                )
+            ).json()["access_token"]
+            response = await client.post(
+                "/api/v1/push/subscriptions",
+                json={**push.new_subscription().subscription_info, "label": "bench phone"},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            response.raise_for_status()
+            registered += 1
+    return registered
+
+
+async def burst(base: str, token: str, rate: float, count: int) -> dict[str, tuple[float, float]]:
+    """POST `count` incidents at `rate` per second; {incident id: (sent, answered)} in wall time."""
+    sent: dict[str, tuple[float, float]] = {}
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    async with httpx.AsyncClient(
+        base_url=base, headers={"Authorization": f"Bearer {token}"}, limits=limits, timeout=30
+    ) as client:
+        await client.get("/readyz")
+
+        async def one(i: int) -> None:
+            started = time.time()
+            response = await client.post("/api/v1/incidents", json=report_body(i))
+            answered = time.time()
+            if response.status_code != 201:
+                print(f"  incident {i}: {response.status_code} {response.text[:200]}")
+                return
+            sent[response.json()["id"]] = (started, answered)
+
+        t0 = time.monotonic()
+        tasks = []
+        for i in range(count):
+            delay = t0 + i / rate - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(i)))
+        await asyncio.gather(*tasks)
+    return sent
+
+
+async def run(kind: str, rate: float, count: int, worker_count: int) -> None:
+    url, drop = await make_database(kind)
+    vapid = generate_vapid_key_pair()
+    push = FakePushService(expected_vapid_public_key=vapid.public_key).start()
+    try:
+        env = bench_env(
+            url,
+            LANTERN_VAPID_PRIVATE_KEY=vapid.private_pem,
+            LANTERN_PUSH_ALLOWED_HOSTS=json.dumps([push.host]),
+            LANTERN_REACHABILITY_CHECK_ENABLED="false",
+            LANTERN_SIGNIN_MAX_FAILURES="1000",
+        )
+        run_cli(["demo"], env)
+        run_cli(
+            ["users", "create", "bench.police", "--role", "police", "--station", "euston-street"],
+            {**env, "LANTERN_PASSWORD": PASSWORD},
+        )
+        separate = kind == "postgres" and worker_count > 0
+        port = free_port()
+        cmd = [sys.executable, "-m", "api.cli", "serve", "--port", str(port)]
+        if separate:
+            cmd.append("--no-worker")
+        with server(cmd, env, port), workers(worker_count if separate else 0, env):
+            base = f"http://127.0.0.1:{port}"
+            await register_devices(base, push)
+            token = httpx.post(
+                f"{base}/api/v1/auth/token", data={"username": "bench.police", "password": PASSWORD}
+            ).json()["access_token"]
+            started = time.monotonic()
+            sent = await burst(base, token, rate, count)
+            elapsed = time.monotonic() - started
+            await asyncio.to_thread(push.wait_for, len(sent), 60)
+            await asyncio.sleep(1)
+    finally:
+        push.stop()
+        await drop()
+
+    first: dict[str, float] = {}
+    for received in push.received:
+        incident_id = received.payload.get("incident_id")
+        if incident_id in sent:
+            first[incident_id] = min(first.get(incident_id, float("inf")), received.received_at)
+    committed = [(first[i] - answered) * 1000 for i, (_, answered) in sent.items() if i in first]
+    from_request = [(first[i] - started_at) * 1000 for i, (started_at, _) in sent.items() if i in first]
+    mode = f"serve --no-worker + {worker_count} workers" if separate else "serve with its in-process worker"
+    print(
+        f"\n{kind} ({mode}): {len(sent)} incidents in {elapsed:.1f} s ({len(sent) / elapsed:.1f}/s), "
+        f"{len(first)} paged, failures at the push service: {len(push.failures)}"
+    )
+    if committed:
+        print(
+            f"  incident committed (201 received) -> push received: p50 {statistics.median(committed):6.1f} ms  "
+            f"p99 {percentile(committed, 0.99):6.1f} ms  max {max(committed):6.1f} ms"
+        )
+        print(
+            f"  request sent -> push received:                      p50 {statistics.median(from_request):6.1f} ms  "
+            f"p99 {percentile(from_request, 0.99):6.1f} ms  max {max(from_request):6.1f} ms"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--databases", default="sqlite,postgres")
+    parser.add_argument("--rate", type=float, default=20.0)
+    parser.add_argument("--count", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    for kind in args.databases.split(","):
+        asyncio.run(run(kind, args.rate, args.count, args.workers))
+
+
+if __name__ == "__main__":
+    main()

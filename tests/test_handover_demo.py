@@ -1,0 +1,58 @@
+"""`lantern demo`: a day-team user opens the queue, sees last night's items with their clocks,
+picks one up and prints the report."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+
+from api.demo import DEMO_PASSWORD, load_demo
+from api.handover.demo import last_night
+from api.incidents.models import Incident
+from tests.handover_helpers import LONDON
+
+
+async def _sign_in(client, username: str) -> dict[str, str]:
+    response = await client.post("/api/v1/auth/token", data={"username": username, "password": DEMO_PASSWORD})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def test_last_night_is_the_most_recent_complete_night():
+    assert last_night(datetime(2026, 11, 30, 14, 0, tzinfo=LONDON)).isoformat() == "2026-11-29"
+    assert last_night(datetime(2026, 11, 30, 3, 45, tzinfo=LONDON)).isoformat() == "2026-11-29"
+    assert last_night(datetime(2026, 11, 30, 2, 0, tzinfo=LONDON)).isoformat() == "2026-11-28"
+
+
+async def test_the_demo_day_team_sees_last_nights_items_with_their_clocks(client, settings, db):
+    await load_demo(settings)
+    await load_demo(settings)  # safe to run twice: nothing is added the second time
+    async with db.session() as session:
+        assert (await session.execute(select(func.count()).select_from(Incident))).scalar_one() == 5
+
+    headers = await _sign_in(client, "day.cce")
+    items = (await client.get("/api/v1/handover", params={"team": "city-cce"}, headers=headers)).json()[
+        "items"
+    ]
+    assert len(items) == 2
+    for item in items:
+        assert item["state"] == "awaiting_pickup"
+        assert item["open_clocks"], item["incident"]["reference"]
+        assert item["pages"] and item["pages"][0]["acknowledged_at"]
+        assert item["support_offers"]
+    jordan = next(i for i in items if i["young_person"]["first_name"] == "Jordan")
+    assert "strategy_meeting" in {c["kind"] for c in jordan["open_clocks"]}
+    assert jordan["young_person"]["missing_episodes_30d"] == 3
+    assert jordan["handover_notes"]
+
+    picked = await client.post(f"/api/v1/handover/{items[0]['id']}/pickup", headers=headers)
+    assert picked.status_code == 200
+    evening = last_night(datetime.now(UTC)).isoformat()
+    report = await client.get(
+        "/api/v1/handover/report",
+        params={"team": "city-cce", "night": evening},
+        headers=headers,
+    )
+    assert report.status_code == 200
+    assert all(i["incident"]["reference"] in report.text for i in items)

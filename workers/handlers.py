@@ -1,0 +1,138 @@
+"""What each job kind does. The rules live in `api.paging`; handlers only open the
+transactions, call the rules, and do the network I/O between them (never inside a transaction).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.db import Database
+from api.jobs.service import Claimant
+from api.paging import deliveries, escalation, reachability
+from api.paging.deliveries import DONE, NextStep
+from api.settings import Settings
+from workers import queue
+from workers.queue import ClaimedJob
+from workers.sender import Channels
+
+log = logging.getLogger("lantern.worker")
+
+
+class LeaseLost(Exception):
+    """Another worker took the job over (our lease expired): our transaction rolls back."""
+
+
+@dataclass
+class JobContext:
+    database: Database
+    settings: Settings
+    channels: Channels
+    clock: Callable[[], datetime]
+    job: ClaimedJob
+    worker_id: str
+    backoff: Callable[[], timedelta]
+    run_now: Callable[[list[ClaimedJob]], Awaitable[None]]
+    settled: NextStep | None = None
+
+    def claimant(self) -> Claimant:
+        """For jobs this handler writes and will run itself once committed."""
+        lease_until = self.clock() + timedelta(seconds=self.settings.job_lease_seconds)
+        return Claimant(self.worker_id, lease_until)
+
+    async def run_claimed(self, claimant: Claimant) -> None:
+        """Run, after the commit, the jobs written leased to us (no claim round trip)."""
+        if claimant.claimed:
+            await self.run_now(
+                [
+                    ClaimedJob(job_id, kind, payload, 1, max_attempts)
+                    for job_id, kind, payload, max_attempts in claimant.claimed
+                ]
+            )
+
+    async def settle(self, session: AsyncSession, step: NextStep) -> NextStep:
+        """End the job in the handler's own transaction: its effects and the job's end commit
+        together. Raises LeaseLost (rolling the transaction back) if the lease was taken over."""
+        now = self.clock()
+        if step.retry:
+            wait = (
+                self.backoff() if step.delay is None else timedelta(seconds=min(step.delay, MAX_RETRY_AFTER))
+            )
+            values = queue.retry_values(now + wait, "retry requested")
+        else:
+            values = queue.done_values(now)
+        if not await queue.settle_in(session, self.job, self.worker_id, values):
+            raise LeaseLost(f"job {self.job.id} was taken over by another worker")
+        self.settled = step
+        return step
+
+
+Handler = Callable[[JobContext, ClaimedJob], Awaitable[NextStep]]
+MAX_RETRY_AFTER = 3600.0
+
+
+async def page_level(ctx: JobContext, job: ClaimedJob) -> NextStep:
+    claimant = ctx.claimant()
+    async with ctx.database.session() as session:
+        await escalation.run_level_job(session, job.payload, ctx.clock(), claimant)
+        step = await ctx.settle(session, DONE)
+    await ctx.run_claimed(claimant)  # the level's deliveries, at once
+    return step
+
+
+async def page_escalate(ctx: JobContext, job: ClaimedJob) -> NextStep:
+    claimant = ctx.claimant()
+    async with ctx.database.session() as session:
+        await escalation.run_escalate_job(session, job.payload, ctx.clock(), claimant)
+        step = await ctx.settle(session, DONE)
+    await ctx.run_claimed(claimant)
+    return step
+
+
+async def delivery_send(ctx: JobContext, job: ClaimedJob) -> NextStep:
+    async with ctx.database.session() as session:
+        prepared = await deliveries.prepare(session, ctx.settings, job.payload, ctx.clock())
+        if prepared is None:  # acknowledged, cancelled or otherwise moot: nothing to send
+            return await ctx.settle(session, DONE)
+    # The network call happens between transactions, never inside one.
+    result = await ctx.channels.send(prepared)
+    claimant = ctx.claimant()
+    async with ctx.database.session() as session:
+        step = await deliveries.record(
+            session,
+            job.payload,
+            prepared,
+            result,
+            attempt=job.attempts,
+            max_attempts=ctx.settings.delivery_max_attempts,
+            now=ctx.clock(),
+            claimant=claimant,
+        )
+        await ctx.settle(session, step)
+    await ctx.run_claimed(claimant)  # the fallback, when the push failed for good
+    return step
+
+
+async def reachability_check(ctx: JobContext, job: ClaimedJob) -> NextStep:
+    async with ctx.database.session() as session:
+        await reachability.run_check(session, job.payload, ctx.clock())
+        return await ctx.settle(session, DONE)
+
+
+async def reachability_verdict(ctx: JobContext, job: ClaimedJob) -> NextStep:
+    async with ctx.database.session() as session:
+        await reachability.run_verdict(session, job.payload, ctx.clock())
+        return await ctx.settle(session, DONE)
+
+
+HANDLERS: dict[str, Handler] = {
+    escalation.LEVEL_JOB: page_level,
+    escalation.ESCALATE_JOB: page_escalate,
+    escalation.DELIVERY_JOB: delivery_send,
+    reachability.CHECK_JOB: reachability_check,
+    reachability.VERDICT_JOB: reachability_verdict,
+}

@@ -1,0 +1,159 @@
+"""Claiming and finishing outbox jobs.
+
+A claim is one short transaction: due jobs (pending and `run_at` passed, or running with an
+expired lease: their worker died) are marked running with a lease, `attempts + 1`. On
+PostgreSQL the candidate rows are taken `FOR UPDATE SKIP LOCKED`, so concurrent workers never
+claim the same job and never wait on each other; on SQLite the transaction starts with
+`BEGIN IMMEDIATE` (see api.db), which serialises claims. The handler then runs outside that
+transaction, and the job is finished only by the worker that still holds its lease.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.db import Database
+from api.jobs.models import Job
+
+
+@dataclass(frozen=True)
+class ClaimedJob:
+    id: uuid.UUID
+    kind: str
+    payload: dict[str, Any]
+    attempts: int  # including this one
+    max_attempts: int
+
+
+def _claimable(now: datetime):
+    return or_(
+        and_(Job.state == "pending", Job.run_at <= now),
+        and_(Job.state == "running", Job.lease_until < now),
+    )
+
+
+async def claim(
+    database: Database, worker_id: str, *, now: datetime, limit: int, lease_seconds: float
+) -> list[ClaimedJob]:
+    """Take up to `limit` due jobs for `worker_id`, oldest due first."""
+    if limit <= 0:
+        return []
+    candidates = (
+        select(Job.id)
+        .where(_claimable(now))
+        .order_by(Job.run_at, Job.id)
+        .limit(limit)
+        # Ignored on SQLite, where BEGIN IMMEDIATE already makes claims take turns.
+        .with_for_update(skip_locked=True)
+    )
+    statement = (
+        update(Job)
+        .where(Job.id.in_(candidates.scalar_subquery()))
+        .values(
+            state="running",
+            lease_until=now + timedelta(seconds=lease_seconds),
+            leased_by=worker_id,
+            attempts=Job.attempts + 1,
+        )
+        .returning(Job.id, Job.kind, Job.payload, Job.attempts, Job.max_attempts, Job.run_at)
+        .execution_options(synchronize_session=False)
+    )
+    async with database.session() as session:
+        rows = (await session.execute(statement)).all()
+    rows.sort(key=lambda r: (r.run_at, r.id))
+    return [ClaimedJob(r.id, r.kind, r.payload, r.attempts, r.max_attempts) for r in rows]
+
+
+def done_values(now: datetime) -> dict[str, Any]:
+    return {"state": "done", "finished_at": now, "lease_until": None, "last_error": None}
+
+
+def retry_values(run_at: datetime, error: str | None) -> dict[str, Any]:
+    return {
+        "state": "pending",
+        "run_at": run_at,
+        "lease_until": None,
+        "leased_by": None,
+        "last_error": (error or "")[:2000] or None,
+    }
+
+
+async def settle_in(session: AsyncSession, job: ClaimedJob, worker_id: str, values: dict[str, Any]) -> bool:
+    """Settle the job inside `session`'s transaction, if `worker_id` still holds its lease.
+
+    Settling in the handler's own transaction makes its effects and the job's end one commit.
+    """
+    result = await session.execute(
+        update(Job)
+        .where(Job.id == job.id, Job.leased_by == worker_id, Job.state == "running")
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+async def _finish(database: Database, job: ClaimedJob, worker_id: str, values: dict[str, Any]) -> bool:
+    async with database.session() as session:
+        return await settle_in(session, job, worker_id, values)
+
+
+async def complete(database: Database, job: ClaimedJob, worker_id: str, *, now: datetime) -> bool:
+    """Mark the job done; False when the lease was lost to another worker meanwhile."""
+    return await _finish(database, job, worker_id, done_values(now))
+
+
+async def retry(
+    database: Database, job: ClaimedJob, worker_id: str, *, run_at: datetime, error: str | None
+) -> bool:
+    return await _finish(database, job, worker_id, retry_values(run_at, error))
+
+
+async def fail(database: Database, job: ClaimedJob, worker_id: str, *, now: datetime, error: str) -> bool:
+    values = {"state": "failed", "finished_at": now, "lease_until": None, "last_error": error[:2000]}
+    return await _finish(database, job, worker_id, values)
+
+
+def backoff_seconds(attempt: int, *, base: float, cap: float, rng: random.Random | None = None) -> float:
+    """Capped exponential backoff with jitter: uniform in [d/2, d], d = min(cap, base * 2^(n-1))."""
+    ceiling = min(cap, base * (2 ** max(0, attempt - 1)))
+    return (rng or random).uniform(ceiling / 2, ceiling)
+
+
+async def next_due(database: Database) -> datetime | None:
+    """When the next job becomes claimable: the earliest pending run time, or the earliest
+    lease to expire (a worker that died mid-job), so a sleeping worker wakes just then."""
+    async with database.session() as session:
+        pending = (
+            await session.execute(select(func.min(Job.run_at)).where(Job.state == "pending"))
+        ).scalar_one_or_none()
+        leased = (
+            await session.execute(select(func.min(Job.lease_until)).where(Job.state == "running"))
+        ).scalar_one_or_none()
+    times = [t for t in (pending, leased) if t is not None]
+    return min(times) if times else None
+
+
+async def stuck_counts(database: Database, *, now: datetime, overdue_after: timedelta) -> dict[str, int]:
+    """Work that should have run by now and has not: overdue pending jobs, expired leases."""
+    async with database.session() as session:
+        overdue = (
+            await session.execute(
+                select(func.count()).where(Job.state == "pending", Job.run_at < now - overdue_after)
+            )
+        ).scalar_one()
+        expired = (
+            await session.execute(select(func.count()).where(Job.state == "running", Job.lease_until < now))
+        ).scalar_one()
+        failed = (
+            await session.execute(
+                select(func.count()).where(Job.state == "failed", Job.finished_at > now - timedelta(days=1))
+            )
+        ).scalar_one()
+    return {"overdue": overdue, "lease_expired": expired, "failed_last_day": failed}
