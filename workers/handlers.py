@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import Database
 from api.jobs.service import Claimant
-from api.paging import deliveries, escalation, reachability
+from api.paging import alerts, deliveries, escalation, reachability
 from api.paging.deliveries import DONE, NextStep
 from api.settings import Settings
 from workers import queue
@@ -129,7 +129,14 @@ async def reachability_verdict(ctx: JobContext, job: ClaimedJob) -> NextStep:
         return await ctx.settle(session, DONE)
 
 
+async def managers_alert(ctx: JobContext, job: ClaimedJob) -> NextStep:
+    async with ctx.database.session() as session:
+        await alerts.alert_team_managers(session, job.payload, ctx.clock())
+        return await ctx.settle(session, DONE)
+
+
 HANDLERS: dict[str, Handler] = {
+    alerts.ALERT_JOB: managers_alert,
     escalation.LEVEL_JOB: page_level,
     escalation.ESCALATE_JOB: page_escalate,
     escalation.DELIVERY_JOB: delivery_send,

@@ -31,6 +31,7 @@ import asyncpg
 from sqlalchemy.engine import make_url
 
 from api.db import Database, utcnow
+from api.handover.service import raise_due
 from api.jobs import service as jobs
 from api.paging import reachability
 from api.platform.metrics import JOBS_RUN, JOBS_STUCK, WORKER_HEARTBEAT
@@ -185,6 +186,9 @@ class Worker:
                 counts["reachability_scheduled"] = await reachability.schedule_checks(
                     session, now, self.settings.reachability_lead_seconds, horizon
                 )
+        async with self.database.session() as session:
+            raised = await raise_due(session, now)
+        counts.update({f"handover_{k}": v for k, v in raised.items()})
         return counts
 
     # -- the loop ------------------------------------------------------------------------------

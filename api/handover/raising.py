@@ -45,11 +45,15 @@ def raise_time(due_at: datetime) -> datetime:
     return datetime.combine(day, RAISE_UNPICKED_AT, tzinfo=LONDON).astimezone(UTC)
 
 
-async def _page_managers(session: AsyncSession, payload: dict[str, Any], dedupe_key: str) -> bool:
+async def _page_managers(
+    session: AsyncSession, payload: dict[str, Any], dedupe_key: str, now: datetime
+) -> bool:
     from api.jobs.service import enqueue
 
     return (
-        await enqueue(session, PAGE_MANAGERS_JOB, {**payload, "urgency": "normal"}, dedupe_key=dedupe_key)
+        await enqueue(
+            session, PAGE_MANAGERS_JOB, {**payload, "urgency": "normal"}, run_at=now, dedupe_key=dedupe_key
+        )
         is not None
     )
 
@@ -155,6 +159,7 @@ async def _raise_unpicked(session: AsyncSession, now: datetime) -> tuple[int, in
                 "item_id": str(item.id),
             },
             f"handover.escalated:{item.id}",
+            now,
         )
     return raised, pages
 
@@ -230,6 +235,7 @@ async def _raise_clocks(session: AsyncSession, now: datetime) -> tuple[int, int]
                     "clock_kind": clock.kind,
                 },
                 f"clock.{alert}:{clock.id}:{team_id or 'all'}",
+                now,
             )
     return raised, pages
 
