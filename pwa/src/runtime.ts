@@ -137,8 +137,9 @@ function startLive(): void {
 
 /** Save a record in the outbox first, then try to send it. */
 export async function saveToOutbox(draft: OutboxDraft): Promise<OutboxItem> {
-  const item = await getLocal().outbox.add(draft);
-  announce(navigator.onLine ? 'Saved on this device. Sending…' : 'Saved on this device. It will be sent when you are back online.');
+  const offline = !navigator.onLine;
+  const item = await getLocal().outbox.add(draft, { savedOffline: offline });
+  announce(offline ? 'Saved on this device. It will be sent when you are back online.' : 'Saved on this device. Sending…');
   void registerBackgroundSync();
   void syncNow({ force: true });
   return item;

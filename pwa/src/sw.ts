@@ -55,7 +55,9 @@ self.addEventListener('notificationclick', (event) => {
 async function acknowledge(incidentId: string, ackToken: string, reference: string): Promise<void> {
   let ok = false;
   try {
-    const response = await fetch(`/api/v1/incidents/${encodeURIComponent(incidentId)}/acknowledge`, {
+    // The public door (POST /api/v1/acknowledgements): the single-use ack_token names the
+    // person, the incident and the page; a notification has no session to send.
+    const response = await fetch('/api/v1/acknowledgements', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
       body: JSON.stringify({ action: 'phoning', ack_token: ackToken }),

@@ -30,6 +30,12 @@ describe('a page on the lock screen', () => {
     expect(plan.options.actions).toBeUndefined();
   });
 
+  it('reads the category from the team of a real payload, and puts the kind in the body', () => {
+    const plan = notificationFor({ ...payload, kind: 'arrest', team: 'city-cce', priority: 'P2' }, true);
+    expect(plan.title).toBe('New CCE incident · Euston St custody · P2');
+    expect(plan.options.body).toBe('LAN-2026-000123 · arrest · city-cce');
+  });
+
   it('shows nothing the payload did not carry, even if a name sneaks in as an unknown field', () => {
     const plan = notificationFor({ ...payload, first_name: 'Jordan' } as typeof payload, true);
     expect(JSON.stringify(plan)).not.toContain('Jordan');

@@ -54,21 +54,41 @@ describe('sending one record', () => {
     outbox.close();
   });
 
-  it('PUTs a handover note with the record id as client_id', async () => {
+  it('PUTs a handover note to its own URL under the record id, body {text}', async () => {
     const outbox = await openOutbox();
     const item = await outbox.add({
       kind: 'handover_note',
       incident_id: INCIDENT_ID,
       label: 'Handover note',
-      body: { note: 'Lift home accepted; RHI due.' },
+      body: { text: 'Lift home accepted; RHI due.' },
     });
-    const api = fakeApi(() => json(200, {}));
+    const api = fakeApi(() => json(201, { id: item.id, version: 1 }, { ETag: '"1"' }));
     await engine(outbox, api.fetch).run();
     expect(api.seen[0]).toMatchObject({
       method: 'PUT',
-      url: `/api/v1/incidents/${INCIDENT_ID}/handover-note`,
-      body: { note: 'Lift home accepted; RHI due.', client_id: item.id },
+      url: `/api/v1/incidents/${INCIDENT_ID}/handover-note/${item.id}`,
     });
+    expect(api.seen[0]!.body).toEqual({ text: 'Lift home accepted; RHI due.', captured_offline: false });
+    expect(await outbox.get(item.id)).toMatchObject({ state: 'sent', payload: { result: { id: item.id, version: '1' } } });
+    outbox.close();
+  });
+
+  it('says captured_offline when the record was saved offline or waited for a retry', async () => {
+    const outbox = await openOutbox();
+    const offline = await outbox.add(offerDraft('saved offline'), { savedOffline: true });
+    const api = fakeApi(() => json(201, {}));
+    await engine(outbox, api.fetch).run();
+    expect(api.seen[0]!.body).toMatchObject({ notes: 'saved offline', captured_offline: true });
+    expect((await outbox.get(offline.id))?.state).toBe('sent');
+
+    const waited = await outbox.add(offerDraft('waited'));
+    let n = 0;
+    const flaky = fakeApi(() => (n++ === 0 ? json(503, { title: 'Down', status: 503 }) : json(201, {})));
+    const sync = engine(outbox, flaky.fetch);
+    await sync.run();
+    await sync.run({ force: true });
+    expect(flaky.seen.map((r) => (r.body as { captured_offline: boolean }).captured_offline)).toEqual([false, true]);
+    expect((await outbox.get(waited.id))?.state).toBe('sent');
     outbox.close();
   });
 });
@@ -226,8 +246,31 @@ describe('conflicts', () => {
 
     await outbox.retry(item.id, { overwrite: true });
     await sync.run();
-    expect(api.seen[1]!.headers['If-Match']).toBe('3');
+    expect(api.seen[1]!.headers['If-Match']).toBe('"3"');
     expect(api.seen[1]!.url).toBe(api.seen[0]!.url);
+    expect((await outbox.get(item.id))?.state).toBe('sent');
+    outbox.close();
+  });
+
+  it('treats 412 (a stale If-Match) like a conflict, keeping the newer server version', async () => {
+    const outbox = await openOutbox();
+    const item = await outbox.add(offerDraft());
+    const answers = [
+      json(409, { title: 'Conflict', status: 409, version: 2, current: { outcome: 'declined' } }, { ETag: '"2"' }),
+      json(412, { title: 'Precondition Failed', status: 412, version: 3, current: { outcome: 'not_possible' } }, { ETag: '"3"' }),
+      json(200, { id: item.id, version: 4 }, { ETag: '"4"' }),
+    ];
+    const api = fakeApi((_req, n) => answers[n - 1]!);
+    const sync = engine(outbox, api.fetch);
+    await sync.run();
+    await outbox.retry(item.id, { overwrite: true });
+    await sync.run();
+    const stale = await outbox.get(item.id);
+    expect(api.seen[1]!.headers['If-Match']).toBe('"2"');
+    expect(stale).toMatchObject({ state: 'needs_attention', payload: { server_version: '3', server_current: { outcome: 'not_possible' } } });
+    await outbox.retry(item.id, { overwrite: true });
+    await sync.run();
+    expect(api.seen[2]!.headers['If-Match']).toBe('"3"');
     expect((await outbox.get(item.id))?.state).toBe('sent');
     outbox.close();
   });
@@ -265,7 +308,7 @@ describe('the batch', () => {
       type: 'support_offer',
       incident_id: INCIDENT_ID,
       offer_id: created,
-      body: offerDraft('note 0').body,
+      body: { ...offerDraft('note 0').body, captured_offline: false },
     });
     const sentIds = (api.seen[0]!.body as { items: { offer_id: string }[] }).items.map((i) => i.offer_id);
     expect(sentIds).toEqual(offers.map((o) => o.id)); // oldest first
@@ -274,6 +317,58 @@ describe('the batch', () => {
     expect((await outbox.get(unchanged!))?.state).toBe('sent');
     expect(await outbox.get(conflict!)).toMatchObject({ state: 'needs_attention', payload: { server_version: '2' } });
     expect((await outbox.get(rejected!))?.payload.problem?.errors?.[0]?.field).toBe('kind');
+    outbox.close();
+  });
+
+  it('sends offers and handover notes together, with if_match as a number, and takes "updated" as sent', async () => {
+    const outbox = await openOutbox();
+    const offer = await outbox.add(offerDraft('offer'));
+    const note = await outbox.add({ kind: 'handover_note', incident_id: INCIDENT_ID, label: 'Handover note', body: { text: 'RHI due' } });
+    const report = await outbox.add(reportDraft());
+    // The offer conflicted earlier and the worker chose to replace version 2.
+    await outbox.markNeedsAttention(offer.id, { status: 409, title: 'Conflict' }, { version: '2' });
+    await outbox.retry(offer.id, { overwrite: true });
+    const api = fakeApi((req) =>
+      req.url.endsWith('/sync')
+        ? json(200, {
+            results: [
+              { type: 'support_offer', offer_id: offer.id, status: 'updated', status_code: 200, version: 3 },
+              { type: 'handover_note', note_id: note.id, status: 'created', status_code: 201, version: 1 },
+            ],
+          })
+        : json(201, { id: 'inc-1', reference: 'LAN-2026-000001' }),
+    );
+    const result = await engine(outbox, api.fetch).run();
+    expect(api.seen.map((r) => `${r.method} ${r.url}`)).toEqual(['POST /api/v1/sync', 'POST /api/v1/incidents']);
+    expect((api.seen[0]!.body as { items: unknown[] }).items).toEqual([
+      { type: 'support_offer', incident_id: INCIDENT_ID, offer_id: offer.id, if_match: 2, body: { ...offerDraft('offer').body, captured_offline: false } },
+      { type: 'handover_note', incident_id: INCIDENT_ID, note_id: note.id, body: { text: 'RHI due', captured_offline: false } },
+    ]);
+    expect(result).toMatchObject({ sent: 3, needs_attention: 0 });
+    expect(await outbox.get(offer.id)).toMatchObject({ state: 'sent', payload: { result: { version: '3' } } });
+    expect((await outbox.get(note.id))?.state).toBe('sent');
+    expect((await outbox.get(report.id))?.state).toBe('sent');
+    outbox.close();
+  });
+
+  it('keeps a stale if_match in the batch as needs attention with the server copy', async () => {
+    const outbox = await openOutbox();
+    const a = await outbox.add(offerDraft('a'));
+    const b = await outbox.add(offerDraft('b'));
+    const api = fakeApi(() =>
+      json(200, {
+        results: [
+          { type: 'support_offer', offer_id: a.id, status: 'conflict', status_code: 412, version: 5, current: { notes: 'theirs' } },
+          { type: 'support_offer', offer_id: b.id, status: 'unchanged', status_code: 200, version: 1 },
+        ],
+      }),
+    );
+    await engine(outbox, api.fetch).run();
+    expect(await outbox.get(a.id)).toMatchObject({
+      state: 'needs_attention',
+      payload: { problem: { status: 412 }, server_version: '5', server_current: { notes: 'theirs' } },
+    });
+    expect((await outbox.get(b.id))?.state).toBe('sent');
     outbox.close();
   });
 

@@ -31,7 +31,7 @@ describe('the session', () => {
 
   it('forgets the token on clear, and leaves the outbox alone', async () => {
     const outbox = await openOutbox();
-    await outbox.add({ kind: 'handover_note', incident_id: 'i', label: 'Handover note', body: { note: 'n' } });
+    await outbox.add({ kind: 'handover_note', incident_id: 'i', label: 'Handover note', body: { text: 'n' } });
     const store = new SessionStore(new Vault(outbox.db));
     await store.save({ access_token: 't', token_type: 'bearer', expires_in: 900 }, 'worker');
     await store.clear();

@@ -57,7 +57,18 @@ def _free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self, tmp: Path, push_allowed_hosts: str | None = None) -> None:
+    """`lantern serve` on a free loopback port over its own SQLite database in `tmp`.
+
+    With `template` (a directory where `lantern demo` already ran), the demo database and the
+    generated keys are copied from it instead of loading the demo again: the same fresh demo
+    data, without paying for the migrations and the password hashing in every test.
+    """
+
+    def __init__(
+        self, tmp: Path, push_allowed_hosts: str | None = None, template: Path | None = None
+    ) -> None:
+        self.tmp = tmp
+        self.template = template
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = dict(os.environ)
@@ -85,14 +96,28 @@ class LiveServer:
         return result.stdout
 
     def start(self) -> None:
-        self.cli("demo")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve", "--port", str(self.port)],
-            env=self.env,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
+        if self.template is None:
+            self.cli("demo")
+        else:
+            for db_file in self.template.glob("e2e.db*"):
+                shutil.copy2(db_file, self.tmp / db_file.name)
+            if (self.template / "var").is_dir():
+                shutil.copytree(self.template / "var", self.tmp / "var", dirs_exist_ok=True)
+        self.serve()
+
+    def serve(self) -> None:
+        """Run `lantern serve` over this server's database (again, after `stop()`: same port,
+        same data, same keys, so tokens stay valid)."""
+        # The log goes to a file: a pipe nobody reads would block the server once full.
+        log = self.tmp / "serve.log"
+        with open(log, "ab") as sink:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "api.cli", "serve", "--port", str(self.port)],
+                env=self.env,
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=sink,
+            )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -101,7 +126,7 @@ class LiveServer:
             except httpx.HTTPError:
                 pass
             if self.proc.poll() is not None:
-                raise RuntimeError(self.proc.stderr.read().decode()[-3000:])
+                raise RuntimeError(log.read_text(errors="replace")[-3000:])
             time.sleep(0.2)
         raise RuntimeError("lantern serve did not become ready")
 
@@ -121,9 +146,17 @@ class LiveServer:
         return response.json()["access_token"]
 
 
+@pytest.fixture(scope="session")
+def demo_template(browser_ready, tmp_path_factory) -> Path:
+    """A directory where `lantern demo` ran once: each test's server starts from a copy."""
+    template = tmp_path_factory.mktemp("demo-template")
+    LiveServer(template).cli("demo")
+    return template
+
+
 @pytest.fixture
-def live_server(browser_ready, tmp_path):
-    server = LiveServer(tmp_path)
+def live_server(demo_template, tmp_path):
+    server = LiveServer(tmp_path, template=demo_template)
     server.start()
     try:
         yield server

@@ -1,5 +1,5 @@
-// Shapes of the API's answers, as the contract describes them (plus the endpoints the PWA
-// proposes; see README). Optional where the contract leaves room.
+// Shapes of the API's answers, as the real backend (api/**/routes.py, schemas) gives them.
+// Optional where a role may not see a field, or where the PWA does not rely on it.
 import type { IncidentKind, OfferOutcome, Provenance } from '../outbox/types';
 
 export type Role = 'police' | 'worker' | 'day_team' | 'manager' | 'admin';
@@ -10,13 +10,27 @@ export interface TeamRef {
   name?: string;
 }
 
+export interface StationRef {
+  id?: string;
+  slug: string;
+  name: string;
+}
+
+export interface PersonRef {
+  id: string;
+  display_name: string;
+}
+
+/** GET /api/v1/me */
 export interface Me {
   id: string;
   username: string;
   display_name: string;
   roles: Role[];
   teams: TeamRef[];
+  /** Police only: the station's name, and the station itself. */
   police_station?: string | null;
+  station?: StationRef | null;
 }
 
 export type IncidentState =
@@ -42,68 +56,114 @@ export interface Indicator {
 export interface OfferKind {
   code: string;
   label: string;
+  notes_required?: boolean;
 }
 
+/**
+ * What police may see of a report (GET /incidents for police, GET /incidents/{id}/status):
+ * the response, never case notes.
+ */
+export interface IncidentStatus {
+  id?: string;
+  reference: string;
+  state: IncidentState;
+  kind?: IncidentKind;
+  reported_at?: string;
+  acknowledged_at: string | null;
+  acknowledged_action: AckAction | null;
+  eta_minutes: number | null;
+  uncovered: boolean;
+  /** /status only: the police-visible timeline (states, actions, ETAs). */
+  timeline?: { at: string; action: string; detail?: Record<string, unknown> | null }[];
+}
+
+/** An item of GET /incidents (case roles) and of the board's lists. */
 export interface IncidentSummary {
   id: string;
   reference: string;
   kind: IncidentKind;
   state: IncidentState;
-  priority?: string | number | null;
+  priority?: string | null;
   occurred_at?: string;
   reported_at?: string;
-  police_station?: string;
+  /** The station's name in lists; an object in the detail. */
+  police_station?: string | StationRef;
   category?: string | null;
+  location?: string | null;
   teams?: TeamRef[];
   uncovered?: boolean;
   acknowledged_at?: string | null;
   acknowledged_action?: AckAction | null;
   eta_minutes?: number | null;
+  young_person?: { id?: string; first_name?: string; last_name?: string } | null;
+  triage?: { reasons?: string[]; categories?: string[]; area?: string | null } | null;
+  needs_manager_review?: boolean;
 }
 
 export interface TimelineEntry {
   at: string;
   actor?: string | null;
   action: string;
-  detail?: string | null;
+  team_id?: string | null;
+  detail?: Record<string, unknown> | string | null;
 }
 
 export interface SupportOffer {
   id: string;
+  incident_id?: string;
   kind: string;
+  kind_label?: string;
   outcome: OfferOutcome;
   notes?: string | null;
   offered_at: string;
-  version?: number | string;
+  version?: number;
+  recorded_by?: PersonRef;
+  received_at?: string;
+  captured_offline?: boolean;
+  client_time_suspect?: boolean;
 }
 
-export interface IncidentDetail extends IncidentSummary {
+export interface HandoverNote {
+  id: string;
+  incident_id?: string;
+  text: string;
+  version?: number;
+  recorded_by?: PersonRef;
+  received_at?: string;
+  updated_at?: string;
+  captured_offline?: boolean;
+}
+
+export interface PageSummary {
+  id: string;
+  team?: { id?: string; slug?: string | null; name?: string | null };
+  state: string;
+  level?: number;
+  started_at?: string;
+  acknowledged_at?: string | null;
+  acknowledged_by?: PersonRef | null;
+  uncovered_at?: string | null;
+}
+
+/** GET /incidents/{id} for case roles. */
+export interface IncidentDetail extends Omit<IncidentSummary, 'location' | 'young_person' | 'indicators'> {
   location?: { description?: string; area?: string | null } | null;
-  indicators?: { code: string; label?: string; category?: string; provenance?: Provenance | null }[];
-  triage?: { reasons?: string[] } | null;
+  indicators?: { code: string; label?: string; category?: string; group?: string | null; provenance?: Provenance | string | null }[];
   timeline?: TimelineEntry[];
-  pages?: { id?: string; team?: TeamRef | string; level?: string | number; state?: string; sent_at?: string }[];
+  pages?: PageSummary[];
   support_offers?: SupportOffer[];
-  handover_note?: { note: string } | string | null;
   young_person?: {
     id?: string;
     first_name?: string;
     last_name?: string;
     date_of_birth?: string | null;
+    apparent_age?: number | null;
     la_reference?: string | null;
+    legal_status?: string | null;
   } | null;
   circumstances?: string | null;
   custody_status?: string | null;
   police_reference?: string | null;
-}
-
-export interface IncidentStatus {
-  reference: string;
-  state: IncidentState;
-  acknowledged_at: string | null;
-  acknowledged_action: AckAction | null;
-  eta_minutes: number | null;
-  uncovered: boolean;
 }
 
 export interface Page<T> {
@@ -112,56 +172,83 @@ export interface Page<T> {
 }
 
 export interface OnCallShift {
-  team: TeamRef | string;
+  team: TeamRef;
   level: 'primary' | 'secondary' | string;
-  starts_at?: string;
-  ends_at?: string;
-}
-
-export interface MyOnCall {
-  now: OnCallShift | null;
-  next: OnCallShift | null;
-}
-
-export interface Device {
-  id: string;
-  label?: string | null;
-  endpoint?: string;
-  created_at?: string;
-  last_success_at?: string | null;
-  failures?: number;
-}
-
-export interface Clock {
-  kind: string;
-  label?: string;
-  starts_at?: string;
-  due_at: string;
-  met_at?: string | null;
-}
-
-export interface HandoverItem {
-  id: string;
-  state: string;
-  incident: IncidentSummary & { summary?: string };
-  team?: TeamRef;
-  summary?: string | null;
-  decisions?: string | null;
-  offers?: SupportOffer[];
-  clocks?: Clock[];
-  owner?: { id?: string; display_name?: string } | string | null;
-  picked_up_at?: string | null;
-}
-
-export interface RotaGap {
-  team: TeamRef | string;
-  level: string;
   starts_at: string;
   ends_at: string;
 }
 
+/** GET /me/on-call: every shift I am on now, and my next one. */
+export interface MyOnCall {
+  now: OnCallShift[];
+  next: OnCallShift | null;
+}
+
+/** GET /push/subscriptions: the endpoint itself is never echoed, only its push service. */
+export interface Device {
+  id: string;
+  label?: string | null;
+  push_service?: string;
+  created_at?: string;
+  last_success_at?: string | null;
+  last_failure_at?: string | null;
+  failure_count?: number;
+  retired_at?: string | null;
+  working?: boolean;
+}
+
+export interface Clock {
+  id?: string;
+  kind: string;
+  label?: string;
+  starts_at?: string;
+  due_at: string;
+  met?: boolean;
+  met_at?: string | null;
+  status?: 'open' | 'approaching' | 'overdue' | 'met';
+  owner?: PersonRef | null;
+}
+
+/** An item of GET /handover (api/handover/contents.py). */
+export interface HandoverItem {
+  id: string;
+  state: 'awaiting_pickup' | 'picked_up' | 'closed' | string;
+  team?: TeamRef;
+  due_at?: string;
+  owner?: PersonRef | null;
+  picked_up_at?: string | null;
+  incident: {
+    id: string;
+    reference: string;
+    kind: IncidentKind;
+    kind_label?: string;
+    state: IncidentState;
+    priority?: string | null;
+    occurred_at?: string;
+    station?: StationRef;
+    teams?: TeamRef[];
+    uncovered?: boolean;
+  };
+  what_happened?: { summary?: string; circumstances?: string | null };
+  decisions?: { reasons?: string[]; categories?: string[]; needs_manager_review?: boolean };
+  support_offers?: SupportOffer[];
+  handover_notes?: HandoverNote[];
+  clocks?: Clock[];
+  open_clocks?: Clock[];
+}
+
+export interface RotaGap {
+  team: TeamRef;
+  level: string;
+  starts_at: string;
+  ends_at: string;
+  reason?: 'nobody' | 'no_working_device' | string;
+}
+
+/** GET /board (managers). */
 export interface Board {
   unacknowledged: IncidentSummary[];
   uncovered: IncidentSummary[];
+  needs_review?: IncidentSummary[];
   rota_gaps: RotaGap[];
 }

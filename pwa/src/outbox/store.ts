@@ -44,7 +44,7 @@ export class Outbox {
   }
 
   /** Save a new record, before any attempt to send it. */
-  async add(draft: OutboxDraft): Promise<OutboxItem> {
+  async add(draft: OutboxDraft, options: { savedOffline?: boolean } = {}): Promise<OutboxItem> {
     const id = crypto.randomUUID();
     // Strictly increasing within a tab, so records typed in one millisecond keep their order.
     const now = this.now();
@@ -58,7 +58,7 @@ export class Outbox {
       updated_at: now,
       attempts: 0,
       next_attempt_at: now,
-      payload: { ...draft },
+      payload: options.savedOffline ? { ...draft, saved_offline: true } : { ...draft },
     };
     await this.db.add('records', await this.toStored(item));
     this.emit();
@@ -270,6 +270,7 @@ function byCreation(a: OutboxItem, b: OutboxItem): number {
 
 function stripForSent(payload: OutboxPayload, result?: OutboxPayload['result']): OutboxPayload {
   const kept: Record<string, unknown> = { kind: payload.kind, label: payload.label, body: {} };
+  if (payload.saved_offline) kept.saved_offline = true;
   if ('incident_id' in payload) kept.incident_id = payload.incident_id;
   if (result) kept.result = result;
   return kept as unknown as OutboxPayload;

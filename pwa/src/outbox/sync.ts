@@ -2,13 +2,19 @@
 //
 // Verdicts: 2xx → sent; 401 → back to saved and ask the person to sign in again;
 // 408, 429, 5xx, no network → saved, tried again after a capped, jittered backoff;
-// 409 → needs attention with the server's version; any other 4xx → needs attention.
+// 409 (another body is stored) and 412 (a stale If-Match) → needs attention with the server's
+// version and content; any other 4xx → needs attention.
+//
+// Offers and handover notes go as `PUT /incidents/{id}/support-offers/{record id}` and
+// `PUT /incidents/{id}/handover-note/{record id}`; two or more of them as one `POST /sync`.
 import type { Outbox } from './store';
 import type { OutboxItem, Problem } from './types';
 
 export const OUTBOX_LOCK = 'lantern-outbox';
 export const BACKOFF_BASE_MS = 2_000;
 export const BACKOFF_CAP_MS = 5 * 60_000;
+/** The most records the server takes in one POST /sync. */
+export const BATCH_MAX = 100;
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
@@ -99,9 +105,7 @@ export function createSyncEngine(deps: SyncDeps) {
     if (!due.length) return report;
     await deps.outbox.markSending(due.map((i) => i.id));
 
-    const batchable = batchUnsupported
-      ? []
-      : due.filter((i) => i.payload.kind === 'support_offer' && !i.payload.if_match);
+    const batchable = batchUnsupported ? [] : due.filter((i) => i.payload.kind !== 'incident_report').slice(0, BATCH_MAX);
     const batch = batchable.length > 1 ? batchable : [];
     let queue = due.filter((i) => !batch.includes(i));
 
@@ -145,15 +149,16 @@ export function createSyncEngine(deps: SyncDeps) {
     const p = item.payload;
     switch (p.kind) {
       case 'support_offer':
-        if (p.if_match) headers['If-Match'] = p.if_match;
+        if (p.if_match) headers['If-Match'] = `"${p.if_match}"`;
         return {
           url: `${base}/incidents/${p.incident_id}/support-offers/${item.id}`,
-          init: { method: 'PUT', headers, body: JSON.stringify(p.body) },
+          init: { method: 'PUT', headers, body: JSON.stringify(recordBody(item)) },
         };
       case 'handover_note':
+        if (p.if_match) headers['If-Match'] = `"${p.if_match}"`;
         return {
-          url: `${base}/incidents/${p.incident_id}/handover-note`,
-          init: { method: 'PUT', headers, body: JSON.stringify({ ...p.body, client_id: item.id }) },
+          url: `${base}/incidents/${p.incident_id}/handover-note/${item.id}`,
+          init: { method: 'PUT', headers, body: JSON.stringify(recordBody(item)) },
         };
       case 'incident_report':
         headers['Idempotency-Key'] = item.id;
@@ -178,7 +183,7 @@ export function createSyncEngine(deps: SyncDeps) {
       return 'retry';
     }
     const { problem, server } = await problemOf(response);
-    await deps.outbox.markNeedsAttention(item.id, problem, status === 409 ? server : undefined);
+    await deps.outbox.markNeedsAttention(item.id, problem, status === 409 || status === 412 ? server : undefined);
     return 'needs_attention';
   }
 
@@ -187,14 +192,7 @@ export function createSyncEngine(deps: SyncDeps) {
     token: string,
     report: SyncReport,
   ): Promise<'done' | 'fallback' | 'unauthorised'> {
-    const body = {
-      items: items.map((i) => ({
-        type: 'support_offer',
-        incident_id: (i.payload as { incident_id: string }).incident_id,
-        offer_id: i.id,
-        body: i.payload.body,
-      })),
-    };
+    const body = { items: items.map(batchItem) };
     let response: Response;
     try {
       response = await deps.fetch(`${base}/sync`, {
@@ -226,22 +224,30 @@ export function createSyncEngine(deps: SyncDeps) {
       return 'fallback';
     }
     const answer = (await readJson(response)) as { results?: BatchResult[] } | null;
-    const results = new Map((answer?.results ?? []).map((r) => [r.offer_id, r]));
-    for (const item of items) {
-      const r = results.get(item.id);
+    const results = answer?.results ?? [];
+    const byId = new Map(results.map((r) => [r.offer_id ?? r.note_id, r]));
+    for (let n = 0; n < items.length; n++) {
+      const item = items[n]!;
+      // One answer per item, in the order sent; the id says which where the server names it.
+      const r = byId.get(item.id) ?? (results[n] && !(results[n]!.offer_id ?? results[n]!.note_id) ? results[n] : undefined);
       if (!r) {
         await retryLater(item, 0, { status: 0, title: 'No answer for this record' });
         report.retrying++;
-      } else if (r.status === 'created' || r.status === 'unchanged') {
-        await deps.outbox.markSent(item.id, r.version !== undefined ? { version: String(r.version) } : undefined);
+      } else if (r.status === 'created' || r.status === 'unchanged' || r.status === 'updated') {
+        await deps.outbox.markSent(item.id, r.version !== undefined && r.version !== null ? { version: String(r.version) } : undefined);
         report.sent++;
       } else if (r.status === 'conflict') {
+        const stale = r.status_code === 412;
         await deps.outbox.markNeedsAttention(
           item.id,
-          { status: 409, title: 'Changed on the server', detail: r.detail ?? 'Someone saved a different version of this offer.' },
           {
-            ...(r.version !== undefined ? { version: String(r.version) } : {}),
-            ...(r.current !== undefined ? { current: r.current } : {}),
+            status: r.status_code ?? 409,
+            title: stale ? 'Changed on the server meanwhile' : 'Changed on the server',
+            detail: r.detail ?? 'Someone saved a different version of this record.',
+          },
+          {
+            ...(r.version !== undefined && r.version !== null ? { version: String(r.version) } : {}),
+            ...(r.current !== undefined && r.current !== null ? { current: r.current } : {}),
           },
         );
         report.needs_attention++;
@@ -266,10 +272,31 @@ export function createSyncEngine(deps: SyncDeps) {
   return { run };
 }
 
+/** The body of an offer or a note as sent: the record, plus whether it waited on the device. */
+function recordBody(item: OutboxItem): Record<string, unknown> {
+  const p = item.payload;
+  const capturedOffline = Boolean(p.saved_offline) || item.attempts > 0;
+  return { ...(p.body as unknown as Record<string, unknown>), captured_offline: capturedOffline };
+}
+
+function batchItem(item: OutboxItem): Record<string, unknown> {
+  const p = item.payload as OutboxItem['payload'] & { incident_id: string };
+  const version = p.if_match ? Number(p.if_match) : NaN;
+  return {
+    type: p.kind,
+    incident_id: p.incident_id,
+    [p.kind === 'handover_note' ? 'note_id' : 'offer_id']: item.id,
+    ...(Number.isInteger(version) && version > 0 ? { if_match: version } : {}),
+    body: recordBody(item),
+  };
+}
+
 interface BatchResult {
-  offer_id: string;
-  status: 'created' | 'unchanged' | 'conflict' | 'rejected';
-  version?: string | number;
+  type?: string;
+  offer_id?: string | null;
+  note_id?: string | null;
+  status: 'created' | 'unchanged' | 'updated' | 'conflict' | 'rejected';
+  version?: string | number | null;
   current?: unknown;
   status_code?: number;
   title?: string;

@@ -4,7 +4,7 @@ export type { RecordKind, RecordState };
 
 export type OfferOutcome = 'accepted' | 'declined' | 'not_possible';
 export type IncidentKind = 'missing_return' | 'arrest' | 'stop_conversation';
-export type Provenance = 'observed' | 'disclosed' | 'intelligence';
+export type Provenance = 'observed' | 'disclosed' | 'intelligence' | 'concern';
 
 export interface SupportOfferBody {
   kind: string;
@@ -14,7 +14,7 @@ export interface SupportOfferBody {
 }
 
 export interface HandoverNoteBody {
-  note: string;
+  text: string;
 }
 
 export interface IncidentReportBody {
@@ -51,6 +51,8 @@ export interface Problem {
 
 /** The encrypted part of a record. */
 export type OutboxPayload = OutboxDraft & {
+  /** Saved while the device was offline (sent as `captured_offline`, with records that waited). */
+  saved_offline?: boolean;
   /** Why the record needs attention, or the last transient failure. */
   problem?: Problem;
   /** On a 409: the version the server holds, and what it holds where it says. */

@@ -30,6 +30,7 @@ const KIND_LABELS: Record<string, string> = {
   stop_conversation: 'stop conversation',
 };
 
+
 /** Short, printable text from the payload; anything unexpected is dropped, not shown. */
 function safe(value: unknown, max = 60): string {
   if (typeof value !== 'string' && typeof value !== 'number') return '';
@@ -54,12 +55,19 @@ export function notificationFor(payload: PagePayload, canShowActions: boolean): 
       },
     };
   }
-  const kindCode = safe(payload.category || payload.kind, 30).toLowerCase();
-  const kind = KIND_LABELS[kindCode] ?? (kindCode ? kindCode.replace(/_/g, ' ') : '');
-  const title = [`New ${kind ? `${kind} ` : ''}incident`, safe(payload.station), priorityLabel(payload.priority)]
+  // "New CCE incident": the category where the payload says it, or the team's specialism
+  // (team slugs end in -cse, -cce or -general); the kind of incident goes in the body.
+  const team = safe(payload.team).toLowerCase();
+  const fromTeam = /-(cse|cce)$/.exec(team)?.[1] ?? '';
+  const categoryCode = safe(payload.category, 30).toLowerCase() || fromTeam;
+  const kindCode = safe(payload.kind, 30).toLowerCase();
+  const category = categoryCode ? (KIND_LABELS[categoryCode] ?? categoryCode.replace(/_/g, ' ')) : '';
+  const kind = kindCode ? (KIND_LABELS[kindCode] ?? kindCode.replace(/_/g, ' ')) : '';
+  const headline = category || kind;
+  const title = [`New ${headline ? `${headline} ` : ''}incident`, safe(payload.station), priorityLabel(payload.priority)]
     .filter(Boolean)
     .join(' · ');
-  const body = [safe(payload.reference, 30), safe(payload.team)].filter(Boolean).join(' · ');
+  const body = [safe(payload.reference, 30), category ? kind : '', safe(payload.team)].filter(Boolean).join(' · ');
   const incidentId = safe(payload.incident_id, 64);
   return {
     title,

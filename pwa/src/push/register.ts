@@ -56,6 +56,26 @@ export async function currentSubscription(): Promise<PushSubscription | null> {
   return (await registration?.pushManager.getSubscription()) ?? null;
 }
 
+const DEVICE_KEY = 'lantern.deviceId';
+
+/** The id the API gave this browser's subscription (a random UUID: not personal). */
+export function thisDeviceId(): string | null {
+  try {
+    return localStorage.getItem(DEVICE_KEY);
+  } catch {
+    return null;
+  }
+}
+
+export function rememberDeviceId(id: string | null): void {
+  try {
+    if (id) localStorage.setItem(DEVICE_KEY, id);
+    else localStorage.removeItem(DEVICE_KEY);
+  } catch {
+    /* private mode: the list just cannot mark "this device" */
+  }
+}
+
 /** Ask permission (this must run from a tap), subscribe and tell the API. */
 export async function enablePush(label: string): Promise<{ id: string }> {
   const permission = await Notification.requestPermission();
@@ -71,7 +91,7 @@ export async function enablePush(label: string): Promise<{ id: string }> {
     subscription = null;
   }
   subscription ??= await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: wanted });
-  return call<{ id: string }>('/push/subscriptions', {
+  const device = await call<{ id: string }>('/push/subscriptions', {
     method: 'POST',
     body: {
       endpoint: subscription.endpoint,
@@ -79,6 +99,8 @@ export async function enablePush(label: string): Promise<{ id: string }> {
       label,
     },
   });
+  rememberDeviceId(device.id);
+  return device;
 }
 
 /** A label that says which device this is without saying whose. */

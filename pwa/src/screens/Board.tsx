@@ -2,7 +2,7 @@ import { call } from '../api/client';
 import type { Board as BoardData, IncidentSummary } from '../api/types';
 import { useLive } from '../live';
 import { ErrorText, Loading, PriorityBadge, Section, StateBadge } from '../ui/bits';
-import { ago, formatTime, kindLabel, teamName } from '../ui/format';
+import { ago, categoryLabel, formatTime, kindLabel, stationName, teamName } from '../ui/format';
 import { useAsync, useDebounced, useNow, useTitle } from '../ui/hooks';
 
 /** The duty manager's board: what nobody has taken, what nobody could be reached for, rota gaps. */
@@ -27,6 +27,11 @@ export function Board() {
           <Section title={`Not yet acknowledged (${data.unacknowledged.length})`} id="unacked">
             <IncidentList items={data.unacknowledged} now={now} empty="Every incident has been acknowledged." testId="board-unacknowledged" />
           </Section>
+          {data.needs_review ? (
+            <Section title={`Needs a manager's review (${data.needs_review.length})`} id="review">
+              <IncidentList items={data.needs_review} now={now} empty="Nothing waits for a review." testId="board-review" />
+            </Section>
+          ) : null}
           <Section title={`Rota gaps (${data.rota_gaps.length})`} id="gaps">
             {data.rota_gaps.length ? (
               <ul class="plain" data-testid="board-gaps">
@@ -36,7 +41,8 @@ export function Board() {
                       <strong>{teamName(g.team)}</strong> · {g.level}
                       <br />
                       <small>
-                        No one on call {formatTime(g.starts_at)} – {formatTime(g.ends_at)}
+                        {g.reason === 'no_working_device' ? 'On call, but no working device to page' : 'No one on call'} {formatTime(g.starts_at)} –{' '}
+                        {formatTime(g.ends_at)}
                       </small>
                     </span>
                   </li>
@@ -65,7 +71,7 @@ function IncidentList({ items, now, empty, testId }: { items: IncidentSummary[];
               <PriorityBadge priority={i.priority} />
             </span>
             <span class="line2">
-              {[i.category?.toUpperCase(), kindLabel(i.kind), i.police_station, i.teams?.map(teamName).join(', ')].filter(Boolean).join(' · ')}
+              {[categoryLabel(i.category), kindLabel(i.kind), stationName(i.police_station), i.teams?.map(teamName).join(', ')].filter(Boolean).join(' · ')}
             </span>
             <span class="line3">
               {formatTime(i.occurred_at ?? i.reported_at)} · {ago(i.reported_at ?? i.occurred_at, now)}

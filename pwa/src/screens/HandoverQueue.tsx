@@ -5,23 +5,25 @@ import { useLive } from '../live';
 import { location, navigate } from '../router';
 import { announce, app, useStore } from '../state';
 import { ErrorText, Loading, PriorityBadge, StateBadge } from '../ui/bits';
-import { dueIn, formatTime, kindLabel, OUTCOME_LABELS, teamName } from '../ui/format';
+import { dueIn, formatTime, kindLabel, OUTCOME_LABELS, stationName, teamName } from '../ui/format';
 import { useAsync, useDebounced, useNow, useTitle } from '../ui/hooks';
 
 export type HandoverView = 'awaiting_pickup' | 'picked_up';
 
-/** London "night of" date for the printable report: the date the night started. */
+/**
+ * The "night of" date of the printable report: the night of D starts on D at 17:00 (London), so
+ * the most recent night started 17 hours before the local "now" rounded down to a date.
+ */
 export function nightOf(now = new Date()): string {
-  const d = new Date(now.getTime() - 12 * 3_600_000);
+  const d = new Date(now.getTime() - 17 * 3_600_000);
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 }
 
 export async function loadHandover(team: string, state: HandoverView, signal?: AbortSignal): Promise<HandoverItem[]> {
-  const answer = await call<HandoverItem[] | Page<HandoverItem>>(
-    `/handover?team=${encodeURIComponent(team)}&state=${state}`,
-    signal ? { signal } : {},
-  );
-  return Array.isArray(answer) ? answer : answer.items;
+  const params = new URLSearchParams({ state });
+  if (team) params.set('team', team);
+  const answer = await call<Page<HandoverItem>>(`/handover?${params.toString()}`, signal ? { signal } : {});
+  return answer.items;
 }
 
 /** The day team's morning: every incident of the night, clocks, and who picks it up. */
@@ -29,15 +31,19 @@ export function HandoverQueue() {
   useTitle('Handover');
   const teams = useStore(app, (s) => s.me?.teams ?? []);
   const query = useStore(location, (l) => l.query);
-  const team = query.get('team') ?? teams[0]?.slug ?? '';
+  const team = query.get('team') ?? '';
   const view: HandoverView = query.get('state') === 'picked_up' ? 'picked_up' : 'awaiting_pickup';
   const now = useNow();
-  const items = useAsync((signal) => (team ? loadHandover(team, view, signal) : Promise.resolve([])), [team, view]);
+  const items = useAsync((signal) => loadHandover(team, view, signal), [team, view]);
   const refetch = useDebounced(items.reload, 500);
   useLive(refetch);
+  const reportTeam = team || teams[0]?.slug || '';
 
-  const go = (nextTeam: string, nextView: HandoverView) =>
-    navigate(`/handover?team=${encodeURIComponent(nextTeam)}&state=${nextView}`, { replace: true });
+  const go = (nextTeam: string, nextView: HandoverView) => {
+    const params = new URLSearchParams({ state: nextView });
+    if (nextTeam) params.set('team', nextTeam);
+    navigate(`/handover?${params.toString()}`, { replace: true });
+  };
 
   return (
     <>
@@ -46,6 +52,7 @@ export function HandoverQueue() {
         <div class="stack inline">
           <label for="handover-team">Team</label>
           <select id="handover-team" value={team} onChange={(e) => go(e.currentTarget.value, view)}>
+            <option value="">All my teams</option>
             {teams.map((t) => (
               <option key={t.slug} value={t.slug}>
                 {teamName(t)}
@@ -62,12 +69,15 @@ export function HandoverQueue() {
           Picked up
         </button>
       </div>
-      <p>
-        <a href={`/handover/print?team=${encodeURIComponent(team)}&night=${nightOf()}`} data-testid="handover-report">
-          Printable report for last night
-        </a>
-      </p>
-      {!team ? <p>You are not in a team yet, so there is no handover queue.</p> : null}
+      {reportTeam ? (
+        <p>
+          <a href={`/handover/print?team=${encodeURIComponent(reportTeam)}&night=${nightOf()}`} data-testid="handover-report">
+            Printable report for last night
+          </a>
+        </p>
+      ) : (
+        <p>You are not in a team yet, so there is no handover queue.</p>
+      )}
       {items.loading && !items.data ? <Loading what="the handover queue" /> : null}
       {items.error ? <ErrorText>{items.error}</ErrorText> : null}
       {items.data && !items.data.length ? <p>Nothing {view === 'picked_up' ? 'picked up yet' : 'waiting'}.</p> : null}
@@ -80,11 +90,10 @@ export function HandoverQueue() {
   );
 }
 
-export function HandoverCard({ item, now, onPicked, print }: { item: HandoverItem; now: number; onPicked?: () => void; print?: boolean }) {
+export function HandoverCard({ item, now, onPicked }: { item: HandoverItem; now: number; onPicked?: () => void }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const incident = item.incident;
-  const owner = typeof item.owner === 'string' ? item.owner : item.owner?.display_name;
 
   async function pickUp() {
     setBusy(true);
@@ -95,56 +104,88 @@ export function HandoverCard({ item, now, onPicked, print }: { item: HandoverIte
       onPicked?.();
     } catch (e) {
       setError(describeError(e));
+      onPicked?.();
     } finally {
       setBusy(false);
     }
   }
 
-  const clocks = [...(item.clocks ?? [])].sort((a, b) => new Date(a.due_at).getTime() - new Date(b.due_at).getTime());
+  const clocks = [...(item.open_clocks ?? item.clocks?.filter((c) => !c.met) ?? [])].sort(
+    (a, b) => new Date(a.due_at).getTime() - new Date(b.due_at).getTime(),
+  );
+  const reasons = item.decisions?.reasons ?? [];
   return (
     <li class="card handover" data-testid="handover-item">
-      <p class="line1">
-        {print ? <strong>{incident.reference}</strong> : <a href={`/incidents/${incident.id}`}><strong>{incident.reference}</strong></a>}
+      <h2 class="line1">
+        <a href={`/incidents/${incident.id}`}>{incident.reference}</a>
         <StateBadge state={incident.state} uncovered={incident.uncovered} />
         <PriorityBadge priority={incident.priority} />
-      </p>
+      </h2>
       <p class="line2">
-        {[incident.category?.toUpperCase(), kindLabel(incident.kind), incident.police_station, formatTime(incident.occurred_at)].filter(Boolean).join(' · ')}
+        {[incident.kind_label ?? kindLabel(incident.kind), stationName(incident.station), formatTime(incident.occurred_at), item.team ? teamName(item.team) : '']
+          .filter(Boolean)
+          .join(' · ')}
       </p>
-      {item.summary ?? incident.summary ? <p class="prose">{item.summary ?? incident.summary}</p> : null}
-      {item.decisions ? <p class="prose"><strong>Decisions:</strong> {item.decisions}</p> : null}
+      {item.what_happened?.summary ? <p class="prose">{item.what_happened.summary}</p> : null}
       {clocks.length ? (
         <ul class="clocks" aria-label="Open clocks">
           {clocks.map((c) => {
             const due = dueIn(c.due_at, now);
+            const overdue = c.status === 'overdue' || due.overdue;
+            const soon = c.status === 'approaching' || due.soon;
             return (
-              <li key={c.kind + c.due_at} class={c.met_at ? 'met' : due.overdue ? 'overdue' : due.soon ? 'soon' : ''}>
-                <strong>{c.label ?? c.kind.replace(/_/g, ' ')}</strong>:{' '}
-                {c.met_at ? `met ${formatTime(c.met_at)}` : `${due.text} (${formatTime(c.due_at)})`}
+              <li key={(c.id ?? c.kind) + c.due_at} class={overdue ? 'overdue' : soon ? 'soon' : ''}>
+                <strong>{c.label ?? c.kind.replace(/_/g, ' ')}</strong>: {`${due.text} (${formatTime(c.due_at)})`}
               </li>
             );
           })}
         </ul>
       ) : null}
-      {item.offers?.length ? (
-        <ul class="plain">
-          {item.offers.map((o) => (
-            <li key={o.id}>
-              {o.kind.replace(/_/g, ' ')}: {OUTCOME_LABELS[o.outcome] ?? o.outcome}
-              {o.notes ? ` — ${o.notes}` : ''}
-            </li>
-          ))}
-        </ul>
+      {reasons.length ? (
+        <details>
+          <summary>Why Lantern routed it here</summary>
+          <ul>
+            {reasons.map((r) => (
+              <li key={r}>{r}</li>
+            ))}
+          </ul>
+        </details>
+      ) : null}
+      {item.support_offers?.length ? (
+        <>
+          <h3>Support offered</h3>
+          <ul class="plain">
+            {item.support_offers.map((o) => (
+              <li key={o.id}>
+                {o.kind_label ?? o.kind.replace(/_/g, ' ')}: {OUTCOME_LABELS[o.outcome] ?? o.outcome}
+                {o.notes ? ` — ${o.notes}` : ''}
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
+      {item.handover_notes?.length ? (
+        <>
+          <h3>Notes from the night</h3>
+          <ul class="plain">
+            {item.handover_notes.map((n) => (
+              <li key={n.id}>
+                <span class="prose">{n.text}</span>
+                {n.recorded_by?.display_name ? <small> — {n.recorded_by.display_name}</small> : null}
+              </li>
+            ))}
+          </ul>
+        </>
       ) : null}
       {item.picked_up_at ? (
-        <p class="notice ok">
-          Picked up{owner ? ` by ${owner}` : ''} at {formatTime(item.picked_up_at)}
+        <p class="notice ok" data-testid="picked-up">
+          Picked up{item.owner?.display_name ? ` by ${item.owner.display_name}` : ''} at {formatTime(item.picked_up_at)}
         </p>
-      ) : print ? null : (
+      ) : item.state === 'awaiting_pickup' ? (
         <button type="button" class="primary" onClick={pickUp} disabled={busy} data-testid="pickup">
           {busy ? 'Picking up…' : `Pick up ${incident.reference}`}
         </button>
-      )}
+      ) : null}
       {error ? <ErrorText>{error}</ErrorText> : null}
     </li>
   );

@@ -3,7 +3,7 @@ import { call } from '../api/client';
 import type { IncidentSummary, Page } from '../api/types';
 import { useLive } from '../live';
 import { ErrorText, Loading, PriorityBadge, StateBadge } from '../ui/bits';
-import { ago, formatTime, kindLabel } from '../ui/format';
+import { ago, categoryLabel, formatTime, kindLabel, stationName } from '../ui/format';
 import { useAsync, useDebounced, useNow, useTitle } from '../ui/hooks';
 
 const RANK: Record<string, number> = { uncovered: 0, paging: 1, reported: 2, acknowledged: 3, attending: 4 };
@@ -60,8 +60,11 @@ export function Inbox() {
                 <PriorityBadge priority={i.priority} />
               </span>
               <span class="line2">
-                {[i.category?.toUpperCase(), kindLabel(i.kind), i.police_station].filter(Boolean).join(' · ')}
+                {[categoryLabel(i.category), kindLabel(i.kind), stationName(i.police_station)].filter(Boolean).join(' · ')}
               </span>
+              {i.young_person?.first_name || i.young_person?.last_name ? (
+                <span class="line2">{[i.young_person.first_name, i.young_person.last_name].filter(Boolean).join(' ')}</span>
+              ) : null}
               <span class="line3">
                 {formatTime(i.occurred_at ?? i.reported_at)} · {ago(i.occurred_at ?? i.reported_at, now)}
               </span>

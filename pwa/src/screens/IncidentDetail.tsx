@@ -1,10 +1,10 @@
 import { ApiError, call } from '../api/client';
-import type { IncidentDetail as Incident } from '../api/types';
+import type { HandoverNote as Note, IncidentDetail as Incident } from '../api/types';
 import { incidentOf, useLive } from '../live';
 import { getLocal } from '../runtime';
 import { app, useStore } from '../state';
 import { ErrorText, Loading, PriorityBadge, Section, StateBadge } from '../ui/bits';
-import { formatTime, kindLabel, teamName } from '../ui/format';
+import { categoryLabel, CUSTODY_LABELS, formatTime, kindLabel, stationName, teamName } from '../ui/format';
 import { useAsync, useDebounced, useTitle } from '../ui/hooks';
 import { AckPanel } from './incident/AckPanel';
 import { HandoverNote } from './incident/HandoverNote';
@@ -16,21 +16,30 @@ const CACHE_MAX_AGE = 24 * 3_600_000;
 
 interface Loaded {
   incident: Incident;
+  notes: Note[];
   /** When shown from this device's sealed copy because the server could not be reached. */
   savedAt: number | null;
 }
 
 async function loadIncident(id: string, signal: AbortSignal): Promise<Loaded> {
   const vault = getLocal().vault;
+  const path = `/incidents/${encodeURIComponent(id)}`;
   try {
-    const incident = await call<Incident>(`/incidents/${encodeURIComponent(id)}`, { signal });
-    await vault.put(CACHE_PREFIX + id, { incident, saved_at: Date.now() });
+    const [incident, notes] = await Promise.all([
+      call<Incident>(path, { signal }),
+      call<Note[]>(`${path}/handover-notes`, { signal }).catch((error: unknown) => {
+        if (error instanceof ApiError && error.status === 0) throw error;
+        return [] as Note[];
+      }),
+    ]);
+    // Sealed (AES-GCM) before it touches IndexedDB, so the incident can be opened offline.
+    await vault.put(CACHE_PREFIX + id, { incident, notes, saved_at: Date.now() });
     void vault.prune(CACHE_PREFIX, CACHE_MAX_AGE);
-    return { incident, savedAt: null };
+    return { incident, notes, savedAt: null };
   } catch (error) {
     if (error instanceof ApiError && error.offline) {
-      const kept = await vault.get<{ incident: Incident; saved_at: number }>(CACHE_PREFIX + id);
-      if (kept) return { incident: kept.incident, savedAt: kept.saved_at };
+      const kept = await vault.get<{ incident: Incident; notes?: Note[]; saved_at: number }>(CACHE_PREFIX + id);
+      if (kept) return { incident: kept.incident, notes: kept.notes ?? [], savedAt: kept.saved_at };
     }
     throw error;
   }
@@ -78,18 +87,12 @@ export function IncidentDetail({ id }: { id: string }) {
       {incident || offline ? (
         <>
           {canRespond ? <Offers incidentId={id} reference={incident?.reference ?? ''} serverOffers={incident?.support_offers ?? []} /> : null}
-          {canRespond ? <HandoverNote incidentId={id} reference={incident?.reference ?? ''} current={noteOf(incident)} /> : null}
+          {canRespond ? <HandoverNote incidentId={id} reference={incident?.reference ?? ''} serverNotes={loaded.data?.notes ?? []} /> : null}
         </>
       ) : null}
       {incident?.timeline?.length ? <Timeline entries={incident.timeline} /> : null}
     </>
   );
-}
-
-function noteOf(incident: Incident | undefined): string {
-  const note = incident?.handover_note;
-  if (!note) return '';
-  return typeof note === 'string' ? note : note.note;
 }
 
 function Summary({ incident }: { incident: Incident }) {
@@ -99,7 +102,7 @@ function Summary({ incident }: { incident: Incident }) {
       <p class="line1">
         <StateBadge state={incident.state} uncovered={incident.uncovered} />
         <PriorityBadge priority={incident.priority} />
-        <span>{[incident.category?.toUpperCase(), kindLabel(incident.kind)].filter(Boolean).join(' · ')}</span>
+        <span>{[categoryLabel(incident.category), kindLabel(incident.kind)].filter(Boolean).join(' · ')}</span>
       </p>
       <dl class="facts">
         {yp ? (
@@ -108,6 +111,7 @@ function Summary({ incident }: { incident: Incident }) {
             <dd data-testid="young-person">
               {[yp.first_name, yp.last_name].filter(Boolean).join(' ')}
               {yp.date_of_birth ? ` · born ${new Date(yp.date_of_birth).toLocaleDateString('en-GB')}` : ''}
+              {!yp.date_of_birth && yp.apparent_age ? ` · about ${yp.apparent_age}` : ''}
               {yp.la_reference ? ` · LA ref ${yp.la_reference}` : ''}
             </dd>
           </>
@@ -117,7 +121,7 @@ function Summary({ incident }: { incident: Incident }) {
         {incident.police_station ? (
           <>
             <dt>Station</dt>
-            <dd>{incident.police_station}</dd>
+            <dd>{stationName(incident.police_station)}</dd>
           </>
         ) : null}
         {incident.police_reference ? (
@@ -135,7 +139,7 @@ function Summary({ incident }: { incident: Incident }) {
         {incident.custody_status ? (
           <>
             <dt>Custody</dt>
-            <dd>{incident.custody_status.replace(/_/g, ' ')}</dd>
+            <dd>{CUSTODY_LABELS[incident.custody_status] ?? incident.custody_status.replace(/_/g, ' ')}</dd>
           </>
         ) : null}
         {incident.teams?.length ? (
@@ -146,6 +150,7 @@ function Summary({ incident }: { incident: Incident }) {
         ) : null}
       </dl>
       {incident.circumstances ? <p class="prose">{incident.circumstances}</p> : null}
+      {incident.needs_manager_review ? <p class="notice warn">Flagged for a manager's review.</p> : null}
     </section>
   );
 }

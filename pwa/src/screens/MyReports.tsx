@@ -1,49 +1,34 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect } from 'preact/hooks';
 import { call } from '../api/client';
-import type { IncidentStatus, IncidentSummary, Page } from '../api/types';
-import { incidentOf, useLive } from '../live';
+import type { IncidentStatus, Page } from '../api/types';
+import { useLive } from '../live';
 import { ErrorText, Loading, Section } from '../ui/bits';
 import { formatTime, kindLabel, RECORD_STATE_LABELS } from '../ui/format';
 import { useAsync, useDebounced, useTitle } from '../ui/hooks';
 import { useOutboxItems } from '../ui/useOutbox';
-import { ACTIVE, statusText } from './reportStatus';
+import { statusText } from './reportStatus';
 
-const MAX_LIVE = 20;
-
-/** Custody staff: reports waiting on this device, and the station's reports with live status. */
+/**
+ * Custody staff: reports waiting on this device, and the station's reports with their live
+ * response status. For police the list itself is the status view (state, acknowledgement, ETA),
+ * refetched on every live event about the station's incidents.
+ */
 export function MyReports() {
   useTitle("My station's reports");
   const local = useOutboxItems((i) => i.kind === 'incident_report');
-  const list = useAsync((signal) => call<Page<IncidentSummary>>('/incidents', { signal }), []);
-  const [statuses, setStatuses] = useState<Record<string, IncidentStatus>>({});
-  const reload = useDebounced(list.reload, 400);
+  const list = useAsync((signal) => call<Page<IncidentStatus & { id: string }>>('/incidents', { signal }), []);
+  const reload = useDebounced(list.reload, 300);
+  useLive(reload);
 
   const items = list.data?.items ?? [];
-  const live = items.filter((i) => ACTIVE.has(i.state)).slice(0, MAX_LIVE);
-
-  async function fetchStatus(id: string) {
-    try {
-      const s = await call<IncidentStatus>(`/incidents/${encodeURIComponent(id)}/status`);
-      setStatuses((all) => ({ ...all, [id]: s }));
-    } catch {
-      /* keep the last known status */
-    }
-  }
-
-  useEffect(() => {
-    for (const i of live) void fetchStatus(i.id);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [list.data]);
-
-  useLive((event) => {
-    const id = incidentOf(event);
-    if (id && items.some((i) => i.id === id)) void fetchStatus(id);
-    else reload();
-  });
-
   const waiting = local.filter((i) => i.state !== 'sent');
   const known = new Set(items.map((i) => i.id));
   const justSent = local.filter((i) => i.state === 'sent' && i.payload.result?.id && !known.has(i.payload.result.id));
+  // A report this device just sent: fetch the list again so it shows with its live status.
+  useEffect(() => {
+    if (justSent.length) reload();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [justSent.length]);
 
   return (
     <>
@@ -93,23 +78,20 @@ export function MyReports() {
               </a>
             </li>
           ))}
-          {items.map((i) => {
-            const s = statuses[i.id];
-            return (
-              <li key={i.id}>
-                <a class={`incident ${s?.uncovered ? 'is-uncovered' : ''}`} href={`/reports/${i.id}`}>
-                  <span class="line1">
-                    <strong>{i.reference}</strong>
-                    <span class="line2">{kindLabel(i.kind)}</span>
-                  </span>
-                  <span class="line2" data-testid="report-status">
-                    {s ? statusText(s) : statusText({ reference: i.reference, state: i.state, acknowledged_at: i.acknowledged_at ?? null, acknowledged_action: i.acknowledged_action ?? null, eta_minutes: i.eta_minutes ?? null, uncovered: Boolean(i.uncovered) })}
-                  </span>
-                  <span class="line3">{formatTime(i.occurred_at ?? i.reported_at)}</span>
-                </a>
-              </li>
-            );
-          })}
+          {items.map((i) => (
+            <li key={i.id}>
+              <a class={`incident ${i.uncovered ? 'is-uncovered' : ''}`} href={`/reports/${i.id}`}>
+                <span class="line1">
+                  <strong>{i.reference}</strong>
+                  <span class="line2">{kindLabel(i.kind)}</span>
+                </span>
+                <span class="line2" data-testid="report-status">
+                  {statusText(i)}
+                </span>
+                <span class="line3">Reported {formatTime(i.reported_at)}</span>
+              </a>
+            </li>
+          ))}
         </ul>
       </Section>
     </>

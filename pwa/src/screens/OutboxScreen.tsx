@@ -93,8 +93,9 @@ function AttentionItem({ item }: { item: OutboxItem }) {
   const [confirm, setConfirm] = useState(false);
   const outbox = getLocal().outbox;
   const p = item.payload;
-  const conflict = p.problem?.status === 409;
-  const current = p.server_current as { outcome?: keyof typeof OUTCOME_LABELS; notes?: string } | undefined;
+  // 409: another version is stored; 412: it changed again since the version we meant to replace.
+  const conflict = p.problem?.status === 409 || p.problem?.status === 412;
+  const current = p.server_current as { outcome?: keyof typeof OUTCOME_LABELS; notes?: string; text?: string } | undefined;
 
   async function again(overwrite = false) {
     await outbox.retry(item.id, { overwrite });
@@ -130,6 +131,7 @@ function AttentionItem({ item }: { item: OutboxItem }) {
           Server version {p.server_version ?? 'unknown'}
           {current?.outcome ? `: ${OUTCOME_LABELS[current.outcome] ?? current.outcome}` : ''}
           {current?.notes ? ` — ${current.notes}` : ''}
+          {current?.text ? `: ${current.text}` : ''}
         </p>
       ) : null}
       <div class="actions">

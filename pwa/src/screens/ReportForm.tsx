@@ -6,7 +6,7 @@ import { location, navigate } from '../router';
 import { getLocal, saveToOutbox, syncNow } from '../runtime';
 import { announce, app, useStore } from '../state';
 import { ErrorText, Loading } from '../ui/bits';
-import { KIND_LABELS, localInputToIso, nowForInput } from '../ui/format';
+import { CUSTODY_LABELS, groupLabel, KIND_LABELS, localInputToIso, nowForInput } from '../ui/format';
 import { useAsync, useTitle } from '../ui/hooks';
 
 const STATION_KEY = 'lantern.station';
@@ -15,16 +15,20 @@ const PROVENANCES: { value: Provenance; label: string }[] = [
   { value: 'observed', label: 'Observed' },
   { value: 'disclosed', label: 'Disclosed' },
   { value: 'intelligence', label: 'Intelligence' },
+  { value: 'concern', label: 'Concern' },
 ];
+/** The custody statuses the API accepts, in the order custody staff meet them. */
 export const CUSTODY_STATUSES: { value: string; label: string }[] = [
-  { value: 'in_custody', label: 'In custody' },
-  { value: 'charged_refused_bail', label: 'Charged, refused bail' },
-  { value: 'bailed', label: 'Bailed' },
-  { value: 'released_under_investigation', label: 'Released under investigation' },
-  { value: 'released_no_further_action', label: 'Released, no further action' },
-  { value: 'police_protection', label: 'In police protection' },
-  { value: 'not_detained', label: 'Not detained' },
-];
+  'in_custody',
+  'charged_refused_bail',
+  'bailed',
+  'released',
+  'released_under_investigation',
+  'released_no_further_action',
+  'police_protection',
+  'not_detained',
+  'not_arrested',
+].map((value) => ({ value, label: CUSTODY_LABELS[value]! }));
 
 interface FormState {
   kind: IncidentKind | '';
@@ -114,7 +118,7 @@ function offsetText(): string {
 export function ReportForm() {
   const editId = useStore(location, (l) => l.query.get('edit'));
   useTitle(editId ? 'Correct report' : 'Report an incident');
-  const station = useStore(app, (s) => s.me?.police_station);
+  const station = useStore(app, (s) => s.me?.station?.name ?? s.me?.police_station);
   const catalogue = useAsync(() => loadIndicators(), []);
   const [form, setForm] = useState<FormState>(() => blank(defaultStation(station)));
   const [error, setError] = useState<string | null>(null);
@@ -230,7 +234,7 @@ export function ReportForm() {
           {groups.map(([group, items]) => (
             <div class="indicator-group" key={group} role="group" aria-labelledby={`grp-${slug(group)}`}>
               <p class="group-label" id={`grp-${slug(group)}`}>
-                {group}
+                {groupLabel(group)}
               </p>
               {items.map((i) => {
                 const checked = i.code in form.indicators;

@@ -2,6 +2,7 @@ import { call } from '../api/client';
 import type { IncidentStatus } from '../api/types';
 import { incidentOf, useLive } from '../live';
 import { ErrorText, Loading } from '../ui/bits';
+import { formatTime, timelineDetail, timelineLabel } from '../ui/format';
 import { useAsync, useDebounced, useTitle } from '../ui/hooks';
 import { statusText, steps } from './reportStatus';
 
@@ -37,6 +38,25 @@ export function ReportStatus({ id }: { id: string }) {
             {statusText(s)}
           </p>
           {status.error ? <p class="hint">Could not refresh: {status.error}</p> : <p class="hint">Updates live.</p>}
+        </section>
+      ) : null}
+      {s?.timeline?.length ? (
+        <section class="card" aria-labelledby="report-timeline-h">
+          <h2 id="report-timeline-h">What has happened</h2>
+          <ol class="timeline" data-testid="timeline">
+            {s.timeline.map((e, n) => {
+              const detail = timelineDetail(e.detail);
+              return (
+                <li key={`${e.at}-${n}`}>
+                  <time dateTime={e.at}>{formatTime(e.at)}</time>
+                  <span>
+                    <strong>{timelineLabel(e.action)}</strong>
+                    {detail ? <span class="detail"> — {detail}</span> : null}
+                  </span>
+                </li>
+              );
+            })}
+          </ol>
         </section>
       ) : null}
     </>

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { call, describeError } from '../api/client';
 import type { Device } from '../api/types';
-import { currentSubscription, defaultDeviceLabel, enablePush, pushUnavailable, UNAVAILABLE_TEXT } from '../push/register';
+import { currentSubscription, defaultDeviceLabel, enablePush, pushUnavailable, rememberDeviceId, thisDeviceId, UNAVAILABLE_TEXT } from '../push/register';
 import { announce } from '../state';
 import { ErrorText, Loading, Section } from '../ui/bits';
 import { formatTime } from '../ui/format';
@@ -10,7 +10,7 @@ import { useAsync } from '../ui/hooks';
 /** Push registration for this device, the test button, and my devices. */
 export function ThisPhone() {
   const unavailable = pushUnavailable();
-  const devices = useAsync((signal) => call<Device[] | { items: Device[] }>('/push/subscriptions', { signal }), []);
+  const devices = useAsync((signal) => call<Device[]>('/push/subscriptions', { signal }), []);
   const [endpoint, setEndpoint] = useState<string | null>(null);
   const [label, setLabel] = useState(defaultDeviceLabel());
   const [busy, setBusy] = useState<string | null>(null);
@@ -20,8 +20,10 @@ export function ThisPhone() {
     void currentSubscription().then((s) => setEndpoint(s?.endpoint ?? null)).catch(() => setEndpoint(null));
   }, []);
 
-  const list: Device[] = Array.isArray(devices.data) ? devices.data : (devices.data?.items ?? []);
-  const registeredHere = endpoint !== null && (list.some((d) => d.endpoint === endpoint) || (list.length > 0 && list.every((d) => d.endpoint === undefined)));
+  // Removed devices are kept by the API for the delivery history; they receive nothing.
+  const list: Device[] = (devices.data ?? []).filter((d) => !d.retired_at);
+  const hereId = thisDeviceId();
+  const registeredHere = endpoint !== null && hereId !== null && list.some((d) => d.id === hereId);
 
   async function enable() {
     setBusy('enable');
@@ -42,8 +44,13 @@ export function ThisPhone() {
     setBusy('test');
     setError(null);
     try {
-      await call('/push/test', { method: 'POST' });
-      announce('Test notification sent. It should arrive on your registered devices within a minute.');
+      const answer = await call<{ queued: number }>('/push/test', { method: 'POST' });
+      announce(
+        answer?.queued
+          ? `Test notification sent to ${answer.queued} device${answer.queued === 1 ? '' : 's'}. It should arrive within a minute.`
+          : 'No device is registered: register this one first.',
+      );
+      devices.reload();
     } catch (e) {
       setError(describeError(e));
     } finally {
@@ -56,8 +63,9 @@ export function ThisPhone() {
     setError(null);
     try {
       await call(`/push/subscriptions/${encodeURIComponent(device.id)}`, { method: 'DELETE' });
-      if (device.endpoint && device.endpoint === endpoint) {
+      if (device.id === hereId) {
         await (await currentSubscription())?.unsubscribe();
+        rememberDeviceId(null);
         setEndpoint(null);
       }
       announce(`${device.label ?? 'Device'} removed. It will no longer receive pages.`);
@@ -105,12 +113,18 @@ export function ThisPhone() {
               <li key={d.id} class="row">
                 <span>
                   <strong>{d.label || 'Unnamed device'}</strong>
-                  {d.endpoint && d.endpoint === endpoint ? ' (this device)' : ''}
+                  {d.id === hereId ? ' (this device)' : ''}
                   <br />
                   <small>
-                    {d.last_success_at ? `Last page delivered ${formatTime(d.last_success_at)}` : 'No page delivered yet'}
-                    {d.failures ? ` · ${d.failures} failed` : ''}
+                    {d.last_success_at ? `Last delivered ${formatTime(d.last_success_at)}` : 'Nothing delivered yet'}
+                    {d.failure_count ? ` · ${d.failure_count} failed` : ''}
                   </small>
+                  {d.working === false ? (
+                    <small class="error-text">
+                      <br />
+                      Not working: pages may not reach it.
+                    </small>
+                  ) : null}
                 </span>
                 <button type="button" onClick={() => remove(d)} disabled={busy !== null} aria-label={`Remove ${d.label || 'device'}`}>
                   Remove

@@ -22,12 +22,13 @@ export function WorkerHome() {
 }
 
 function shiftText(shift: OnCallShift): string {
-  const level = shift.level === 'primary' ? 'primary' : shift.level === 'secondary' ? 'secondary' : shift.level;
-  return `${teamName(shift.team)}, ${level}`;
+  return `${teamName(shift.team)}, ${shift.level}`;
 }
 
 function OnCall() {
   const onCall = useAsync((signal) => call<MyOnCall>('/me/on-call', { signal }), []);
+  const now = onCall.data?.now ?? [];
+  const next = onCall.data?.next ?? null;
   return (
     <Section title="On call" id="oncall">
       {onCall.loading && !onCall.data ? <Loading what="your shifts" /> : null}
@@ -36,10 +37,16 @@ function OnCall() {
         <dl class="facts">
           <dt>Now</dt>
           <dd data-testid="oncall-now">
-            {onCall.data.now ? (
+            {now.length ? (
               <>
-                <strong>On call</strong>: {shiftText(onCall.data.now)}
-                {onCall.data.now.ends_at ? ` until ${formatTime(onCall.data.now.ends_at)}` : ''}
+                <strong>On call</strong>
+                <ul class="plain">
+                  {now.map((shift) => (
+                    <li key={`${shift.team.slug}-${shift.level}`}>
+                      {shiftText(shift)} until {formatTime(shift.ends_at)}
+                    </li>
+                  ))}
+                </ul>
               </>
             ) : (
               'Not on call'
@@ -47,9 +54,7 @@ function OnCall() {
           </dd>
           <dt>Next shift</dt>
           <dd data-testid="oncall-next">
-            {onCall.data.next
-              ? `${shiftText(onCall.data.next)}, ${formatTime(onCall.data.next.starts_at)}${onCall.data.next.ends_at ? ` – ${formatTime(onCall.data.next.ends_at)}` : ''}`
-              : 'None planned'}
+            {next ? `${shiftText(next)}, ${formatTime(next.starts_at)} – ${formatTime(next.ends_at)}` : 'None planned'}
           </dd>
         </dl>
       ) : null}

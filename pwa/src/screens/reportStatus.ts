@@ -20,7 +20,7 @@ export function statusText(s: IncidentStatus): string {
         ? `Acknowledged by a worker${at}; they will phone custody`
         : `Acknowledged by a worker${at}${s.acknowledged_action === 'attending' ? `; attending${eta}` : eta}`;
     case 'attending':
-      return `A worker is attending${eta}`;
+      return `A worker is attending${eta}${s.acknowledged_at ? `; acknowledged${at}` : ''}`;
     case 'support_recorded':
       return 'The worker has recorded the support offered';
     case 'handed_over':

@@ -105,3 +105,88 @@ export function nowForInput(now = new Date()): string {
   const local = new Date(now.getTime() - now.getTimezoneOffset() * 60_000);
   return local.toISOString().slice(0, 16);
 }
+
+/** A station as lists give it (its name) or as the detail gives it ({slug, name}). */
+export function stationName(station: string | { name?: string; slug?: string } | null | undefined): string {
+  if (!station) return '';
+  return typeof station === 'string' ? station : (station.name ?? station.slug ?? '');
+}
+
+/** "CCE", "CSE and CCE", "General" from the API's category (cse, cce, cse_cce, general). */
+export function categoryLabel(category: string | null | undefined): string {
+  if (!category) return '';
+  if (category === 'cse_cce') return 'CSE and CCE';
+  if (category === 'general') return 'General';
+  return category.toUpperCase();
+}
+
+export const CUSTODY_LABELS: Record<string, string> = {
+  in_custody: 'In custody',
+  charged_refused_bail: 'Charged, refused bail',
+  bailed: 'Bailed',
+  released: 'Released',
+  released_under_investigation: 'Released under investigation',
+  released_no_further_action: 'Released, no further action',
+  police_protection: 'In police protection',
+  not_detained: 'Not detained',
+  not_arrested: 'Not arrested',
+  unknown: 'Not known',
+};
+
+const GROUP_LABELS: Record<string, string> = {
+  movement: 'Movement and whereabouts',
+  items: 'Items found',
+  relationships: 'Relationships',
+  health: 'Health',
+  harm: 'Harm',
+  behaviour: 'Behaviour',
+};
+
+export function groupLabel(group: string): string {
+  return GROUP_LABELS[group] ?? (group ? group.charAt(0).toUpperCase() + group.slice(1).replace(/_/g, ' ') : 'Other');
+}
+
+const TIMELINE_LABELS: Record<string, string> = {
+  'incident.reported': 'Reported',
+  'incident.triaged': 'Triaged',
+  'incident.flagged_for_managers': 'Flagged for managers',
+  'state.changed': 'State changed',
+  'page.started': 'Paging started',
+  'page.level_started': 'Paging the next level',
+  'page.level_empty': 'Nobody on call at this level',
+  'page.escalated': 'Escalated',
+  'page.acknowledged': 'Acknowledged',
+  'page.declined': 'Cannot attend',
+  'page.cancelled': 'Paging stopped',
+  'page.uncovered': 'Nobody reached',
+  'support.offer_recorded': 'Support offer recorded',
+  'handover.note_recorded': 'Handover note recorded',
+  'handover.queued': 'Queued for the day team',
+  'handover.picked_up': 'Picked up by the day team',
+  'handover.reassigned': 'Handover reassigned',
+  'handover.escalated': 'Handover raised to managers',
+  'handover.closed': 'Handover closed',
+  'clocks.started': 'Clocks started',
+  'clock.raised': 'Clock alert',
+  'clock.met': 'Clock met',
+};
+
+export function timelineLabel(action: string): string {
+  return TIMELINE_LABELS[action] ?? action.replace(/[._]/g, ' ');
+}
+
+/** The few facts of a timeline entry's detail worth a line: states, actions, ETAs, levels. */
+export function timelineDetail(detail: Record<string, unknown> | string | null | undefined): string {
+  if (!detail) return '';
+  if (typeof detail === 'string') return detail;
+  const parts: string[] = [];
+  const d = detail as Record<string, unknown>;
+  if (typeof d.from === 'string' && typeof d.to === 'string') parts.push(`${stateLabel(d.from)} → ${stateLabel(d.to)}`);
+  if (typeof d.action === 'string') parts.push(ACTION_LABELS[d.action as AckAction] ?? d.action.replace(/_/g, ' '));
+  if (typeof d.eta_minutes === 'number') parts.push(`ETA ${d.eta_minutes} min`);
+  if (typeof d.priority === 'string') parts.push(d.priority);
+  if (typeof d.level === 'string') parts.push(d.level);
+  if (typeof d.label === 'string') parts.push(d.label);
+  if (typeof d.kind === 'string' && !d.label) parts.push(kindLabel(d.kind));
+  return parts.join(' · ');
+}

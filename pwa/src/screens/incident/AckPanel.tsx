@@ -6,7 +6,9 @@ import { ErrorText, Section } from '../../ui/bits';
 import { ACTION_LABELS, formatTime } from '../../ui/format';
 
 const ETAS = [10, 15, 20, 25, 30, 45, 60, 90, 120];
-const OPEN = new Set(['reported', 'paging', 'uncovered', 'acknowledged']);
+// A page is taken once (a second acknowledgement is a 409 naming who took it): only an incident
+// still being paged, or that nobody was reached for, can be acknowledged.
+const OPEN = new Set(['reported', 'paging', 'uncovered']);
 
 /**
  * Acknowledge with the intended action, and ETA, in one tap. Sent straight away, not queued:
@@ -28,6 +30,7 @@ export function AckPanel({ incident, onDone }: { incident: IncidentDetail; onDon
       announce(`Acknowledged: ${ACTION_LABELS[action]}${action === 'attending' ? `, ETA ${eta} min` : ''}.`);
       onDone();
     } catch (e) {
+      if ((e as { status?: number }).status === 409) onDone();
       const text = describeError(e);
       setError(
         (e as { status?: number }).status === 0
@@ -40,7 +43,7 @@ export function AckPanel({ incident, onDone }: { incident: IncidentDetail; onDon
   }
 
   const acked = incident.acknowledged_at;
-  const open = OPEN.has(incident.state) || incident.uncovered;
+  const open = OPEN.has(incident.state) || (Boolean(incident.uncovered) && !acked);
   return (
     <Section title="Respond" id="ack">
       {acked ? (

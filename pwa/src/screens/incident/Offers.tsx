@@ -27,10 +27,11 @@ export function Offers({ incidentId, reference, serverOffers }: { incidentId: st
           {serverOffers.map((o) => (
             <li key={o.id} class="row">
               <span>
-                <strong>{labelOf(o.kind)}</strong> · {OUTCOME_LABELS[o.outcome] ?? o.outcome}
+                <strong>{o.kind_label ?? labelOf(o.kind)}</strong> · {OUTCOME_LABELS[o.outcome] ?? o.outcome}
                 <br />
                 <small>
                   {formatTime(o.offered_at)}
+                  {o.recorded_by?.display_name ? ` · ${o.recorded_by.display_name}` : ''}
                   {o.notes ? ` · ${o.notes}` : ''}
                 </small>
               </span>
@@ -84,11 +85,17 @@ function OfferForm({ incidentId, reference, kinds }: { incidentId: string; refer
   const [offeredAt, setOfferedAt] = useState(nowForInput());
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const notesRequired = Boolean(kinds.find((k) => k.code === kind)?.notes_required);
 
   async function submit(event: Event) {
     event.preventDefault();
     if (!kind || !outcome) {
       setError(!kind ? 'Choose the kind of support offered.' : "Choose the young person's answer.");
+      return;
+    }
+    if (notesRequired && !notes.trim()) {
+      setError('Describe the support in the notes.');
+      document.getElementById('offer-notes')?.focus();
       return;
     }
     setBusy(true);
@@ -137,8 +144,8 @@ function OfferForm({ incidentId, reference, kinds }: { incidentId: string; refer
           ))}
         </div>
       </fieldset>
-      <label for="offer-notes">Notes (optional)</label>
-      <textarea id="offer-notes" rows={3} maxLength={2000} value={notes} onInput={(e) => setNotes(e.currentTarget.value)} />
+      <label for="offer-notes">{notesRequired ? 'Notes (required for this kind)' : 'Notes (optional)'}</label>
+      <textarea id="offer-notes" rows={3} maxLength={4000} required={notesRequired} value={notes} onInput={(e) => setNotes(e.currentTarget.value)} />
       <label for="offer-at">Offered at</label>
       <input id="offer-at" type="datetime-local" value={offeredAt} onInput={(e) => setOfferedAt(e.currentTarget.value)} required />
       {error ? <ErrorText>{error}</ErrorText> : null}
