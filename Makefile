@@ -40,8 +40,11 @@ test: $(VENV)/.installed-dev pwa lint
 	$(BIN)/python -m pytest -q
 	@if [ -f pwa/package.json ]; then cd pwa && npm test; fi
 
+# Load figures (not tests): intake throughput, page latency, offline sync. Needs PostgreSQL too.
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/intake.py
+	$(BIN)/python bench/paging.py --databases sqlite,postgres --rate 20 --count 200
+	$(BIN)/python bench/support_sync.py
 
 clean:
 	rm -rf $(VENV) var pwa/dist pwa/node_modules

@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, event
+from sqlalchemy import JSON, DateTime, event, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -20,6 +20,8 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.pool import AsyncAdaptedQueuePool
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import SQLModel
 
@@ -31,6 +33,9 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 SQLModel.metadata.naming_convention = NAMING_CONVENTION
+
+# How long a SQLite unit of work waits for its turn (the database's own busy timeout matches).
+SQLITE_WAIT_SECONDS = 30
 
 JsonType = JSON().with_variant(JSONB(), "postgresql")
 
@@ -90,6 +95,43 @@ async def run_after_commit(session: AsyncSession) -> None:
         await callback()
 
 
+_NOTIFY_KEY = "lantern_pg_notifications"
+_NOTIFY_PER_STATEMENT = 100
+
+
+def notify_on_commit(session: AsyncSession, channel: str, payload: str = "") -> None:
+    """PostgreSQL: NOTIFY `channel` from inside this transaction when it commits.
+
+    The server delivers a notification only if its transaction commits, so listeners never
+    hear of a rolled-back change. Everything queued on the session goes in one statement at
+    commit time (one round trip for a job wake-up and live events alike).
+    """
+    pending = session.sync_session.info.setdefault(_NOTIFY_KEY, [])
+    if (channel, payload) not in pending:  # PostgreSQL folds identical ones anyway
+        pending.append((channel, payload))
+
+
+@event.listens_for(Session, "before_commit")
+def _send_notifications(session: Session) -> None:
+    # Runs inside the commit, on the session's connection, before the transaction ends.
+    pending = session.info.pop(_NOTIFY_KEY, None)
+    for start in range(0, len(pending or ()), _NOTIFY_PER_STATEMENT):
+        chunk = pending[start : start + _NOTIFY_PER_STATEMENT]
+        params: dict[str, str] = {}
+        for i, (channel, payload) in enumerate(chunk):
+            params[f"c{i}"], params[f"p{i}"] = channel, payload
+        calls = ", ".join(f"pg_notify(:c{i}, :p{i})" for i in range(len(chunk)))
+        session.execute(text(f"SELECT {calls}"), params)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_notifications(session: Session, previous_transaction: SessionTransaction) -> None:
+    # Only the outermost transaction's rollback discards them; a rolled-back SAVEPOINT
+    # does not (they were queued after the savepoint succeeded).
+    if previous_transaction.parent is None and not previous_transaction.nested:
+        session.info.pop(_NOTIFY_KEY, None)
+
+
 class Database:
     """The engine and session factory of one process."""
 
@@ -99,6 +141,20 @@ class Database:
         kwargs: dict[str, Any] = {"echo": echo}
         if self.is_sqlite:
             kwargs["connect_args"] = {"timeout": 30}
+            # Every SQLite transaction is a writer (BEGIN IMMEDIATE, below), so only one can run
+            # at a time anyway. With one pooled connection the others queue in-process on the
+            # pool's asyncio queue and start the moment it is free, instead of polling in
+            # SQLite's busy handler (sleeps of up to 100 ms: the tail latency under load).
+            # The connection is held from a session's first statement to its commit or
+            # rollback, exactly as the write lock was, so nothing that worked can now
+            # deadlock; pool_timeout bounds the wait as busy_timeout did.
+            if ":memory:" not in url and not url.rstrip("/").endswith(":"):
+                kwargs.update(
+                    poolclass=AsyncAdaptedQueuePool,
+                    pool_size=1,
+                    max_overflow=0,
+                    pool_timeout=SQLITE_WAIT_SECONDS,
+                )
         else:
             kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
@@ -133,7 +189,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_WAIT_SECONDS * 1000}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 

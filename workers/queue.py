@@ -43,6 +43,24 @@ async def claim(
     database: Database, worker_id: str, *, now: datetime, limit: int, lease_seconds: float
 ) -> list[ClaimedJob]:
     """Take up to `limit` due jobs for `worker_id`, oldest due first."""
+    async with database.session() as session:
+        return await _claim_in(session, worker_id, now=now, limit=limit, lease_seconds=lease_seconds)
+
+
+async def claim_or_next_due(
+    database: Database, worker_id: str, *, now: datetime, limit: int, lease_seconds: float
+) -> tuple[list[ClaimedJob], datetime | None]:
+    """`claim`, then `next_due` in the same transaction: a worker's wake-up costs one short
+    transaction, and it knows when to look again."""
+    async with database.session() as session:
+        claimed = await _claim_in(session, worker_id, now=now, limit=limit, lease_seconds=lease_seconds)
+        due = await _next_due_in(session)
+    return claimed, due
+
+
+async def _claim_in(
+    session: AsyncSession, worker_id: str, *, now: datetime, limit: int, lease_seconds: float
+) -> list[ClaimedJob]:
     if limit <= 0:
         return []
     candidates = (
@@ -65,8 +83,7 @@ async def claim(
         .returning(Job.id, Job.kind, Job.payload, Job.attempts, Job.max_attempts, Job.run_at)
         .execution_options(synchronize_session=False)
     )
-    async with database.session() as session:
-        rows = (await session.execute(statement)).all()
+    rows = (await session.execute(statement)).all()
     rows.sort(key=lambda r: (r.run_at, r.id))
     return [ClaimedJob(r.id, r.kind, r.payload, r.attempts, r.max_attempts) for r in rows]
 
@@ -130,13 +147,14 @@ async def next_due(database: Database) -> datetime | None:
     """When the next job becomes claimable: the earliest pending run time, or the earliest
     lease to expire (a worker that died mid-job), so a sleeping worker wakes just then."""
     async with database.session() as session:
-        pending = (
-            await session.execute(select(func.min(Job.run_at)).where(Job.state == "pending"))
-        ).scalar_one_or_none()
-        leased = (
-            await session.execute(select(func.min(Job.lease_until)).where(Job.state == "running"))
-        ).scalar_one_or_none()
-    times = [t for t in (pending, leased) if t is not None]
+        return await _next_due_in(session)
+
+
+async def _next_due_in(session: AsyncSession) -> datetime | None:
+    # Two index look-ups, one round trip.
+    pending = select(func.min(Job.run_at)).where(Job.state == "pending").scalar_subquery()
+    leased = select(func.min(Job.lease_until)).where(Job.state == "running").scalar_subquery()
+    times = [t for t in (await session.execute(select(pending, leased))).one() if t is not None]
     return min(times) if times else None
 
 

@@ -45,6 +45,7 @@ log = logging.getLogger("lantern.worker")
 
 MAX_RETRY_AFTER_SECONDS = 3600.0
 SQLITE_CONCURRENCY = 4
+RESCHEDULED = ("retry", "error", "unsettled")
 
 
 class Worker:
@@ -63,6 +64,9 @@ class Worker:
         self.channels = channels or Channels(settings)
         self._own_channels = channels is None
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        # Set when a job was put back for later (a retry): the loop must look again at when
+        # the next job is due.
+        self._rescheduled = False
 
     async def aclose(self) -> None:
         if self._own_channels:
@@ -87,6 +91,8 @@ class Worker:
             log.exception("could not settle job %s (%s)", job.id, job.kind)
             result = "unsettled"
         JOBS_RUN.labels(kind_label, result).inc()
+        if result in RESCHEDULED:
+            self._rescheduled = True
         return result
 
     async def _run_handler(self, handler, job: ClaimedJob, clock: Callable[[], datetime]) -> str:
@@ -209,6 +215,17 @@ class Worker:
             else (settings.worker_concurrency)
         )
         last_audit = float("-inf")
+
+        def finished(task: asyncio.Task) -> None:
+            # Look for work again only if this job's end can have made some claimable that
+            # nothing else announces: the loop was full (it claimed nothing meanwhile), or a
+            # job was put back for later. New jobs wake the loop themselves (NOTIFY or the
+            # in-process event), and the sleep already ends when the next known job is due.
+            full = len(running) >= concurrency
+            running.discard(task)
+            if full or self._rescheduled:
+                signal_.set()
+
         log.info("worker %s started", self.worker_id)
         try:
             while not stop.is_set():
@@ -224,8 +241,10 @@ class Worker:
                 timeout = settings.worker_poll_seconds
                 if free > 0:
                     signal_.clear()
+                    self._rescheduled = False
+                    due = None
                     try:
-                        claimed = await queue.claim(
+                        claimed, due = await queue.claim_or_next_due(
                             self.database,
                             self.worker_id,
                             now=utcnow(),
@@ -237,11 +256,10 @@ class Worker:
                     for job in claimed:
                         task = asyncio.create_task(self.run_job(job), name=f"job-{job.kind}")
                         running.add(task)
-                        task.add_done_callback(lambda t: (running.discard(t), signal_.set()))
+                        task.add_done_callback(finished)
                     if claimed and len(claimed) == free:
                         continue  # there may be more due right now
-                    if not claimed:
-                        timeout = await self._sleep_for(timeout)
+                    timeout = _sleep_until(due, timeout)
                 await _wait_any(signal_, stop, timeout)
         finally:
             if listener is not None:
@@ -254,15 +272,6 @@ class Worker:
                     task.cancel()
             jobs.unsubscribe(signal_)
             log.info("worker %s stopped", self.worker_id)
-
-    async def _sleep_for(self, poll: float) -> float:
-        try:
-            due = await queue.next_due(self.database)
-        except Exception:
-            return poll
-        if due is None:
-            return poll
-        return min(poll, max(0.02, (due - utcnow()).total_seconds()))
 
     async def _listen(self, signal_: asyncio.Event, stop: asyncio.Event) -> None:
         """LISTEN for jobs committed by any process; reconnect when the connection drops."""
@@ -285,6 +294,13 @@ class Worker:
             finally:
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(connection.close(), timeout=5)
+
+
+def _sleep_until(due: datetime | None, poll: float) -> float:
+    """Sleep until the next job is due, at most `poll` seconds."""
+    if due is None:
+        return poll
+    return min(poll, max(0.02, (due - utcnow()).total_seconds()))
 
 
 def _seconds(value: float) -> timedelta:

@@ -61,12 +61,18 @@ async def _current_actor(
         raise Unauthorized(
             "The access token is not valid.", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
         ) from None
-    user = await session.get(User, claims.user_id)
+    # The user and their teams in one round trip (every authenticated request pays for it).
+    rows = (
+        await session.execute(
+            select(User, Membership.team_id)
+            .outerjoin(Membership, Membership.user_id == User.id)
+            .where(User.id == claims.user_id)
+        )
+    ).all()
+    user = rows[0][0] if rows else None
     if user is None or not user.active:
         raise Unauthorized("The access token is not valid.", headers={"WWW-Authenticate": "Bearer"})
-    team_ids = frozenset(
-        (await session.execute(select(Membership.team_id).where(Membership.user_id == user.id))).scalars()
-    )
+    team_ids = frozenset(team_id for _, team_id in rows if team_id is not None)
     actor = Actor(user=user, roles=frozenset(user.roles), team_ids=team_ids)
     request.state.actor = actor
     return actor

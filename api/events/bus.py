@@ -6,11 +6,11 @@ police of one station, named users, or every manager/admin.
 How an event travels:
 
 - PostgreSQL (several API replicas): `publish()` queues the event on the session; a
-  `before_commit` hook runs `SELECT pg_notify('lantern_events', <json>)` on the session's own
-  connection, inside the publishing transaction. PostgreSQL delivers a notification only if
-  that transaction commits, so a rolled-back change never reaches a screen and a committed
-  one reaches every replica (each listens on one connection, see `listener.py`), this one
-  included. A worker process that publishes needs no listener of its own.
+  `before_commit` hook (`api.db.notify_on_commit`) runs `SELECT pg_notify('lantern_events',
+  <json>)` on the session's own connection, inside the publishing transaction. PostgreSQL
+  delivers a notification only if that transaction commits, so a rolled-back change never
+  reaches a screen and a committed one reaches every replica (each listens on one connection,
+  see `listener.py`), this one included. A worker process that publishes needs no listener of its own.
 - SQLite (one process): the event is handed to the in-process hub once the session has
   committed (`api.db.after_commit`).
 """
@@ -22,12 +22,9 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import event as sa_event
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session, SessionTransaction
 
-from api.db import after_commit
+from api.db import after_commit, notify_on_commit
 
 EVENT_NAMES = (
     "incident.created",
@@ -42,7 +39,6 @@ EVENT_NAMES = (
 CHANNEL = "lantern_events"
 # PostgreSQL refuses NOTIFY payloads of 8000 bytes or more.
 MAX_PAYLOAD_BYTES = 7900
-_PENDING_KEY = "lantern_pending_events"
 
 
 @dataclass(frozen=True)
@@ -113,7 +109,7 @@ def publish(session: AsyncSession, event: LiveEvent) -> None:
     if len(payload.encode()) > MAX_PAYLOAD_BYTES:
         raise ValueError(f"event {event.name} is too large for NOTIFY; send ids only")
     if session.get_bind().dialect.name == "postgresql":
-        session.sync_session.info.setdefault(_PENDING_KEY, []).append(payload)
+        notify_on_commit(session, CHANNEL, payload)
         return
 
     async def _deliver() -> None:
@@ -122,23 +118,3 @@ def publish(session: AsyncSession, event: LiveEvent) -> None:
         hub.deliver(envelope)
 
     after_commit(session, _deliver)
-
-
-@sa_event.listens_for(Session, "before_commit")
-def _notify_in_transaction(session: Session) -> None:
-    # Runs inside the commit, on the session's connection: NOTIFY is transactional, so the
-    # notifications leave only if this very transaction commits.
-    pending = session.info.pop(_PENDING_KEY, None)
-    if not pending:
-        return
-    statement = text("SELECT pg_notify(:channel, :payload)")
-    for payload in pending:
-        session.execute(statement, {"channel": CHANNEL, "payload": payload})
-
-
-@sa_event.listens_for(Session, "after_soft_rollback")
-def _forget_on_rollback(session: Session, previous_transaction: SessionTransaction) -> None:
-    # Only the outermost transaction's rollback discards events; a rolled-back SAVEPOINT
-    # does not (publish after the savepoint succeeded).
-    if previous_transaction.parent is None and not previous_transaction.nested:
-        session.info.pop(_PENDING_KEY, None)

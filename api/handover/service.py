@@ -43,32 +43,43 @@ async def missing_episodes_30d(session: AsyncSession, incident: Incident) -> int
     """Missing episodes of the incident's young person in the 30 days up to it, this one included."""
     earlier = (
         await session.execute(
-            select(Incident.id).where(
+            select(Incident.id)
+            .where(
                 Incident.young_person_id == incident.young_person_id,
                 Incident.kind == "missing_return",
                 Incident.id != incident.id,
                 Incident.occurred_at > incident.occurred_at - MISSING_WINDOW,
                 Incident.occurred_at <= incident.occurred_at,
             )
+            # Other incidents only: this transaction's pending rows cannot change the count,
+            # so they are left for one flush at the end.
+            .execution_options(autoflush=False)
         )
     ).all()
     return len(earlier) + (1 if incident.kind == "missing_return" else 0)
 
 
-async def on_incident_triaged(session: AsyncSession, incident: Incident, team_ids: list[uuid.UUID]) -> None:
+async def on_incident_triaged(
+    session: AsyncSession, incident: Incident, team_ids: list[uuid.UUID], *, new_incident: bool = False
+) -> None:
     """Queue a handover item for each routed team and start the incident's clocks.
 
     Runs in intake's transaction (after the incident is flushed). Calling it again is harmless:
     existing items and clocks are kept. Items are due at the end of the out-of-hours window the
-    incident happened in (09:00 London, next working day).
+    incident happened in (09:00 London, next working day). `new_incident`: it was created in
+    this transaction, so it has no items or clocks yet (intake saves the look-ups).
     """
     now = incident.reported_at or utcnow()
     due = handover_due(incident.occurred_at)
-    queued = set(
-        (
-            await session.execute(select(HandoverItem.team_id).where(HandoverItem.incident_id == incident.id))
-        ).scalars()
-    )
+    queued: set[uuid.UUID] = set()
+    if not new_incident:
+        queued = set(
+            (
+                await session.execute(
+                    select(HandoverItem.team_id).where(HandoverItem.incident_id == incident.id)
+                )
+            ).scalars()
+        )
     for team_id in dict.fromkeys(team_ids):
         if team_id in queued:
             continue
@@ -89,9 +100,11 @@ async def on_incident_triaged(session: AsyncSession, incident: Incident, team_id
         missing_episodes_30d=await missing_episodes_30d(session, incident),
         now=now,
     )
-    started = set(
-        (await session.execute(select(Clock.kind).where(Clock.incident_id == incident.id))).scalars()
-    )
+    started: set[str] = set()
+    if not new_incident:
+        started = set(
+            (await session.execute(select(Clock.kind).where(Clock.incident_id == incident.id))).scalars()
+        )
     new = [spec for spec in clocks_for(facts) if spec.kind not in started]
     for spec in new:
         session.add(

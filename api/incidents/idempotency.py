@@ -1,8 +1,8 @@
 """Idempotency-Key handling: a replay with the same body gets the first answer.
 
-The key is claimed first (a row inserted in a savepoint), so two concurrent requests
-with one key cannot both do the work: the second waits on the unique index, then
-reads the first one's answer.
+The key is claimed first (a row inserted unless the key is taken), so two concurrent
+requests with one key cannot both do the work: the second waits on the unique index,
+then reads the first one's answer.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
 
 from api.db import utcnow
 from api.errors import ValidationFailed
@@ -41,31 +42,44 @@ async def claim(
     session: AsyncSession, actor_id: uuid.UUID, scope: str, key: str, request_hash: str
 ) -> IdempotencyRecord | Replay:
     """Claim `key` for this request, or return the stored answer of an earlier one."""
+    record = IdempotencyRecord(
+        actor_id=actor_id,
+        scope=scope,
+        key=key,
+        request_hash=request_hash,
+        status_code=PENDING,
+        expires_at=utcnow() + KEEP_FOR,
+    )
+    # A new key (the usual case) costs one statement. A concurrent request with the same key
+    # waits on the unique index until the first commits (then finds nothing inserted and
+    # reads its answer) or rolls back (then inserts: the key is free again).
+    inserted = await session.execute(_insert_unless_taken(session, record))
+    if inserted.scalar_one_or_none() is not None:
+        make_transient_to_detached(record)  # the row exists: track it to store the answer
+        session.add(record)
+        return record
     existing = await _find(session, actor_id, scope, key)
-    if existing is None:
-        record = IdempotencyRecord(
-            actor_id=actor_id,
-            scope=scope,
-            key=key,
-            request_hash=request_hash,
-            status_code=PENDING,
-            expires_at=utcnow() + KEEP_FOR,
-        )
-        try:
-            async with session.begin_nested():
-                session.add(record)
-                await session.flush()
-            return record
-        except IntegrityError:
-            existing = await _find(session, actor_id, scope, key)
-            if existing is None:  # pragma: no cover - the winner rolled back; let the client retry
-                raise
+    if existing is None:  # pragma: no cover - an expired record still holds the key
+        raise RuntimeError("Idempotency-Key held by an expired record")
     if existing.request_hash != request_hash:
         raise ValidationFailed(
             "This Idempotency-Key was used with a different request body.",
             errors=[{"field": "Idempotency-Key", "message": "reused with a different body"}],
         )
     return Replay(existing.status_code, existing.response)
+
+
+def _insert_unless_taken(session: AsyncSession, record: IdempotencyRecord):
+    values = {column.key: getattr(record, column.key) for column in IdempotencyRecord.__table__.columns}
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(IdempotencyRecord)
+        .values(**values)
+        .on_conflict_do_nothing()
+        .returning(IdempotencyRecord.id)
+        .execution_options(autoflush=False)
+    )
 
 
 def complete(record: IdempotencyRecord, status_code: int, response: dict[str, Any]) -> None:

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.audit import service as audit
@@ -19,7 +18,7 @@ from api.incidents.models import Incident, IncidentIndicator, IncidentTeam
 from api.incidents.references import next_reference
 from api.incidents.schemas import IncidentCreate
 from api.people.service import age_on, match_or_create
-from api.teams.models import Area, Station, Team
+from api.teams.directory import TeamEntry, directory
 from api.triage.catalogue import load_catalogue
 from api.triage.rules import ObservedIndicator, TeamRef, TriageCase, triage
 
@@ -30,7 +29,7 @@ MAX_AGE = 25
 @dataclass
 class IntakeResult:
     incident: Incident
-    teams: list[Team]
+    teams: list[TeamEntry]
     outcome: dict[str, Any]
 
     def as_response(self) -> dict[str, Any]:
@@ -69,12 +68,13 @@ async def report_incident(session: AsyncSession, actor: Actor, body: IncidentCre
         if catalogue.get(item.code) is None:
             errors.append({"field": f"indicators.{i}.code", "message": f"unknown indicator '{item.code}'"})
 
-    station = await _station(session, body.police_station)
+    known = await directory(session)  # areas, stations, active teams: cached per process
+    station = known.station(body.police_station)
     if station is None:
         errors.append({"field": "police_station", "message": "unknown station"})
     elif actor.station_id and station.id != actor.station_id:
         errors.append({"field": "police_station", "message": "you can only report for your own station"})
-    areas = {a.slug: a for a in (await session.execute(select(Area))).scalars()}
+    areas = known.areas
     if body.location.area and body.location.area not in areas:
         errors.append({"field": "location.area", "message": "unknown area"})
     if body.young_person.responsible_area and body.young_person.responsible_area not in areas:
@@ -98,11 +98,11 @@ async def report_incident(session: AsyncSession, actor: Actor, body: IncidentCre
         learning_disability=yp.learning_disability,
     )
     person = match.person
-    area_by_id = {a.id: a for a in areas.values()}
+    area_by_id = known.area_by_id()
     responsible_slug = area_by_id[person.responsible_area_id].slug if person.responsible_area_id else None
 
     age = age_on(person.date_of_birth, body.occurred_at.date()) if person.date_of_birth else yp.apparent_age
-    teams = (await session.execute(select(Team).where(Team.active.is_(True)))).scalars().all()
+    teams = known.active_teams
     team_refs = [TeamRef(t.id, t.slug, t.specialism, area_by_id[t.area_id].slug) for t in teams]
     observed = [
         ObservedIndicator(i.code, catalogue.get(i.code).category, i.provenance) for i in body.indicators
@@ -150,8 +150,9 @@ async def report_incident(session: AsyncSession, actor: Actor, body: IncidentCre
         triage=outcome.to_dict(),
         needs_manager_review=outcome.needs_manager_review,
     )
+    # One flush below writes the incident and its rows: the person is already written, and
+    # the flush inserts the incident before its indicators, teams and timeline events.
     session.add(incident)
-    await session.flush()
     for item in {(i.code, i.provenance): i for i in body.indicators}.values():
         session.add(
             IncidentIndicator(
@@ -193,7 +194,7 @@ async def report_incident(session: AsyncSession, actor: Actor, body: IncidentCre
     await _start_paging(session, incident, routed)
     from api.handover import service as handover  # handover builds on incidents, not the reverse
 
-    await handover.on_incident_triaged(session, incident, [t.id for t in routed])
+    await handover.on_incident_triaged(session, incident, [t.id for t in routed], new_incident=True)
     audit.record(
         session,
         actor,
@@ -232,15 +233,9 @@ def _police_protection_start(body: IncidentCreate, status: str | None):
     return body.occurred_at if status == "police_protection" else None
 
 
-async def _start_paging(session: AsyncSession, incident: Incident, teams: list[Team]) -> None:
+async def _start_paging(session: AsyncSession, incident: Incident, teams: list[TeamEntry]) -> None:
     if not teams:
         return
     from api.paging import service as paging  # paging builds on incidents, not the reverse
 
-    await paging.start_paging(session, incident, [t.id for t in teams])
-
-
-async def _station(session: AsyncSession, key: str) -> Station | None:
-    return (
-        await session.execute(select(Station).where(or_(Station.slug == key, Station.name == key)))
-    ).scalar_one_or_none()
+    await paging.start_paging(session, incident, [t.id for t in teams], new_incident=True)

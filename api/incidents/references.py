@@ -12,18 +12,19 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 SEQUENCE = "incident_reference_seq"
+_CREATE_COUNTER = text(
+    "INSERT INTO reference_counters (year, value) VALUES (0, 0) ON CONFLICT (year) DO NOTHING"
+)
+_INCREMENT = text("UPDATE reference_counters SET value = value + 1 WHERE year = 0 RETURNING value")
 
 
 async def next_reference(session: AsyncSession, at: datetime) -> str:
     if session.bind.dialect.name == "postgresql":
         number = (await session.execute(text(f"SELECT nextval('{SEQUENCE}')"))).scalar_one()
     else:
-        await session.execute(
-            text("INSERT INTO reference_counters (year, value) VALUES (0, 0) ON CONFLICT (year) DO NOTHING")
-        )
-        number = (
-            await session.execute(
-                text("UPDATE reference_counters SET value = value + 1 WHERE year = 0 RETURNING value")
-            )
-        ).scalar_one()
+        # The counter row exists after the first incident: try the increment first.
+        number = (await session.execute(_INCREMENT)).scalar_one_or_none()
+        if number is None:
+            await session.execute(_CREATE_COUNTER)
+            number = (await session.execute(_INCREMENT)).scalar_one()
     return f"LAN-{at.year:04d}-{number:06d}"

@@ -8,20 +8,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import utcnow
-from api.incidents.models import Incident, TimelineEvent
+from api.incidents.models import STATES, Incident, TimelineEvent
 
-# Forward moves along the night, plus `uncovered` from any live state, and back out of
-# `uncovered` when someone finally acknowledges.
-_ORDER = [
-    "reported",
-    "paging",
-    "acknowledged",
-    "attending",
-    "support_recorded",
-    "handed_over",
-    "picked_up",
-    "closed",
-]
+# Forward moves along the night (STATES lists them in order, then `uncovered`), plus
+# `uncovered` from a live state, and back out of `uncovered` when someone finally acknowledges.
+_ORDER = [state for state in STATES if state != "uncovered"]
 
 
 def add_event(

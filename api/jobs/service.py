@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.db import after_commit, new_id, utcnow
+from api.db import after_commit, new_id, notify_on_commit, utcnow
 from api.jobs.models import Job
 
 CHANNEL = "lantern_jobs"
@@ -93,8 +93,11 @@ async def enqueue(
             state="running", attempts=1, leased_by=claimant.worker_id, lease_until=claimant.lease_until
         )
     dialect = dialect_name(session)
+    # The jobs table references nothing, so the caller's pending rows need not be flushed
+    # first: they go in the caller's next flush, batched with the rest of its rows.
+    no_flush = {"autoflush": False}
     if dedupe_key is None:
-        await session.execute(insert(Job).values(**values))
+        await session.execute(insert(Job).values(**values), execution_options=no_flush)
     else:
         if dialect == "postgresql":
             statement = postgresql.insert(Job).values(**values)
@@ -103,7 +106,7 @@ async def enqueue(
         else:  # pragma: no cover - only the two supported databases
             raise RuntimeError(f"unsupported database {dialect}")
         statement = statement.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Job.id)
-        if (await session.execute(statement)).scalar_one_or_none() is None:
+        if (await session.execute(statement, execution_options=no_flush)).scalar_one_or_none() is None:
             return None
     if claimant is not None:
         claimant.claimed.append((job_id, kind, payload, values["max_attempts"]))
@@ -119,7 +122,7 @@ async def _wake_on_commit(session: AsyncSession, dialect: str) -> None:
     session.info["jobs_wake_transaction"] = transaction
     if dialect == "postgresql":
         # Transactional: delivered to listeners only if and when this transaction commits.
-        await session.execute(text(f"NOTIFY {CHANNEL}"))
+        notify_on_commit(session, CHANNEL)
     after_commit(session, _wake_local_async)
 
 

@@ -20,7 +20,7 @@ from api.incidents.models import Incident
 from api.jobs.service import enqueue
 from api.paging.escalation import LEVEL_JOB
 from api.paging.models import Acknowledgement, Delivery, Page, PushSubscription
-from api.paging.policy import effective_policy
+from api.paging.policy import effective_policies
 from api.rota.service import people
 from api.teams.models import Team
 
@@ -36,22 +36,27 @@ async def start_paging(
     *,
     default_ack_timeout_seconds: int = DEFAULT_ACK_TIMEOUT_SECONDS,
     now: datetime | None = None,
+    new_incident: bool = False,
 ) -> list[Page]:
     """Start one page per team (copying the team's escalation policy, or the default one),
     enqueue each page's first level, and move the incident to `paging`.
 
     Call it in the transaction that creates the incident and its IncidentTeam rows. A team
     that already has a page for this incident is skipped, so calling it twice is harmless.
+    `new_incident`: the incident was created in this transaction, so it has no page yet
+    (intake says so to save the look-up).
     """
     now = now or utcnow()
-    existing = set(
-        (await session.execute(select(Page.team_id).where(Page.incident_id == incident.id))).scalars()
-    )
+    existing: set[uuid.UUID] = set()
+    if not new_incident:
+        existing = set(
+            (await session.execute(select(Page.team_id).where(Page.incident_id == incident.id))).scalars()
+        )
+    wanted = [team_id for team_id in dict.fromkeys(team_ids) if team_id not in existing]
+    policies = await effective_policies(session, wanted, default_ack_timeout_seconds) if wanted else {}
     pages: list[Page] = []
-    for team_id in dict.fromkeys(team_ids):
-        if team_id in existing:
-            continue
-        policy = await effective_policy(session, team_id, default_ack_timeout_seconds)
+    for team_id in wanted:
+        policy = policies[team_id]
         page = Page(
             incident_id=incident.id,
             team_id=team_id,
@@ -61,8 +66,7 @@ async def start_paging(
             level_started_at=now,
             updated_at=now,
         )
-        session.add(page)
-        await session.flush()
+        session.add(page)  # its id is set already; the next flush writes it
         await enqueue(
             session,
             LEVEL_JOB,
