@@ -167,6 +167,9 @@ async def test_unanswered_page_escalates_to_secondary_then_managers_then_goes_un
     )
     assert taken.status_code == 200, taken.text
     assert taken.json()["state"] == "acknowledged"
+    # Custody staff now see that someone has it.
+    status = await client.get(f"/api/v1/incidents/{incident.id}/status", headers=crew.police.headers)
+    assert (status.json()["state"], status.json()["uncovered"]) == ("acknowledged", False)
 
 
 @bounded()

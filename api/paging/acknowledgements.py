@@ -188,6 +188,9 @@ async def acknowledge(
         incident.eta_minutes = eta_minutes
         incident.updated_at = now
         incident.version += 1
+    if incident.uncovered:
+        # Someone has it now; the timeline keeps that it went uncovered first.
+        incident.uncovered = False
     target = "attending" if action == "attending" else "acknowledged"
     if incident.state in ("paging", "uncovered", "reported"):
         timeline.move(session, incident, target, actor_id=user.id, detail={"action": action})
