@@ -64,7 +64,7 @@ def bench_env(database_url: str, **extra: str) -> dict[str, str]:
 
 def run_cli(args: list[str], env: dict[str, str]) -> str:
     result = subprocess.run(
-        [sys.executable, "-m", "api.cli", *args],
+        [sys.executable, "-m", "workers.cli", *args],
         env=env,
         cwd=ROOT,
         capture_output=True,

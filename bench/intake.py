@@ -68,7 +68,7 @@ async def run(kind: str, levels: list[int], per_level: int) -> None:
         env_pw = {**env, "LANTERN_PASSWORD": PASSWORD}
         run_cli(["users", "create", "bench.police", "--role", "police", "--station", "euston-street"], env_pw)
         port = free_port()
-        cmd = [sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--no-worker"]
+        cmd = [sys.executable, "-m", "workers.cli", "serve", "--port", str(port), "--no-worker"]
         with server(cmd, env, port):
             base = f"http://127.0.0.1:{port}"
             token = httpx.post(

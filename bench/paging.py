@@ -54,7 +54,7 @@ def percentile(values: list[float], p: float) -> float:
 def workers(count: int, env: dict[str, str]):
     processes = [
         subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "worker"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL
+            [sys.executable, "-m", "workers.cli", "worker"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL
         )
         for _ in range(count)
     ]
@@ -139,7 +139,7 @@ async def run(kind: str, rate: float, count: int, worker_count: int) -> None:
         )
         separate = kind == "postgres" and worker_count > 0
         port = free_port()
-        cmd = [sys.executable, "-m", "api.cli", "serve", "--port", str(port)]
+        cmd = [sys.executable, "-m", "workers.cli", "serve", "--port", str(port)]
         if separate:
             cmd.append("--no-worker")
         with server(cmd, env, port), workers(worker_count if separate else 0, env):

@@ -222,7 +222,7 @@ async def run(kind: str, events: int) -> None:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         with server(
-            [sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--no-worker"], env, port
+            [sys.executable, "-m", "workers.cli", "serve", "--port", str(port), "--no-worker"], env, port
         ):
             limits = httpx.Limits(max_connections=PHONES + 4)
             async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:

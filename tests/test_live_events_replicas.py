@@ -48,7 +48,7 @@ async def _serve(settings, tmp_path: Path, name: str):
     }
     log = (tmp_path / f"{name}.log").open("wb")
     lantern = Path(sys.executable).with_name("lantern")
-    command = [str(lantern)] if lantern.exists() else [sys.executable, "-m", "api.cli"]
+    command = [str(lantern)] if lantern.exists() else [sys.executable, "-m", "workers.cli"]
     process = subprocess.Popen(  # noqa: ASYNC220 - started once, waited for over HTTP below
         [*command, "serve", "--host", "127.0.0.1", "--port", str(port), "--no-worker"],
         cwd=ROOT,

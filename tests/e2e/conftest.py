@@ -85,7 +85,7 @@ class LiveServer:
 
     def cli(self, *args: str, **env: str) -> str:
         result = subprocess.run(
-            [sys.executable, "-m", "api.cli", *args],
+            [sys.executable, "-m", "workers.cli", *args],
             env={**self.env, **env},
             cwd=ROOT,
             capture_output=True,
@@ -112,7 +112,7 @@ class LiveServer:
         log = self.tmp / "serve.log"
         with open(log, "ab") as sink:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "api.cli", "serve", "--port", str(self.port)],
+                [sys.executable, "-m", "workers.cli", "serve", "--port", str(self.port)],
                 env=self.env,
                 cwd=ROOT,
                 stdout=subprocess.DEVNULL,

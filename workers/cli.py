@@ -1,10 +1,13 @@
-"""The `lantern` command line (see api-contract.md, "Command line")."""
+"""The `lantern` command line (see api-contract.md, "Command line").
+
+It lives in `workers` because it is the composition root: `serve` hands the API the
+worker loop, and `api` never imports `workers`.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import getpass
-import importlib
 import logging
 import os
 from typing import Annotated
@@ -13,6 +16,7 @@ import typer
 
 from api.platform.logs import configure_logging
 from api.settings import get_settings
+from workers import runtime
 
 app = typer.Typer(help="Lantern: out-of-hours exploitation response.", no_args_is_help=True)
 users_app = typer.Typer(help="Manage users.", no_args_is_help=True)
@@ -67,8 +71,7 @@ def serve(
     asyncio.run(_migrate(settings.database_url))
     background = None
     if not no_worker and settings.run_worker:
-        # The CLI is the composition root: it may hand the API the worker loop.
-        background = importlib.import_module("workers.runtime").in_process_background(settings)
+        background = runtime.in_process_background(settings)
     from api.main import create_app
 
     application = create_app(settings, background=background)
@@ -88,7 +91,6 @@ def serve(
 def worker() -> None:
     """Run a worker process only (production, several replicas)."""
     settings = _settings()
-    runtime = importlib.import_module("workers.runtime")
     asyncio.run(runtime.run_forever(settings))
 
 
