@@ -20,6 +20,8 @@ def test_api_never_imports_workers():
                 names = [node.module]
             elif isinstance(node, ast.Constant) and isinstance(node.value, str):
                 names = [node.value] if node.value.startswith("workers.") else []
-            offenders += [f"{path.relative_to(API.parent)}: {n}" for n in names if n.split(".")[0] == "workers"]
+            offenders += [
+                f"{path.relative_to(API.parent)}: {n}" for n in names if n.split(".")[0] == "workers"
+            ]
     assert len(list(API.rglob("*.py"))) > 20
     assert offenders == []
