@@ -204,3 +204,50 @@ async def test_the_report_stylesheet_needs_no_sign_in(client):
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/css")
     assert "@media print" in response.text
+
+
+def _pdf_text(data: bytes) -> str:
+    """The text drawn by a PDF's content streams (fpdf2 compresses them with zlib)."""
+    import re
+    import zlib
+
+    chunks = []
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
+        try:
+            chunks.append(zlib.decompress(stream).decode("latin-1"))
+        except zlib.error:
+            continue
+    return "".join(chunks)
+
+
+async def test_the_pdf_export_holds_the_items_and_is_audited(client, day, night, db):
+    response = await client.get(
+        "/api/v1/handover/report.pdf", params={"team": "city-cce", "night": NIGHT}, headers=day.headers
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/pdf"
+    assert (
+        response.headers["content-disposition"]
+        == f'attachment; filename="lantern-handover-city-cce-{NIGHT}.pdf"'
+    )
+    assert response.content.startswith(b"%PDF-")
+    text = _pdf_text(response.content)
+    assert night["first"]["reference"] in text and night["second"]["reference"] in text
+    assert night["later"]["reference"] not in text
+    assert "Jordan Reyes" in text and "Safety plan: accepted" in text and "OFFICIAL-SENSITIVE" in text
+    # The document title (shown by viewers and in file lists) names no child.
+    raw_title = response.content.split(b"/Title", 1)[1].split(b"<", 1)[1].split(b">", 1)[0]
+    title = bytes.fromhex(raw_title.decode()).decode("utf-16")
+    assert title == f"Lantern handover report · city-cce · {NIGHT}"
+    downloads = await _downloads(db)
+    assert {d.detail["format"] for d in downloads} == {"pdf"}
+
+
+async def test_the_pdf_is_for_the_team_only(client, night, make_user):
+    police = await make_user("police", station="euston-street")
+    other = await make_user("day_team", teams_=["city-cse"])
+    for person in (police, other):
+        response = await client.get(
+            "/api/v1/handover/report.pdf", params={"team": "city-cce", "night": NIGHT}, headers=person.headers
+        )
+        assert response.status_code == 403

@@ -13,6 +13,7 @@ from api.auth.dependencies import CurrentActor, public, roles
 from api.deps import SessionDep
 from api.handover import report, service
 from api.handover.access import HANDOVER_ROLES, ReadableItem, WritableClock, WritableItem
+from api.handover.pdf import render_pdf
 from api.handover.schemas import (
     ClockList,
     ClockMetIn,
@@ -80,6 +81,24 @@ async def handover_report_csv(
         report.render_csv(night_report),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{night_report.filename("csv")}"'},
+    )
+
+
+@router.get(
+    "/handover/report.pdf",
+    dependencies=[roles(*HANDOVER_ROLES)],
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "The printable report as PDF"}},
+)
+async def handover_report_pdf(
+    session: SessionDep, actor: CurrentActor, team: TeamSlug, night: Annotated[date, Query()]
+) -> Response:
+    """The night's handover report of a team as a PDF; the download is audited."""
+    night_report = await report.night_report(session, actor, team, night, "pdf")
+    return Response(
+        render_pdf(night_report),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{night_report.filename("pdf")}"'},
     )
 
 
