@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.db import Database, run_after_commit
+from api.db import Database
 from api.settings import Settings
 
 
@@ -27,15 +27,8 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     hooks (live events, worker wake-ups) run only once the commit succeeded.
     """
     database: Database = request.app.state.database
-    async with database.sessionmaker() as session:
-        try:
-            yield session
-            await session.commit()
-        except BaseException:
-            await session.rollback()
-            session.info.pop("after_commit", None)
-            raise
-    await run_after_commit(session)
+    async with database.session() as session:
+        yield session
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]

@@ -188,7 +188,8 @@ async def test_the_stream_does_not_hold_a_database_connection(short_streams, app
     streams = await _open_streams(short_streams, worker)
     async with asyncio.timeout(1.0):
         async with db.session() as session:
-            await session.execute(text("UPDATE users SET active = active"))
+            updated = await session.execute(text("UPDATE users SET active = active"))
+    assert updated.rowcount >= 1  # the write got the lock while the streams were open
     await asyncio.gather(*streams)
 
 

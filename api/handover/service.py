@@ -209,6 +209,30 @@ def _owner_answer(item: HandoverItem, users: dict[uuid.UUID, User]) -> dict[str,
     }
 
 
+async def _record_change(
+    session: AsyncSession,
+    actor: Actor,
+    action: str,
+    item: HandoverItem,
+    incident: Incident,
+    *,
+    incident_moved: bool,
+) -> None:
+    """Audit a change to an item and tell the live boards (the incident too if it moved)."""
+    audit.record(
+        session,
+        actor,
+        action,
+        resource_type="handover_item",
+        resource_id=item.id,
+        young_person_id=incident.young_person_id,
+        team_id=item.team_id,
+    )
+    await _publish_item(session, item)
+    if incident_moved:
+        await _publish_incident(session, incident)
+
+
 async def _locked_incident(session: AsyncSession, incident_id: uuid.UUID) -> Incident:
     return await session.get(Incident, incident_id, with_for_update=True, populate_existing=True)
 
@@ -296,18 +320,7 @@ async def pick_up(
         if clock.owner_id is None:
             clock.owner_id = actor.id
         clock.updated_at = now
-    audit.record(
-        session,
-        actor,
-        "handover.pickup",
-        resource_type="handover_item",
-        resource_id=item.id,
-        young_person_id=incident.young_person_id,
-        team_id=item.team_id,
-    )
-    await _publish_item(session, item)
-    if moved:
-        await _publish_incident(session, incident)
+    await _record_change(session, actor, "handover.pickup", item, incident, incident_moved=moved)
     await session.flush()
     return _owner_answer(item, {actor.id: actor.user})
 
@@ -420,18 +433,7 @@ async def close(
     moved = still_open is None and timeline.move(
         session, incident, "closed", actor_id=actor.id, team_id=item.team_id
     )
-    audit.record(
-        session,
-        actor,
-        "handover.close",
-        resource_type="handover_item",
-        resource_id=item.id,
-        young_person_id=incident.young_person_id,
-        team_id=item.team_id,
-    )
-    await _publish_item(session, item)
-    if moved:
-        await _publish_incident(session, incident)
+    await _record_change(session, actor, "handover.close", item, incident, incident_moved=moved)
     users = await contents.people(session, {item.owner_id, actor.id})
     return {
         **_owner_answer(item, users),
