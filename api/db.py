@@ -138,7 +138,9 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        kwargs: dict[str, Any] = {"echo": echo}
+        # hide_parameters: a failing statement's bound values (a child's name, location or
+        # circumstances) never reach an exception message, and so never a log line.
+        kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
         if self.is_sqlite:
             kwargs["connect_args"] = {"timeout": 30}
             # Every SQLite transaction is a writer (BEGIN IMMEDIATE, below), so only one can run

@@ -23,8 +23,10 @@ def get_database(request: Request) -> Database:
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's unit of work: committed in this one place when the route returns.
 
-    A route that raises rolls everything back, including jobs it enqueued; after-commit
-    hooks (live events, worker wake-ups) run only once the commit succeeded.
+    Declared with `scope="function"` (below), so the commit happens after the route function
+    returns and *before* the response is built and sent: a 201 means stored. A failing commit
+    rolls everything back (jobs enqueued and the Idempotency-Key included), skips the
+    after-commit hooks (live events, worker wake-ups) and answers 503 (api/errors.py).
     """
     database: Database = request.app.state.database
     async with database.session() as session:
@@ -32,5 +34,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+# scope="function": the exit code (commit) runs before the response leaves. FastAPI's default
+# ("request") would run it after the response was sent.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 DatabaseDep = Annotated[Database, Depends(get_database)]

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("lantern.errors")
@@ -79,6 +80,34 @@ class PayloadTooLarge(LanternError):
     status, slug, title = 413, "payload-too-large", "Request body too large"
 
 
+class StorageUnavailable(LanternError):
+    """The database could not store or read the request's work: nothing of it was kept."""
+
+    status, slug, title = 503, "storage-unavailable", "Storage unavailable"
+
+
+# Seconds a client is asked to wait before retrying after a 503 (with its Idempotency-Key).
+STORAGE_RETRY_AFTER_SECONDS = 2
+
+# Failures of the database itself (gone, restarting, locked too long, commit refused), as
+# opposed to a bug in a statement: the client may retry the same request safely.
+_STORAGE_FAILURES: tuple[type[BaseException], ...] = (
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+    sa_exc.DisconnectionError,
+    sa_exc.TimeoutError,
+    ConnectionError,
+    TimeoutError,
+    OSError,
+)
+
+
+def is_storage_failure(exc: BaseException) -> bool:
+    if isinstance(exc, _STORAGE_FAILURES):
+        return True
+    return isinstance(exc, sa_exc.DBAPIError) and bool(exc.connection_invalidated)
+
+
 def problem(
     status: int,
     *,
@@ -116,6 +145,22 @@ def _validation_message(err: dict[str, Any]) -> str:
     if err.get("type") == "missing":
         return "required"
     return str(err.get("msg", "invalid"))
+
+
+def _storage_or_unexpected(storage_handler):
+    async def handler(request: Request, exc: Exception) -> JSONResponse:
+        if is_storage_failure(exc):
+            return await storage_handler(request, exc)
+        log.error(
+            "unhandled database error",
+            exc_info=exc,
+            extra={"error_type": type(exc).__name__, "sql_code": getattr(exc, "code", None)},
+        )
+        return problem(
+            500, slug="internal", title="Internal error", detail="Something went wrong; it has been logged."
+        )
+
+    return handler
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -166,6 +211,22 @@ def install_error_handlers(app: FastAPI) -> None:
             detail=str(exc.detail) if exc.detail else title,
             headers=getattr(exc, "headers", None),
         )
+
+    async def _storage_failure(_request: Request, exc: Exception) -> JSONResponse:
+        # The unit of work rolled back before this response was built: nothing was kept,
+        # an Idempotency-Key was not consumed, and no after-commit hook ran. Never log the
+        # statement or its parameters (a child's details): the error's type is enough.
+        log.warning("storage unavailable", extra={"error_type": type(exc).__name__})
+        return problem(
+            StorageUnavailable.status,
+            slug=StorageUnavailable.slug,
+            title=StorageUnavailable.title,
+            detail="Nothing was stored. Try again in a moment with the same request.",
+            headers={"Retry-After": str(STORAGE_RETRY_AFTER_SECONDS)},
+        )
+
+    for failure in (*_STORAGE_FAILURES, sa_exc.DBAPIError):
+        app.add_exception_handler(failure, _storage_or_unexpected(_storage_failure))
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:

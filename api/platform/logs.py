@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import traceback
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
@@ -26,6 +27,13 @@ def _record_factory(*args, **kwargs) -> logging.LogRecord:
 
 logging.setLogRecordFactory(_record_factory)
 
+# Database drivers log every statement with its parameters at DEBUG (aiosqlite does, and
+# SQLAlchemy's engine at INFO): a child's details. They stay at WARNING whatever level the
+# service runs at.
+DRIVER_LOGGERS = ("aiosqlite", "asyncpg", "sqlalchemy.engine", "sqlalchemy.pool", "sqlalchemy.orm")
+for _name in DRIVER_LOGGERS:
+    logging.getLogger(_name).setLevel(logging.WARNING)
+
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
@@ -43,8 +51,25 @@ class JsonFormatter(logging.Formatter):
                 entry[key] = value
         if record.exc_info:
             entry["exc_type"] = record.exc_info[0].__name__ if record.exc_info[0] else None
-            entry["exc"] = self.formatException(record.exc_info)
+            entry["exc"] = redacted_traceback(record.exc_info[1])
         return json.dumps(entry, default=str)
+
+
+def redacted_traceback(exc: BaseException | None) -> str:
+    """Where an error happened, never what it was about.
+
+    An exception's message can carry anything it was built from (a database error's
+    parameters or server DETAIL, a value that failed to parse: a child's name or location),
+    so logs keep the chain of exception types and the frames (file, line, code) only.
+    """
+    parts: list[str] = []
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        frames = "".join(traceback.format_list(traceback.extract_tb(exc.__traceback__)))
+        parts.append(f"{frames}{type(exc).__module__}.{type(exc).__qualname__} (message withheld)")
+        exc = exc.__cause__ or exc.__context__
+    return "\n-- caused by --\n".join(parts)
 
 
 def configure_logging(level: str = "INFO") -> None:
