@@ -16,3 +16,6 @@ RUN pip install --no-cache-dir . && mkdir -p /app/var && chown nobody /app/var
 COPY --from=pwa /pwa/dist ./pwa/dist
 USER nobody
 EXPOSE 8000
+
+# The operator may point LANTERN_PWA_DIST elsewhere; the image ships the build here.
+ENV LANTERN_PWA_DIST=/app/pwa/dist

@@ -1,7 +1,7 @@
 """Imports every table so Alembic and the tests see the whole schema."""
 
 from api.audit.models import AuditEvent
-from api.auth.models import User
+from api.auth.models import SessionRevocation, SigninFailure, User
 from api.handover.models import Clock, HandoverEvent, HandoverItem
 from api.incidents.models import (
     IdempotencyRecord,
@@ -49,4 +49,6 @@ __all__ = [
     "TimelineEvent",
     "User",
     "YoungPerson",
+    "SessionRevocation",
+    "SigninFailure",
 ]

@@ -7,25 +7,39 @@ newcomer needs nothing but `make run`; production must be given them explicitly.
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import os
 import secrets
+import types
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, Union, get_args, get_origin
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsError as SourceError
 
 log = logging.getLogger("lantern.settings")
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/lantern.db"
+# The project's own PWA build, wherever `lantern` is started from (api/ sits in the project root).
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PWA_DIST = PROJECT_ROOT / "pwa" / "dist"
+
+
+class SettingsError(Exception):
+    """A setting is missing or wrong; the message is one line naming the variable."""
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+    # List settings are read by `_lists_from_text` below (comma-separated or JSON), not by the
+    # environment source's JSON-only decoding.
+    model_config = SettingsConfigDict(
+        env_file=".env", extra="ignore", populate_by_name=True, enable_decoding=False
+    )
 
     env: Literal["development", "test", "production"] = Field("development", validation_alias="LANTERN_ENV")
     database_url: str = Field(DEFAULT_DATABASE_URL, validation_alias="DATABASE_URL")
@@ -39,12 +53,27 @@ class Settings(BaseSettings):
     token_audience: str = Field("lantern-api", validation_alias="LANTERN_TOKEN_AUDIENCE")
     access_token_minutes: int = Field(30, ge=1, le=720, validation_alias="LANTERN_ACCESS_TOKEN_MINUTES")
 
+    # Sign-in throttling (api/auth/throttle.py), per (username, client address): this many
+    # failures are free, then each further one doubles the wait from the base up to the cap.
     signin_max_failures: int = Field(5, ge=1, validation_alias="LANTERN_SIGNIN_MAX_FAILURES")
+    # Failures are forgotten after this long without another (counted from the end of the wait).
     signin_window_seconds: int = Field(900, ge=1, validation_alias="LANTERN_SIGNIN_WINDOW_SECONDS")
+    signin_backoff_base_seconds: float = Field(
+        1.0, gt=0, validation_alias="LANTERN_SIGNIN_BACKOFF_BASE_SECONDS"
+    )
+    signin_backoff_cap_seconds: float = Field(
+        300.0, gt=0, validation_alias="LANTERN_SIGNIN_BACKOFF_CAP_SECONDS"
+    )
+    # An address is slowed as a whole only once this many different usernames failed from it.
+    signin_address_usernames: int = Field(10, ge=2, validation_alias="LANTERN_SIGNIN_ADDRESS_USERNAMES")
+    # How stale a process's copy of the revoked sessions may be (other replicas' revocations).
+    revocation_cache_seconds: float = Field(
+        5.0, ge=0, le=60, validation_alias="LANTERN_REVOCATION_CACHE_SECONDS"
+    )
 
     max_body_bytes: int = Field(1_048_576, ge=1024, validation_alias="LANTERN_MAX_BODY_BYTES")
     log_level: str = Field("INFO", validation_alias="LANTERN_LOG_LEVEL")
-    pwa_dist: Path = Field(Path("./pwa/dist"), validation_alias="LANTERN_PWA_DIST")
+    pwa_dist: Path = Field(DEFAULT_PWA_DIST, validation_alias="LANTERN_PWA_DIST")
 
     # Worker loop
     run_worker: bool = Field(True, validation_alias="LANTERN_RUN_WORKER")
@@ -105,6 +134,22 @@ class Settings(BaseSettings):
     notify_api_key: str | None = Field(None, validation_alias="LANTERN_NOTIFY_API_KEY")
     notify_sms_template_id: str | None = Field(None, validation_alias="LANTERN_NOTIFY_SMS_TEMPLATE_ID")
     notify_base_url: str | None = Field(None, validation_alias="LANTERN_NOTIFY_BASE_URL")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _lists_from_text(cls, value: Any, info: ValidationInfo) -> Any:
+        """List settings: `a,b,c` as operators write them, or a JSON list."""
+        if not isinstance(value, str) or info.field_name is None:
+            return value
+        if not _is_collection(cls.model_fields[info.field_name].annotation):
+            return value
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                return json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"not a valid JSON list ({exc.msg}); or write a,b,c") from None
+        return [part.strip() for part in text.split(",") if part.strip()]
 
     @model_validator(mode="after")
     def _production_needs_explicit_secrets(self) -> Settings:
@@ -178,6 +223,51 @@ def vapid_public_key_b64(private_pem: str) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
+def _is_collection(annotation: Any) -> bool:
+    origin = get_origin(annotation)
+    if origin in (list, tuple, set, frozenset):
+        return True
+    if origin in (Union, types.UnionType):
+        return any(_is_collection(arg) for arg in get_args(annotation))
+    return False
+
+
+def _variable(cls: type[BaseSettings], loc: tuple) -> str:
+    if not loc:
+        return ""
+    name = str(loc[0])
+    field = cls.model_fields.get(name)
+    if field is not None and isinstance(field.validation_alias, str):
+        return field.validation_alias
+    return name  # already the variable (pydantic reports the alias it read)
+
+
+def describe_error(exc: ValidationError, cls: type[BaseSettings]) -> str:
+    """One line: each bad variable and what is wrong with it (never its value: it may be a secret)."""
+    parts = []
+    for error in exc.errors(include_url=False, include_input=False):
+        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        variable = _variable(cls, tuple(error.get("loc", ())))
+        parts.append(f"{variable}: {message}" if variable else message)
+    return "; ".join(parts).replace("\n", " ")
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the environment, or SettingsError with one line naming what is wrong."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise SettingsError(describe_error(exc, Settings)) from None
+    except SourceError as exc:
+        raise SettingsError(str(exc).splitlines()[0]) from None
+
+
 @lru_cache
 def get_settings() -> Settings:
-    return Settings().ensure_secrets()
+    settings = load_settings()
+    try:
+        return settings.ensure_secrets()
+    except OSError as exc:
+        raise SettingsError(
+            f"LANTERN_VAR_DIR: cannot keep the generated secrets there ({exc.strerror})"
+        ) from None

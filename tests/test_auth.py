@@ -12,6 +12,7 @@ from jose import jwt
 from sqlalchemy import select
 
 from api.audit.models import AuditEvent
+from api.auth.runtime import auth_runtime
 from api.auth.tokens import issue_access_token
 from api.settings import vapid_public_key_b64
 from tests.conftest import PASSWORD, VAPID_PEM
@@ -47,8 +48,10 @@ async def test_bad_password_and_unknown_user_both_401_and_are_audited(client, db
     assert {e.actor_username for e in failed} == {"sam.worker", "nobody"}
 
 
-async def test_repeated_failures_are_throttled_with_retry_after(client, make_user, settings):
+async def test_repeated_failures_are_throttled_with_retry_after(app, client, make_user, settings):
     await make_user("worker", username="sam.worker")
+    stopped = datetime.now(UTC)
+    auth_runtime(app).clock = lambda: stopped  # the first wait is short: do not let it pass
     for _ in range(settings.signin_max_failures):
         assert (await sign_in(client, "sam.worker", "wrong-password")).status_code == 401
     throttled = await sign_in(client, "sam.worker", PASSWORD)  # even the right password waits

@@ -10,12 +10,13 @@ import asyncio
 import getpass
 import logging
 import os
+import sys
 from typing import Annotated
 
 import typer
 
 from api.platform.logs import configure_logging
-from api.settings import get_settings
+from api.settings import SettingsError, get_settings
 from workers import runtime
 
 app = typer.Typer(help="Lantern: out-of-hours exploitation response.", no_args_is_help=True)
@@ -24,8 +25,17 @@ app.add_typer(users_app, name="users")
 log = logging.getLogger("lantern.cli")
 
 
+def _load_settings():
+    """The settings, or exit 2 with one line naming the bad variable (no traceback)."""
+    try:
+        return get_settings()
+    except SettingsError as exc:
+        typer.echo(f"lantern: configuration error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
 def _settings():
-    settings = get_settings()
+    settings = _load_settings()
     configure_logging(settings.log_level)
     return settings
 
@@ -166,9 +176,18 @@ async def _create_user(settings, username, password, roles, team_slugs, display_
 @app.command()
 def vapid() -> None:
     """Print the VAPID public key (creating the key pair where none is configured)."""
-    settings = get_settings()
+    settings = _load_settings()
     typer.echo(settings.vapid_public_key)
 
 
+def main() -> None:
+    """Entry point: a bad setting met anywhere stops with one line, not a traceback."""
+    try:
+        app()
+    except SettingsError as exc:
+        print(f"lantern: configuration error: {exc}", file=sys.stderr)  # noqa: T201
+        sys.exit(2)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    app()
+    main()

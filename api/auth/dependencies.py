@@ -16,7 +16,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 
 from api.auth.models import ROLES, User
-from api.auth.tokens import InvalidToken, verify_token
+from api.auth.runtime import auth_runtime
+from api.auth.tokens import AccessClaims, InvalidToken, authenticate
 from api.deps import SessionDep, SettingsDep
 from api.errors import Forbidden, Unauthorized
 from api.teams.models import Membership
@@ -31,6 +32,8 @@ class Actor:
     user: User
     roles: frozenset[str]
     team_ids: frozenset[uuid.UUID] = field(default_factory=frozenset)
+    # The access token this request came with (sign-out revokes it).
+    token: AccessClaims | None = None
 
     @property
     def id(self) -> uuid.UUID:
@@ -56,7 +59,14 @@ async def _current_actor(
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("Sign in first.", headers={"WWW-Authenticate": "Bearer"})
     try:
-        claims = verify_token(settings, credentials.credentials)
+        # Signature, expiry, audience… then the revoked sessions (a per-process copy, no query
+        # on most requests; see api/auth/revocations.py for how stale it may be).
+        claims = await authenticate(
+            settings,
+            credentials.credentials,
+            session=session,
+            revocations=auth_runtime(request.app).revocations,
+        )
     except InvalidToken:
         raise Unauthorized(
             "The access token is not valid.", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
@@ -73,7 +83,7 @@ async def _current_actor(
     if user is None or not user.active:
         raise Unauthorized("The access token is not valid.", headers={"WWW-Authenticate": "Bearer"})
     team_ids = frozenset(team_id for _, team_id in rows if team_id is not None)
-    actor = Actor(user=user, roles=frozenset(user.roles), team_ids=team_ids)
+    actor = Actor(user=user, roles=frozenset(user.roles), team_ids=team_ids, token=claims)
     request.state.actor = actor
     return actor
 

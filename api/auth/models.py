@@ -26,3 +26,35 @@ class User(SQLModel, table=True):
     phone_number: str | None = Field(default=None, max_length=32)
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+
+class SigninFailure(SQLModel, table=True):
+    """Failed sign-ins of one username from one client address: the throttle's shared store.
+
+    One row per (username, address) pair, shared by every API replica through the database.
+    The row is deleted by a successful sign-in and forgotten after a quiet period.
+    """
+
+    __tablename__ = "signin_failures"
+
+    username: str = Field(primary_key=True, max_length=64)
+    client_address: str = Field(primary_key=True, max_length=64, index=True)
+    failures: int = 0
+    last_failure_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime, index=True)
+
+
+class SessionRevocation(SQLModel, table=True):
+    """A revoked access token (`token_id`, its `jti`) or every token of a user issued before
+    `issued_before` (sign out everywhere, or an admin's revocation). Kept until `expires_at`,
+    after which no token it covers can still be valid."""
+
+    __tablename__ = "session_revocations"
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    user_id: uuid.UUID = Field(foreign_key="users.id", index=True)
+    token_id: str | None = Field(default=None, max_length=64, index=True)
+    issued_before: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    reason: str = Field(max_length=32)
+    revoked_by_id: uuid.UUID | None = Field(default=None, foreign_key="users.id")
+    revoked_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    expires_at: datetime = Field(sa_type=UtcDateTime, index=True)

@@ -3,6 +3,11 @@
 HS256 only (an allow-list of one): a token whose header names any other algorithm,
 including `none` or an asymmetric one, is refused before its signature is looked at.
 `exp`, `iat`, `iss`, `aud` and `sub` are required.
+
+`authenticate` is what a request's credential goes through: the checks above, then the
+revoked sessions (sign-out, sign-out everywhere, an admin's revocation; see revocations.py).
+`iat` carries fractions of a second so "every token issued before now" is exact: a token
+issued just after a sign-out everywhere is not caught by it.
 """
 
 from __future__ import annotations
@@ -13,7 +18,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from jose import JWTError, jwt
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.auth.revocations import RevocationCache
 from api.settings import Settings
 
 ALGORITHM = "HS256"
@@ -37,6 +44,14 @@ class AccessClaims:
     purpose: str
     claims: dict[str, Any]
 
+    @property
+    def issued_at(self) -> float:
+        return float(self.claims["iat"])
+
+    @property
+    def expires_at(self) -> datetime:
+        return datetime.fromtimestamp(float(self.claims["exp"]), UTC)
+
 
 def issue_access_token(settings: Settings, user_id: uuid.UUID, *, now: datetime | None = None) -> IssuedToken:
     lifetime = timedelta(minutes=settings.access_token_minutes)
@@ -59,7 +74,7 @@ def _encode(
         **claims,
         "iss": settings.token_issuer,
         "aud": settings.token_audience,
-        "iat": int(now.timestamp()),
+        "iat": now.timestamp(),
         "nbf": int(now.timestamp()) - 5,
         "exp": int((now + lifetime).timestamp()),
         "jti": uuid.uuid4().hex,
@@ -100,6 +115,27 @@ def verify_token(settings: Settings, token: str, *, purpose: str = "access") -> 
     except ValueError as exc:
         raise InvalidToken("bad subject") from exc
     return AccessClaims(user_id=user_id, token_id=str(claims["jti"]), purpose=purpose, claims=claims)
+
+
+async def authenticate(
+    settings: Settings,
+    token: str,
+    *,
+    session: AsyncSession,
+    revocations: RevocationCache,
+    purpose: str = "access",
+) -> AccessClaims:
+    """Verify `token` and refuse it when its session was revoked (InvalidToken either way)."""
+    claims = verify_token(settings, token, purpose=purpose)
+    try:
+        issued_at = claims.issued_at
+    except (TypeError, ValueError) as exc:
+        raise InvalidToken("bad issue time") from exc
+    if await revocations.is_revoked(
+        session, user_id=claims.user_id, token_id=claims.token_id, issued_at=issued_at
+    ):
+        raise InvalidToken("revoked")
+    return claims
 
 
 def _key(settings: Settings) -> str:

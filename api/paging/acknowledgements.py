@@ -14,7 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.models import User
-from api.auth.tokens import InvalidToken, verify_token
+from api.auth.revocations import RevocationCache
+from api.auth.tokens import InvalidToken, authenticate
 from api.db import utcnow
 from api.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from api.events.bus import LiveEvent, publish
@@ -221,12 +222,19 @@ async def incident_to_acknowledge(
 
 
 async def acknowledge_with_token(
-    session: AsyncSession, settings: Settings, token: str, *, action: str, eta_minutes: int | None
+    session: AsyncSession,
+    settings: Settings,
+    token: str,
+    *,
+    action: str,
+    eta_minutes: int | None,
+    revocations: RevocationCache,
 ) -> tuple[AckOutcome, User]:
     """Acknowledge from a notification's action button: the single-use `ack_token` of the push
     payload is the credential (it names the person, the incident and the page)."""
     try:
-        claims = verify_token(settings, token, purpose="ack")
+        # A lost phone's links die with its sessions (sign-out everywhere, an admin's revocation).
+        claims = await authenticate(settings, token, session=session, revocations=revocations, purpose="ack")
         page_id = uuid.UUID(str(claims.claims["page_id"]))
         incident_id = uuid.UUID(str(claims.claims["incident_id"]))
     except (InvalidToken, KeyError, ValueError):

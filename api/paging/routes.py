@@ -18,6 +18,7 @@ from fastapi import APIRouter, Response, status
 
 from api.audit import service as audit
 from api.auth.dependencies import ALL_STAFF, Actor, CurrentActor, public, roles
+from api.auth.runtime import AuthRuntimeDep
 from api.db import utcnow
 from api.deps import SessionDep, SettingsDep
 from api.paging import acknowledgements, deliveries
@@ -228,12 +229,17 @@ async def acknowledge_incident(
 
 @router.post("/acknowledgements", response_model=AckOut, dependencies=[public()], responses=CONFLICT_DOC)
 async def acknowledge_from_notification(
-    body: TokenAckIn, session: SessionDep, settings: SettingsDep
+    body: TokenAckIn, session: SessionDep, settings: SettingsDep, auth: AuthRuntimeDep
 ) -> AckOut:
     """Acknowledge from a notification's action: no sign-in, the single-use `ack_token` of the
     push payload is the credential (401 when it is not valid, 409 when already used)."""
     outcome, user = await acknowledgements.acknowledge_with_token(
-        session, settings, body.ack_token, action=body.action, eta_minutes=body.eta_minutes
+        session,
+        settings,
+        body.ack_token,
+        action=body.action,
+        eta_minutes=body.eta_minutes,
+        revocations=auth.revocations,
     )
     actor = Actor(user=user, roles=frozenset(user.roles))
     _audit_ack(session, actor, outcome.incident.id, outcome.incident.young_person_id, body.action, "push")
