@@ -175,6 +175,8 @@ class LanternMiddleware:
                 "headers": [
                     (b"content-type", b"application/problem+json"),
                     (b"content-length", str(len(body)).encode()),
+                    # The rest of the body is not read: this connection cannot carry another request.
+                    (b"connection", b"close"),
                     *SECURITY_HEADERS,
                 ],
             }
