@@ -60,7 +60,9 @@ async def _ack(client, incident_id, person, action: str = "phoning"):
 
 @bounded()
 @pytest.mark.parametrize("action", ["attending", "phoning", "cannot_attend"])
-async def test_admin_cannot_take_a_page_that_is_still_escalating(client, db, world, crew, push, worker, action):
+async def test_admin_cannot_take_a_page_that_is_still_escalating(
+    client, db, world, crew, push, worker, action
+):
     await set_policy(client, crew, [("primary", 60), ("secondary", 60), ("managers", 60)])
     incident = await page_incident(db, world, crew)
     await worker.drain(now=T0)

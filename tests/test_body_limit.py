@@ -135,7 +135,7 @@ async def server(app):
     served = uvicorn.Server(config)
     task = asyncio.create_task(served.serve())
     async with asyncio.timeout(10):
-        while not served.started:
+        while not served.started:  # noqa: ASYNC110 - uvicorn offers no event for it
             await asyncio.sleep(0.02)
     port = served.servers[0].sockets[0].getsockname()[1]
     yield port

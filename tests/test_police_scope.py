@@ -101,7 +101,9 @@ async def test_police_get_404_for_another_stations_incident_on_every_incident_ro
 async def test_police_reach_only_the_status_of_their_own_stations_incident(client, app, reports):
     euston, mine, _ = reports
     for method, path in _incident_routes(app):
-        response = await client.request(method, _url(path, mine), json=_body(method, path), headers=euston.headers)
+        response = await client.request(
+            method, _url(path, mine), json=_body(method, path), headers=euston.headers
+        )
         expected = 200 if path.endswith("/status") else 403
         assert response.status_code == expected, (method, path, response.text)
 
