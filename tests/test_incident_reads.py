@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -54,7 +55,10 @@ async def test_worker_finds_the_incident_with_its_reasons(client, night):
 
 ROLE_MATRIX = [
     # who, route, city incident status, county incident status
-    ("euston", "detail", 403, 403),  # the role never reads case content, whichever incident
+    # Police never read case content: 403 for their own station's incident, and the 404 of
+    # /status for another station's, so its existence is not hinted (issue 10, finding 12).
+    ("euston", "detail", 403, 404),
+    ("lboro", "detail", 404, 403),
     ("euston", "status", 200, 404),
     ("lboro", "status", 404, 200),
     ("cce_worker", "detail", 200, 404),
@@ -116,8 +120,12 @@ async def test_filters_and_search(client, night):
         await client.post("/api/v1/incidents/search", json={"young_person_name": "reyes"}, headers=manager)
     ).json()
     assert {i["id"] for i in by_name["items"]} == {city["id"], county["id"]}
-    future = (await client.get("/api/v1/incidents?from=2099-01-01T00:00:00Z", headers=manager)).json()
+    soon = (datetime.now(UTC) + timedelta(hours=12)).isoformat()
+    future = (await client.get("/api/v1/incidents", params={"from": soon}, headers=manager)).json()
     assert future["items"] == []
+    # Beyond the filters' window (README "Input limits") a date is refused, naming the field.
+    too_far = await client.get("/api/v1/incidents?from=2099-01-01T00:00:00Z", headers=manager)
+    assert too_far.status_code == 422 and too_far.json()["errors"][0]["field"] == "from"
     bad = await client.get("/api/v1/incidents?from=yesterday", headers=manager)
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "from"
 

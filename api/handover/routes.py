@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -27,9 +26,12 @@ from api.handover.schemas import (
     ReassignIn,
     ReassignOut,
 )
+from api.textinput import IdentifyingText
+from api.timewindows import ReportNight
 
 router = APIRouter(prefix="/api/v1", tags=["handover"])
-TeamSlug = Annotated[str, Query(min_length=1, max_length=64, description="Team slug")]
+TeamSlug = Annotated[IdentifyingText, Query(min_length=1, max_length=64, description="Team slug")]
+Night = Annotated[ReportNight, Query(description="The night (its date); within the last 400 days")]
 _PROBLEMS: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such item, or not one of your teams' items"},
     409: {"description": "Already picked up (names the owner), closed, or not yet picked up"},
@@ -40,7 +42,9 @@ _PROBLEMS: dict[int | str, dict[str, Any]] = {
 async def handover_queue(
     session: SessionDep,
     actor: CurrentActor,
-    team: Annotated[str | None, Query(min_length=1, max_length=64, description="Team slug")] = None,
+    team: Annotated[IdentifyingText | None, Query(min_length=1, max_length=64, description="Team slug")] = (
+        None
+    ),
     state: Annotated[ItemState | None, Query(description="Without it: awaiting_pickup and picked_up")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 200,
 ) -> dict[str, Any]:
@@ -56,7 +60,7 @@ async def handover_queue(
     responses={200: {"content": {"text/html": {}}, "description": "Printable report (print CSS)"}},
 )
 async def handover_report_html(
-    session: SessionDep, actor: CurrentActor, team: TeamSlug, night: Annotated[date, Query()]
+    session: SessionDep, actor: CurrentActor, team: TeamSlug, night: Night
 ) -> HTMLResponse:
     """The night's handover report of a team as a printable page; the download is audited."""
     night_report = await report.night_report(session, actor, team, night, "html")
@@ -73,7 +77,7 @@ async def handover_report_html(
     responses={200: {"content": {"text/csv": {}}, "description": "One row per item"}},
 )
 async def handover_report_csv(
-    session: SessionDep, actor: CurrentActor, team: TeamSlug, night: Annotated[date, Query()]
+    session: SessionDep, actor: CurrentActor, team: TeamSlug, night: Night
 ) -> Response:
     """The night's handover report of a team as CSV; the download is audited."""
     night_report = await report.night_report(session, actor, team, night, "csv")
@@ -91,7 +95,7 @@ async def handover_report_csv(
     responses={200: {"content": {"application/pdf": {}}, "description": "The printable report as PDF"}},
 )
 async def handover_report_pdf(
-    session: SessionDep, actor: CurrentActor, team: TeamSlug, night: Annotated[date, Query()]
+    session: SessionDep, actor: CurrentActor, team: TeamSlug, night: Night
 ) -> Response:
     """The night's handover report of a team as a PDF; the download is audited."""
     night_report = await report.night_report(session, actor, team, night, "pdf")

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from api.auth.schemas import WriteModel
+from api.textinput import FreeText
 
 ItemState = Literal["awaiting_pickup", "picked_up", "closed"]
 
@@ -35,7 +36,7 @@ class ReassignOut(PickupOut):
 
 
 class CloseIn(WriteModel):
-    note: str = Field(min_length=1, max_length=4000, description="What was decided; required")
+    note: FreeText = Field(min_length=1, max_length=4000, description="What was decided; required")
 
 
 class CloseOut(PickupOut):
@@ -45,7 +46,7 @@ class CloseOut(PickupOut):
 
 
 class ClockMetIn(WriteModel):
-    note: str | None = Field(default=None, max_length=2000)
+    note: FreeText | None = Field(default=None, max_length=2000)
     detention_ended: bool = Field(
         default=False, description="PACE reviews only: no further review is due (otherwise the next starts)"
     )

@@ -3,6 +3,12 @@
 Workers, day teams and managers see incidents routed to their teams; police see only
 the response status of their own station's reports; admins see no case content.
 An incident the caller may not see is a 404, so its existence is not revealed.
+
+Every route scoped to one incident names its roles with `incident_roles(...)` instead of
+`roles(...)`: the same guard, except that police asking about another station's incident
+(or one that does not exist) get the 404 of `/status`, never a 403 that would tell them
+the id is real. Police asking for more than the status of their own station's incident
+get 403 (they know it exists; their role does not reach case content).
 """
 
 from __future__ import annotations
@@ -14,9 +20,9 @@ from fastapi import Depends, Path
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.auth.dependencies import Actor, CurrentActor
+from api.auth.dependencies import Actor, CurrentActor, RoleGuard
 from api.deps import SessionDep
-from api.errors import NotFound
+from api.errors import Forbidden, NotFound
 from api.incidents.models import Incident, IncidentTeam
 
 CASE_ROLES = ("worker", "day_team", "manager")
@@ -62,3 +68,28 @@ async def _status_incident(
 
 CaseIncident = Annotated[Incident, Depends(_case_incident)]
 StatusIncident = Annotated[Incident, Depends(_status_incident)]
+
+
+def incident_roles(*allowed: str):
+    """Route dependency for a route with an `{incident_id}`: the caller must hold one of
+    `allowed`; police who do not are answered 404 for any incident not of their station."""
+    guard = RoleGuard(allowed)
+
+    async def _guarded(
+        incident_id: Annotated[uuid.UUID, Path()],
+        session: SessionDep,
+        actor: CurrentActor,
+    ) -> None:
+        if actor.has(*allowed):
+            return
+        if actor.has("police"):
+            station_id = (
+                await session.execute(select(Incident.station_id).where(Incident.id == incident_id))
+            ).scalar_one_or_none()
+            if station_id is None or station_id != actor.station_id:
+                raise NotFound("No such incident.")
+        raise Forbidden("Your role does not allow this.")
+
+    _guarded.role_guard = guard  # type: ignore[attr-defined]
+    _guarded.incident_scoped = True  # type: ignore[attr-defined]
+    return Depends(_guarded)

@@ -7,12 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime
 
 from api.auth.dependencies import CurrentActor, roles
 from api.deps import SessionDep, SettingsDep
 from api.incidents import board, idempotency, intake, service
-from api.incidents.access import CaseIncident, StatusIncident
+from api.incidents.access import CaseIncident, StatusIncident, incident_roles
 from api.incidents.schemas import (
     IncidentCreate,
     IncidentCreated,
@@ -21,6 +20,8 @@ from api.incidents.schemas import (
     IndicatorOut,
     Kind,
 )
+from api.textinput import IdentifyingText
+from api.timewindows import SearchInstant
 from api.triage.catalogue import load_catalogue
 
 router = APIRouter(prefix="/api/v1", tags=["incidents"])
@@ -77,18 +78,18 @@ async def report_incident(
 async def list_incidents(
     session: SessionDep,
     actor: CurrentActor,
-    state: Annotated[str | None, Query(max_length=32)] = None,
+    state: Annotated[IdentifyingText | None, Query(max_length=32)] = None,
     kind: Kind | None = None,
-    team: Annotated[str | None, Query(max_length=64)] = None,
-    indicator: Annotated[str | None, Query(max_length=40)] = None,
-    location: Annotated[str | None, Query(max_length=120)] = None,
+    team: Annotated[IdentifyingText | None, Query(max_length=64)] = None,
+    indicator: Annotated[IdentifyingText | None, Query(max_length=40)] = None,
+    location: Annotated[IdentifyingText | None, Query(max_length=120)] = None,
     young_person: Annotated[
         uuid.UUID | None, Query(description="Young person id (names go in POST /incidents/search)")
     ] = None,
-    from_: Annotated[AwareDatetime | None, Query(alias="from")] = None,
-    to: AwareDatetime | None = None,
+    from_: Annotated[SearchInstant | None, Query(alias="from")] = None,
+    to: Annotated[SearchInstant | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[IdentifyingText | None, Query(max_length=200)] = None,
 ) -> dict[str, Any]:
     return await service.list_incidents(
         session,
@@ -124,12 +125,12 @@ async def search_incidents(body: IncidentSearch, session: SessionDep, actor: Cur
     )
 
 
-@router.get("/incidents/{incident_id}", dependencies=[roles(*CASE_ROLES)])
+@router.get("/incidents/{incident_id}", dependencies=[incident_roles(*CASE_ROLES)])
 async def get_incident(incident: CaseIncident, session: SessionDep, actor: CurrentActor) -> dict[str, Any]:
     return await service.incident_detail(session, actor, incident)
 
 
-@router.get("/incidents/{incident_id}/status", dependencies=[roles("police", *CASE_ROLES)])
+@router.get("/incidents/{incident_id}/status", dependencies=[incident_roles("police", *CASE_ROLES)])
 async def get_status(incident: StatusIncident, session: SessionDep, actor: CurrentActor) -> dict[str, Any]:
     return await service.status_for(session, actor, incident)
 

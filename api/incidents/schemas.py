@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from api.auth.schemas import WriteModel
+from api.textinput import FreeText, IdentifyingText
+from api.timewindows import CustodyInstant, IncidentInstant, SearchInstant
 
 Kind = Literal["missing_return", "arrest", "stop_conversation"]
 Provenance = Literal["observed", "disclosed", "intelligence", "concern"]
@@ -27,56 +29,60 @@ CustodyStatus = Literal[
 ]
 
 NAME = Field(min_length=1, max_length=80)
+Alias = Annotated[IdentifyingText, Field(min_length=1, max_length=80)]
+PoliceReference = Annotated[IdentifyingText, Field(min_length=1, max_length=40)]
 
 
 class YoungPersonIn(WriteModel):
-    first_name: str = NAME
-    last_name: str = NAME
+    first_name: IdentifyingText = NAME
+    last_name: IdentifyingText = NAME
     date_of_birth: date | None = None
     apparent_age: int | None = Field(default=None, ge=0, le=25)
-    la_reference: str | None = Field(default=None, min_length=1, max_length=64)
-    aliases: list[str] = Field(default_factory=list, max_length=10)
-    gender: str | None = Field(default=None, max_length=32)
-    responsible_area: str | None = Field(default=None, max_length=64, description="Area slug")
+    la_reference: IdentifyingText | None = Field(default=None, min_length=1, max_length=64)
+    aliases: list[Alias] = Field(default_factory=list, max_length=10)
+    gender: IdentifyingText | None = Field(default=None, max_length=32)
+    responsible_area: IdentifyingText | None = Field(default=None, max_length=64, description="Area slug")
     legal_status: LegalStatus = "unknown"
     learning_disability: bool = False
 
 
 class LocationIn(WriteModel):
-    description: str = Field(min_length=1, max_length=300)
-    area: str | None = Field(default=None, max_length=64, description="Area slug, if known")
+    description: IdentifyingText = Field(min_length=1, max_length=300)
+    area: IdentifyingText | None = Field(default=None, max_length=64, description="Area slug, if known")
 
 
 class IndicatorIn(WriteModel):
-    code: str = Field(min_length=1, max_length=40)
+    code: IdentifyingText = Field(min_length=1, max_length=40)
     provenance: Provenance = "observed"
 
 
 class CustodyIn(WriteModel):
     status: CustodyStatus = "unknown"
-    released_to: str | None = Field(default=None, max_length=120)
+    released_to: IdentifyingText | None = Field(default=None, max_length=120)
     appropriate_adult_present: bool | None = None
-    detained_at: AwareDatetime | None = None
+    detained_at: CustodyInstant | None = None
     charged: bool = False
     bail_refused: bool = False
-    police_protection_started_at: AwareDatetime | None = None
+    police_protection_started_at: CustodyInstant | None = None
 
 
 class PersonPresentIn(WriteModel):
-    role: str = Field(min_length=1, max_length=40, description="e.g. peer, adult, appropriate adult")
-    description: str | None = Field(default=None, max_length=200)
+    role: IdentifyingText = Field(
+        min_length=1, max_length=40, description="e.g. peer, adult, appropriate adult"
+    )
+    description: IdentifyingText | None = Field(default=None, max_length=200)
 
 
 class IncidentCreate(WriteModel):
     kind: Kind
-    occurred_at: AwareDatetime
-    police_station: str = Field(min_length=1, max_length=120, description="Station slug or name")
-    police_reference: str | None = Field(default=None, max_length=40)
-    police_references: list[str] = Field(default_factory=list, max_length=5)
+    occurred_at: IncidentInstant
+    police_station: IdentifyingText = Field(min_length=1, max_length=120, description="Station slug or name")
+    police_reference: IdentifyingText | None = Field(default=None, max_length=40)
+    police_references: list[PoliceReference] = Field(default_factory=list, max_length=5)
     young_person: YoungPersonIn
     location: LocationIn
     indicators: list[IndicatorIn] = Field(default_factory=list, max_length=40)
-    circumstances: str | None = Field(default=None, max_length=4000)
+    circumstances: FreeText | None = Field(default=None, max_length=4000)
     custody_status: CustodyStatus | None = None
     custody: CustodyIn | None = None
     people_present: list[PersonPresentIn] = Field(default_factory=list, max_length=20)
@@ -126,13 +132,13 @@ class IncidentPage(BaseModel):
 class IncidentSearch(WriteModel):
     """Search by name goes in a body, never in a URL."""
 
-    young_person_name: str | None = Field(default=None, min_length=2, max_length=160)
-    indicator: str | None = Field(default=None, max_length=40)
-    location: str | None = Field(default=None, min_length=2, max_length=120)
-    team: str | None = Field(default=None, max_length=64)
-    state: str | None = Field(default=None, max_length=32)
+    young_person_name: IdentifyingText | None = Field(default=None, min_length=2, max_length=160)
+    indicator: IdentifyingText | None = Field(default=None, max_length=40)
+    location: IdentifyingText | None = Field(default=None, min_length=2, max_length=120)
+    team: IdentifyingText | None = Field(default=None, max_length=64)
+    state: IdentifyingText | None = Field(default=None, max_length=32)
     kind: Kind | None = None
-    from_: AwareDatetime | None = Field(default=None, alias="from")
-    to: AwareDatetime | None = None
+    from_: SearchInstant | None = Field(default=None, alias="from")
+    to: SearchInstant | None = None
     limit: int = Field(default=50, ge=1, le=200)
-    cursor: str | None = Field(default=None, max_length=200)
+    cursor: IdentifyingText | None = Field(default=None, max_length=200)

@@ -2,6 +2,10 @@
 
 A page is taken once. A second acknowledgement is a clear 409 that names who took it and
 when. "cannot_attend" is recorded too, and moves the page to its next level at once.
+
+Members of a paged team take their team's page. An admin who is not a member is paged only
+when a page goes uncovered (every level unanswered), so an admin may take only the pages
+that went uncovered: never a page still escalating through a team's levels (403).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from api.auth.models import User
 from api.auth.revocations import RevocationCache
 from api.auth.tokens import InvalidToken, authenticate
 from api.db import utcnow
-from api.errors import Conflict, NotFound, Unauthorized, ValidationFailed
+from api.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from api.events.bus import LiveEvent, publish
 from api.incidents import timeline
 from api.incidents.models import Incident, IncidentTeam
@@ -99,11 +103,12 @@ async def acknowledge(
     token_jti: str | None = None,
     now: datetime | None = None,
 ) -> AckOutcome:
-    """Acknowledge the incident's open pages of the user's teams (an admin: all of them), or
-    only `page_id` when an ack token names it.
+    """Acknowledge the incident's open pages of the user's teams (an admin outside those
+    teams: the pages that went uncovered), or only `page_id` when an ack token names it.
 
     Raises Conflict (naming who took it) when those pages were already acknowledged, and when
-    a token was already used.
+    a token was already used; Forbidden when an admin asks for an incident that never went
+    uncovered.
     """
     now = now or utcnow()
     check_action(action, eta_minutes)
@@ -116,7 +121,14 @@ async def acknowledge(
     if page_id is not None:
         selected = [p for p in pages if p.id == page_id]
     else:
-        selected = [p for p in pages if p.team_id in team_ids] or (pages if is_admin else [])
+        selected = [p for p in pages if p.team_id in team_ids]
+        if not selected and is_admin:
+            selected = [p for p in pages if p.uncovered_at is not None]
+            if not selected:
+                raise Forbidden(
+                    "Admins may acknowledge only an uncovered incident; this one is still being "
+                    "paged to its teams."
+                )
     if not selected:
         raise NotFound("Nothing to acknowledge: this incident is not being paged to your teams.")
     open_pages = [p for p in selected if p.state in OPEN_STATES]
@@ -205,7 +217,8 @@ async def incident_to_acknowledge(
     session: AsyncSession, incident_id: uuid.UUID, team_ids: frozenset[uuid.UUID], is_admin: bool
 ) -> Incident:
     """The incident, if it was routed to one of the caller's teams (or the caller is an admin,
-    who is paged when an incident goes uncovered). Otherwise 404: its existence is not revealed."""
+    who is paged when an incident goes uncovered; `acknowledge` then allows only the pages
+    that went uncovered). Otherwise 404: its existence is not revealed."""
     incident = await session.get(Incident, incident_id)
     if incident is None:
         raise NotFound("No such incident.")

@@ -1,9 +1,9 @@
 """Paging routes: devices, the test push, escalation policies, acknowledgements.
 
 Acknowledging has two doors, each with an explicit guard:
-- `POST /incidents/{id}/acknowledge`: `roles("worker", "manager", "admin")`, signed in with a
-  bearer token, for an incident routed to one of the caller's teams (admins: any, since they
-  are paged when an incident goes uncovered);
+- `POST /incidents/{id}/acknowledge`: `incident_roles("worker", "manager", "admin")`, signed in with a
+  bearer token, for an incident routed to one of the caller's teams (admins outside those
+  teams: only the pages that went uncovered, since that is when they are paged; otherwise 403);
 - `POST /acknowledgements`: `public()` because a notification's action button has no session;
   the single-use `ack_token` from the push payload is the credential, naming the person, the
   incident and the page. A used, expired or forged token is refused.
@@ -21,6 +21,7 @@ from api.auth.dependencies import ALL_STAFF, Actor, CurrentActor, public, roles
 from api.auth.runtime import AuthRuntimeDep
 from api.db import utcnow
 from api.deps import SessionDep, SettingsDep
+from api.incidents.access import incident_roles
 from api.paging import acknowledgements, deliveries
 from api.paging import devices as device_rules
 from api.paging import policy as policies
@@ -203,7 +204,7 @@ async def get_escalation_policy(
 @router.post(
     "/incidents/{incident_id}/acknowledge",
     response_model=AckOut,
-    dependencies=[roles(*ACKNOWLEDGERS)],
+    dependencies=[incident_roles(*ACKNOWLEDGERS)],
     responses=CONFLICT_DOC,
 )
 async def acknowledge_incident(

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, Field
 
 from api.auth.schemas import WriteModel
+from api.textinput import FreeText, IdentifyingText
 
 Target = Literal["primary", "secondary", "managers"]
 Action = Literal["attending", "phoning", "cannot_attend"]
@@ -18,16 +19,16 @@ class PublicKeyOut(BaseModel):
 
 
 class SubscriptionKeys(WriteModel):
-    p256dh: str = Field(min_length=1, max_length=200)
-    auth: str = Field(min_length=1, max_length=100)
+    p256dh: IdentifyingText = Field(min_length=1, max_length=200)
+    auth: IdentifyingText = Field(min_length=1, max_length=100)
 
 
 class SubscriptionCreate(WriteModel):
     """What `PushSubscription.toJSON()` gives, plus an optional label ("work phone")."""
 
-    endpoint: str = Field(min_length=1, max_length=1024)
+    endpoint: FreeText = Field(min_length=1, max_length=1024)
     keys: SubscriptionKeys
-    label: str | None = Field(None, max_length=80)
+    label: IdentifyingText | None = Field(None, max_length=80)
     expirationTime: int | None = Field(None, description="Sent by browsers; ignored")  # noqa: N815
 
 
@@ -75,7 +76,9 @@ class AckIn(WriteModel):
 
 
 class TokenAckIn(AckIn):
-    ack_token: str = Field(min_length=16, max_length=4096, description="The ack_token of the push payload")
+    ack_token: IdentifyingText = Field(
+        min_length=16, max_length=4096, description="The ack_token of the push payload"
+    )
 
 
 class PersonOut(BaseModel):

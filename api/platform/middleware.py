@@ -73,7 +73,6 @@ class LanternMiddleware:
         client_ip_var.set(client[0] if client else None)
         started = time.perf_counter()
         status = 500
-        response_started = False
 
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
@@ -82,24 +81,24 @@ class LanternMiddleware:
             request_id_var.reset(token)
             return
 
-        received = 0
-
-        async def limited_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
-                    raise _BodyTooLarge
-            return message
+        # Read the body here, before the app, so a body over the limit is a 413 however it
+        # arrives: with Content-Length (refused above), chunked without one, or a sender that
+        # sends more than it declared. (An error raised from inside the app's own body read is
+        # turned into a 400 by FastAPI, which is how a chunked body used to be answered.)
+        try:
+            limited_receive = await self._buffered_body(receive)
+        except _BodyTooLarge:
+            await self._reject_too_large(send)
+            self._record(scope, 413, started)
+            request_id_var.reset(token)
+            return
 
         path = scope.get("path", "")
 
         async def send_with_headers(message: Message) -> None:
-            nonlocal status, response_started
+            nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                response_started = True
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
                 if path.startswith("/docs") or path.startswith("/redoc"):
@@ -114,13 +113,39 @@ class LanternMiddleware:
 
         try:
             await self.app(scope, limited_receive, send_with_headers)
-        except _BodyTooLarge:
-            if not response_started:
-                await self._reject_too_large(send)
-            status = 413
         finally:
             self._record(scope, status, started)
             request_id_var.reset(token)
+
+    async def _buffered_body(self, receive: Receive) -> Receive:
+        """Read the whole request body (at most `max_body_bytes`, else `_BodyTooLarge`) and
+        return a `receive` that gives it to the app in one message, then passes on whatever
+        comes next (a disconnect, which streaming responses wait for)."""
+        chunks: list[bytes] = []
+        size = 0
+        first: Message | None = None
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                first = message  # the client went away before the body was complete
+                break
+            body = message.get("body", b"")
+            size += len(body)
+            if size > self.max_body_bytes:
+                raise _BodyTooLarge
+            chunks.append(body)
+            if not message.get("more_body", False):
+                break
+        if first is None:
+            first = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+        pending: list[Message] = [first]
+
+        async def replay() -> Message:
+            if pending:
+                return pending.pop()
+            return await receive()
+
+        return replay
 
     def _record(self, scope: Scope, status: int, started: float) -> None:
         elapsed = time.perf_counter() - started
@@ -150,6 +175,8 @@ class LanternMiddleware:
                 "headers": [
                     (b"content-type", b"application/problem+json"),
                     (b"content-length", str(len(body)).encode()),
+                    # The rest of the body is not read: this connection cannot carry another request.
+                    (b"connection", b"close"),
                     *SECURITY_HEADERS,
                 ],
             }

@@ -11,7 +11,6 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
-from pydantic import AwareDatetime
 
 from api.audit import service as audit
 from api.auth.dependencies import ALL_STAFF, CurrentActor, roles
@@ -36,6 +35,7 @@ from api.rota.schemas import (
     ShiftOut,
     TeamRef,
 )
+from api.timewindows import RotaInstant
 
 router = APIRouter(prefix="/api/v1", tags=["rota"])
 
@@ -155,8 +155,8 @@ async def list_shifts(
     team_id: uuid.UUID,
     session: SessionDep,
     actor: CurrentActor,
-    from_: Annotated[AwareDatetime | None, Query(alias="from")] = None,
-    to: Annotated[AwareDatetime | None, Query()] = None,
+    from_: Annotated[RotaInstant | None, Query(alias="from")] = None,
+    to: Annotated[RotaInstant | None, Query()] = None,
 ) -> list[ShiftOut]:
     await team_to_read(session, actor, team_id)
     start = from_ or utcnow()
@@ -170,7 +170,9 @@ async def on_call(
     team_id: uuid.UUID,
     session: SessionDep,
     actor: CurrentActor,
-    at: Annotated[AwareDatetime | None, Query(description="An instant with an offset; default now")] = None,
+    at: Annotated[
+        RotaInstant | None, Query(description="An instant with an offset (within 5 years); default now")
+    ] = None,
 ) -> OnCallOut:
     await team_to_read(session, actor, team_id)
     at = at or utcnow()

@@ -6,9 +6,11 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, Field, NaiveDatetime
+from pydantic import AwareDatetime, BaseModel, Field
 
 from api.auth.schemas import WriteModel
+from api.textinput import IdentifyingText
+from api.timewindows import RotaInstant, RotaWallTime
 
 Level = Literal["primary", "secondary"]
 
@@ -25,14 +27,14 @@ class TeamRef(BaseModel):
 
 
 class RotationCreate(WriteModel):
-    name: str = Field("", max_length=120)
+    name: IdentifyingText = Field("", max_length=120)
     level: Level
     members: list[uuid.UUID] = Field(min_length=1, max_length=50, description="User ids, in hand-off order")
-    start_local: NaiveDatetime = Field(
+    start_local: RotaWallTime = Field(
         description="First hand-off as a Europe/London wall time, without offset (e.g. 2026-03-02T17:00)"
     )
     length_hours: int = Field(ge=1, le=672, description="Length of each shift in wall-clock hours")
-    ends_local: NaiveDatetime | None = Field(None, description="Europe/London wall time the rotation stops")
+    ends_local: RotaWallTime | None = Field(None, description="Europe/London wall time the rotation stops")
 
 
 class RotationOut(BaseModel):
@@ -51,8 +53,8 @@ class RotationOut(BaseModel):
 class ShiftCreate(WriteModel):
     user_id: uuid.UUID
     level: Level
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: RotaInstant
+    ends_at: RotaInstant
 
 
 class ShiftOut(BaseModel):

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Header, Response
 from api.auth.dependencies import ALL_STAFF, CurrentActor, roles
 from api.deps import SessionDep, SettingsDep
 from api.errors import Conflict, PreconditionFailed, ValidationFailed, problem
+from api.incidents.access import incident_roles
 from api.support import reads, service
 from api.support import sync as sync_service
 from api.support.catalogue import offer_kinds
@@ -103,7 +104,7 @@ async def list_offer_kinds() -> list[OfferKindOut]:
     "/incidents/{incident_id}/support-offers/{offer_id}",
     response_model=SupportOfferOut,
     responses=_WRITE_RESPONSES,
-    dependencies=[roles(*WRITERS)],
+    dependencies=[incident_roles(*WRITERS)],
 )
 async def put_support_offer(
     incident_id: uuid.UUID,
@@ -131,7 +132,7 @@ async def put_support_offer(
 @router.get(
     "/incidents/{incident_id}/support-offers",
     response_model=list[SupportOfferOut],
-    dependencies=[roles(*READERS)],
+    dependencies=[incident_roles(*READERS)],
 )
 async def list_support_offers(incident_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> Any:
     return await reads.list_offers(session, actor, incident_id)
@@ -140,7 +141,7 @@ async def list_support_offers(incident_id: uuid.UUID, session: SessionDep, actor
 @router.get(
     "/incidents/{incident_id}/support-offers/{offer_id}",
     response_model=SupportOfferDetailOut,
-    dependencies=[roles(*READERS)],
+    dependencies=[incident_roles(*READERS)],
 )
 async def get_support_offer(
     incident_id: uuid.UUID, offer_id: uuid.UUID, session: SessionDep, actor: CurrentActor
@@ -153,7 +154,7 @@ async def get_support_offer(
     "/incidents/{incident_id}/handover-note/{note_id}",
     response_model=HandoverNoteOut,
     responses=_WRITE_RESPONSES,
-    dependencies=[roles(*WRITERS)],
+    dependencies=[incident_roles(*WRITERS)],
 )
 async def put_handover_note(
     incident_id: uuid.UUID,
@@ -174,7 +175,7 @@ async def put_handover_note(
 @router.get(
     "/incidents/{incident_id}/handover-notes",
     response_model=list[HandoverNoteOut],
-    dependencies=[roles(*READERS)],
+    dependencies=[incident_roles(*READERS)],
 )
 async def list_handover_notes(incident_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> Any:
     return await reads.list_notes(session, actor, incident_id)
@@ -183,7 +184,7 @@ async def list_handover_notes(incident_id: uuid.UUID, session: SessionDep, actor
 @router.get(
     "/incidents/{incident_id}/handover-note/{note_id}",
     response_model=HandoverNoteDetailOut,
-    dependencies=[roles(*READERS)],
+    dependencies=[incident_roles(*READERS)],
 )
 async def get_handover_note(
     incident_id: uuid.UUID, note_id: uuid.UUID, session: SessionDep, actor: CurrentActor

@@ -6,10 +6,12 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field, ValidationInfo, WithJsonSchema, field_validator
+from pydantic import BaseModel, Field, ValidationInfo, WithJsonSchema, field_validator
 
 from api.auth.schemas import WriteModel
 from api.support.catalogue import offer_kind
+from api.textinput import FreeText, IdentifyingText
+from api.timewindows import OfferInstant
 
 SYNC_MAX_ITEMS = 100
 NOTES_MAX = 4000
@@ -19,10 +21,10 @@ HANDOVER_TEXT_MAX = 10000
 class SupportOfferIn(WriteModel):
     """One offer as the phone captured it. The record is its kind, outcome, instant and notes."""
 
-    kind: str = Field(max_length=40, description="A code from GET /api/v1/support-offer-kinds")
+    kind: IdentifyingText = Field(max_length=40, description="A code from GET /api/v1/support-offer-kinds")
     outcome: Literal["accepted", "declined", "not_possible"]
-    offered_at: AwareDatetime = Field(description="The phone's time, with the phone's offset")
-    notes: str | None = Field(
+    offered_at: OfferInstant = Field(description="The phone's time, with the phone's offset")
+    notes: FreeText | None = Field(
         default=None,
         max_length=NOTES_MAX,
         validate_default=True,
@@ -55,7 +57,7 @@ class SupportOfferIn(WriteModel):
 class HandoverNoteIn(WriteModel):
     """A worker's note for the day team about one incident."""
 
-    text: str = Field(min_length=1, max_length=HANDOVER_TEXT_MAX)
+    text: FreeText = Field(min_length=1, max_length=HANDOVER_TEXT_MAX)
     captured_offline: bool | None = Field(default=None, description="As for support offers")
 
 

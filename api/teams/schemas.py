@@ -8,16 +8,17 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth.schemas import WriteModel
+from api.textinput import IdentifyingText
 
 Role = Literal["police", "worker", "day_team", "manager", "admin"]
 Slug = Field(min_length=2, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")
 
 
 class TeamCreate(WriteModel):
-    slug: str = Slug
-    name: str = Field(min_length=1, max_length=120)
+    slug: IdentifyingText = Slug
+    name: IdentifyingText = Field(min_length=1, max_length=120)
     specialism: Literal["cse", "cce", "general"]
-    area: str = Field(min_length=2, max_length=64, description="Area slug, e.g. leicester-city")
+    area: IdentifyingText = Field(min_length=2, max_length=64, description="Area slug, e.g. leicester-city")
 
 
 class TeamOut(BaseModel):
@@ -31,12 +32,14 @@ class TeamOut(BaseModel):
 
 
 class UserCreate(WriteModel):
-    username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$")
-    display_name: str = Field(min_length=1, max_length=120)
+    username: IdentifyingText = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$")
+    display_name: IdentifyingText = Field(min_length=1, max_length=120)
     password: str = Field(min_length=12, max_length=256)
     roles: list[Role] = Field(min_length=1)
     team_ids: list[uuid.UUID] = Field(default_factory=list)
-    station: str | None = Field(default=None, max_length=64, description="Station slug (police users)")
+    station: IdentifyingText | None = Field(
+        default=None, max_length=64, description="Station slug (police users)"
+    )
 
 
 class UserOut(BaseModel):
