@@ -620,7 +620,7 @@ class FakePushService:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return True
-                await asyncio.sleep(min(0.05, remaining))
+                await asyncio.sleep(min(0.2, remaining))  # few wake-ups: many hangs at once stay cheap
             return False
         finally:
             with self._lock:
