@@ -37,6 +37,7 @@ from typing import Any
 from sqlalchemy import Column, ColumnElement, Table, and_, delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import api.models  # noqa: F401 - every table, so a file's foreign keys are all known
 from api.audit import service as audit
 from api.audit.models import AuditEvent
 from api.db import Database, utcnow
