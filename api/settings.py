@@ -151,6 +151,30 @@ class Settings(BaseSettings):
                 raise ValueError(f"not a valid JSON list ({exc.msg}); or write a,b,c") from None
         return [part.strip() for part in text.split(",") if part.strip()]
 
+    # Retention (api.retention; the table, its defaults and their sources are in the README).
+    # Placeholders for the data protection officer to confirm against the authority's schedule.
+    retention_enabled: bool = Field(True, validation_alias="LANTERN_RETENTION_ENABLED")
+    retention_interval_seconds: float = Field(
+        3600.0, ge=60, validation_alias="LANTERN_RETENTION_INTERVAL_SECONDS"
+    )
+    # False: the schedule only tidies jobs, idempotency keys and revocations; children's
+    # records then go only with `lantern purge`.
+    retention_purge_records: bool = Field(True, validation_alias="LANTERN_RETENTION_PURGE_RECORDS")
+    retention_jobs_done_days: float = Field(14.0, ge=1, validation_alias="LANTERN_RETENTION_JOBS_DONE_DAYS")
+    retention_jobs_failed_days: float = Field(
+        90.0, ge=1, validation_alias="LANTERN_RETENTION_JOBS_FAILED_DAYS"
+    )
+    retention_child_until_age: int = Field(
+        25, ge=18, le=120, validation_alias="LANTERN_RETENTION_CHILD_UNTIL_AGE"
+    )
+    retention_child_years_after_last_involvement: int = Field(
+        6, ge=1, le=100, validation_alias="LANTERN_RETENTION_CHILD_YEARS_AFTER_LAST_INVOLVEMENT"
+    )
+    retention_looked_after_until_age: int = Field(
+        75, ge=18, le=120, validation_alias="LANTERN_RETENTION_LOOKED_AFTER_UNTIL_AGE"
+    )
+    retention_audit_years: int = Field(7, ge=1, le=100, validation_alias="LANTERN_RETENTION_AUDIT_YEARS")
+
     @model_validator(mode="after")
     def _production_needs_explicit_secrets(self) -> Settings:
         if self.env == "production":

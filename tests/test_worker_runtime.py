@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from api.db import utcnow
 from api.incidents.models import Incident
+from api.jobs import service as jobs_service
 from api.jobs.models import Job
 from api.jobs.service import enqueue
 from api.paging.service import start_paging
@@ -167,6 +168,116 @@ async def test_the_worker_loop_wakes_on_commit_rather_than_polling(
         stop.set()
         await task
         await loop_worker.aclose()
+
+
+class _CountingHeartbeat:
+    """Stands in for the heartbeat gauge, which the loop sets once per pass: counts the passes."""
+
+    def __init__(self) -> None:
+        self.beats = 0
+
+    def set_to_current_time(self) -> None:
+        self.beats += 1
+
+
+def _blocking_handler(gate: asyncio.Event, started: list):
+    async def blocked(context, job):
+        started.append(job.id)
+        await gate.wait()
+        return handlers.DONE
+
+    return blocked
+
+
+@bounded()
+async def test_a_full_worker_sleeps_through_wake_ups_until_a_slot_frees(db, settings, monkeypatch):
+    """Finding 13: with every slot busy, commits elsewhere must not make the loop spin."""
+    settings.worker_concurrency = 2
+    settings.worker_poll_seconds = 30
+    settings.auditor_interval_seconds = 3600
+    gate, started = asyncio.Event(), []
+    monkeypatch.setitem(handlers.HANDLERS, "test.block", _blocking_handler(gate, started))
+    heartbeat = _CountingHeartbeat()
+    monkeypatch.setattr("workers.runtime.WORKER_HEARTBEAT", heartbeat)
+    for _ in range(2):
+        await _enqueue(db, "test.block")
+    loop_worker = Worker(db, settings, worker_id="full-worker")
+    stop = asyncio.Event()
+    task = asyncio.create_task(loop_worker.run(stop))
+    try:
+        await _wait_until(lambda: _true_when(len(started) == 2), 5, "both slots to be busy")
+        await asyncio.sleep(0.1)
+        passes_before = heartbeat.beats
+        # Work committed while the worker is full, and bare wake-ups: each would end the wait.
+        queued = [await _enqueue(db, "test.block") for _ in range(5)]
+        for _ in range(100):
+            jobs_service.wake_local()
+            await asyncio.sleep(0.005)
+        await asyncio.sleep(0.3)
+        passes_while_full = heartbeat.beats - passes_before
+        assert passes_while_full <= 3, f"the loop ran {passes_while_full} passes with no free slot"
+        assert len(started) == 2
+
+        gate.set()  # slots free: the work queued meanwhile runs at once, without waiting a poll
+        await _wait_until(lambda: _true_when(len(started) == 7), 5, "the queued jobs to run once slots freed")
+        assert set(queued) <= set(started)
+        await _wait_until(_all_jobs_done(db), 5, "every job to be done")
+    finally:
+        stop.set()
+        gate.set()
+        await task
+        await loop_worker.aclose()
+
+
+@bounded()
+async def test_pages_do_not_wait_behind_a_slow_auditor_pass(db, settings, monkeypatch):
+    """The auditor runs in its own task: a slow pass (45-250 ms measured, 3 s here) holds nothing up."""
+    settings.worker_poll_seconds = 30
+    settings.auditor_interval_seconds = 0.05
+    auditor_running, release = asyncio.Event(), asyncio.Event()
+    ran = []
+
+    async def slow_audit(self, *, now=None):
+        auditor_running.set()
+        async with asyncio.timeout(3):
+            await release.wait()
+        return {}
+
+    async def quick(context, job):
+        ran.append(job.id)
+        return handlers.DONE
+
+    monkeypatch.setattr(Worker, "audit", slow_audit)
+    monkeypatch.setitem(handlers.HANDLERS, "test.quick", quick)
+    loop_worker = Worker(db, settings, worker_id="audited-worker")
+    stop = asyncio.Event()
+    task = asyncio.create_task(loop_worker.run(stop))
+    try:
+        async with asyncio.timeout(2):
+            await auditor_running.wait()
+        started = time.monotonic()
+        job_id = await _enqueue(db, "test.quick")
+        await _wait_until(lambda: _true_when(job_id in ran), 2, "the job to run during the audit")
+        assert time.monotonic() - started < 1.0
+        assert not release.is_set()
+    finally:
+        release.set()
+        stop.set()
+        await task
+        await loop_worker.aclose()
+
+
+async def _true_when(value: bool) -> bool:
+    return value
+
+
+def _all_jobs_done(db):
+    async def check() -> bool:
+        async with db.session() as session:
+            states = set((await session.execute(select(Job.state))).scalars())
+        return states == {"done"}
+
+    return check
 
 
 # -- reachability at shift start ----------------------------------------------------------------

@@ -180,6 +180,43 @@ def vapid() -> None:
     typer.echo(settings.vapid_public_key)
 
 
+def purge(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Count what would go, per table; change nothing")
+    ] = False,
+) -> None:
+    """Apply the retention table now (the worker also does it on a schedule)."""
+    from api import retention
+    from api.db import Database
+
+    settings = _settings()
+
+    async def run() -> retention.PurgeReport:
+        database = Database(settings.database_url)
+        try:
+            return await retention.purge(database, settings, dry_run=dry_run, trigger="command")
+        finally:
+            await database.dispose()
+
+    typer.echo("Retention table (settings LANTERN_RETENTION_*; sources in the README):")
+    for rule in retention.retention_table(settings):
+        typer.echo(f"  {rule.rows}: {rule.keep} [{rule.source}]")
+    report = asyncio.run(run())
+    typer.echo("Rows that would go (dry run, nothing changed):" if dry_run else "Rows purged:")
+    width = max([len(t) for t in report.counts] + [20])
+    for table, count in sorted(report.counts.items()):
+        typer.echo(f"  {table:<{width}} {count}")
+    typer.echo(
+        f"  {'audit_events':<{width}} {report.audit_events_due} (past retention; counted, not deleted)"
+    )
+    if not report.complete:
+        typer.echo("Stopped before the end; run again to carry on.")
+
+
+app.command("purge")(purge)
+app.command("retention")(purge)  # the name api-contract.md gives the same command
+
+
 def main() -> None:
     """Entry point: a bad setting met anywhere stops with one line, not a traceback."""
     try:

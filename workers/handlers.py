@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api import retention
 from api.db import Database
 from api.jobs.service import Claimant
 from api.paging import alerts, deliveries, escalation, reachability
@@ -135,6 +136,19 @@ async def managers_alert(ctx: JobContext, job: ClaimedJob) -> NextStep:
         return await ctx.settle(session, DONE)
 
 
+async def retention_purge(ctx: JobContext, job: ClaimedJob) -> NextStep:
+    """This period's purge (see api.retention); within half a lease, the rest next period."""
+    await retention.purge(
+        ctx.database,
+        ctx.settings,
+        now=ctx.clock(),
+        records=ctx.settings.retention_purge_records,
+        trigger="schedule",
+        time_budget_seconds=ctx.settings.job_lease_seconds / 2,
+    )
+    return DONE
+
+
 HANDLERS: dict[str, Handler] = {
     alerts.ALERT_JOB: managers_alert,
     escalation.LEVEL_JOB: page_level,
@@ -142,4 +156,5 @@ HANDLERS: dict[str, Handler] = {
     escalation.DELIVERY_JOB: delivery_send,
     reachability.CHECK_JOB: reachability_check,
     reachability.VERDICT_JOB: reachability_verdict,
+    retention.PURGE_JOB: retention_purge,
 }

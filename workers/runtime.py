@@ -6,8 +6,9 @@ and sleeps until the next job is due, a wake-up arrives, or `worker_poll_seconds
 - wake-ups: `LISTEN lantern_jobs` on a dedicated asyncpg connection (PostgreSQL: jobs committed
   by any process), and the in-process event of `api.jobs.service` (jobs committed here);
 - failures: capped exponential backoff with jitter; `Retry-After` when a channel gives one;
-- an auditor pass every `auditor_interval_seconds`: heartbeat and stuck-jobs metrics, and the
-  reachability checks of people coming on call.
+- an auditor pass every `auditor_interval_seconds`, in its own task: heartbeat and stuck-jobs
+  metrics, the reachability checks of people coming on call, the morning handover raises, and
+  the retention purge job (once per `retention_interval_seconds`, see `api.retention`).
 
 `run_due_jobs` runs what is due once, sequentially, at an injectable `now`: tests drive
 escalation with it instead of sleeping.
@@ -21,7 +22,6 @@ import logging
 import os
 import signal
 import socket
-import time
 import uuid
 from collections.abc import Callable
 from contextlib import asynccontextmanager
@@ -30,6 +30,7 @@ from datetime import datetime, timedelta
 import asyncpg
 from sqlalchemy.engine import make_url
 
+from api import retention
 from api.db import Database, utcnow
 from api.handover.service import raise_due
 from api.jobs import service as jobs
@@ -67,6 +68,9 @@ class Worker:
         # Set when a job was put back for later (a retry): the loop must look again at when
         # the next job is due.
         self._rescheduled = False
+        # Passes of the claiming loop (a busy worker must not spin: see `run`).
+        self.passes = 0
+        self._retention_period: int | None = None
 
     async def aclose(self) -> None:
         if self._own_channels:
@@ -197,15 +201,41 @@ class Worker:
         counts.update({f"handover_{k}": v for k, v in raised.items()})
         return counts
 
+    async def schedule_retention(self, *, now: datetime | None = None) -> bool:
+        """Enqueue the retention purge once per `retention_interval_seconds` (one job across all
+        workers: see api.retention.schedule). True when this call enqueued it."""
+        if not self.settings.retention_enabled:
+            return False
+        now = now or utcnow()
+        period = retention.period_of(now, self.settings.retention_interval_seconds)
+        if period == self._retention_period:
+            return False
+        async with self.database.session() as session:
+            enqueued = await retention.schedule(session, now, self.settings.retention_interval_seconds)
+        self._retention_period = period
+        return enqueued
+
     # -- the loop ------------------------------------------------------------------------------
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Claim and run jobs until `stop` is set."""
+        """Claim and run jobs until `stop` is set.
+
+        One pass claims what is due into the free slots, then waits. What ends the wait depends
+        on whether a slot is free:
+        - a slot free: a wake-up (jobs committed here or, on PostgreSQL, anywhere), the next
+          known job falling due, or the poll interval;
+        - every slot busy: only a slot freeing (or the poll interval). Wake-ups that arrive
+          meanwhile stay set and are honoured by the claim that follows; they cannot end the
+          wait, since nothing could be claimed (the loop used to spin on them: finding 13).
+        The auditor runs in its own task, so a slow pass never delays a claim.
+        """
         settings = self.settings
-        signal_ = jobs.subscribe()
+        wake = jobs.subscribe()
+        slot_freed = asyncio.Event()
         listener = None
         if not self.database.is_sqlite:
-            listener = asyncio.create_task(self._listen(signal_, stop), name="lantern-worker-listen")
+            listener = asyncio.create_task(self._listen(wake, stop), name="lantern-worker-listen")
+        auditor = asyncio.create_task(self._audit_loop(stop), name="lantern-worker-auditor")
         running: set[asyncio.Task] = set()
         # SQLite takes one writer at a time: more jobs in flight would only hold connections
         # the API needs while they wait for the write lock.
@@ -214,66 +244,74 @@ class Worker:
             if self.database.is_sqlite
             else (settings.worker_concurrency)
         )
-        last_audit = float("-inf")
 
         def finished(task: asyncio.Task) -> None:
-            # Look for work again only if this job's end can have made some claimable that
-            # nothing else announces: the loop was full (it claimed nothing meanwhile), or a
-            # job was put back for later. New jobs wake the loop themselves (NOTIFY or the
-            # in-process event), and the sleep already ends when the next known job is due.
-            full = len(running) >= concurrency
             running.discard(task)
-            if full or self._rescheduled:
-                signal_.set()
+            slot_freed.set()
+            # A job put back for later changes when the next one is due: look again. New jobs
+            # wake the loop themselves (NOTIFY or the in-process event).
+            if self._rescheduled:
+                wake.set()
 
         log.info("worker %s started", self.worker_id)
         try:
             while not stop.is_set():
+                self.passes += 1
                 WORKER_HEARTBEAT.set_to_current_time()
-                if time.monotonic() - last_audit >= settings.auditor_interval_seconds:
-                    last_audit = time.monotonic()
-                    try:
-                        await self.audit()
-                    except Exception:
-                        log.exception("auditor pass failed")
                 free = concurrency - len(running)
+                if free <= 0:
+                    slot_freed.clear()
+                    await _wait_any((slot_freed, stop), settings.worker_poll_seconds)
+                    continue
+                wake.clear()
+                self._rescheduled = False
                 claimed: list[ClaimedJob] = []
-                timeout = settings.worker_poll_seconds
-                if free > 0:
-                    signal_.clear()
-                    self._rescheduled = False
-                    due = None
-                    try:
-                        claimed, due = await queue.claim_or_next_due(
-                            self.database,
-                            self.worker_id,
-                            now=utcnow(),
-                            limit=free,
-                            lease_seconds=settings.job_lease_seconds,
-                        )
-                    except Exception:
-                        log.exception("claiming jobs failed")
-                    for job in claimed:
-                        task = asyncio.create_task(self.run_job(job), name=f"job-{job.kind}")
-                        running.add(task)
-                        task.add_done_callback(finished)
-                    if claimed and len(claimed) == free:
-                        continue  # there may be more due right now
-                    timeout = _sleep_until(due, timeout)
-                await _wait_any(signal_, stop, timeout)
+                due = None
+                try:
+                    claimed, due = await queue.claim_or_next_due(
+                        self.database,
+                        self.worker_id,
+                        now=utcnow(),
+                        limit=free,
+                        lease_seconds=settings.job_lease_seconds,
+                    )
+                except Exception:
+                    log.exception("claiming jobs failed")
+                for job in claimed:
+                    task = asyncio.create_task(self.run_job(job), name=f"job-{job.kind}")
+                    running.add(task)
+                    task.add_done_callback(finished)
+                if claimed and len(claimed) == free:
+                    continue  # there may be more due right now (the next pass waits for a slot)
+                await _wait_any((wake, stop), _sleep_until(due, settings.worker_poll_seconds))
         finally:
-            if listener is not None:
-                listener.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await listener
+            for helper in (listener, auditor):
+                if helper is not None:
+                    helper.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await helper
             if running:
                 _, pending = await asyncio.wait(running, timeout=settings.push_timeout_seconds + 5)
                 for task in pending:  # their leases expire and another worker takes them
                     task.cancel()
-            jobs.unsubscribe(signal_)
+            jobs.unsubscribe(wake)
             log.info("worker %s stopped", self.worker_id)
 
-    async def _listen(self, signal_: asyncio.Event, stop: asyncio.Event) -> None:
+    async def _audit_loop(self, stop: asyncio.Event) -> None:
+        """The auditor, every `auditor_interval_seconds`, beside the claiming loop (never in it),
+        and the retention purge scheduled once per `retention_interval_seconds`."""
+        while not stop.is_set():
+            try:
+                await self.audit()
+            except Exception:
+                log.exception("auditor pass failed")
+            try:
+                await self.schedule_retention()
+            except Exception:
+                log.exception("scheduling the retention purge failed")
+            await _wait_any((stop,), self.settings.auditor_interval_seconds)
+
+    async def _listen(self, wake: asyncio.Event, stop: asyncio.Event) -> None:
         """LISTEN for jobs committed by any process; reconnect when the connection drops."""
         url = make_url(self.database.url).set(drivername="postgresql")
         dsn = url.render_as_string(hide_password=False)
@@ -282,13 +320,13 @@ class Worker:
                 connection = await asyncpg.connect(dsn, timeout=10)
             except (OSError, asyncpg.PostgresError, TimeoutError):
                 log.warning("cannot LISTEN for jobs; polling meanwhile")
-                await _wait_any(stop, stop, 5.0)
+                await _wait_any((stop,), 5.0)
                 continue
             try:
-                await connection.add_listener(jobs.CHANNEL, lambda *_: signal_.set())
-                signal_.set()  # catch up with anything committed while we were not listening
+                await connection.add_listener(jobs.CHANNEL, lambda *_: wake.set())
+                wake.set()  # catch up with anything committed while we were not listening
                 while not stop.is_set() and not connection.is_closed():
-                    await _wait_any(stop, stop, 5.0)
+                    await _wait_any((stop,), 5.0)
             except (OSError, asyncpg.PostgresError):
                 log.warning("LISTEN connection lost; reconnecting")
             finally:
@@ -307,10 +345,9 @@ def _seconds(value: float) -> timedelta:
     return timedelta(seconds=max(0.0, value))
 
 
-async def _wait_any(first: asyncio.Event, second: asyncio.Event, seconds: float) -> None:
-    waiters = [asyncio.ensure_future(first.wait())]
-    if second is not first:
-        waiters.append(asyncio.ensure_future(second.wait()))
+async def _wait_any(events: tuple[asyncio.Event, ...], seconds: float) -> None:
+    """Until one of `events` is set, or `seconds` pass."""
+    waiters = [asyncio.ensure_future(event.wait()) for event in events]
     try:
         await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
     finally:

@@ -20,6 +20,17 @@ Checks, and the answers for failures (each failure is also kept in `failures`):
 - `TTL` missing, not an integer or not > 0, `Content-Encoding` not aes128gcm, `Content-Type`
   not application/octet-stream, bad `Urgency` or `Topic` → 400; body over 4096 bytes → 413;
 - a body that does not decrypt or is not a JSON object → 400.
+
+Fault modes (what a real push service does on a bad night):
+- `Reply.hang(s)`: say nothing for `s` seconds (`in_flight` counts the requests held;
+  `release_hangs()` ends them now, with 503; `reset()` does too);
+- `Reply.throttle(retry_after)`: 429 with `Retry-After` (seconds or an HTTP date);
+- `Reply.with_status(500)`, or any status: a server error;
+- `expire(subscription)`: 410 from now on; `expire_after(subscription, n)`: accept `n` more
+  pushes, then 410 (a phone that drops its subscription in the middle of a burst);
+- `set_default(reply)`: every push without a scripted reply gets `reply` (the service is down).
+Each answer is kept with when its request arrived and when it was answered (`answers`), so a
+test can check that a retry waited for the `Retry-After` it was given.
 """
 
 from __future__ import annotations
@@ -154,6 +165,9 @@ class VerificationFailure:
 class Answer:
     subscription_id: str | None
     status: int
+    arrived_at: float = 0.0  # time.monotonic() when the request came in
+    answered_at: float = 0.0  # time.monotonic() when it was answered
+    retry_after: str | None = None
 
 
 class _Refusal(Exception):
@@ -241,15 +255,16 @@ class FakePushService:
         self._changed = threading.Condition(self._lock)
         self._subscriptions: dict[str, FakeSubscription] = {}
         self._expired: set[str] = set()
-        self._scripts: dict[str | None, collections.deque[Reply]] = collections.defaultdict(
-            collections.deque
-        )
+        self._scripts: dict[str | None, collections.deque[Reply]] = collections.defaultdict(collections.deque)
         self._default = Reply()
         self._received: list[ReceivedPush] = []
         self._failures: list[VerificationFailure] = []
         self._answers: list[Answer] = []
         self._stopping = threading.Event()
         self._server: BackgroundServer | None = None
+        self._expire_after: dict[str, int] = {}
+        self._in_flight = 0
+        self._hang_generation = 0
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -317,9 +332,27 @@ class FakePushService:
         with self._lock:
             self._expired.add(_subscription_id(subscription))
 
-    def script(
-        self, *replies: Reply | int, subscription: FakeSubscription | str | None = None
-    ) -> None:
+    def expire_after(self, subscription: FakeSubscription | str, accepted: int) -> None:
+        """Accept `accepted` more pushes to this subscription, then answer 410 for good."""
+        key = _subscription_id(subscription)
+        with self._lock:
+            if accepted <= 0:
+                self._expired.add(key)
+            else:
+                self._expire_after[key] = accepted
+
+    def release_hangs(self) -> None:
+        """End every hanging answer now (with 503)."""
+        with self._lock:
+            self._hang_generation += 1
+
+    @property
+    def in_flight(self) -> int:
+        """Requests being held by a hang right now."""
+        with self._lock:
+            return self._in_flight
+
+    def script(self, *replies: Reply | int, subscription: FakeSubscription | str | None = None) -> None:
         """Queue the next answers, for one subscription or (without it) for any. Each verified
         push takes the next reply of its subscription's queue, else of the global queue, else
         the default."""
@@ -339,7 +372,9 @@ class FakePushService:
             self._answers.clear()
             self._scripts.clear()
             self._expired.clear()
+            self._expire_after.clear()
             self._default = Reply()
+            self._hang_generation += 1  # a hang left by an earlier test ends now
 
     # -- what happened -----------------------------------------------------------------------
 
@@ -361,6 +396,10 @@ class FakePushService:
     def answers(self) -> list[Answer]:
         with self._lock:
             return list(self._answers)
+
+    def answers_for(self, subscription: FakeSubscription | str) -> list[Answer]:
+        wanted = _subscription_id(subscription)
+        return [answer for answer in self.answers if answer.subscription_id == wanted]
 
     @property
     def request_count(self) -> int:
@@ -396,6 +435,7 @@ class FakePushService:
     # -- the protocol ------------------------------------------------------------------------
 
     async def _handle(self, request: Request) -> Response:
+        arrived = time.monotonic()
         subscription_id = request.path_params["subscription_id"]
         body = await request.body()
         try:
@@ -406,23 +446,22 @@ class FakePushService:
                 raise _Refusal(403, "VAPID key k is not the subscription's application server key")
             headers = self._check_headers(request.headers, body)
         except _Refusal as refusal:
-            return self._refuse(subscription_id, refusal)
+            return self._refuse(subscription_id, refusal, arrived)
 
         reply = self._next_reply(subscription_id)
         if reply.delay > 0:
-            await self._hold(min(reply.delay, MAX_HANG_SECONDS))
-            if self._stopping.is_set():
-                return self._answer(subscription_id, Response(status_code=503))
+            if not await self._hold(min(reply.delay, MAX_HANG_SECONDS)):
+                return self._answer(subscription_id, Response(status_code=503), arrived)
         extra = dict(reply.headers)
         if reply.retry_after is not None:
             extra["Retry-After"] = reply.retry_after
         if not 200 <= reply.status < 300:
-            return self._answer(subscription_id, Response(status_code=reply.status, headers=extra))
+            return self._answer(subscription_id, Response(status_code=reply.status, headers=extra), arrived)
 
         try:
             payload = self._decrypt(subscription, body)
         except _Refusal as refusal:
-            return self._refuse(subscription_id, refusal)
+            return self._refuse(subscription_id, refusal, arrived)
         now_monotonic, now_wall = time.monotonic(), time.time()
         with self._changed:
             self._received.append(
@@ -436,9 +475,16 @@ class FakePushService:
                     received_at=now_wall,
                 )
             )
+            left = self._expire_after.get(subscription_id)
+            if left is not None:
+                if left <= 1:
+                    del self._expire_after[subscription_id]
+                    self._expired.add(subscription_id)
+                else:
+                    self._expire_after[subscription_id] = left - 1
             self._changed.notify_all()
         extra.setdefault("Location", f"/message/{uuid.uuid4()}")
-        return self._answer(subscription_id, Response(status_code=reply.status, headers=extra))
+        return self._answer(subscription_id, Response(status_code=reply.status, headers=extra), arrived)
 
     def _subscription(self, subscription_id: str) -> FakeSubscription:
         with self._lock:
@@ -512,9 +558,7 @@ class FakePushService:
 
     @staticmethod
     def _check_headers(request_headers: Any, body: bytes) -> dict[str, str]:
-        headers = {
-            name: request_headers[name] for name in _RECORDED_HEADERS if name in request_headers
-        }
+        headers = {name: request_headers[name] for name in _RECORDED_HEADERS if name in request_headers}
         ttl = headers.get("TTL")
         if ttl is None or not ttl.isdigit():
             raise _Refusal(400, "TTL header missing or not a non-negative integer")
@@ -565,28 +609,42 @@ class FakePushService:
                     return queue.popleft()
             return self._default
 
-    async def _hold(self, seconds: float) -> None:
+    async def _hold(self, seconds: float) -> bool:
+        """Hold the answer for `seconds`; False when released early (stop or release_hangs)."""
         deadline = time.monotonic() + seconds
-        while not self._stopping.is_set():
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return
-            await asyncio.sleep(min(0.05, remaining))
+        with self._lock:
+            generation = self._hang_generation
+            self._in_flight += 1
+        try:
+            while not self._stopping.is_set() and generation == self._hang_generation:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return True
+                await asyncio.sleep(min(0.2, remaining))  # few wake-ups: many hangs at once stay cheap
+            return False
+        finally:
+            with self._lock:
+                self._in_flight -= 1
 
-    def _refuse(self, subscription_id: str, refusal: _Refusal) -> Response:
+    def _refuse(self, subscription_id: str, refusal: _Refusal, arrived: float) -> Response:
         if refusal.record:
             with self._changed:
                 self._failures.append(
-                    VerificationFailure(
-                        subscription_id, refusal.status, refusal.reason, time.monotonic()
-                    )
+                    VerificationFailure(subscription_id, refusal.status, refusal.reason, time.monotonic())
                 )
                 self._changed.notify_all()
-        return self._answer(subscription_id, Response(refusal.reason, status_code=refusal.status))
+        return self._answer(subscription_id, Response(refusal.reason, status_code=refusal.status), arrived)
 
-    def _answer(self, subscription_id: str, response: Response) -> Response:
+    def _answer(self, subscription_id: str, response: Response, arrived: float) -> Response:
+        answer = Answer(
+            subscription_id,
+            response.status_code,
+            arrived_at=arrived,
+            answered_at=time.monotonic(),
+            retry_after=response.headers.get("retry-after"),
+        )
         with self._lock:
-            self._answers.append(Answer(subscription_id, response.status_code))
+            self._answers.append(answer)
         return response
 
 
@@ -596,4 +654,3 @@ def _subscription_id(subscription: FakeSubscription | str) -> str:
 
 def _reply(reply: Reply | int) -> Reply:
     return reply if isinstance(reply, Reply) else Reply(status=reply)
-
