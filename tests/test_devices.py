@@ -9,8 +9,10 @@ import os
 import pytest
 from sqlalchemy import func, select
 
-from api.paging.models import EscalationPolicy, PushSubscription
+from api.audit.models import AuditEvent
+from api.paging.models import DeviceMove, EscalationPolicy, PushSubscription
 from tests import paging_helpers
+from tests.handover_helpers import rename
 from tests.paging_helpers import bounded, paging_settings, received_by
 
 push_service = paging_helpers.push_service
@@ -237,3 +239,109 @@ async def test_who_may_set_and_read_a_policy(client, world, make_user, role, tea
     body = {"levels": [{"target": "primary", "ack_timeout_seconds": 300}], "repeat": 0}
     assert (await client.put(url, json=body, headers=person.headers)).status_code == put_status
     assert (await client.get(url, headers=person.headers)).status_code == get_status
+
+
+# -- a shared phone passed on -------------------------------------------------------------------
+
+
+async def _moves(db) -> list[AuditEvent]:
+    async with db.session() as session:
+        rows = await session.execute(
+            select(AuditEvent).where(AuditEvent.action == "device.move").order_by(AuditEvent.at)
+        )
+        return list(rows.scalars())
+
+
+async def _devices(client, person) -> list[dict]:
+    response = await client.get("/api/v1/push/subscriptions", headers=person.headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+@bounded()
+async def test_a_shared_phone_passes_to_a_teammate_audited_and_the_previous_holder_sees_it(
+    client, world, make_user, push, worker, db
+):
+    alice = await make_user("worker", teams_=["city-cce"])
+    bob = await make_user("worker", teams_=["city-cce", "city-cse"])
+    await rename(db, bob, "Bob Baptiste")
+    phone = await paging_helpers.register_phone(client, alice, push, "duty phone")
+    [mine] = await _devices(client, alice)
+
+    # Shift change: Bob signs in on the duty phone and turns pages on; the browser hands over
+    # the same subscription.
+    taken = await client.post("/api/v1/push/subscriptions", json=phone.subscription_info, headers=bob.headers)
+    assert taken.status_code == 200, taken.text
+    assert taken.json()["id"] == mine["id"] and taken.json()["working"] is True
+    assert [d["id"] for d in await _devices(client, bob)] == [mine["id"]]
+
+    [gone] = await _devices(client, alice)
+    assert gone["id"] == mine["id"] and gone["label"] == "duty phone"
+    assert gone["retired_reason"] == "moved" and gone["working"] is False
+    assert gone["moved_to"] == {"id": str(bob.id), "display_name": "Bob Baptiste"}
+    assert gone["moved_at"] == gone["retired_at"] and gone["moved_at"] >= mine["created_at"]
+
+    [event] = await _moves(db)
+    assert event.outcome == "ok" and event.actor_id == bob.id
+    assert str(event.resource_id) == mine["id"]
+    assert event.detail == {"from_user_id": str(alice.id), "to_user_id": str(bob.id)}
+    assert phone.endpoint not in repr(event.detail) and phone.endpoint not in (event.client_ip or "")
+
+    # Pages follow the phone: Bob's test reaches it, Alice has nothing left to test.
+    assert (await client.post("/api/v1/push/test", headers=alice.headers)).json()["queued"] == 0
+    assert (await client.post("/api/v1/push/test", headers=bob.headers)).json()["queued"] == 1
+    await worker.drain()
+    assert len(received_by(push, [phone])) == 1
+    assert (
+        await client.delete(f"/api/v1/push/subscriptions/{mine['id']}", headers=alice.headers)
+    ).status_code == 404
+
+    # Registering again as the holder is an update, not a move; handing it back is one.
+    url, body = "/api/v1/push/subscriptions", phone.subscription_info
+    assert (await client.post(url, json=body, headers=bob.headers)).status_code == 200
+    assert len(await _moves(db)) == 1
+    assert (await client.post(url, json=body, headers=alice.headers)).status_code == 200
+    [held] = await _devices(client, alice)
+    assert held["working"] is True and held["moved_to"] is None and held["retired_at"] is None
+    [left_bob] = await _devices(client, bob)
+    assert left_bob["moved_to"]["id"] == str(alice.id)
+    assert [e.detail["to_user_id"] for e in await _moves(db)] == [str(bob.id), str(alice.id)]
+
+
+@bounded()
+async def test_a_phone_does_not_move_to_someone_outside_the_holders_teams(
+    client, world, make_user, push, worker, db
+):
+    alice = await make_user("worker", teams_=["city-cce"])
+    stranger = await make_user("worker", teams_=["county-cce"])
+    admin = await make_user("admin")
+    phone = await paging_helpers.register_phone(client, alice, push, "duty phone")
+    [before] = await _devices(client, alice)
+
+    # Someone who learnt the endpoint tries to take it over with keys of their own.
+    their_keys = push.new_subscription().subscription_info["keys"]
+    for person in (stranger, admin):
+        refused = await client.post(
+            "/api/v1/push/subscriptions",
+            json={"endpoint": phone.endpoint, "keys": their_keys, "label": "mine now"},
+            headers=person.headers,
+        )
+        problem = _is_problem(refused, 409)
+        assert "shares no team" in problem["detail"] and phone.endpoint not in refused.text
+        assert alice.user.display_name not in refused.text  # the holder is not named
+
+    assert await _devices(client, alice) == [before]  # unchanged: label, keys, state
+    assert await _devices(client, stranger) == [] and await _devices(client, admin) == []
+    async with db.session() as session:
+        device = (await session.execute(select(PushSubscription))).scalar_one()
+        assert device.user_id == alice.id and device.p256dh == phone.p256dh and device.auth == phone.auth
+        assert (await session.execute(select(func.count()).select_from(DeviceMove))).scalar_one() == 0
+    # Alice's phone still decrypts her pages (its keys were not replaced).
+    assert (await client.post("/api/v1/push/test", headers=alice.headers)).json()["queued"] == 1
+    await worker.drain()
+    assert len(received_by(push, [phone])) == 1
+
+    attempts = await _moves(db)
+    assert [(e.outcome, e.actor_id) for e in attempts] == [("denied", stranger.id), ("denied", admin.id)]
+    assert attempts[0].detail == {"from_user_id": str(alice.id), "to_user_id": str(stranger.id)}
+    assert all(phone.endpoint not in repr(e.detail) for e in attempts)

@@ -1,15 +1,22 @@
 """The night's handover report as a PDF (fpdf2: pure Python, no system packages).
 
-Same content as the printable HTML page, for teams that file or email a document. The built-in
-PDF fonts cover Latin-1 only, so other characters are replaced rather than dropped silently.
+Same content as the printable HTML page, for teams that file or email a document. Names are
+written in many scripts, so the text is set in embedded Unicode fonts (Noto, from a Python
+package: see `api.handover.fonts`), with a script's font added when the text needs it and
+text shaping (HarfBuzz, through `uharfbuzz`) for right-to-left and complex scripts: Arabic and
+Urdu join and run right to left inside an English, left-to-right line; Gujarati conjuncts
+form. Text is NFC-normalised first, so a name typed with combining marks prints as one letter.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from fpdf import FPDF
+from fpdf.enums import TextMode
 
+from api.handover import fonts
 from api.handover.report import (
     NightReport,
     _clock_lines,
@@ -22,11 +29,15 @@ from api.handover.report import (
 )
 
 MARGIN = 15
+REPLACEMENT = "\ufffd"
+# Bold is the regular outline filled and stroked ("synthetic bold"): the fonts are variable
+# fonts, and cutting a bold instance costs seconds of CPU per font per process. fpdf2 2.8 writes
+# the line width of text render modes as it is given, so PDF points: 4% of the font size.
+_BOLD_STROKE_PER_PT = 0.04
 
 
 def _text(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return text.encode("latin-1", "replace").decode("latin-1")
+    return unicodedata.normalize("NFC", "" if value is None else str(value))
 
 
 class _ReportPdf(FPDF):
@@ -38,45 +49,117 @@ class _ReportPdf(FPDF):
         # Document metadata: the title carries no personal data.
         self.set_title(_text(report.title))
         self.set_creator("Lantern")
+        self._families: list[fonts.FontFile] = []
+        main = fonts.primary()
+        self.add_font(main.family, "", str(main.path))
+        self._family = main.family
+
+    # -- fonts ----------------------------------------------------------------------------
+
+    def _prepare(self, text: str) -> str:
+        """NFC text, with the fonts its scripts need loaded and shaping on only if it helps.
+
+        A character no font here has (Chinese, emoji, ...) prints as U+FFFD rather than
+        vanishing, so a reader sees that something is missing; the HTML report shows it."""
+        text = _text(text)
+        needs = fonts.plan(text, tuple(self._families))
+        if needs.fonts:
+            for font in needs.fonts:
+                self.add_font(font.family, "", str(font.path))
+            self._families.extend(needs.fonts)
+            self.set_fallback_fonts([f.family for f in self._families], exact_match=False)
+        if needs.missing:
+            text = "".join(REPLACEMENT if c in needs.missing else c for c in text)
+        if fonts.needs_shaping(text):
+            # The report is English: lines run left to right, a right-to-left name inside them
+            # is shaped and ordered right to left.
+            self.set_text_shaping(True, direction="ltr")
+        else:
+            self.set_text_shaping(False)
+        return text
+
+    def write_block(
+        self, height: float, text: str, size: float, bold: bool = False, align: str = "L"
+    ) -> None:
+        self.set_font(self._family, "", size)
+        text = self._prepare(text)
+        if not bold:
+            self._lines(height, text, align)
+            return
+        # In a local context: its end (PDF `Q`) restores the render mode for the text after it.
+        with self.local_context(text_mode=TextMode.FILL_STROKE, line_width=size * _BOLD_STROKE_PER_PT):
+            self._lines(height, text, align)
+
+    def _lines(self, height: float, text: str, align: str) -> None:
+        """Break `text` into lines that fit, each set with `cell`.
+
+        fpdf2's own line breaking (`multi_cell`) measures a line from its start again for each
+        character it places, the square of the line's length; here a line is found by a binary
+        search over its word boundaries, a handful of measurements. (A right-to-left run is
+        broken in logical order and reordered within its line, as Unicode's bidi rules say.)
+        """
+        for paragraph in text.split("\n"):
+            rest = paragraph
+            while self.get_string_width(rest) > self.epw:
+                words = rest.split(" ")
+                fits, too_long = 0, len(words)
+                while too_long - fits > 1:
+                    middle = (fits + too_long) // 2
+                    if self.get_string_width(" ".join(words[:middle])) <= self.epw:
+                        fits = middle
+                    else:
+                        too_long = middle
+                if fits == 0:  # one word wider than the page: fpdf2 breaks it between letters
+                    self.multi_cell(0, height, rest, align=align, new_x="LMARGIN", new_y="NEXT")
+                    rest = ""
+                    break
+                self._line(height, " ".join(words[:fits]), align)
+                rest = " ".join(words[fits:])
+            if rest or not paragraph:
+                self._line(height, rest, align)
+
+    def _line(self, height: float, text: str, align: str) -> None:
+        self.cell(self.epw, height, text, align=align, new_x="LMARGIN", new_y="NEXT")
+
+    # Header and footer run in the middle of a block that breaks across pages: they keep
+    # their font and shaping to themselves (`local_context`).
 
     def header(self) -> None:
-        self.set_font("Helvetica", "B", 9)
-        self.cell(0, 5, "OFFICIAL-SENSITIVE", align="C", new_x="LMARGIN", new_y="NEXT")
+        with self.local_context():
+            self.write_block(5, "OFFICIAL-SENSITIVE", 9, bold=True, align="C")
         self.ln(1)
 
     def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font("Helvetica", "", 8)
-        self.cell(0, 5, _text(f"{self.report.title} - page {self.page_no()}/{{nb}}"), align="C")
+        with self.local_context():
+            self.set_y(-12)
+            self.set_font(self._family, "", 8)
+            text = self._prepare(f"{self.report.title} - page {self.page_no()}/{{nb}}")
+            self.cell(0, 5, text, align="C")
 
     def heading(self, text: str, size: int = 12) -> None:
-        self.set_font("Helvetica", "B", size)
-        self.multi_cell(0, 6, _text(text), new_x="LMARGIN", new_y="NEXT")
+        self.write_block(6, text, size, bold=True)
 
     def field(self, label: str, value: Any) -> None:
-        self.set_font("Helvetica", "B", 9)
-        self.multi_cell(0, 5, _text(label), new_x="LMARGIN", new_y="NEXT")
-        self.set_font("Helvetica", "", 9)
-        self.multi_cell(0, 5, _text(value) or "-", new_x="LMARGIN", new_y="NEXT")
+        self.write_block(5, label, 9, bold=True)
+        self.write_block(5, _text(value) or "-", 9)
 
     def bullets(self, label: str, lines: list[str], empty: str) -> None:
-        self.field(label, "\n".join(f"- {line}" for line in lines) if lines else empty)
+        # One block per line: fpdf2 measures a block's text from its start for each character
+        # it places, so one long block costs the square of its length.
+        self.write_block(5, label, 9, bold=True)
+        for line in lines or [empty]:
+            self.write_block(5, f"- {line}" if lines else line, 9)
 
 
 def render_pdf(report: NightReport) -> bytes:
     pdf = _ReportPdf(report)
     pdf.add_page()
     pdf.heading(report.title, 14)
-    pdf.set_font("Helvetica", "", 9)
-    pdf.multi_cell(
-        0,
+    pdf.write_block(
         5,
-        _text(
-            f"Handover at {_local(report.handover_at)}; {len(report.items)} item(s); generated "
-            f"{_local(report.generated_at)} by {report.generated_by}."
-        ),
-        new_x="LMARGIN",
-        new_y="NEXT",
+        f"Handover at {_local(report.handover_at)}; {len(report.items)} item(s); generated "
+        f"{_local(report.generated_at)} by {report.generated_by}.",
+        9,
     )
     if not report.items:
         pdf.ln(4)

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from api.auth.dependencies import CurrentActor, public, roles
 from api.deps import SessionDep
@@ -99,8 +100,9 @@ async def handover_report_pdf(
 ) -> Response:
     """The night's handover report of a team as a PDF; the download is audited."""
     night_report = await report.night_report(session, actor, team, night, "pdf")
+    # Setting the text takes CPU time (seconds for a long night): off the event loop.
     return Response(
-        render_pdf(night_report),
+        await run_in_threadpool(render_pdf, night_report),
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{night_report.filename("pdf")}"'},
     )

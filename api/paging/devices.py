@@ -1,4 +1,12 @@
-"""Devices: the push subscriptions people register, and whether they still work."""
+"""Devices: the push subscriptions people register, and whether they still work.
+
+A push endpoint belongs to one browser. When someone registers an endpoint that another
+person holds, the phone has changed hands (a shared duty phone passed on at shift change): it
+moves to the caller only if the two share a team, and the move is kept (`DeviceMove`) so the
+previous holder's device list shows where it went and when. Between strangers the move is
+refused and the device stays where it was: otherwise anyone who learnt an endpoint could
+silently take over someone else's pages.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +14,19 @@ import base64
 import binascii
 import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
+from api.auth.models import User
 from api.db import utcnow
 from api.errors import NotFound, ValidationFailed
 from api.paging.endpoints import validate_push_endpoint
-from api.paging.models import PushSubscription
+from api.paging.models import DeviceMove, PushSubscription
+from api.teams.models import Membership
 
 
 def _b64url_bytes(text: str) -> bytes | None:
@@ -46,6 +58,33 @@ def check_subscription(endpoint: str, p256dh: str, auth: str, allowed_hosts: Seq
         raise ValidationFailed(f"Check these fields: {fields}", errors=errors)
 
 
+@dataclass
+class Registration:
+    device: PushSubscription
+    created: bool
+    moved_from: uuid.UUID | None = None  # the previous holder, when the device changed hands
+
+
+class MoveRefused(Exception):
+    """The endpoint is held by someone who shares no team with the caller."""
+
+    def __init__(self, device: PushSubscription) -> None:
+        super().__init__("device held by someone outside the caller's teams")
+        self.device = device
+        self.holder_id = device.user_id
+
+
+async def share_a_team(session: AsyncSession, a: uuid.UUID, b: uuid.UUID) -> bool:
+    mine, theirs = aliased(Membership), aliased(Membership)
+    row = await session.execute(
+        select(mine.team_id)
+        .join(theirs, theirs.team_id == mine.team_id)
+        .where(mine.user_id == a, theirs.user_id == b)
+        .limit(1)
+    )
+    return row.first() is not None
+
+
 async def register(
     session: AsyncSession,
     user_id: uuid.UUID,
@@ -55,22 +94,33 @@ async def register(
     auth: str,
     label: str | None,
     allowed_hosts: Sequence[str],
-) -> tuple[PushSubscription, bool]:
-    """Register a device, or update it when its endpoint is known; returns (device, created).
+) -> Registration:
+    """Register a device, or update it when its endpoint is known.
 
-    An endpoint belongs to one browser: if another person registered it before (a shared
-    phone, signed in as someone else now), it moves to the caller, who is the one signed in.
+    An endpoint another person holds moves to the caller when the two share a team (a shared
+    phone, signed in as the next worker now), recorded as a `DeviceMove`; otherwise
+    `MoveRefused` is raised and nothing changes.
     """
     check_subscription(endpoint, p256dh, auth, allowed_hosts)
     existing = (
-        await session.execute(select(PushSubscription).where(PushSubscription.endpoint == endpoint))
+        await session.execute(
+            select(PushSubscription).where(PushSubscription.endpoint == endpoint).with_for_update()
+        )
     ).scalar_one_or_none()
     now = utcnow()
     if existing is None:
         device = PushSubscription(user_id=user_id, endpoint=endpoint, p256dh=p256dh, auth=auth, label=label)
         session.add(device)
         await session.flush()
-        return device, True
+        return Registration(device, created=True)
+    moved_from: uuid.UUID | None = None
+    if existing.user_id != user_id:
+        if not await share_a_team(session, existing.user_id, user_id):
+            raise MoveRefused(existing)
+        moved_from = existing.user_id
+        session.add(
+            DeviceMove(device_id=existing.id, from_user_id=moved_from, to_user_id=user_id, moved_at=now)
+        )
     existing.user_id = user_id
     existing.p256dh = p256dh
     existing.auth = auth
@@ -81,7 +131,33 @@ async def register(
     existing.retired_reason = None
     existing.failure_count = 0
     await session.flush()
-    return existing, False
+    return Registration(existing, created=False, moved_from=moved_from)
+
+
+@dataclass
+class MovedAway:
+    """A device that left `from_user_id` and is held by someone else now."""
+
+    device: PushSubscription
+    moved_at: datetime
+    to_user_id: uuid.UUID
+    to_display_name: str
+
+
+async def moved_away_from(session: AsyncSession, user_id: uuid.UUID) -> list[MovedAway]:
+    """The devices this person passed on and does not hold again: the latest move of each."""
+    receiver = aliased(User)
+    rows = await session.execute(
+        select(DeviceMove, PushSubscription, receiver.display_name)
+        .join(PushSubscription, PushSubscription.id == DeviceMove.device_id)
+        .join(receiver, receiver.id == DeviceMove.to_user_id)
+        .where(DeviceMove.from_user_id == user_id, PushSubscription.user_id != user_id)
+        .order_by(DeviceMove.moved_at.desc(), DeviceMove.id)
+    )
+    latest: dict[uuid.UUID, MovedAway] = {}
+    for move, device, name in rows:
+        latest.setdefault(device.id, MovedAway(device, move.moved_at, move.to_user_id, name))
+    return sorted(latest.values(), key=lambda m: m.moved_at)
 
 
 async def devices_of(

@@ -116,3 +116,16 @@ class Acknowledgement(SQLModel, table=True):
     # The ack token's id when it came from a notification: a token works once.
     token_jti: str | None = Field(default=None, sa_column=Column(String(64), unique=True, nullable=True))
     at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+
+class DeviceMove(SQLModel, table=True):
+    """A device that passed from one person to another: a shared duty phone handed over at shift
+    change, re-registered by the next worker. Kept so the previous holder sees where it went."""
+
+    __tablename__ = "device_moves"
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    device_id: uuid.UUID = Field(foreign_key="push_subscriptions.id", index=True)
+    from_user_id: uuid.UUID = Field(foreign_key="users.id", index=True)
+    to_user_id: uuid.UUID = Field(foreign_key="users.id")
+    moved_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)

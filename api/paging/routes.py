@@ -15,6 +15,7 @@ import uuid
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Response, status
+from fastapi.responses import JSONResponse
 
 from api.audit import service as audit
 from api.auth.dependencies import ALL_STAFF, Actor, CurrentActor, public, roles
@@ -22,6 +23,7 @@ from api.auth.runtime import AuthRuntimeDep
 from api.db import utcnow
 from api.deps import SessionDep, SettingsDep
 from api.incidents.access import incident_roles
+from api.errors import problem
 from api.paging import acknowledgements, deliveries
 from api.paging import devices as device_rules
 from api.paging import policy as policies
@@ -29,6 +31,7 @@ from api.paging.models import PushSubscription
 from api.paging.schemas import (
     AckIn,
     AckOut,
+    DeviceHolderOut,
     PolicyIn,
     PolicyOut,
     PublicKeyOut,
@@ -66,6 +69,26 @@ def _device_out(device: PushSubscription, failure_threshold: int) -> Subscriptio
     )
 
 
+def _moved_out(moved: device_rules.MovedAway) -> SubscriptionOut:
+    """A device as its previous holder sees it: retired for them, and where it went."""
+    device = moved.device
+    return SubscriptionOut(
+        id=device.id,
+        label=device.label,
+        push_service=_push_service(device.endpoint),
+        created_at=device.created_at,
+        updated_at=moved.moved_at,
+        last_success_at=None,
+        last_failure_at=None,
+        failure_count=0,
+        retired_at=moved.moved_at,
+        retired_reason="moved",
+        working=False,
+        moved_at=moved.moved_at,
+        moved_to=DeviceHolderOut(id=moved.to_user_id, display_name=moved.to_display_name),
+    )
+
+
 # -- devices -----------------------------------------------------------------------------------
 
 
@@ -75,12 +98,21 @@ async def public_key(settings: SettingsDep) -> PublicKeyOut:
     return PublicKeyOut(public_key=settings.vapid_public_key)
 
 
+MOVE_REFUSED_DOC = {
+    409: {
+        "description": "The endpoint is registered to someone who shares no team with you; "
+        "nothing changed. Unsubscribe in this browser and subscribe again for a new endpoint.",
+        "content": {"application/problem+json": {}},
+    }
+}
+
+
 @router.post(
     "/push/subscriptions",
     status_code=status.HTTP_201_CREATED,
     response_model=SubscriptionOut,
     dependencies=[roles(*ALL_STAFF)],
-    responses={200: {"description": "The endpoint was known: the device was updated"}},
+    responses={200: {"description": "The endpoint was known: the device was updated"}, **MOVE_REFUSED_DOC},
 )
 async def register_device(
     body: SubscriptionCreate,
@@ -88,27 +120,63 @@ async def register_device(
     session: SessionDep,
     settings: SettingsDep,
     actor: CurrentActor,
-) -> SubscriptionOut:
+) -> SubscriptionOut | JSONResponse:
     """Register this browser for pages. Only endpoints of allowed push services are accepted
-    (`LANTERN_PUSH_ALLOWED_HOSTS`); others are 422."""
-    device, created = await device_rules.register(
-        session,
-        actor.id,
-        endpoint=body.endpoint,
-        p256dh=body.keys.p256dh,
-        auth=body.keys.auth,
-        label=body.label,
-        allowed_hosts=settings.push_allowed_hosts,
-    )
-    if not created:
+    (`LANTERN_PUSH_ALLOWED_HOSTS`); others are 422.
+
+    An endpoint a colleague registered (a shared phone passed on) moves to you if you share a
+    team, audited as `device.move`; their device list then shows it as moved to you. Someone
+    outside your teams: 409, the device stays theirs, and the attempt is audited."""
+    try:
+        registration = await device_rules.register(
+            session,
+            actor.id,
+            endpoint=body.endpoint,
+            p256dh=body.keys.p256dh,
+            auth=body.keys.auth,
+            label=body.label,
+            allowed_hosts=settings.push_allowed_hosts,
+        )
+    except device_rules.MoveRefused as refused:
+        # Returned, not raised: the request's unit of work commits the audit event (and only it).
+        audit.record(
+            session,
+            actor,
+            "device.move",
+            resource_type="device",
+            resource_id=refused.device.id,
+            outcome="denied",
+            detail={"from_user_id": str(refused.holder_id), "to_user_id": str(actor.id)},
+        )
+        return problem(
+            status.HTTP_409_CONFLICT,
+            slug="device-held-by-another-team",
+            title="This device is registered to someone else",
+            detail="This browser's push subscription is registered to someone who shares no team "
+            "with you, so it stays theirs. Unsubscribe in this browser and register again to get "
+            "a subscription of your own.",
+        )
+    device = registration.device
+    if not registration.created:
         response.status_code = status.HTTP_200_OK
-    audit.record(
-        session,
-        actor,
-        "device.register" if created else "device.update",
-        resource_type="device",
-        resource_id=device.id,
-    )
+    if registration.moved_from is not None:
+        # Both people, never the endpoint (a capability URL).
+        audit.record(
+            session,
+            actor,
+            "device.move",
+            resource_type="device",
+            resource_id=device.id,
+            detail={"from_user_id": str(registration.moved_from), "to_user_id": str(actor.id)},
+        )
+    else:
+        audit.record(
+            session,
+            actor,
+            "device.register" if registration.created else "device.update",
+            resource_type="device",
+            resource_id=device.id,
+        )
     return _device_out(device, settings.device_failure_threshold)
 
 
@@ -116,8 +184,13 @@ async def register_device(
 async def my_devices(
     session: SessionDep, settings: SettingsDep, actor: CurrentActor
 ) -> list[SubscriptionOut]:
+    """My devices, removed ones included; a device a colleague took over (a shared phone passed
+    on) shows as retired with `retired_reason: "moved"`, `moved_at` and `moved_to`."""
     devices = await device_rules.devices_of(session, [actor.id], include_retired=True)
-    return [_device_out(d, settings.device_failure_threshold) for d in devices]
+    listed = [_device_out(d, settings.device_failure_threshold) for d in devices]
+    for moved in await device_rules.moved_away_from(session, actor.id):
+        listed.append(_moved_out(moved))
+    return listed
 
 
 @router.delete(

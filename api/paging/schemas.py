@@ -32,6 +32,11 @@ class SubscriptionCreate(WriteModel):
     expirationTime: int | None = Field(None, description="Sent by browsers; ignored")  # noqa: N815
 
 
+class DeviceHolderOut(BaseModel):
+    id: uuid.UUID
+    display_name: str
+
+
 class SubscriptionOut(BaseModel):
     id: uuid.UUID
     label: str | None
@@ -42,8 +47,16 @@ class SubscriptionOut(BaseModel):
     last_failure_at: AwareDatetime | None
     failure_count: int
     retired_at: AwareDatetime | None
-    retired_reason: str | None
+    retired_reason: str | None = Field(
+        description="Why it receives nothing: unsubscribed, gone, ..., or moved (to `moved_to`)"
+    )
     working: bool
+    moved_at: AwareDatetime | None = Field(
+        None,
+        description="On my list only: when this device (a shared phone) was registered by a "
+        "colleague and left me; it pages them now, not me",
+    )
+    moved_to: DeviceHolderOut | None = Field(None, description="Who holds it since `moved_at`")
 
 
 class TestPushOut(BaseModel):

@@ -3,6 +3,7 @@ import type { IncidentStatus, IncidentSummary } from '../src/api/types';
 import { match } from '../src/router';
 import { statusText } from '../src/screens/reportStatus';
 import { sortIncidents } from '../src/screens/Inbox';
+import { movedAwayText } from '../src/screens/ThisPhone';
 import { localInputToIso } from '../src/ui/format';
 
 const base: IncidentStatus = { reference: 'LAN-2026-000123', state: 'paging', acknowledged_at: null, acknowledged_action: null, eta_minutes: null, uncovered: false };
@@ -39,5 +40,20 @@ describe('addresses and times', () => {
 
   it('sends times with an offset', () => {
     expect(localInputToIso('2026-03-01T01:40')).toMatch(/^2026-03-01T01:40:00[+-]\d\d:\d\d$/);
+  });
+});
+
+describe('a shared phone passed on', () => {
+  it('tells the previous holder who has it now, and nothing for a phone still theirs', () => {
+    const moved = {
+      id: 'd1',
+      label: 'Duty phone',
+      moved_at: '2026-11-24T08:55:00+00:00',
+      moved_to: { id: 'u2', display_name: 'Bob Baptiste' },
+    };
+    const text = movedAwayText(moved);
+    expect(text).toContain('Duty phone was registered by Bob Baptiste');
+    expect(text).toContain('It pages them now, not you.');
+    expect(movedAwayText({ id: 'd2', label: 'My phone' })).toBeNull();
   });
 });

@@ -194,7 +194,11 @@ export interface Device {
   last_failure_at?: string | null;
   failure_count?: number;
   retired_at?: string | null;
+  retired_reason?: string | null;
   working?: boolean;
+  /** On the previous holder's list: a colleague registered this (shared) phone and holds it now. */
+  moved_at?: string | null;
+  moved_to?: PersonRef | null;
 }
 
 export interface Clock {

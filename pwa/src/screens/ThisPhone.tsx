@@ -7,6 +7,13 @@ import { ErrorText, Loading, Section } from '../ui/bits';
 import { formatTime } from '../ui/format';
 import { useAsync } from '../ui/hooks';
 
+/** What the previous holder reads about a shared phone a colleague took over, or null. */
+export function movedAwayText(device: Device): string | null {
+  if (!device.moved_to) return null;
+  const when = device.moved_at ? ` on ${formatTime(device.moved_at)}` : '';
+  return `${device.label || 'A device'} was registered by ${device.moved_to.display_name}${when}. It pages them now, not you.`;
+}
+
 /** Push registration for this device, the test button, and my devices. */
 export function ThisPhone() {
   const unavailable = pushUnavailable();
@@ -22,6 +29,8 @@ export function ThisPhone() {
 
   // Removed devices are kept by the API for the delivery history; they receive nothing.
   const list: Device[] = (devices.data ?? []).filter((d) => !d.retired_at);
+  // A shared phone a colleague registered since: said, so nobody believes it still pages them.
+  const moved: Device[] = (devices.data ?? []).filter((d) => d.moved_to);
   const hereId = thisDeviceId();
   const registeredHere = endpoint !== null && hereId !== null && list.some((d) => d.id === hereId);
 
@@ -104,6 +113,15 @@ export function ThisPhone() {
       </div>
       {error ? <ErrorText>{error}</ErrorText> : null}
       <h3>My devices</h3>
+      {moved.length ? (
+        <ul class="plain" data-testid="device-moved">
+          {moved.map((d) => (
+            <li key={`moved-${d.id}`} class="notice warn">
+              {movedAwayText(d)}
+            </li>
+          ))}
+        </ul>
+      ) : null}
       {devices.loading && !devices.data ? <Loading what="your devices" /> : null}
       {devices.error && !devices.data ? <ErrorText>{devices.error}</ErrorText> : null}
       {devices.data ? (
