@@ -12,7 +12,7 @@ from alembic import op
 import api.db
 
 revision: str = '0006d'
-down_revision: str | None = '0005'
+down_revision: str | None = '0006a'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -22,8 +22,8 @@ from api.auth.dependencies import ALL_STAFF, Actor, CurrentActor, public, roles
 from api.auth.runtime import AuthRuntimeDep
 from api.db import utcnow
 from api.deps import SessionDep, SettingsDep
-from api.incidents.access import incident_roles
 from api.errors import problem
+from api.incidents.access import incident_roles
 from api.paging import acknowledgements, deliveries
 from api.paging import devices as device_rules
 from api.paging import policy as policies
