@@ -40,6 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 import api.models  # noqa: F401 - every table, so a file's foreign keys are all known
 from api.audit import service as audit
 from api.audit.models import AuditEvent
+from api.auth.models import SessionRevocation
 from api.db import Database, utcnow
 from api.handover.models import HandoverItem
 from api.incidents.models import IdempotencyRecord, Incident, TimelineEvent
@@ -70,6 +71,7 @@ class Expiring:
 #     Expiring(RevokedToken.__table__, RevokedToken.__table__.c.expires_at),
 EXPIRING: list[Expiring] = [
     Expiring(IdempotencyRecord.__table__, IdempotencyRecord.__table__.c.expires_at),
+    Expiring(SessionRevocation.__table__, SessionRevocation.__table__.c.expires_at),
 ]
 
 # What counts as involvement with a child, besides the person's own record: the latest of
@@ -125,6 +127,11 @@ def retention_table(settings: Settings) -> list[Rule]:
             "operational (no personal data; kept for investigating a night)",
         ),
         Rule("idempotency keys", "until their window ends (`expires_at`, at least 7 days)", "api-contract"),
+        Rule(
+            "token revocations",
+            "until the last token they cover has expired (`expires_at`)",
+            "operational (a revocation outliving its tokens protects nothing)",
+        ),
     ]
 
 
