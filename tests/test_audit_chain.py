@@ -21,6 +21,7 @@ from api.audit import service as audit
 from api.audit.models import AuditEvent, AuditSubject
 from api.audit.privileges import grant_statements, grants_sql
 from api.db import Database
+from tests.conftest import PG_ADMIN_DSN
 from tests.incident_payloads import report
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -329,3 +330,41 @@ def test_lantern_db_grants_prints_the_tested_statements(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout == grants_sql("lantern_app")
     assert 'REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON "public".audit_events' in done.stdout
+
+
+async def test_rows_written_before_the_chain_are_chained_by_the_migration(test_database, tmp_path):
+    """An installation upgraded from 0005 keeps its history: old rows are chained in order."""
+    from api.migrations import downgrade, upgrade
+    from tests.test_migrations import _fresh_url
+
+    url, pg_name = await _fresh_url(test_database, tmp_path)
+    database = Database(url)
+    try:
+        await upgrade(database.engine)
+        await downgrade(database.engine, "0005")
+        async with database.engine.begin() as conn:
+            for n, at in enumerate(["2026-11-30 22:00:00", "2026-11-30 21:00:00", "2026-11-30 23:30:00"]):
+                stamp = f"'{at}'" if database.is_sqlite else f"TIMESTAMPTZ '{at}+00'"
+                ident = uuid.uuid4()
+                detail = f'{{"n": {n}, "x": 1.0, "list": [1, 2.5]}}'
+                literal = f"'{ident.hex}'" if database.is_sqlite else f"'{ident}'"
+                await conn.execute(
+                    text(
+                        "INSERT INTO audit_events (id, at, action, outcome, detail, actor_username) "
+                        f"VALUES ({literal}, {stamp}, 'old.{n}', 'ok', '{detail}', 'someone')"
+                    )
+                )
+        await upgrade(database.engine)
+        rows = await _rows(database)
+        assert [r.action for r in rows] == ["old.1", "old.0", "old.2"]  # in the order they were written
+        assert [r.seq for r in rows] == [1, 2, 3]
+        async with database.session() as session:
+            audit.record(session, None, "new.after_upgrade", username="x")
+        verdict = await chain.verify(database.engine)
+        assert verdict.ok and verdict.rows == 4
+    finally:
+        await database.dispose()
+        if pg_name:
+            admin = await asyncpg.connect(PG_ADMIN_DSN)
+            await admin.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+            await admin.close()
