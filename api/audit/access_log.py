@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime
 
 from pydantic import BaseModel
-from sqlalchemy import or_, select
+from sqlalchemy import select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.audit.models import AuditEvent, AuditSubject
@@ -50,11 +50,15 @@ async def access_log(
     session: AsyncSession, young_person_id: uuid.UUID, *, limit: int = 50, cursor: str | None = None
 ) -> AccessLogPage:
     """One page of the events naming the child, newest first (the cursor is a position)."""
-    named_in_lists = select(AuditSubject.audit_id).where(AuditSubject.young_person_id == young_person_id)
+    # Both sources through their own index (young person), then the rows by primary key.
+    naming = union(
+        select(AuditEvent.id).where(AuditEvent.young_person_id == young_person_id),
+        select(AuditSubject.audit_id).where(AuditSubject.young_person_id == young_person_id),
+    )
     query = (
         select(AuditEvent, User.display_name)
         .outerjoin(User, User.id == AuditEvent.actor_id)
-        .where(or_(AuditEvent.young_person_id == young_person_id, AuditEvent.id.in_(named_in_lists)))
+        .where(AuditEvent.id.in_(naming))
     )
     before = _before(cursor)
     if before is not None:
