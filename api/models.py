@@ -1,6 +1,6 @@
 """Imports every table so Alembic and the tests see the whole schema."""
 
-from api.audit.models import AuditEvent
+from api.audit.models import AuditEvent, AuditSubject
 from api.auth.models import SessionRevocation, SigninFailure, User
 from api.handover.models import Clock, HandoverEvent, HandoverItem
 from api.incidents.models import (
@@ -36,6 +36,7 @@ __all__ = [
     "Acknowledgement",
     "Area",
     "AuditEvent",
+    "AuditSubject",
     "IdempotencyRecord",
     "Incident",
     "IncidentIndicator",

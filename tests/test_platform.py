@@ -80,7 +80,7 @@ async def test_utc_datetime_refuses_naive_and_returns_aware_utc(db):
         event = audit.record(session, None, "test.naive", username="x")
         event.at = datetime(2026, 3, 29, 1, 30)
         with pytest.raises(Exception, match="naive"):
-            await session.flush()
+            await session.commit()  # audit events are chained and written at commit
         await session.rollback()
     local = datetime(2026, 7, 1, 14, 0, tzinfo=timezone(timedelta(hours=1)))
     async with db.session() as session:

@@ -217,6 +217,124 @@ app.command("purge")(purge)
 app.command("retention")(purge)  # the name api-contract.md gives the same command
 
 
+audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+db_app = typer.Typer(help="Database administration.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the audit trail's hash chain; exit 1 naming the first broken row."""
+    settings = _settings()
+    try:
+        verdict = asyncio.run(_verify_chain(settings.database_url))
+    except RuntimeError as exc:
+        typer.echo(f"audit verify: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    if verdict.ok:
+        typer.echo(
+            f"audit chain verified: {verdict.rows} rows, head seq {verdict.head_seq} hash {verdict.head_hash}"
+        )
+        return
+    broken = verdict.broken
+    typer.echo(
+        f"audit chain BROKEN at seq {broken.seq} (id {broken.id}): {broken.reason}; "
+        f"the {verdict.rows} rows before it hold (last good hash {verdict.head_hash})",
+        err=True,
+    )
+    raise typer.Exit(1)
+
+
+async def _verify_chain(url: str):
+    from sqlalchemy import inspect
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from api.audit.chain import verify
+    from workers.backup import sqlite_path
+
+    if url.startswith("sqlite"):
+        path = sqlite_path(url)
+        if not path.is_file():
+            raise RuntimeError(f"no database at {path}")
+    # A plain engine: reads only (no BEGIN IMMEDIATE on SQLite, so the service keeps writing).
+    engine = create_async_engine(url, hide_parameters=True)
+    try:
+        async with engine.connect() as connection:
+            tables = await connection.run_sync(lambda c: inspect(c).get_table_names())
+            if "audit_events" not in tables:
+                raise RuntimeError("the database has no audit trail yet (run `lantern migrate`)")
+            return await verify(connection)
+    finally:
+        await engine.dispose()
+
+
+@db_app.command("grants")
+def db_grants(
+    role: Annotated[str, typer.Argument(help="The PostgreSQL role the application connects as")],
+    schema: Annotated[str, typer.Option(help="Schema holding Lantern's tables")] = "public",
+) -> None:
+    """Print the SQL giving ROLE least privilege (no UPDATE/DELETE/TRUNCATE on the audit trail)."""
+    from api.audit.privileges import grants_sql
+
+    try:
+        typer.echo(grants_sql(role, schema), nl=False)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+
+
+@app.command()
+def backup(
+    path: Annotated[str, typer.Argument(help="Where to write the copy (one SQLite file)")],
+    force: Annotated[bool, typer.Option("--force", help="Replace PATH if it exists")] = False,
+) -> None:
+    """Copy the embedded SQLite database while the service runs (SQLite's online backup API)."""
+    from pathlib import Path
+
+    from workers.backup import BackupError
+    from workers.backup import backup as take_backup
+
+    settings = _settings()
+    try:
+        summary = take_backup(settings.database_url, Path(path), force=force)
+    except BackupError as exc:
+        typer.echo(f"backup: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(
+        f"backed up to {summary.path} ({summary.bytes} bytes, migration {', '.join(summary.revisions)}, "
+        f"{summary.incidents} incidents, {summary.audit_rows} audit rows; integrity check ok)"
+    )
+
+
+@app.command()
+def restore(
+    path: Annotated[str, typer.Argument(help="A copy made by `lantern backup`")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace a database that holds data or is open by a service")
+    ] = False,
+) -> None:
+    """Bring a backup back as the configured SQLite database (refuses to overwrite data without --force)."""
+    from pathlib import Path
+
+    from workers.backup import BackupError
+    from workers.backup import restore as bring_back
+
+    settings = _settings()
+    try:
+        restored = bring_back(settings.database_url, Path(path), force=force)
+    except BackupError as exc:
+        typer.echo(f"restore: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    summary = restored.summary
+    what = "replaced the database at" if restored.replaced else "restored into"
+    typer.echo(
+        f"{what} {summary.path} from {Path(path).resolve()}: migration {', '.join(summary.revisions)}, "
+        f"{summary.incidents} incidents, {summary.audit_rows} audit rows"
+        + (" (a running service had it open: restart it)" if restored.was_in_use else "")
+        + ". Check it with `lantern audit verify`; `lantern serve` migrates it to head if it is older."
+    )
+
+
 def main() -> None:
     """Entry point: a bad setting met anywhere stops with one line, not a traceback."""
     try:

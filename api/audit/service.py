@@ -1,19 +1,32 @@
-"""Writing the audit trail: one line for any domain that reads or changes protected data."""
+"""Writing the audit trail: one line for any domain that reads or changes protected data.
+
+`record` queues an event on the unit of work; the events are chained and inserted when it
+commits (one statement to read the chain's head, taken under a lock on PostgreSQL, then
+the insert), so the head is held only for the commit itself and a rolled-back unit of work
+(or savepoint) leaves nothing behind.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import event, func, insert, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
 
-from api.audit.models import AuditEvent
+from api.audit import chain
+from api.audit.models import AuditEvent, AuditSubject
 from api.platform.logs import client_ip_var, request_id_var
 
 if TYPE_CHECKING:
     from api.auth.dependencies import Actor
+
+_PENDING = "lantern_audit_pending"
+_MARKS = "lantern_audit_savepoints"
+_COLUMNS = tuple(c.name for c in AuditEvent.__table__.columns)
 
 
 def record(
@@ -28,9 +41,14 @@ def record(
     outcome: str = "ok",
     username: str | None = None,
     detail: dict[str, Any] | None = None,
+    subjects: Iterable[uuid.UUID | None] = (),
 ) -> AuditEvent:
-    """Add an audit event to the current unit of work (it commits with the change it records)."""
-    event = AuditEvent(
+    """Add an audit event to the current unit of work (it commits with the change it records).
+
+    `subjects`: every young person whose data the event showed besides `young_person_id`
+    (each child of a list read), so that child's access log finds it.
+    """
+    audit_event = AuditEvent(
         actor_id=actor.id if actor else None,
         actor_username=(actor.user.username if actor else username),
         action=action,
@@ -40,11 +58,80 @@ def record(
         team_id=team_id,
         client_ip=client_ip_var.get(),
         request_id=request_id_var.get(),
+        route=getattr(actor, "route", None),
         outcome=outcome,
         detail=detail or {},
     )
-    session.add(event)
-    return event
+    sync_session: Session = getattr(session, "sync_session", session)
+    if sync_session.get_transaction() is None:
+        sync_session.begin()  # so a rollback before any statement still forgets the event
+    named = tuple(dict.fromkeys(s for s in subjects if s is not None))
+    sync_session.info.setdefault(_PENDING, []).append((audit_event, named))
+    return audit_event
+
+
+def _head(session: Session) -> tuple[int, str]:
+    if session.get_bind().dialect.name == "postgresql":
+        # Takes a transaction-scoped advisory lock, then reads the newest row (a fresh
+        # snapshot after the lock): appends from every replica queue here until commit.
+        row = session.execute(text("SELECT seq, hash FROM lantern_audit_head()")).first()
+    else:
+        # SQLite: every unit of work is a writer (BEGIN IMMEDIATE), so this one has the lock.
+        row = session.execute(
+            select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+        ).first()
+    return (row[0], row[1]) if row else (0, chain.GENESIS)
+
+
+@event.listens_for(Session, "before_commit")
+def _append(session: Session) -> None:
+    # Fired for a savepoint's release too: events wait for the outermost commit, so the
+    # chain's head is held only while that commits (and a parent's events never land
+    # inside a savepoint that may still roll back). Savepoints are always closed before
+    # the unit of work commits here (`async with session.begin_nested()`).
+    if session.in_nested_transaction():
+        return
+    pending = session.info.pop(_PENDING, None)
+    session.info.pop(_MARKS, None)
+    if not pending:
+        return
+    seq, previous = _head(session)
+    rows, subject_rows = [], []
+    for audit_event, subjects in pending:
+        seq += 1
+        audit_event.seq = seq
+        values = {name: getattr(audit_event, name) for name in _COLUMNS if name != "hash"}
+        audit_event.hash = previous = chain.link(previous, values, subjects)
+        rows.append({**values, "hash": previous})
+        subject_rows += [{"audit_id": audit_event.id, "young_person_id": s} for s in subjects]
+    session.execute(insert(AuditEvent.__table__), rows)
+    if subject_rows:
+        session.execute(insert(AuditSubject.__table__), subject_rows)
+
+
+@event.listens_for(Session, "after_transaction_create")
+def _mark_savepoint(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.nested:
+        session.info.setdefault(_MARKS, {})[transaction] = len(session.info.get(_PENDING, ()))
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget(session: Session, previous_transaction: SessionTransaction) -> None:
+    if previous_transaction.nested:
+        mark = session.info.get(_MARKS, {}).pop(previous_transaction, None)
+        if mark is not None:
+            del session.info.get(_PENDING, [])[mark:]
+    elif previous_transaction.parent is None:
+        session.info.pop(_PENDING, None)
+        session.info.pop(_MARKS, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_on_close(session: Session, transaction: SessionTransaction) -> None:
+    # A unit of work closed without commit or rollback (the session just went away).
+    if transaction.parent is None and not transaction.nested:
+        session.info.pop(_PENDING, None)
+        session.info.pop(_MARKS, None)
 
 
 async def count_since(

@@ -34,6 +34,8 @@ class Actor:
     team_ids: frozenset[uuid.UUID] = field(default_factory=frozenset)
     # The access token this request came with (sign-out revokes it).
     token: AccessClaims | None = None
+    # The route template of the request ("GET /api/v1/incidents"), for the audit trail.
+    route: str | None = None
 
     @property
     def id(self) -> uuid.UUID:
@@ -83,9 +85,18 @@ async def _current_actor(
     if user is None or not user.active:
         raise Unauthorized("The access token is not valid.", headers={"WWW-Authenticate": "Bearer"})
     team_ids = frozenset(team_id for _, team_id in rows if team_id is not None)
-    actor = Actor(user=user, roles=frozenset(user.roles), team_ids=team_ids, token=claims)
+    actor = Actor(
+        user=user, roles=frozenset(user.roles), team_ids=team_ids, token=claims, route=route_of(request)
+    )
     request.state.actor = actor
     return actor
+
+
+def route_of(request: Request) -> str | None:
+    """The method and route template of a request (never the raw path: it may hold ids)."""
+    route = request.scope.get("route")
+    path = getattr(route, "path", None)
+    return f"{request.method} {path}" if path else None
 
 
 CurrentActor = Annotated[Actor, Depends(_current_actor)]

@@ -467,7 +467,7 @@ async def team_clocks(
     if team_id not in actor.team_ids:
         raise Forbidden("You are not a member of that team.")
     query = (
-        select(Clock, Incident.reference)
+        select(Clock, Incident.reference, Incident.young_person_id)
         .join(Incident, Incident.id == Clock.incident_id)
         .join(IncidentTeam, IncidentTeam.incident_id == Incident.id)
         .where(IncidentTeam.team_id == team_id)
@@ -485,8 +485,9 @@ async def team_clocks(
         resource_id=team_id,
         team_id=team_id,
         detail={"incident_ids": sorted({str(c.incident_id) for c in clocks})},
+        subjects=[row[2] for row in rows],
     )
-    return {"clocks": [contents.clock_view(c, users, now, reference) for c, reference in rows]}
+    return {"clocks": [contents.clock_view(c, users, now, reference) for c, reference, _ in rows]}
 
 
 async def mark_met(

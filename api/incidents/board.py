@@ -88,6 +88,7 @@ async def board(
         "board.read",
         resource_type="incident",
         detail={"incident_ids": sorted({str(i.id) for i in shown})},
+        subjects=[i.young_person_id for i in shown],
     )
     return {
         "unacknowledged": await summaries(session, list(unacknowledged)),

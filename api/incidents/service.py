@@ -110,6 +110,7 @@ async def list_incidents(
             "incident.list",
             resource_type="incident",
             detail={"incident_ids": [str(i.id) for i in page]},
+            subjects=[i.young_person_id for i in page],
         )
     return {"items": items, "next_cursor": encode_cursor(page[-1]) if more else None}
 
