@@ -40,6 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 import api.models  # noqa: F401 - every table, so a file's foreign keys are all known
 from api.audit import service as audit
 from api.audit.models import AuditEvent
+from api.auth import throttle
 from api.auth.models import SessionRevocation
 from api.db import Database, utcnow
 from api.handover.models import HandoverItem
@@ -208,6 +209,9 @@ async def purge(
         await _purge_jobs(database, settings, now, report, deadline)
         for expiring in EXPIRING:
             await _purge_where(database, expiring.table, expiring.column < now, report, deadline)
+        if not dry_run:  # sign-in failures no longer counted by the throttle
+            async with database.session() as session:
+                report.add("signin_failures", await throttle.purge_stale(session, settings, now))
         if records:
             people = await due_young_people(database, settings, now)
             report.audit_events_due = await _count_audit_due(database, settings, now, people)
