@@ -21,6 +21,7 @@ from sqlmodel import SQLModel
 
 import api.models  # noqa: F401 - every table in the metadata
 from api import retention
+from api.audit import service as audit
 from api.audit.models import AuditEvent
 from api.handover.models import Clock, HandoverEvent, HandoverItem
 from api.incidents.models import (
@@ -281,7 +282,9 @@ async def _seed(db, world, make_user) -> Seeded:
             (years_ago(8), files["B"]),
             (years_ago(1), None),
         ):
-            session.add(AuditEvent(at=at, action="incident.read", young_person_id=person, actor_username="x"))
+            # Through the audit service, so the rows join the hash chain like any other.
+            event = audit.record(session, None, "incident.read", young_person_id=person, username="x")
+            event.at = at
     return Seeded(files, incidents, {k: j.id for k, j in jobs.items()}, {k: r.id for k, r in keys.items()})
 
 
