@@ -21,6 +21,11 @@ depends_on: str | Sequence[str] | None = None
 JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql')
 OLD_REPEAT_KIND = 'strategy_meeting'
 NEW_REPEAT_KIND = 'repeat_missing_review'
+OFFER_OUTCOMES_BEFORE = "outcome IN ('accepted', 'declined', 'not_possible')"
+# An appropriate adult is requested, attends or is not available (never declined).
+OFFER_OUTCOMES = (
+    "outcome IN ('accepted', 'declined', 'not_possible', 'requested', 'attended', 'not_available')"
+)
 NEW_REPEAT_LABEL = 'Repeat missing: local review (not the statutory strategy discussion)'
 OLD_REPEAT_LABEL = 'Repeat missing: strategy meeting'
 
@@ -35,6 +40,9 @@ def upgrade() -> None:
     with op.batch_alter_table('clocks') as batch:
         batch.add_column(sa.Column('outcome', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True))
         batch.add_column(sa.Column('detail', JSON, server_default='{}', nullable=False))
+    with op.batch_alter_table('support_offers') as batch:
+        batch.drop_constraint(op.f('ck_support_offers_outcome'), type_='check')
+        batch.create_check_constraint(op.f('ck_support_offers_outcome'), OFFER_OUTCOMES)
     # A missing return was always a missing episode.
     op.execute("UPDATE incidents SET was_missing = true WHERE kind = 'missing_return'")
     # The local repeat-missing flag is not the statutory strategy discussion: renamed.
@@ -51,6 +59,14 @@ def downgrade() -> None:
             new=NEW_REPEAT_KIND, label=OLD_REPEAT_LABEL, old=OLD_REPEAT_KIND
         )
     )
+    op.execute(
+        "UPDATE support_offers SET outcome = CASE outcome WHEN 'attended' THEN 'accepted' "
+        "WHEN 'requested' THEN 'accepted' ELSE 'not_possible' END "
+        "WHERE outcome IN ('requested', 'attended', 'not_available')"
+    )
+    with op.batch_alter_table('support_offers') as batch:
+        batch.drop_constraint(op.f('ck_support_offers_outcome'), type_='check')
+        batch.create_check_constraint(op.f('ck_support_offers_outcome'), OFFER_OUTCOMES_BEFORE)
     with op.batch_alter_table('clocks') as batch:
         batch.drop_column('detail')
         batch.drop_column('outcome')

@@ -49,7 +49,9 @@ STORY_ACTIONS = frozenset(
         "handover.escalated",
         "handover.closed",
         "clock.raised",
+        "clock.due_before_handover",
         "clock.met",
+        "clock.step",
     }
 )
 

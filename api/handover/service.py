@@ -202,7 +202,7 @@ async def _page_before_handover(
         timeline.add_event(
             session,
             incident.id,
-            "clock.raised",
+            "clock.due_before_handover",
             detail={
                 "clock_id": str(clock.id),
                 "kind": spec.kind,
