@@ -39,9 +39,6 @@ HARM_GROUP = "harm"
 # Legal status of the young person (intake's ``young_person.legal_status``).
 LOOKED_AFTER = "looked_after"
 CARE_LEAVER = "care_leaver"
-LEGAL_STATUSES = ("none", LOOKED_AFTER, "child_protection", "child_in_need", CARE_LEAVER, "unknown")
-# Custody statuses in which the child is still held by police (not yet home or placed).
-HELD_STATUSES = frozenset({"in_custody", "charged_refused_bail", "police_protection"})
 
 MEDICAL_EMERGENCY_PROMPT = "Medical emergency: hospital (drugs concealed internally)"
 
