@@ -13,6 +13,7 @@ from api.handover.clocks import (
     ClockSpec,
     clock_alert,
     clocks_for,
+    custody_information,
     pace_review_times,
 )
 
@@ -80,9 +81,7 @@ def test_missing_return_offers_a_return_home_interview_within_72_hours() -> None
 def test_seventy_two_hours_are_elapsed_hours_across_the_clock_change() -> None:
     # Friday 22:00 GMT before the clocks go forward: 72 real hours later is 23:00 BST Monday.
     occurred = london(2026, 3, 27, 22, 0)
-    rhi = by_kind(clocks_for(facts("missing_return", occurred_at=occurred, now=occurred)))[
-        "rhi_72h"
-    ]
+    rhi = by_kind(clocks_for(facts("missing_return", occurred_at=occurred, now=occurred)))["rhi_72h"]
     assert rhi.due_at == utc(2026, 3, 30, 22, 0)
     assert rhi.due_at.astimezone(LONDON).hour == 23
 
@@ -100,38 +99,40 @@ def test_police_protection_ends_72_hours_after_it_began() -> None:
     assert "Children Act 1989" in protection.source
 
 
-def test_charged_child_refused_bail_starts_the_transfer_clock() -> None:
-    clocks = by_kind(clocks_for(facts(detained_at=NIGHT, charged=True, bail_refused=True)))
+def test_charged_child_refused_bail_starts_the_transfer_as_an_immediate_action() -> None:
+    charged = NIGHT + 2 * HOURS
+    clocks = by_kind(
+        clocks_for(facts(detained_at=NIGHT, charged=True, bail_refused=True, charged_at=charged))
+    )
     transfer = clocks["bail_refused_transfer"]
-    assert transfer.starts_at == NIGHT
-    assert transfer.due_at == NIGHT + 24 * HOURS
-    assert "s38(6)" in transfer.source
+    assert transfer.starts_at == charged  # raised at charge, not at the arrest
+    assert transfer.due_at == charged  # an immediate action, not a 24-hour clock
+    assert "s38(6)" in transfer.source and "16D" in transfer.source
+    # Without the time of charge, from when police told us.
+    reported = NIGHT + 3 * HOURS
+    clocks = by_kind(clocks_for(facts(charged=True, bail_refused=True, now=reported, reported_at=reported)))
+    assert clocks["bail_refused_transfer"].starts_at == reported
 
 
 @pytest.mark.parametrize(("charged", "bail_refused"), [(True, False), (False, True)])
-def test_no_transfer_clock_without_both_charge_and_refusal(
-    charged: bool, bail_refused: bool
-) -> None:
+def test_no_transfer_clock_without_both_charge_and_refusal(charged: bool, bail_refused: bool) -> None:
     clocks = clocks_for(facts(detained_at=NIGHT, charged=charged, bail_refused=bail_refused))
     assert "bail_refused_transfer" not in by_kind(clocks)
 
 
 @pytest.mark.parametrize(("episodes", "flagged"), [(1, False), (2, False), (3, True), (7, True)])
-def test_third_missing_episode_in_30_days_flags_a_strategy_meeting(
-    episodes: int, flagged: bool
-) -> None:
+def test_third_missing_episode_in_30_days_flags_a_repeat_missing_review(episodes: int, flagged: bool) -> None:
     saturday = london(2026, 6, 6, 3, 0)
     clocks = by_kind(
-        clocks_for(
-            facts(
-                "missing_return", occurred_at=saturday, now=saturday, missing_episodes_30d=episodes
-            )
-        )
+        clocks_for(facts("missing_return", occurred_at=saturday, now=saturday, missing_episodes_30d=episodes))
     )
-    assert ("strategy_meeting" in clocks) is flagged
+    assert ("repeat_missing_review" in clocks) is flagged
+    assert "strategy_meeting" not in clocks  # not to be mistaken for the statutory discussion
     if flagged:
-        assert clocks["strategy_meeting"].due_at == london(2026, 6, 8, 9, 0)  # Monday 09:00
-        assert clocks["strategy_meeting"].starts_at == saturday
+        review = clocks["repeat_missing_review"]
+        assert review.due_at == london(2026, 6, 8, 9, 0)  # Monday 09:00
+        assert review.starts_at == saturday
+        assert "not the statutory strategy discussion" in review.label
 
 
 def test_clocks_come_back_in_due_order() -> None:
@@ -143,15 +144,18 @@ def test_clocks_come_back_in_due_order() -> None:
             charged=True,
             bail_refused=True,
             missing_episodes_30d=3,
+            returned_home_at=NIGHT + 5 * HOURS,
         )
     )
     assert {c.kind for c in clocks} == {
         "handover",
         "rhi_72h",
         "police_protection_72h",
-        "pace_review",
+        "s46_la_informed",
+        "s46_strategy_discussion",
+        "s47_outcome",
         "bail_refused_transfer",
-        "strategy_meeting",
+        "repeat_missing_review",
     }
     dues = [c.due_at for c in clocks]
     assert dues == sorted(dues)
@@ -170,28 +174,28 @@ def test_pace_reviews_are_six_hours_after_detention_then_every_nine() -> None:
 
 
 @pytest.mark.parametrize(
-    ("hours_since_detention", "period_starts_after", "due_after"),
-    [
-        (0, 0, 6),  # just detained: first review
-        (2, 0, 6),
-        (6, 0, 6),  # the review due right now is still the next one
-        (6.01, 6, 15),
-        (14.5, 6, 15),
-        (15, 6, 15),
-        (19, 15, 24),
-        (50, 42, 51),
-    ],
+    ("hours_since_detention", "due_after"),
+    [(0, 6), (2, 6), (6, 6), (6.01, 15), (14.5, 15), (15, 15), (19, 24), (50, 51)],
 )
-def test_pace_review_clock_is_the_next_review_at_or_after_now(
-    hours_since_detention: float, period_starts_after: int, due_after: int
+def test_pace_times_are_information_counted_from_detention_never_clocks(
+    hours_since_detention: float, due_after: int
 ) -> None:
     detained = utc(2026, 6, 3, 1, 0)
     now = detained + hours_since_detention * HOURS
-    review = by_kind(clocks_for(facts(detained_at=detained, now=now)))["pace_review"]
-    assert review.due_at == detained + due_after * HOURS
-    assert review.starts_at == detained + period_starts_after * HOURS
-    assert review.due_at in pace_review_times(detained, now + 9 * HOURS)
-    assert review.due_at >= now
+    assert "pace_review" not in by_kind(clocks_for(facts(detained_at=detained, now=now)))
+    shown = custody_information("in_custody", detained, now)
+    assert shown is not None
+    assert shown["first_review_at"] == (detained + 6 * HOURS).isoformat()
+    assert shown["next_review_at"] == (detained + due_after * HOURS).isoformat()
+    assert shown["detention_limit_at"] == (detained + 24 * HOURS).isoformat()
+    assert "information" in shown["source"]
+
+
+def test_pace_times_are_never_guessed_from_the_incident_time() -> None:
+    asked = custody_information("in_custody", None, NIGHT)
+    assert asked is not None and asked["detained_at"] is None and "ask_police" in asked
+    assert "next_review_at" not in asked
+    assert custody_information("released", None, NIGHT) is None
 
 
 def test_pace_reviews_count_real_hours_over_the_clock_change() -> None:

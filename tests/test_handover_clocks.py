@@ -70,7 +70,7 @@ async def test_a_missing_return_starts_the_return_home_interview_clock(client, p
     rhi = _clock(await item_of(client, day, created["id"]), "rhi_72h")
     assert _at(rhi["starts_at"]) == found
     assert _at(rhi["due_at"]) == found + timedelta(hours=72)
-    assert rhi["source"] == "DfE statutory guidance 2014"
+    assert rhi["source"] == "DfE statutory guidance on children who run away or go missing 2014"
     assert rhi["status"] in ("open", "approaching", "overdue") and rhi["met"] is False
 
 
@@ -94,7 +94,7 @@ async def test_police_protection_ends_72_hours_after_it_began(client, police, da
     assert _at(clock["due_at"]) == began + timedelta(hours=72)
 
 
-async def test_a_detention_starts_pace_reviews_and_a_met_review_starts_the_next(client, police, day):
+async def test_pace_reviews_are_information_from_detained_at_never_day_team_clocks(client, police, day):
     detained = _now() - timedelta(hours=2)
     created = await report_at(
         client,
@@ -104,31 +104,23 @@ async def test_a_detention_starts_pace_reviews_and_a_met_review_starts_the_next(
         custody={"status": "in_custody", "detained_at": detained.isoformat()},
     )
     item = await item_of(client, day, created["id"])
-    review = _clock(item, "pace_review")
-    assert _at(review["starts_at"]) == detained
-    assert _at(review["due_at"]) == detained + timedelta(hours=6)
+    assert "pace_review" not in {c["kind"] for c in item["clocks"]}
+    shown = item["current_risk"]["custody_information"]
+    assert _at(shown["detained_at"]) == detained
+    assert _at(shown["first_review_at"]) == detained + timedelta(hours=6)
+    assert _at(shown["next_review_at"]) == detained + timedelta(hours=6)
+    assert _at(shown["detention_limit_at"]) == detained + timedelta(hours=24)
+    detail = await client.get(f"/api/v1/incidents/{created['id']}", headers=day.headers)
+    assert detail.status_code == 200, detail.text
+    assert detail.json()["custody_information"]["detention_limit_at"] == shown["detention_limit_at"]
 
-    met = await client.post(
-        f"/api/v1/clocks/{review['id']}/met", json={"note": "Inspector review done"}, headers=day.headers
+    # "In custody" without the time of detention: nothing is guessed from the incident's time.
+    unknown = await report_at(
+        client, police, detained, first_name="Unknown", kind="arrest", custody_status="in_custody"
     )
-    assert met.status_code == 200, met.text
-    assert met.json()["met"] is True and met.json()["status"] == "met"
-    again = await client.post(f"/api/v1/clocks/{review['id']}/met", headers=day.headers)
-    assert again.status_code == 200 and again.json()["met_at"] == met.json()["met_at"]
-
-    reviews = [c for c in (await item_of(client, day, created["id"]))["clocks"] if c["kind"] == "pace_review"]
-    assert [r["sequence"] for r in reviews] == [1, 2]
-    second = reviews[1]
-    held = _at(met.json()["met_at"])
-    assert _at(second["due_at"]) == held + timedelta(hours=9)
-    assert second["met"] is False
-
-    ended = await client.post(
-        f"/api/v1/clocks/{second['id']}/met", json={"detention_ended": True}, headers=day.headers
-    )
-    assert ended.status_code == 200
-    reviews = [c for c in (await item_of(client, day, created["id"]))["clocks"] if c["kind"] == "pace_review"]
-    assert len(reviews) == 2
+    item = await item_of(client, day, unknown["id"])
+    shown = item["current_risk"]["custody_information"]
+    assert shown["detained_at"] is None and "ask_police" in shown and "next_review_at" not in shown
 
 
 async def test_a_charged_child_refused_bail_starts_the_transfer_clock(client, police, day):
@@ -141,7 +133,8 @@ async def test_a_charged_child_refused_bail_starts_the_transfer_clock(client, po
         custody={"status": "in_custody", "charged": True, "bail_refused": True},
     )
     clock = _clock(await item_of(client, day, refused["id"]), "bail_refused_transfer")
-    assert _at(clock["due_at"]) == occurred + timedelta(hours=24)
+    assert _at(clock["due_at"]) == _at(clock["starts_at"])  # an immediate action, not 24 hours
+    assert _at(clock["starts_at"]) >= _now() - timedelta(minutes=5)  # from when police told us
 
     bailed = await report_at(
         client,
@@ -155,7 +148,7 @@ async def test_a_charged_child_refused_bail_starts_the_transfer_clock(client, po
     assert "bail_refused_transfer" not in kinds
 
 
-async def test_the_third_missing_episode_in_30_days_flags_a_strategy_meeting(client, police, day, db):
+async def test_the_third_missing_episode_in_30_days_flags_a_repeat_missing_review(client, police, day, db):
     await report_at(client, police, london(2026, 10, 1, 23, 0))  # outside the 30 days
     first = await report_at(client, police, london(2026, 11, 2, 23, 0))
     second = await report_at(client, police, london(2026, 11, 12, 23, 0))
@@ -163,8 +156,9 @@ async def test_the_third_missing_episode_in_30_days_flags_a_strategy_meeting(cli
     third = await report_at(client, police, london(2026, 11, 24, 1, 0))
     for created in (first, second, arrest):
         kinds = {c["kind"] for c in (await item_of(client, day, created["id"]))["clocks"]}
-        assert "strategy_meeting" not in kinds, created["reference"]
-    flag = _clock(await item_of(client, day, third["id"]), "strategy_meeting")
+        assert "repeat_missing_review" not in kinds, created["reference"]
+    flag = _clock(await item_of(client, day, third["id"]), "repeat_missing_review")
+    assert "not the statutory strategy discussion" in flag["label"]
     assert _at(flag["due_at"]) == utc(2026, 11, 24, 9)
     assert len(await _timeline(db, third["id"], "clocks.started")) == 1
 
@@ -179,7 +173,8 @@ async def test_clocks_for_incident_lists_them_by_due_time(client, police, db):
     )
     async with db.session() as session:
         clocks = await clocks_for_incident(session, uuid.UUID(created["id"]))
-    assert [c["kind"] for c in clocks] == ["handover", "bail_refused_transfer", "rhi_72h"]
+    # Missing, then held and refused bail: no return home yet, so no RHI clock until there is.
+    assert [c["kind"] for c in clocks] == ["handover", "bail_refused_transfer"]
     assert [c["due_at"] for c in clocks] == sorted(c["due_at"] for c in clocks)
 
 
@@ -197,14 +192,18 @@ async def test_an_overdue_clock_is_raised_to_managers_once(client, police, day, 
     assert first["clocks_raised"] >= 1
     raised = [e for e in await _timeline(db, created["id"], "clock.raised") if e.detail["kind"] == "rhi_72h"]
     assert [e.detail["alert"] for e in raised] == ["approaching", "overdue"]
-    jobs = [j for j in await _jobs(db) if j.payload.get("clock_id") == rhi["id"]]
+    jobs = [
+        j
+        for j in await _jobs(db)
+        if j.payload.get("clock_id") == rhi["id"] and j.payload["reason"] != "clock_due_before_handover"
+    ]
     assert [j.payload["reason"] for j in jobs] == ["clock_approaching", "clock_overdue"]
     assert all(j.payload["urgency"] == "normal" for j in jobs)
     assert jobs[-1].payload["team_id"] == str((await item_of(client, day, created["id"]))["team"]["id"])
 
     repeat = await run_pass(db, due + timedelta(minutes=5))
     assert repeat["clocks_raised"] == 0 and repeat["items_raised"] == 0
-    assert len([j for j in await _jobs(db) if j.payload.get("clock_id") == rhi["id"]]) == 2
+    assert len([j for j in await _jobs(db) if j.payload.get("clock_id") == rhi["id"]]) == 3
     rhi = _clock(await item_of(client, day, created["id"]), "rhi_72h")
     assert rhi["raised_overdue_at"] is not None
     assert rhi["status"] == "overdue"
@@ -240,7 +239,9 @@ async def test_a_met_clock_is_never_raised(client, police, day, db):
     found = london(2026, 11, 24, 1, 40)
     created = await report_at(client, police, found)
     rhi = _clock(await item_of(client, day, created["id"]), "rhi_72h")
-    assert (await client.post(f"/api/v1/clocks/{rhi['id']}/met", headers=day.headers)).status_code == 200
+    done = {"outcome": "completed", "by": "RHI service", "independent": True}
+    met = await client.post(f"/api/v1/clocks/{rhi['id']}/met", json=done, headers=day.headers)
+    assert met.status_code == 200, met.text
     await run_pass(db, found + timedelta(hours=100))
     assert not [
         e for e in await _timeline(db, created["id"], "clock.raised") if e.detail["kind"] == "rhi_72h"

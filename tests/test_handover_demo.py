@@ -42,7 +42,16 @@ async def test_the_demo_day_team_sees_last_nights_items_with_their_clocks(client
         assert item["pages"] and item["pages"][0]["acknowledged_at"]
         assert item["support_offers"]
     jordan = next(i for i in items if i["young_person"]["first_name"] == "Jordan")
-    assert "strategy_meeting" in {c["kind"] for c in jordan["open_clocks"]}
+    assert "repeat_missing_review" in {c["kind"] for c in jordan["open_clocks"]}
+    # The charged child refused bail: the s38(6) action closed from the fixed list, never with
+    # "no bed" as a reason; the appropriate adult attended (a child cannot decline one).
+    kai = next(i for i in items if i["young_person"]["first_name"] == "Kai")
+    transfer = next(c for c in kai["clocks"] if c["kind"] == "bail_refused_transfer")
+    assert transfer["met"] and transfer["outcome"] == "transferred"
+    assert kai["incident"]["priority"] == "P1"
+    assert {(o["kind"], o["outcome"]) for o in kai["support_offers"]} >= {("appropriate_adult", "attended")}
+    notes = " ".join(n["text"] for n in kai["handover_notes"])
+    assert "No LA bed available" not in notes and "certificate needed" not in notes
     assert jordan["young_person"]["missing_episodes_30d"] == 3
     assert jordan["handover_notes"]
 

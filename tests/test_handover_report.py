@@ -109,7 +109,7 @@ async def test_the_printable_report_holds_the_nights_items(client, day, night, d
         night["first"]["triage"]["reasons"][0],
         "Safety plan: accepted",
         "Mum collected him at 03:10; wants a call from the hub.",
-        "Return home interview offered",
+        "Return home interview carried out",
         "Older boy known as &#x27;K&#x27;",
         "Dana Day",
         "picked up",
@@ -162,7 +162,7 @@ async def test_the_csv_export_has_a_row_per_item_and_is_audited(client, day, nig
     assert first["item_state"] == "picked_up" and first["owner"] == "Dana Day"
     assert "Safety plan: accepted" in first["support_offers"]
     assert "Mum collected him" in first["handover_notes"]
-    assert "Return home interview offered" in first["clocks"]
+    assert "Return home interview carried out" in first["clocks"]
     assert first["triage_reasons"].startswith(night["first"]["triage"]["reasons"][0])
     # A cell a spreadsheet would run as a formula is defused.
     second = by_reference[night["second"]["reference"]]

@@ -91,7 +91,7 @@ async def test_a_mixed_batch_answers_each_item_and_stores_only_the_good_ones(cli
 
 async def test_the_whole_batch_sent_again_changes_nothing(client, world, make_user, db):
     incident, worker, _ = await attended_incident(db, world, make_user)
-    items = [offer_item(incident.id, kind=k) for k in ("safe_transport", "appropriate_adult", "safety_plan")]
+    items = [offer_item(incident.id, kind=k) for k in ("safe_transport", "trusted_adult_call", "safety_plan")]
     first = await client.post("/api/v1/sync", json={"items": items}, headers=worker.headers)
     assert [r["status"] for r in first.json()["results"]] == ["created"] * 3
     again = await client.post("/api/v1/sync", json={"items": items}, headers=worker.headers)

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.models import User
 from api.db import utcnow
-from api.handover.clocks import ClockSpec, clock_alert
+from api.handover.clocks import ClockSpec, clock_alert, custody_information
 from api.handover.models import Clock, HandoverEvent, HandoverItem
 from api.incidents.models import Incident, IncidentIndicator, IncidentTeam, TimelineEvent
 from api.people.models import YoungPerson
@@ -49,7 +49,9 @@ STORY_ACTIONS = frozenset(
         "handover.escalated",
         "handover.closed",
         "clock.raised",
+        "clock.due_before_handover",
         "clock.met",
+        "clock.step",
     }
 )
 
@@ -97,6 +99,8 @@ def clock_view(
         "met_at": iso(clock.met_at),
         "met_by": person_ref(users, clock.met_by_id),
         "met_note": clock.met_note,
+        "outcome": clock.outcome,
+        "detail": clock.detail or {},
         "status": clock_status(clock, now),
         "raised_approaching_at": iso(clock.raised_approaching_at),
         "raised_overdue_at": iso(clock.raised_overdue_at),
@@ -375,6 +379,11 @@ async def item_view(session: AsyncSession, item: HandoverItem, now: datetime | N
             "priority": incident.priority,
             "indicators": indicators,
             "custody_status": (incident.custody or {}).get("status"),
+            # PACE reviews and the 24-hour limit: police duties, for information, never clocks.
+            "custody_information": custody_information(
+                (incident.custody or {}).get("status"), incident.detained_at, now
+            ),
+            "prompts": triage.get("prompts", []),
             "safety_plan": [o for o in offers if o.get("kind") == "safety_plan"],
         },
         "places_and_peers": await _places_and_peers(session, incident, area),

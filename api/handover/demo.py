@@ -3,7 +3,7 @@
 Everything goes through the real services: police report through intake (triage, paging,
 handover items, clocks), the on-call worker acknowledges and records support, and two earlier
 missing episodes of the same child were picked up and closed by the day team weeks ago (so
-the pattern and the strategy-meeting flag show). Skipped when the demo custody account has
+the pattern and the repeat-missing review flag show). Skipped when the demo custody account has
 reported anything already, so `lantern demo` runs twice safely.
 """
 
@@ -78,8 +78,10 @@ def _reports(evening: date) -> list[dict[str, Any]]:
                 "appropriate_adult_present": True,
             },
             "_ack": ("worker.cce", "phoning", None),
-            "_offers": [("appropriate_adult", "accepted"), ("accommodation", "not_possible")],
-            "_note": "Charged, bail refused. No LA bed available overnight: s38(6) certificate needed today.",
+            "_offers": [("appropriate_adult", "attended"), ("accommodation", "accepted")],
+            "_note": "Charged, bail refused. s38(6): duty manager arranged an emergency foster placement; "
+            "transferred at 01:20. Lack of a bed is never a reason to keep a child in the cells.",
+            "_close": ("bail_refused_transfer", {"outcome": "transferred"}, timedelta(hours=1, minutes=30)),
         },
         {
             "kind": "stop_conversation",
@@ -165,8 +167,22 @@ async def last_nights_incidents(session: AsyncSession, teams: dict[str, Team]) -
                 )
         for clock in await contents.clocks_of(session, incident.id):
             if not clock.met:
+                closing = (
+                    {
+                        "outcome": "completed",
+                        "by": "Independent return home interview service",
+                        "independent": True,
+                    }
+                    if clock.kind == "rhi_72h"
+                    else {}
+                )
                 await handover.mark_met(
-                    session, day, clock, detention_ended=True, now=incident.occurred_at + timedelta(hours=30)
+                    session,
+                    day,
+                    clock,
+                    detention_ended=True,
+                    now=incident.occurred_at + timedelta(hours=30),
+                    **closing,
                 )
 
     for spec in _reports(evening):
@@ -191,6 +207,14 @@ async def last_nights_incidents(session: AsyncSession, teams: dict[str, Team]) -
             await support.put_support_offer(
                 session, worker, incident_id=incident.id, offer_id=uuid.uuid4(), body=offer, if_match=None
             )
+        if spec.get("_close"):
+            manager = await _actor(session, "manager.duty")
+            kind, closing, after = spec["_close"]
+            for clock in await contents.clocks_of(session, incident.id):
+                if manager is not None and clock.kind == kind and not clock.met:
+                    await handover.mark_met(
+                        session, manager, clock, now=spec["occurred_at"] + after, **closing
+                    )
         if spec["_note"]:
             await support.put_handover_note(
                 session,

@@ -83,6 +83,11 @@ class Clock(SQLModel, table=True):
     met_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     met_by_id: uuid.UUID | None = Field(default=None, foreign_key="users.id")
     met_note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # How it was closed, for clocks closed only from a fixed list (api.handover.clocks.OUTCOMES).
+    outcome: str | None = Field(default=None, max_length=40)
+    # Recorded steps and facts of the closing: the return home interview's offered / accepted /
+    # declined / completed with who and whether independent; a certificate's ground.
+    detail: dict[str, Any] = Field(default_factory=dict, sa_type=JsonType)
     raised_approaching_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     raised_overdue_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)

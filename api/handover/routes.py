@@ -26,6 +26,7 @@ from api.handover.schemas import (
     PickupOut,
     ReassignIn,
     ReassignOut,
+    ReturnHomeInterviewIn,
 )
 from api.textinput import IdentifyingText
 from api.timewindows import ReportNight
@@ -186,4 +187,43 @@ async def clock_met(
 ) -> dict[str, Any]:
     """Record that the clock's limit was met (marking it again changes nothing)."""
     body = body or ClockMetIn()
-    return await service.mark_met(session, actor, clock, note=body.note, detention_ended=body.detention_ended)
+    return await service.mark_met(
+        session,
+        actor,
+        clock,
+        note=body.note,
+        detention_ended=body.detention_ended,
+        outcome=body.outcome,
+        ground=body.ground,
+        by=body.by,
+        independent=body.independent,
+    )
+
+
+@router.post(
+    "/clocks/{clock_id}/return-home-interview",
+    response_model=ClockOut,
+    dependencies=[roles(*HANDOVER_ROLES)],
+    responses={
+        404: {"description": "No such clock, or not one of your teams' incidents"},
+        409: {"description": "The interview is already closed (completed or declined)"},
+    },
+)
+async def return_home_interview(
+    clock: WritableClock, body: ReturnHomeInterviewIn, session: SessionDep, actor: CurrentActor
+) -> dict[str, Any]:
+    """Record a step of the return home interview: offered, accepted, declined or completed.
+
+    Declined (by the child) and completed (who, and whether independent of the child's care)
+    close the clock; a "return home conversation" offered overnight never does.
+    """
+    return await service.record_rhi_step(
+        session,
+        actor,
+        clock,
+        step=body.step,
+        at=body.at,
+        by=body.by,
+        independent=body.independent,
+        note=body.note,
+    )

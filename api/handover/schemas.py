@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 from api.auth.schemas import WriteModel
 from api.textinput import FreeText
@@ -50,6 +50,40 @@ class ClockMetIn(WriteModel):
     detention_ended: bool = Field(
         default=False, description="PACE reviews only: no further review is due (otherwise the next starts)"
     )
+    outcome: str | None = Field(
+        default=None,
+        max_length=40,
+        description="Required for rhi_72h (completed | declined), bail_refused_transfer (transferred | "
+        "secure_accommodation_requested | certified_impracticable) and s47_outcome (not_substantiated | "
+        "child_in_need_plan | initial_child_protection_conference | emergency_protection_order_sought | "
+        "enquiries_continue_with_safety_plan); refused on other clocks",
+    )
+    ground: str | None = Field(
+        default=None,
+        max_length=40,
+        description="certified_impracticable only: extreme_weather | court_appearance_imminent | "
+        "transfer_physically_impossible (no_accommodation_available is never a ground: PACE Code C 16D)",
+    )
+    by: str | None = Field(
+        default=None,
+        max_length=120,
+        description="rhi_72h completed: who carried out the interview (role or name)",
+    )
+    independent: bool | None = Field(
+        default=None, description="rhi_72h completed: whether they are independent of the child's care"
+    )
+
+
+class ReturnHomeInterviewIn(WriteModel):
+    """A step of the return home interview (DfE 2014): declined and completed close the clock."""
+
+    step: Literal["offered", "accepted", "declined", "completed"]
+    at: AwareDatetime | None = Field(default=None, description="When; now if omitted")
+    by: str | None = Field(default=None, max_length=120, description="Who offered or carried it out")
+    independent: bool | None = Field(
+        default=None, description="Required when completed: independent of the child's care?"
+    )
+    note: str | None = Field(default=None, max_length=2000)
 
 
 class ClockOut(BaseModel):
@@ -67,6 +101,8 @@ class ClockOut(BaseModel):
     met_at: datetime | None
     met_by: PersonRef | None
     met_note: str | None
+    outcome: str | None = None
+    detail: dict[str, Any] = Field(default_factory=dict)
     status: Literal["open", "approaching", "overdue", "met"]
     raised_approaching_at: datetime | None
     raised_overdue_at: datetime | None

@@ -25,15 +25,28 @@ from api.errors import Conflict, Forbidden, ValidationFailed
 from api.events.bus import Audience, LiveEvent, publish
 from api.handover import contents
 from api.handover.access import HANDOVER_ROLES
-from api.handover.clocks import PACE_REVIEW_INTERVAL, ClockFacts, clocks_for
+from api.handover.clocks import (
+    PACE_REVIEW_INTERVAL,
+    ClockFacts,
+    ClockSpec,
+    clocks_for,
+    closure_problems,
+    due_before_handover,
+    next_handover,
+)
 from api.handover.models import OPEN_ITEM_STATES, Clock, HandoverEvent, HandoverItem
 from api.handover.raising import raise_due  # noqa: F401  (exported for the worker)
 from api.incidents import timeline
-from api.incidents.models import Incident, IncidentTeam
+from api.incidents.models import Incident, IncidentIndicator, IncidentTeam
+from api.people.models import YoungPerson
+from api.people.service import age_on
 from api.rota.hours import handover_due
 from api.teams.models import Membership, Team
+from api.triage.rules import SEXUAL_ASSAULT, is_adult
 
 MISSING_WINDOW = timedelta(days=30)
+BEFORE_HANDOVER_REASON = "clock_due_before_handover"
+STEP_FUTURE_TOLERANCE = timedelta(minutes=10)
 
 
 # --- Created at triage ---------------------------------------------------------------------
@@ -46,7 +59,7 @@ async def missing_episodes_30d(session: AsyncSession, incident: Incident) -> int
             select(Incident.id)
             .where(
                 Incident.young_person_id == incident.young_person_id,
-                Incident.kind == "missing_return",
+                Incident.was_missing.is_(True),
                 Incident.id != incident.id,
                 Incident.occurred_at > incident.occurred_at - MISSING_WINDOW,
                 Incident.occurred_at <= incident.occurred_at,
@@ -56,11 +69,50 @@ async def missing_episodes_30d(session: AsyncSession, incident: Incident) -> int
             .execution_options(autoflush=False)
         )
     ).all()
-    return len(earlier) + (1 if incident.kind == "missing_return" else 0)
+    this_one = incident.was_missing or incident.kind == "missing_return"
+    return len(earlier) + (1 if this_one else 0)
+
+
+async def clock_facts(session: AsyncSession, incident: Incident, now: datetime) -> ClockFacts:
+    """The facts the clocks start from, gathered from the incident, its young person and indicators."""
+    person = await session.get(YoungPerson, incident.young_person_id)
+    dob = person.date_of_birth if person else None
+    age = age_on(dob, incident.occurred_at.date()) if dob else None
+    assault = (
+        await session.execute(
+            select(IncidentIndicator.id)
+            .where(IncidentIndicator.incident_id == incident.id, IncidentIndicator.code == SEXUAL_ASSAULT)
+            .limit(1)
+        )
+    ).first()
+    return ClockFacts(
+        kind=incident.kind,  # type: ignore[arg-type]
+        occurred_at=incident.occurred_at,
+        police_protection_started_at=incident.police_protection_started_at,
+        detained_at=incident.detained_at,
+        charged=incident.charged,
+        bail_refused=incident.bail_refused,
+        missing_episodes_30d=await missing_episodes_30d(session, incident),
+        now=now,
+        was_missing=bool(incident.was_missing),
+        custody_status=(incident.custody or {}).get("status"),
+        returned_home_at=incident.returned_home_at,
+        released_at=incident.released_at,
+        charged_at=incident.charged_at,
+        adult=is_adult(age, dob is not None),
+        sexual_assault=assault is not None,
+        assault_at=incident.assault_at,
+        reported_at=incident.reported_at,
+    )
 
 
 async def on_incident_triaged(
-    session: AsyncSession, incident: Incident, team_ids: list[uuid.UUID], *, new_incident: bool = False
+    session: AsyncSession,
+    incident: Incident,
+    team_ids: list[uuid.UUID],
+    *,
+    new_incident: bool = False,
+    now: datetime | None = None,
 ) -> None:
     """Queue a handover item for each routed team and start the incident's clocks.
 
@@ -68,8 +120,12 @@ async def on_incident_triaged(
     existing items and clocks are kept. Items are due at the end of the out-of-hours window the
     incident happened in (09:00 London, next working day). `new_incident`: it was created in
     this transaction, so it has no items or clocks yet (intake saves the look-ups).
+
+    Any new clock that falls due before the next handover (09:00 on the next working day, bank
+    holidays known) pages the managers of the incident's teams at once, at high urgency, naming
+    the clock and its due time: nobody on the day team could act on it in time.
     """
-    now = incident.reported_at or utcnow()
+    now = now or (incident.reported_at if new_incident else None) or utcnow()
     due = handover_due(incident.occurred_at)
     queued: set[uuid.UUID] = set()
     if not new_incident:
@@ -90,35 +146,29 @@ async def on_incident_triaged(
             session, incident.id, "handover.queued", team_id=team_id, detail={"due_at": due.isoformat()}
         )
 
-    facts = ClockFacts(
-        kind=incident.kind,  # type: ignore[arg-type]
-        occurred_at=incident.occurred_at,
-        police_protection_started_at=incident.police_protection_started_at,
-        detained_at=incident.detained_at,
-        charged=incident.charged,
-        bail_refused=incident.bail_refused,
-        missing_episodes_30d=await missing_episodes_30d(session, incident),
-        now=now,
-    )
+    facts = await clock_facts(session, incident, now)
     started: set[str] = set()
     if not new_incident:
         started = set(
             (await session.execute(select(Clock.kind).where(Clock.incident_id == incident.id))).scalars()
         )
     new = [spec for spec in clocks_for(facts) if spec.kind not in started]
+    rows: dict[str, Clock] = {}
     for spec in new:
-        session.add(
-            Clock(
-                incident_id=incident.id,
-                kind=spec.kind,
-                label=spec.label,
-                source=spec.source,
-                starts_at=spec.starts_at,
-                due_at=spec.due_at,
-                created_at=now,
-                updated_at=now,
-            )
+        rows[spec.kind] = Clock(
+            incident_id=incident.id,
+            kind=spec.kind,
+            label=spec.label,
+            source=spec.source,
+            starts_at=spec.starts_at,
+            due_at=spec.due_at,
+            met_at=spec.met_at,
+            met_by_id=incident.reporter_id if spec.met_at else None,
+            met_note=spec.met_note,
+            created_at=now,
+            updated_at=now,
         )
+        session.add(rows[spec.kind])
     if new:
         timeline.add_event(
             session,
@@ -126,7 +176,58 @@ async def on_incident_triaged(
             "clocks.started",
             detail={"clocks": [{"kind": s.kind, "due_at": s.due_at.isoformat()} for s in new]},
         )
+    urgent = due_before_handover(new, next_handover(now))
+    if urgent:
+        await _page_before_handover(
+            session, incident, [t for t in dict.fromkeys(team_ids)], urgent, rows, now
+        )
     await session.flush()
+
+
+async def _page_before_handover(
+    session: AsyncSession,
+    incident: Incident,
+    team_ids: list[uuid.UUID],
+    urgent: list[ClockSpec],
+    rows: dict[str, Clock],
+    now: datetime,
+) -> None:
+    """Page the incident's teams' managers (every manager when no team took it) for each clock
+    due before the next handover: high urgency, the clock's kind and due time, no personal data."""
+    from api.jobs.service import enqueue
+    from api.paging.alerts import ALERT_JOB
+
+    for spec in urgent:
+        clock = rows[spec.kind]
+        timeline.add_event(
+            session,
+            incident.id,
+            "clock.due_before_handover",
+            detail={
+                "clock_id": str(clock.id),
+                "kind": spec.kind,
+                "alert": "due_before_handover",
+                "due_at": spec.due_at.isoformat(),
+                "owned": False,
+            },
+        )
+        for team_id in team_ids or [None]:
+            await enqueue(
+                session,
+                ALERT_JOB,
+                {
+                    "reason": BEFORE_HANDOVER_REASON,
+                    "urgency": "high",
+                    "team_id": str(team_id) if team_id else None,
+                    "incident_id": str(incident.id),
+                    "reference": incident.reference,
+                    "clock_id": str(clock.id),
+                    "clock_kind": spec.kind,
+                    "due_at": spec.due_at.isoformat(),
+                },
+                run_at=now,
+                dedupe_key=f"clock.before_handover:{clock.id}:{team_id or 'all'}",
+            )
 
 
 # --- Reading the queue ---------------------------------------------------------------------
@@ -490,6 +591,13 @@ async def team_clocks(
     return {"clocks": [contents.clock_view(c, users, now, reference) for c, reference, _ in rows]}
 
 
+def _check_closure(clock: Clock, **fields: Any) -> None:
+    problems = closure_problems(clock.kind, **fields)
+    if problems:
+        errors = [{"field": field, "message": message} for field, message in problems]
+        raise ValidationFailed("Check these fields: " + ", ".join(e["field"] for e in errors), errors=errors)
+
+
 async def mark_met(
     session: AsyncSession,
     actor: Actor,
@@ -497,17 +605,39 @@ async def mark_met(
     *,
     note: str | None = None,
     detention_ended: bool = False,
+    outcome: str | None = None,
+    ground: str | None = None,
+    by: str | None = None,
+    independent: bool | None = None,
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """Record that a clock's limit was met. Marking it again changes nothing.
 
-    A met PACE review starts the next review (9 h after this one) unless the detention ended.
+    Some clocks close only with an outcome from a fixed list (``api.handover.clocks.OUTCOMES``):
+    the return home interview (completed, naming who and whether independent; or declined by
+    the child), the s38(6) action (a certificate of impracticability needs a permitted ground:
+    "no accommodation available" is refused) and the s47 outcome. Anything else is a 422
+    naming the field. A met PACE review (rows from before PACE reviews became information)
+    starts the next review (9 h after this one) unless the detention ended.
     """
     now = now or utcnow()
     if not clock.met:
+        _check_closure(clock, outcome=outcome, ground=ground, by=by, independent=independent)
         clock.met_at = now
         clock.met_by_id = actor.id
         clock.met_note = note
+        clock.outcome = outcome
+        closing = {
+            k: v for k, v in {"ground": ground, "by": by, "independent": independent}.items() if v is not None
+        }
+        if clock.kind == "rhi_72h" and outcome is not None:
+            closing = {"step": outcome, "at": now.isoformat(), "recorded_by_id": str(actor.id), **closing}
+            clock.detail = {
+                **(clock.detail or {}),
+                "steps": [*(clock.detail or {}).get("steps", []), closing],
+            }
+        elif closing:
+            clock.detail = {**(clock.detail or {}), **closing}
         clock.updated_at = now
         incident = await session.get(Incident, clock.incident_id)
         timeline.add_event(
@@ -515,7 +645,7 @@ async def mark_met(
             incident.id,
             "clock.met",
             actor_id=actor.id,
-            detail={"clock_id": str(clock.id), "kind": clock.kind},
+            detail={"clock_id": str(clock.id), "kind": clock.kind, "outcome": outcome, "ground": ground},
         )
         if clock.kind == "pace_review" and not detention_ended:
             held_at = min(now, clock.due_at)
@@ -540,19 +670,84 @@ async def mark_met(
             resource_type="clock",
             resource_id=clock.id,
             young_person_id=incident.young_person_id,
-            detail={"kind": clock.kind},
+            detail={"kind": clock.kind, "outcome": outcome},
         )
-        team_ids = (
-            await session.execute(select(IncidentTeam.team_id).where(IncidentTeam.incident_id == incident.id))
-        ).scalars()
-        publish(
-            session,
-            LiveEvent(
-                "handover.updated",
-                {"clock_id": str(clock.id), "incident_id": str(incident.id)},
-                Audience(team_ids=frozenset(team_ids)),
-            ),
-        )
+        await _publish_clock(session, clock, incident)
         await session.flush()
+    users = await contents.people(session, {clock.owner_id, clock.met_by_id})
+    return contents.clock_view(clock, users, now)
+
+
+async def _publish_clock(session: AsyncSession, clock: Clock, incident: Incident) -> None:
+    team_ids = (
+        await session.execute(select(IncidentTeam.team_id).where(IncidentTeam.incident_id == incident.id))
+    ).scalars()
+    publish(
+        session,
+        LiveEvent(
+            "handover.updated",
+            {"clock_id": str(clock.id), "incident_id": str(incident.id)},
+            Audience(team_ids=frozenset(team_ids)),
+        ),
+    )
+
+
+async def record_rhi_step(
+    session: AsyncSession,
+    actor: Actor,
+    clock: Clock,
+    *,
+    step: str,
+    at: datetime | None = None,
+    by: str | None = None,
+    independent: bool | None = None,
+    note: str | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Record a step of the return home interview: offered, accepted, declined or completed.
+
+    Offered and accepted are kept on the clock (with who and when) and leave it open; declined
+    (by the child) and completed (naming who carried it out and whether they are independent of
+    the child's care) close it. A closed interview takes no further step (409).
+    """
+    now = now or utcnow()
+    if clock.kind != "rhi_72h":
+        raise ValidationFailed.field("clock_id", "not a return home interview clock")
+    if at is not None and at > now + STEP_FUTURE_TOLERANCE:
+        raise ValidationFailed.field("at", "more than 10 minutes in the future")
+    if step in {"declined", "completed"}:
+        if clock.met:
+            raise Conflict("The return home interview is already closed.", extra={"outcome": clock.outcome})
+        return await mark_met(
+            session, actor, clock, note=note, outcome=step, by=by, independent=independent, now=at or now
+        )
+    if clock.met:
+        raise Conflict("The return home interview is already closed.", extra={"outcome": clock.outcome})
+    entry = {"step": step, "at": (at or now).isoformat(), "recorded_by_id": str(actor.id)}
+    if by:
+        entry["by"] = by
+    if independent is not None:
+        entry["independent"] = independent
+    clock.detail = {**(clock.detail or {}), "steps": [*(clock.detail or {}).get("steps", []), entry]}
+    clock.updated_at = now
+    incident = await session.get(Incident, clock.incident_id)
+    timeline.add_event(
+        session,
+        incident.id,
+        "clock.step",
+        actor_id=actor.id,
+        detail={"clock_id": str(clock.id), "kind": clock.kind, "step": step},
+    )
+    audit.record(
+        session,
+        actor,
+        "clock.step",
+        resource_type="clock",
+        resource_id=clock.id,
+        young_person_id=incident.young_person_id,
+        detail={"kind": clock.kind, "step": step},
+    )
+    await _publish_clock(session, clock, incident)
+    await session.flush()
     users = await contents.people(session, {clock.owner_id, clock.met_by_id})
     return contents.clock_view(clock, users, now)

@@ -20,10 +20,9 @@ from api.incidents.schemas import IncidentCreate
 from api.people.service import age_on, match_or_create
 from api.teams.directory import TeamEntry, directory
 from api.triage.catalogue import load_catalogue
-from api.triage.rules import ObservedIndicator, TeamRef, TriageCase, triage
+from api.triage.rules import ObservedIndicator, TeamRef, TriageCase, age_problems, triage
 
 FUTURE_TOLERANCE = timedelta(minutes=10)
-MAX_AGE = 25
 
 
 @dataclass
@@ -43,6 +42,7 @@ class IntakeResult:
                 "reasons": self.outcome["reasons"],
                 "categories": self.outcome["categories"],
                 "area": self.outcome["area"],
+                "prompts": self.outcome.get("prompts", []),
             },
             "needs_manager_review": self.incident.needs_manager_review,
         }
@@ -62,8 +62,11 @@ async def report_incident(session: AsyncSession, actor: Actor, body: IncidentCre
         on = body.occurred_at.date()
         if dob > on:
             errors.append({"field": "young_person.date_of_birth", "message": "not yet born"})
-        elif age_on(dob, on) > MAX_AGE:
-            errors.append({"field": "young_person.date_of_birth", "message": f"older than {MAX_AGE}"})
+        else:
+            problems = age_problems(age_on(dob, on), True, body.young_person.legal_status)
+            errors.extend({"field": field, "message": message} for field, message in problems)
+    if body.assault_at is not None and body.assault_at > now + FUTURE_TOLERANCE:
+        errors.append({"field": "assault_at", "message": "more than 10 minutes in the future"})
     for i, item in enumerate(body.indicators):
         if catalogue.get(item.code) is None:
             errors.append({"field": f"indicators.{i}.code", "message": f"unknown indicator '{item.code}'"})
@@ -107,6 +110,13 @@ async def report_incident(session: AsyncSession, actor: Actor, body: IncidentCre
     observed = [
         ObservedIndicator(i.code, catalogue.get(i.code).category, i.provenance) for i in body.indicators
     ]
+    custody = body.custody.model_dump(mode="json") if body.custody else {}
+    if body.custody_status:
+        custody["status"] = body.custody_status
+    status = custody.get("status")
+    charged = bool(body.custody and body.custody.charged) or status == "charged_refused_bail"
+    bail_refused = bool(body.custody and body.custody.bail_refused) or status == "charged_refused_bail"
+    was_missing = bool(body.was_missing) or body.kind == "missing_return"
     outcome = triage(
         TriageCase(
             kind=body.kind,
@@ -117,15 +127,17 @@ async def report_incident(session: AsyncSession, actor: Actor, body: IncidentCre
             responsible_area=responsible_slug,
             station_area=area_by_id[station.area_id].slug,
             teams=team_refs,
+            age_known=person.date_of_birth is not None,
+            legal_status=person.legal_status,
+            custody_status=status,
+            police_protection=_police_protection_start(body, status) is not None,
+            charged_bail_refused=charged and bail_refused,
+            was_missing=was_missing,
         ),
         area_names={a.slug: a.name for a in areas.values()},
         catalogue=catalogue,
     )
 
-    custody = body.custody.model_dump(mode="json") if body.custody else {}
-    if body.custody_status:
-        custody["status"] = body.custody_status
-    status = custody.get("status")
     references = list(dict.fromkeys([r for r in [body.police_reference, *body.police_references] if r]))
     incident = Incident(
         reference=await next_reference(session, now),
@@ -145,8 +157,13 @@ async def report_incident(session: AsyncSession, actor: Actor, body: IncidentCre
         people_present=[p.model_dump() for p in body.people_present],
         police_protection_started_at=_police_protection_start(body, status),
         detained_at=_detained_at(body, status),
-        charged=bool(body.custody and body.custody.charged) or status == "charged_refused_bail",
-        bail_refused=bool(body.custody and body.custody.bail_refused) or status == "charged_refused_bail",
+        charged=charged,
+        bail_refused=bail_refused,
+        was_missing=was_missing,
+        charged_at=body.custody.charged_at if body.custody else None,
+        released_at=body.custody.released_at if body.custody else None,
+        returned_home_at=body.returned_home_at,
+        assault_at=body.assault_at,
         triage=outcome.to_dict(),
         needs_manager_review=outcome.needs_manager_review,
     )
@@ -219,12 +236,9 @@ async def report_incident(session: AsyncSession, actor: Actor, body: IncidentCre
 
 
 def _detained_at(body: IncidentCreate, status: str | None):
-    # The custody clock starts at detention; a custody status alone means "since it happened".
-    if body.custody and body.custody.detained_at:
-        return body.custody.detained_at
-    if status in {"in_custody", "charged_refused_bail"}:
-        return body.occurred_at
-    return None
+    # PACE times count from detention only, never from the incident's time: without it the
+    # worker is asked to get it from police (api.handover.clocks.custody_information).
+    return body.custody.detained_at if body.custody else None
 
 
 def _police_protection_start(body: IncidentCreate, status: str | None):

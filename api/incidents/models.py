@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Column, Index, Integer, String, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from api.db import JsonType, UtcDateTime, new_id, utcnow
@@ -53,6 +53,16 @@ class Incident(SQLModel, table=True):
     detained_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     charged: bool = False
     bail_refused: bool = False
+    # The child had been missing (a missing_return implies it): the return home interview and
+    # the missing count follow this, whatever the kind.
+    was_missing: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
+    )
+    charged_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    released_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    returned_home_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    # When a disclosed (sexual) assault happened, if known: the health offers count from it.
+    assault_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     triage: dict[str, Any] = Field(default_factory=dict, sa_type=JsonType)
     needs_manager_review: bool = Field(default=False, index=True)
     acknowledged_at: datetime | None = Field(default=None, sa_type=UtcDateTime)

@@ -14,7 +14,7 @@ from api.timewindows import CustodyInstant, IncidentInstant, SearchInstant
 
 Kind = Literal["missing_return", "arrest", "stop_conversation"]
 Provenance = Literal["observed", "disclosed", "intelligence", "concern"]
-LegalStatus = Literal["none", "looked_after", "child_protection", "child_in_need", "unknown"]
+LegalStatus = Literal["none", "looked_after", "child_protection", "child_in_need", "care_leaver", "unknown"]
 CustodyStatus = Literal[
     "in_custody",
     "charged_refused_bail",
@@ -42,7 +42,12 @@ class YoungPersonIn(WriteModel):
     aliases: list[Alias] = Field(default_factory=list, max_length=10)
     gender: IdentifyingText | None = Field(default=None, max_length=32)
     responsible_area: IdentifyingText | None = Field(default=None, max_length=64, description="Area slug")
-    legal_status: LegalStatus = "unknown"
+    legal_status: LegalStatus = Field(
+        default="unknown",
+        description="child_protection: a child protection plan. People aged 18 to 25 are accepted "
+        "only as care_leaver. Without date_of_birth the age is not known and the person is "
+        "treated as a child (Modern Slavery Act 2015 s51).",
+    )
     learning_disability: bool = False
 
 
@@ -63,6 +68,10 @@ class CustodyIn(WriteModel):
     detained_at: CustodyInstant | None = None
     charged: bool = False
     bail_refused: bool = False
+    charged_at: CustodyInstant | None = Field(
+        default=None, description="When charged; with bail refused the s38(6) action starts here"
+    )
+    released_at: CustodyInstant | None = Field(default=None, description="When police let the child go")
     police_protection_started_at: CustodyInstant | None = None
 
 
@@ -86,6 +95,21 @@ class IncidentCreate(WriteModel):
     custody_status: CustodyStatus | None = None
     custody: CustodyIn | None = None
     people_present: list[PersonPresentIn] = Field(default_factory=list, max_length=20)
+    was_missing: bool | None = Field(
+        default=None,
+        description="The child had been missing (any kind; a missing_return implies it): starts the "
+        "return home interview and counts as a missing episode",
+    )
+    returned_home_at: CustodyInstant | None = Field(
+        default=None,
+        description="When the child got home or to their placement: the return home interview "
+        "counts from here (else from the release; never while police still hold the child)",
+    )
+    assault_at: IncidentInstant | None = Field(
+        default=None,
+        description="When a disclosed sexual assault happened, if known: the health offers "
+        "(emergency contraception, PEPSE, SARC) count from it, else from the report",
+    )
 
 
 class TeamRefOut(BaseModel):

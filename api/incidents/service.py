@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.audit import service as audit
 from api.auth.dependencies import Actor
 from api.auth.models import User
+from api.db import utcnow
 from api.errors import ValidationFailed
 from api.incidents.access import team_scope
 from api.incidents.models import Incident, IncidentIndicator, IncidentTeam, TimelineEvent
@@ -337,6 +338,7 @@ async def incident_detail(session: AsyncSession, actor: Actor, incident: Inciden
         "support_offers": await _offers(session, incident.id),
         "handover_notes": await _notes(session, incident.id),
         "clocks": await _clocks(session, incident.id),
+        "custody_information": _custody_information(incident),
     }
 
 
@@ -356,6 +358,13 @@ async def _notes(session: AsyncSession, incident_id: uuid.UUID) -> list[dict[str
     from api.support import service as support
 
     return await support.notes_for_incident(session, incident_id)
+
+
+def _custody_information(incident: Incident) -> dict[str, Any] | None:
+    # PACE reviews and the 24-hour limit: police duties, shown for information, never clocks.
+    from api.handover.clocks import custody_information
+
+    return custody_information((incident.custody or {}).get("status"), incident.detained_at, utcnow())
 
 
 async def _clocks(session: AsyncSession, incident_id: uuid.UUID) -> list[dict[str, Any]]:

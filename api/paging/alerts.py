@@ -1,6 +1,8 @@
-"""Alerts to a team's managers at normal urgency (a handover not picked up, a clock running out).
+"""Alerts to a team's managers (a handover not picked up, a clock running out, a clock due before
+the next handover).
 
-The push carries the reason, the team, the incident id and reference only: never a name.
+The push carries the reason, the team, the incident id and reference, and for a clock its kind
+and due time only: never a name.
 """
 
 from __future__ import annotations
@@ -34,6 +36,10 @@ async def alert_team_managers(session: AsyncSession, payload: dict[str, Any], no
         "incident_id": payload.get("incident_id"),
         "reference": payload.get("reference"),
     }
+    # A clock alert names the clock and when it is due (a kind and a time: no personal data).
+    for key in ("clock_kind", "due_at"):
+        if payload.get(key):
+            message[key] = payload[key]
     cause = payload.get("item_id") or payload.get("clock_id") or payload.get("incident_id")
     queued = 0
     # An incident no team took is every manager's concern.

@@ -11,7 +11,7 @@ from sqlmodel import Field, SQLModel
 
 from api.db import JsonType, UtcDateTime, new_id, utcnow
 
-LEGAL_STATUSES = ("none", "looked_after", "child_protection", "child_in_need", "unknown")
+LEGAL_STATUSES = ("none", "looked_after", "child_protection", "child_in_need", "care_leaver", "unknown")
 
 
 class YoungPerson(SQLModel, table=True):

@@ -33,3 +33,15 @@ def offer_kinds() -> dict[str, OfferKind]:
 
 def offer_kind(code: str) -> OfferKind | None:
     return offer_kinds().get(code)
+
+
+APPROPRIATE_ADULT = "appropriate_adult"
+OFFER_OUTCOMES = ("accepted", "declined", "not_possible")
+# An appropriate adult is not an offer the child can turn down (PACE Code C): it is requested,
+# attends, or none is available.
+APPROPRIATE_ADULT_OUTCOMES = ("requested", "attended", "not_available")
+
+
+def outcomes_for(code: str) -> tuple[str, ...]:
+    """The outcomes a support offer of this kind may record."""
+    return APPROPRIATE_ADULT_OUTCOMES if code == APPROPRIATE_ADULT else OFFER_OUTCOMES

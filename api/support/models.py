@@ -22,7 +22,10 @@ class SupportOffer(SQLModel, table=True):
 
     __tablename__ = "support_offers"
     __table_args__ = (
-        CheckConstraint("outcome IN ('accepted', 'declined', 'not_possible')", name="outcome"),
+        CheckConstraint(
+            "outcome IN ('accepted', 'declined', 'not_possible', 'requested', 'attended', 'not_available')",
+            name="outcome",
+        ),
         CheckConstraint("version >= 1", name="version_positive"),
     )
 

@@ -15,7 +15,7 @@ from api.errors import Conflict, PreconditionFailed, ValidationFailed, problem
 from api.incidents.access import incident_roles
 from api.support import reads, service
 from api.support import sync as sync_service
-from api.support.catalogue import offer_kinds
+from api.support.catalogue import offer_kinds, outcomes_for
 from api.support.schemas import (
     HandoverNoteDetailOut,
     HandoverNoteIn,
@@ -95,7 +95,9 @@ def _answer(outcome: service.WriteOutcome, response: Response) -> Any:
 async def list_offer_kinds() -> list[OfferKindOut]:
     """The catalogue of support offer kinds, in display order."""
     return [
-        OfferKindOut(code=k.code, label=k.label, notes_required=k.notes_required)
+        OfferKindOut(
+            code=k.code, label=k.label, notes_required=k.notes_required, outcomes=list(outcomes_for(k.code))
+        )
         for k in offer_kinds().values()
     ]
 

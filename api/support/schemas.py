@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, ValidationInfo, WithJsonSchema, field_validator
 
 from api.auth.schemas import WriteModel
-from api.support.catalogue import offer_kind
+from api.support.catalogue import APPROPRIATE_ADULT, offer_kind, outcomes_for
 from api.textinput import FreeText, IdentifyingText
 from api.timewindows import OfferInstant
 
@@ -18,11 +18,17 @@ NOTES_MAX = 4000
 HANDOVER_TEXT_MAX = 10000
 
 
+OfferOutcome = Literal["accepted", "declined", "not_possible", "requested", "attended", "not_available"]
+
+
 class SupportOfferIn(WriteModel):
     """One offer as the phone captured it. The record is its kind, outcome, instant and notes."""
 
     kind: IdentifyingText = Field(max_length=40, description="A code from GET /api/v1/support-offer-kinds")
-    outcome: Literal["accepted", "declined", "not_possible"]
+    outcome: OfferOutcome = Field(
+        description="accepted | declined | not_possible; for appropriate_adult only requested | "
+        "attended | not_available (a child cannot decline an appropriate adult: PACE Code C)"
+    )
     offered_at: OfferInstant = Field(description="The phone's time, with the phone's offset")
     notes: FreeText | None = Field(
         default=None,
@@ -43,6 +49,19 @@ class SupportOfferIn(WriteModel):
         if offer_kind(kind) is None:
             raise ValueError("unknown kind; see GET /api/v1/support-offer-kinds")
         return kind
+
+    @field_validator("outcome")
+    @classmethod
+    def _outcome_fits_kind(cls, outcome: str, info: ValidationInfo) -> str:
+        allowed = outcomes_for(info.data.get("kind") or "")
+        if outcome not in allowed:
+            if outcome == "declined" and info.data.get("kind") == APPROPRIATE_ADULT:
+                raise ValueError(
+                    "a child cannot decline an appropriate adult (PACE Code C): use requested, attended "
+                    "or not_available"
+                )
+            raise ValueError(f"for this kind one of {', '.join(allowed)}")
+        return outcome
 
     @field_validator("notes")
     @classmethod
@@ -70,6 +89,7 @@ class OfferKindOut(BaseModel):
     code: str
     label: str
     notes_required: bool = False
+    outcomes: list[str] = Field(default_factory=list, description="The outcomes this kind may record")
 
 
 class SupportOfferVersionOut(BaseModel):

@@ -1,7 +1,10 @@
 """The indicator catalogue: what police can record about a young person, and what it means.
 
-The catalogue ships as versioned data (``indicators_v1.json``) so that an administrator can
-extend it; a code never changes meaning once issued, so a new meaning needs a new code.
+The catalogue ships as versioned data (``indicators_v1.json``, ``indicators_v2.json``, ...) so
+that an administrator can extend it; a code never changes meaning once issued, so a new meaning
+needs a new code. Each version keeps every code of the one before; the newest version is the one
+intake uses, and older versions stay readable (an incident records the version it was triaged
+with).
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ from typing import Any
 PROVENANCES = ("observed", "disclosed", "intelligence", "concern")
 CATEGORIES = ("cse", "cce", "general")
 
-CATALOGUE_RESOURCE = "indicators_v1.json"
+CATALOGUE_VERSIONS = (1, 2)
+LATEST_VERSION = CATALOGUE_VERSIONS[-1]
+CATALOGUE_RESOURCE = f"indicators_v{LATEST_VERSION}.json"
 
 
 @dataclass(frozen=True)
@@ -75,9 +80,7 @@ def parse_catalogue(document: dict[str, Any]) -> Catalogue:
     Raises ValueError on a duplicate code, an unknown category, or an indicator whose group
     is not declared (when groups are declared).
     """
-    groups = tuple(
-        IndicatorGroup(code=g["code"], label=g["label"]) for g in document.get("groups", [])
-    )
+    groups = tuple(IndicatorGroup(code=g["code"], label=g["label"]) for g in document.get("groups", []))
     group_codes = {g.code for g in groups}
     indicators: list[Indicator] = []
     seen: set[str] = set()
@@ -91,9 +94,7 @@ def parse_catalogue(document: dict[str, Any]) -> Catalogue:
         if indicator.code in seen:
             raise ValueError(f"duplicate indicator code {indicator.code}")
         if indicator.category not in CATEGORIES:
-            raise ValueError(
-                f"indicator {indicator.code} has unknown category {indicator.category}"
-            )
+            raise ValueError(f"indicator {indicator.code} has unknown category {indicator.category}")
         if groups and indicator.group not in group_codes:
             raise ValueError(f"indicator {indicator.code} has undeclared group {indicator.group}")
         seen.add(indicator.code)
@@ -102,7 +103,16 @@ def parse_catalogue(document: dict[str, Any]) -> Catalogue:
 
 
 @cache
-def load_catalogue() -> Catalogue:
-    """The catalogue shipped with this package, read once per process."""
-    text = resources.files(__package__).joinpath(CATALOGUE_RESOURCE).read_text(encoding="utf-8")
-    return parse_catalogue(json.loads(text))
+def load_catalogue(version: int = LATEST_VERSION) -> Catalogue:
+    """A catalogue version shipped with this package (the newest by default), read once per process.
+
+    Raises ValueError for a version that was never shipped.
+    """
+    if version not in CATALOGUE_VERSIONS:
+        raise ValueError(f"no indicator catalogue version {version}")
+    resource = f"indicators_v{version}.json"
+    text = resources.files(__package__).joinpath(resource).read_text(encoding="utf-8")
+    catalogue = parse_catalogue(json.loads(text))
+    if catalogue.version != version:
+        raise ValueError(f"{resource} declares version {catalogue.version}")
+    return catalogue

@@ -1,16 +1,21 @@
 """Triage: which area, which teams, which priority, and why.
 
 Pure rules: no database, no HTTP, no clock. The caller gathers the facts (indicators, age band,
-areas, the active teams) into a ``TriageCase``; ``triage`` answers with a ``TriageOutcome``
-whose reasons are short sentences built only from codes, catalogue labels, team slugs, area
-names and age bands, never from anything typed about the child.
+whether the age is known, custody and legal status, areas, the active teams) into a
+``TriageCase``; ``triage`` answers with a ``TriageOutcome`` whose reasons are short sentences
+built only from codes, catalogue labels, team slugs, area names and age bands, never from
+anything typed about the child.
+
+Who is a child (domain reference): an unknown age is treated as a child (the presumption in
+Modern Slavery Act 2015 s51); people aged 18-25 appear only as care leavers (``age_problems``),
+and clocks that only a child can start never start for them (``is_adult``).
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from api.triage.catalogue import PROVENANCES, Catalogue, load_catalogue
@@ -22,10 +27,20 @@ P1, P2, P3 = "P1", "P2", "P3"
 
 CHILD_AGE_LIMIT = 13  # under this age is always P1
 MANY_INDICATORS = 3  # this many distinct indicators make at least P2
+ADULT_AGE = 18
+CARE_LEAVER_MAX_AGE = 25
 
 HELD_AGAINST_WILL = "HRM-HELD-AGAINST-WILL"
 DISCLOSED_ASSAULT = "HRM-DISCLOSED-ASSAULT"
+DRUGS_CONCEALED = "ITM-DRUGS-CONCEALED"  # catalogue v2
+SEXUAL_ASSAULT = "HRM-SEXUAL-ASSAULT"  # catalogue v2
 HARM_GROUP = "harm"
+
+# Legal status of the young person (intake's ``young_person.legal_status``).
+LOOKED_AFTER = "looked_after"
+CARE_LEAVER = "care_leaver"
+
+MEDICAL_EMERGENCY_PROMPT = "Medical emergency: hospital (drugs concealed internally)"
 
 _CATEGORY_NAMES = {"cse": "CSE", "cce": "CCE", "general": "General"}
 _TEAM_NAMES = {"cse": "CSE team", "cce": "CCE team", "general": "general out-of-hours team"}
@@ -67,6 +82,15 @@ class TriageCase:
     responsible_area: str | None
     station_area: str | None
     teams: list[TeamRef]
+    # The child's situation. ``age_known`` is False when ``age_years`` is only an apparent age
+    # (or None); ``custody_status`` is intake's status; ``police_protection`` and
+    # ``charged_bail_refused`` are also true when police gave the facts without that status.
+    age_known: bool = True
+    legal_status: str = "unknown"
+    custody_status: str | None = None
+    police_protection: bool = False
+    charged_bail_refused: bool = False
+    was_missing: bool = False
 
 
 @dataclass(frozen=True)
@@ -79,6 +103,8 @@ class TriageOutcome:
     priority: str
     reasons: list[str]
     needs_manager_review: bool
+    # Things to do at once, shown to whoever is paged (e.g. the hospital for concealed drugs).
+    prompts: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able form, team ids as strings, for storing on the incident."""
@@ -92,6 +118,7 @@ class TriageOutcome:
             "priority": self.priority,
             "reasons": list(self.reasons),
             "needs_manager_review": self.needs_manager_review,
+            "prompts": list(self.prompts),
         }
 
 
@@ -114,11 +141,14 @@ def triage(
     specialist and no general team), ``needs_manager_review`` is set so that the incident is
     flagged for managers, never dropped; teams found for the other category are still kept.
 
-    Priority: P1 when the child is under 13, has a learning disability, discloses harm (a
-    ``harm`` group indicator with provenance ``disclosed``, or ``HRM-DISCLOSED-ASSAULT`` with
-    any provenance), or ``HRM-HELD-AGAINST-WILL`` is present. Otherwise P2 when any CSE or CCE
-    indicator, or 3 or more distinct indicators, are present; otherwise P3. A child under 13 or
-    with a learning disability is never P3 when any indicator is present.
+    Priority: P1 (never low) when the child is under 13 (or looks under 13 when the age is not
+    known), has a learning disability, is in police protection, was charged and refused bail,
+    is a looked-after child returning from missing, has drugs concealed internally (with the
+    prompt "Medical emergency: hospital"), or any ``harm`` group indicator is present whatever
+    its provenance (``HRM-DISCLOSED-ASSAULT``, ``HRM-HELD-AGAINST-WILL`` included). Otherwise P2
+    when any CSE or CCE indicator, or 3 or more distinct indicators, are present; otherwise P3.
+    A child whose age is not known is treated as a child (Modern Slavery Act 2015 s51) who may
+    be under 13: with any indicator never P3.
 
     ``area_names`` maps area slugs to display names for the reasons (the slug is used when a
     name is missing); ``catalogue`` defaults to the shipped catalogue and supplies labels and
@@ -138,6 +168,7 @@ def triage(
         *area_reasons,
         *_indicator_reasons(indicators, catalogue),
         *routing_reasons,
+        *_situation_reasons(case),
         *priority_reasons,
     ]
     return TriageOutcome(
@@ -147,7 +178,51 @@ def triage(
         priority=priority,
         reasons=reasons,
         needs_manager_review=needs_review,
+        prompts=_prompts(indicators),
     )
+
+
+def is_adult(age_years: int | None, age_known: bool) -> bool:
+    """Known to be 18 or over. An unknown or only apparent age is a child's (MSA 2015 s51)."""
+    return age_known and age_years is not None and age_years >= ADULT_AGE
+
+
+def age_problems(age_years: int | None, age_known: bool, legal_status: str) -> list[tuple[str, str]]:
+    """Why intake must refuse this person, as ``(field, message)`` pairs; empty when accepted.
+
+    Children are always accepted; an unknown age is a child's. People known to be 18 to 25
+    are accepted only as care leavers; nobody known to be older than 25.
+    """
+    if not is_adult(age_years, age_known):
+        return []
+    assert age_years is not None  # is_adult guarantees it
+    if age_years > CARE_LEAVER_MAX_AGE:
+        return [("young_person.date_of_birth", f"older than {CARE_LEAVER_MAX_AGE}")]
+    if legal_status != CARE_LEAVER:
+        return [
+            ("young_person.date_of_birth", "18 or over: only care leavers aged 18 to 25 are accepted"),
+            ("young_person.legal_status", "must be care_leaver for someone aged 18 to 25"),
+        ]
+    return []
+
+
+def _age_unknown(case: TriageCase) -> bool:
+    return not case.age_known or case.age_years is None
+
+
+def _situation_reasons(case: TriageCase) -> list[str]:
+    reasons = []
+    if _age_unknown(case):
+        reasons.append("Age not known: treated as a child (Modern Slavery Act 2015 s51)")
+    elif is_adult(case.age_years, case.age_known):
+        reasons.append("Care leaver aged 18 to 25: no child-only clocks")
+    return reasons
+
+
+def _prompts(indicators: Sequence[ObservedIndicator]) -> list[str]:
+    if any(i.code == DRUGS_CONCEALED for i in indicators):
+        return [MEDICAL_EMERGENCY_PROMPT]
+    return []
 
 
 def _unique(indicators: Sequence[ObservedIndicator]) -> list[ObservedIndicator]:
@@ -207,8 +282,7 @@ def _route(
         elif category != GENERAL and general_teams:
             teams = general_teams
             reasons.append(
-                f"No {wanted} in {area_name}: routed to the {_TEAM_NAMES[GENERAL]} "
-                f"({_slugs(teams)})"
+                f"No {wanted} in {area_name}: routed to the {_TEAM_NAMES[GENERAL]} ({_slugs(teams)})"
             )
         else:
             needs_review = True
@@ -241,29 +315,45 @@ def _indicator_reasons(indicators: Sequence[ObservedIndicator], catalogue: Catal
     return reasons
 
 
-def _discloses_harm(indicator: ObservedIndicator, catalogue: Catalogue) -> bool:
-    if indicator.code == DISCLOSED_ASSAULT:
+def _is_harm(indicator: ObservedIndicator, catalogue: Catalogue) -> bool:
+    if indicator.code in (DISCLOSED_ASSAULT, HELD_AGAINST_WILL, SEXUAL_ASSAULT):
         return True
     entry = catalogue.get(indicator.code)
-    return entry is not None and entry.group == HARM_GROUP and indicator.provenance == "disclosed"
+    return entry is not None and entry.group == HARM_GROUP
+
+
+def _harm_reason(indicator: ObservedIndicator, catalogue: Catalogue) -> str:
+    described = _describe(indicator, catalogue)
+    if indicator.code == HELD_AGAINST_WILL:
+        return f"P1: {described}"
+    if indicator.provenance == "disclosed" or indicator.code == DISCLOSED_ASSAULT:
+        return f"P1: discloses harm, {described}"
+    return f"P1: harm indicator, whatever its provenance: {described}"
+
+
+def _never_low(case: TriageCase, indicators: Sequence[ObservedIndicator], catalogue: Catalogue) -> list[str]:
+    """The P1 reasons, in a fixed order; empty when none applies."""
+    p1: list[str] = []
+    if case.age_years is not None and case.age_years < CHILD_AGE_LIMIT:
+        p1.append("P1: under 13" if case.age_known else "P1: looks under 13 (age not known)")
+    if case.learning_disability:
+        p1.append("P1: learning disability")
+    if case.police_protection or case.custody_status == "police_protection":
+        p1.append("P1: in police protection (Children Act 1989 s46)")
+    if case.charged_bail_refused or case.custody_status == "charged_refused_bail":
+        p1.append("P1: charged and refused bail (PACE s38(6))")
+    if case.legal_status == LOOKED_AFTER and (case.was_missing or case.kind == "missing_return"):
+        p1.append("P1: looked-after child returning from missing")
+    if any(i.code == DRUGS_CONCEALED for i in indicators):
+        p1.append("P1: drugs concealed internally: a medical emergency")
+    p1.extend(_harm_reason(i, catalogue) for i in indicators if _is_harm(i, catalogue))
+    return list(dict.fromkeys(p1))
 
 
 def _priority(
     case: TriageCase, indicators: Sequence[ObservedIndicator], catalogue: Catalogue
 ) -> tuple[str, list[str]]:
-    under_13 = case.age_years is not None and case.age_years < CHILD_AGE_LIMIT
-
-    p1: list[str] = []
-    if under_13:
-        p1.append("P1: under 13")
-    if case.learning_disability:
-        p1.append("P1: learning disability")
-    for indicator in indicators:
-        if _discloses_harm(indicator, catalogue):
-            p1.append(f"P1: discloses harm, {_describe(indicator, catalogue)}")
-    for indicator in indicators:
-        if indicator.code == HELD_AGAINST_WILL:
-            p1.append(f"P1: {_describe(indicator, catalogue)}")
+    p1 = _never_low(case, indicators, catalogue)
     if p1:
         return P1, p1
 
@@ -278,11 +368,16 @@ def _priority(
     if distinct >= MANY_INDICATORS:
         p2.append(f"P2: {distinct} indicators")
 
-    # The never-low rule, kept as its own guard so that it survives any change to the P1
-    # triggers above (which today already make such a child P1).
-    if not p2 and indicators and (under_13 or case.learning_disability):
-        band = "under 13" if under_13 else "learning disability"
-        p2.append(f"P2: {band} with an indicator is never rated low")
+    # The never-low rules, kept as their own guard so that they survive any change to the P1
+    # triggers above (which today already make an under-13 or disabled child P1). A child of
+    # unknown age may be under 13.
+    if not p2 and indicators:
+        under_13 = case.age_years is not None and case.age_years < CHILD_AGE_LIMIT
+        if under_13 or case.learning_disability:
+            band = "under 13" if under_13 else "learning disability"
+            p2.append(f"P2: {band} with an indicator is never rated low")
+        elif _age_unknown(case):
+            p2.append("P2: age not known (may be under 13) with an indicator is never rated low")
     if p2:
         return P2, p2
 

@@ -57,6 +57,7 @@ export interface OfferKind {
   code: string;
   label: string;
   notes_required?: boolean;
+  outcomes?: OfferOutcome[];
 }
 
 /**

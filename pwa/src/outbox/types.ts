@@ -2,7 +2,7 @@ import type { RecordKind, RecordState } from './db';
 
 export type { RecordKind, RecordState };
 
-export type OfferOutcome = 'accepted' | 'declined' | 'not_possible';
+export type OfferOutcome = 'accepted' | 'declined' | 'not_possible' | 'requested' | 'attended' | 'not_available';
 export type IncidentKind = 'missing_return' | 'arrest' | 'stop_conversation';
 export type Provenance = 'observed' | 'disclosed' | 'intelligence' | 'concern';
 

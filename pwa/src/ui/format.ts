@@ -62,6 +62,9 @@ export const OUTCOME_LABELS: Record<OfferOutcome, string> = {
   accepted: 'Accepted',
   declined: 'Declined',
   not_possible: 'Not possible',
+  requested: 'Requested',
+  attended: 'Attended',
+  not_available: 'Not available',
 };
 
 export const RECORD_STATE_LABELS: Record<RecordState, string> = {

@@ -9,6 +9,13 @@ import { useAsync } from '../../ui/hooks';
 import { useOutboxItems } from '../../ui/useOutbox';
 
 const OUTCOMES: OfferOutcome[] = ['accepted', 'declined', 'not_possible'];
+// A child cannot decline an appropriate adult (PACE Code C): requested, attended or none available.
+const APPROPRIATE_ADULT_OUTCOMES: OfferOutcome[] = ['requested', 'attended', 'not_available'];
+
+function outcomesOf(kind: OfferKind | undefined): OfferOutcome[] {
+  if (kind?.outcomes?.length) return kind.outcomes;
+  return kind?.code === 'appropriate_adult' ? APPROPRIATE_ADULT_OUTCOMES : OUTCOMES;
+}
 
 /** Support offered at the station: the list (server and this device) and the form. */
 export function Offers({ incidentId, reference, serverOffers }: { incidentId: string; reference: string; serverOffers: SupportOffer[] }) {
@@ -86,6 +93,7 @@ function OfferForm({ incidentId, reference, kinds }: { incidentId: string; refer
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const notesRequired = Boolean(kinds.find((k) => k.code === kind)?.notes_required);
+  const outcomes = outcomesOf(kinds.find((k) => k.code === kind));
 
   async function submit(event: Event) {
     event.preventDefault();
@@ -125,7 +133,10 @@ function OfferForm({ incidentId, reference, kinds }: { incidentId: string; refer
     <form class="stack" onSubmit={submit} data-testid="offer-form" aria-label="Record support offered">
       <h3>Record support offered</h3>
       <label for="offer-kind">Kind of support</label>
-      <select id="offer-kind" value={kind} onChange={(e) => setKind(e.currentTarget.value)} required>
+      <select id="offer-kind" value={kind} onChange={(e) => {
+          setKind(e.currentTarget.value);
+          setOutcome('');
+        }} required>
         <option value="">Choose…</option>
         {kinds.map((k) => (
           <option key={k.code} value={k.code}>
@@ -136,7 +147,7 @@ function OfferForm({ incidentId, reference, kinds }: { incidentId: string; refer
       <fieldset>
         <legend>Young person's answer</legend>
         <div class="choices">
-          {OUTCOMES.map((o) => (
+          {outcomes.map((o) => (
             <label key={o} class="choice">
               <input type="radio" name="offer-outcome" value={o} checked={outcome === o} onChange={() => setOutcome(o)} />
               {OUTCOME_LABELS[o]}
