@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 import api.db
 
 revision: str = '0006g'
-down_revision: str | None = '0005'
+down_revision: str | None = '0006b'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
