@@ -108,8 +108,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         left = asyncio.run(_drop_pg_databases(pattern))
     except (OSError, asyncpg.PostgresError, TimeoutError):
         return  # no PostgreSQL: nothing was made
-    if left:
-        print(f"\ndropped {len(left)} PostgreSQL test database(s) left by a worker: {', '.join(left)}")
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if left and reporter is not None:
+        reporter.write_line(f"dropped {len(left)} PostgreSQL test database(s) left by a worker: {left}")
 
 
 class _Templates:
