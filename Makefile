@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# pytest-xdist workers: one per core (`make test PYTEST_WORKERS=0` runs the suite in one process).
+PYTEST_WORKERS ?= auto
 PWA_SOURCES := $(shell find pwa -path pwa/node_modules -prune -o -path pwa/dist -prune -o -type f -print 2>/dev/null)
 
 .PHONY: run test lint pwa bench clean
@@ -37,7 +39,7 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check api workers tests bench
 
 test: $(VENV)/.installed-dev pwa lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadgroup
 	@if [ -f pwa/package.json ]; then cd pwa && npm test; fi
 
 # Load figures (not tests): intake throughput, page latency, offline sync. Needs PostgreSQL too.

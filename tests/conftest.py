@@ -7,6 +7,8 @@ tables) and an app with its real lifespan, reached over HTTP through ASGITranspo
 
 from __future__ import annotations
 
+import asyncio
+import fcntl
 import os
 import shutil
 import uuid
@@ -17,8 +19,11 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import text
 
+from api.auth import passwords
 from api.auth.models import User
 from api.auth.passwords import hash_password
 from api.auth.tokens import issue_access_token
@@ -53,36 +58,133 @@ class TestDatabase:
     pg_name: str | None = None
 
 
-@pytest.fixture(scope="session", params=[k for k in ("sqlite", "postgres") if k in WANTED])
-async def test_database(request, tmp_path_factory) -> AsyncIterator[TestDatabase]:
-    kind = request.param
-    if kind == "sqlite":
-        path = tmp_path_factory.mktemp("sqlite") / "template.db"
+# Parallel runs (pytest-xdist, `make test`): every worker process makes its own databases. The
+# PostgreSQL ones are named `lantern_test_<run>_<worker>_<random>`, where <run> is chosen once
+# by the process that starts the workers (or by the only process without xdist), so that process
+# can drop every database of its run at the end, including those of a worker that crashed.
+_RUN_KEY = pytest.StashKey[str]()
+
+
+def _run_id(config: pytest.Config) -> str:
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None:
+        return workerinput["lantern_run"]
+    return config.stash.setdefault(_RUN_KEY, uuid.uuid4().hex[:8])
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    """xdist, in the controller: hand each worker the run id."""
+    node.workerinput["lantern_run"] = _run_id(node.config)
+
+
+def pg_database_name(config: pytest.Config, what: str = "test") -> str:
+    """A PostgreSQL database name unique to this run, this worker and this call."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    return f"lantern_{what}_{_run_id(config)}_{worker}_{uuid.uuid4().hex[:6]}"
+
+
+async def _drop_pg_databases(pattern: str) -> list[str]:
+    admin = await asyncpg.connect(PG_ADMIN_DSN, timeout=3)
+    try:
+        names = [
+            row["datname"]
+            for row in await admin.fetch("SELECT datname FROM pg_database WHERE datname LIKE $1", pattern)
+        ]
+        for name in names:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+    return names
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """In the controller (or a run without xdist), after every worker has finished: drop what
+    this run's workers left in PostgreSQL, for instance because one was killed."""
+    if hasattr(session.config, "workerinput") or "postgres" not in WANTED:
+        return
+    pattern = f"lantern\\_%\\_{_run_id(session.config)}\\_%"
+    try:
+        left = asyncio.run(_drop_pg_databases(pattern))
+    except (OSError, asyncpg.PostgresError, TimeoutError):
+        return  # no PostgreSQL: nothing was made
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if left and reporter is not None:
+        reporter.write_line(f"dropped {len(left)} PostgreSQL test database(s) left by a worker: {left}")
+
+
+class _Templates:
+    """The migrated template of each database kind, made when first asked for, kept for the
+    whole session (tests of one kind need not run together), dropped at the end."""
+
+    def __init__(self, config: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> None:
+        self.config = config
+        self.tmp_path_factory = tmp_path_factory
+        self.ready: dict[str, TestDatabase] = {}
+        self.pg_names: list[str] = []
+        self.pg_missing: str | None = None
+
+    async def get(self, kind: str) -> TestDatabase:
+        if kind not in self.ready:
+            self.ready[kind] = await (self._sqlite() if kind == "sqlite" else self._postgres())
+        return self.ready[kind]
+
+    async def _sqlite(self) -> TestDatabase:
+        path = self.tmp_path_factory.mktemp("sqlite") / "template.db"
         url = f"sqlite+aiosqlite:///{path}"
         database = Database(url)
-        await upgrade(database.engine)
-        await database.dispose()
-        yield TestDatabase(kind, url, template_path=path)
-        return
-    if not await _postgres_answers():
-        if REQUIRE_PG:
-            pytest.fail("PostgreSQL does not answer and LANTERN_REQUIRE_POSTGRES=1")
-        pytest.skip("PostgreSQL does not answer (set LANTERN_REQUIRE_POSTGRES=1 to fail instead)")
-    name = f"lantern_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(PG_ADMIN_DSN)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
-    base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-    url = f"{base}/{name}"
-    database = Database(url)
-    await upgrade(database.engine)
-    await database.dispose()
-    try:
-        yield TestDatabase(kind, url, pg_name=name)
-    finally:
+        try:
+            await upgrade(database.engine)
+        finally:
+            await database.dispose()
+        return TestDatabase("sqlite", url, template_path=path)
+
+    async def _postgres(self) -> TestDatabase:
+        if self.pg_missing is None and not await _postgres_answers():
+            self.pg_missing = "PostgreSQL does not answer"
+        if self.pg_missing:
+            if REQUIRE_PG:
+                pytest.fail(f"{self.pg_missing} and LANTERN_REQUIRE_POSTGRES=1")
+            pytest.skip(f"{self.pg_missing} (set LANTERN_REQUIRE_POSTGRES=1 to fail instead)")
+        name = pg_database_name(self.config)
+        self.pg_names.append(name)  # dropped at the end, even if what follows fails
         admin = await asyncpg.connect(PG_ADMIN_DSN)
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+        try:
+            await admin.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await admin.close()
+        base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+        url = f"{base}/{name}"
+        database = Database(url)
+        try:
+            await upgrade(database.engine)
+        finally:
+            await database.dispose()
+        return TestDatabase("postgres", url, pg_name=name)
+
+    async def drop(self) -> None:
+        if not self.pg_names:
+            return
+        admin = await asyncpg.connect(PG_ADMIN_DSN)
+        try:
+            for name in self.pg_names:
+                await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+
+@pytest.fixture(scope="session")
+async def _templates(request, tmp_path_factory) -> AsyncIterator[_Templates]:
+    templates = _Templates(request.config, tmp_path_factory)
+    try:
+        yield templates
+    finally:
+        await templates.drop()
+
+
+@pytest.fixture(scope="session", params=[k for k in ("sqlite", "postgres") if k in WANTED])
+async def test_database(request, _templates: _Templates) -> TestDatabase:
+    return await _templates.get(request.param)
 
 
 @pytest.fixture
@@ -144,11 +246,24 @@ def db(app) -> Database:
     return app.state.database
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _test_cost_argon2():
+    """Argon2id as in production, at the lowest cost its parameters allow: each hash costs about
+    2 s of CPU at the production cost on this machine, and the demo alone hashes 17 passwords.
+    Verification reads the cost from the hash, so sign-ins still check real Argon2id hashes;
+    the timing equaliser for unknown users is re-made at the same cost, as in production."""
+    cheap = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=8, parallelism=1),))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passwords, "_hasher", cheap)
+        patch.setattr(passwords, "_DUMMY_HASH", cheap.hash("lantern-timing-equaliser"))
+        yield
+
+
 _HASHES: dict[str, str] = {}
 
 
 def _hash(password: str) -> str:
-    # Argon2 is deliberately slow; hash each test password once per run.
+    # Hash each test password once per run.
     if password not in _HASHES:
         _HASHES[password] = hash_password(password)
     return _HASHES[password]
@@ -225,3 +340,37 @@ def make_user(db: Database, settings: Settings):
         return Person(user=user, token=issue_access_token(settings, user.id).token)
 
     return _make
+
+
+# Under `--dist loadgroup` (`make test`), tests of one group run one after another on one worker
+# while the other workers run the rest: the browser tests share one `lantern demo` template and
+# never run two Chromiums at once.
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("browser") and not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
+@pytest.fixture(autouse=True)
+def _alone_if_slow(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """A `slow` test (several real processes, time bounds) runs alone: under xdist it waits for
+    the other workers' current tests and holds them until it ends. Every other test takes the
+    same lock shared. The turnstile keeps a waiting slow test from starving behind them."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        yield
+        return
+    run_dir = tmp_path_factory.getbasetemp().parent  # shared by the workers of one run
+    alone = request.node.get_closest_marker("slow") is not None
+    with open(run_dir / "alone.turnstile", "a") as turnstile, open(run_dir / "alone.lock", "a") as lock:
+        fcntl.flock(turnstile, fcntl.LOCK_EX)
+        if alone:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        else:
+            fcntl.flock(turnstile, fcntl.LOCK_UN)
+            fcntl.flock(lock, fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+            fcntl.flock(turnstile, fcntl.LOCK_UN)

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ import httpx
 import pytest
 
 from tests.incident_payloads import report
+from tests.ports import ReservedPort
 from tests.support_helpers import attended_incident, offer_body, offer_url, parse_sse
 
 pytestmark = pytest.mark.slow
@@ -24,16 +24,11 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextlib.asynccontextmanager
 async def _serve(settings, tmp_path: Path, name: str):
     """A `lantern serve --no-worker` process on a loopback port; yields its base URL."""
-    port = _free_port()
+    reserved = ReservedPort()
+    port = reserved.port
     env = {
         **os.environ,
         "DATABASE_URL": settings.database_url,
@@ -79,6 +74,7 @@ async def _serve(settings, tmp_path: Path, name: str):
             process.kill()
             await asyncio.to_thread(process.wait)
         log.close()
+        reserved.release()
 
 
 class _Listener:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 import asyncpg
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -13,13 +11,13 @@ from sqlmodel import SQLModel
 import api.models  # noqa: F401
 from api.db import Database
 from api.migrations import current_revisions, downgrade, head_revisions, upgrade
-from tests.conftest import PG_ADMIN_DSN
+from tests.conftest import PG_ADMIN_DSN, pg_database_name
 
 
-async def _fresh_url(test_database, tmp_path):
+async def _fresh_url(test_database, tmp_path, config):
     if test_database.kind == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}", None
-    name = f"lantern_mig_{uuid.uuid4().hex[:10]}"
+    name = pg_database_name(config, "mig")
     admin = await asyncpg.connect(PG_ADMIN_DSN)
     await admin.execute(f'CREATE DATABASE "{name}"')
     await admin.close()
@@ -27,8 +25,8 @@ async def _fresh_url(test_database, tmp_path):
     return f"{base}/{name}", name
 
 
-async def test_upgrade_downgrade_upgrade(test_database, tmp_path):
-    url, pg_name = await _fresh_url(test_database, tmp_path)
+async def test_upgrade_downgrade_upgrade(test_database, tmp_path, pytestconfig):
+    url, pg_name = await _fresh_url(test_database, tmp_path, pytestconfig)
     database = Database(url)
     try:
         await upgrade(database.engine)

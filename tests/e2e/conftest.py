@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.ports import ReservedPort
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("LANTERN_CHROMIUM", "/usr/bin/chromium")
@@ -50,14 +51,9 @@ def browser_ready():
         pytest.skip(reason)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class LiveServer:
-    """`lantern serve` on a free loopback port over its own SQLite database in `tmp`.
+    """`lantern serve` on a loopback port reserved for it (until `close()`) over its own SQLite
+    database in `tmp`.
 
     With `template` (a directory where `lantern demo` already ran), the demo database and the
     generated keys are copied from it instead of loading the demo again: the same fresh demo
@@ -69,7 +65,8 @@ class LiveServer:
     ) -> None:
         self.tmp = tmp
         self.template = template
-        self.port = _free_port()
+        self._reserved = ReservedPort()
+        self.port = self._reserved.port
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = dict(os.environ)
         self.env.update(
@@ -138,6 +135,11 @@ class LiveServer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
 
+    def close(self) -> None:
+        """Stop the server and give its port back."""
+        self.stop()
+        self._reserved.release()
+
     def token(self, username: str) -> str:
         response = httpx.post(
             f"{self.url}/api/v1/auth/token", data={"username": username, "password": DEMO_PASSWORD}
@@ -150,7 +152,11 @@ class LiveServer:
 def demo_template(browser_ready, tmp_path_factory) -> Path:
     """A directory where `lantern demo` ran once: each test's server starts from a copy."""
     template = tmp_path_factory.mktemp("demo-template")
-    LiveServer(template).cli("demo")
+    loader = LiveServer(template)
+    try:
+        loader.cli("demo")
+    finally:
+        loader.close()
     return template
 
 
@@ -161,7 +167,7 @@ def live_server(demo_template, tmp_path):
     try:
         yield server
     finally:
-        server.stop()
+        server.close()
 
 
 @pytest.fixture

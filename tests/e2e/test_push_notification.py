@@ -61,7 +61,7 @@ def push_server(demo_template, tmp_path, push_service):
     try:
         yield server
     finally:
-        server.stop()
+        server.close()
 
 
 async def _registration_id(cdp, scope: str) -> str:

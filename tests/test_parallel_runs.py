@@ -1,0 +1,164 @@
+"""The suite runs in parallel (pytest-xdist): what keeps its workers apart.
+
+Two of these tests run a small pytest session of their own, with two xdist workers, over
+`tests/conftest.py`: one where every worker is killed, one where a slow test meets others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import json
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from tests.conftest import PG_ADMIN_DSN, REQUIRE_PG, WANTED, _postgres_answers
+from tests.ports import ReservedPort
+
+ROOT = Path(__file__).resolve().parent.parent
+INI = """\
+[pytest]
+asyncio_mode = auto
+asyncio_default_fixture_loop_scope = session
+asyncio_default_test_loop_scope = session
+addopts = -p no:cacheprovider --strict-markers
+markers =
+    slow: multi-process tests
+"""
+
+
+def _inner_pytest(tmp_path: Path, conftest: str, tests: str, *args: str, **env: str):
+    """Run pytest with two xdist workers over `tests` in a directory of its own."""
+    project = tmp_path / "inner"
+    project.mkdir()
+    (project / "pytest.ini").write_text(INI)
+    (project / "conftest.py").write_text(textwrap.dedent(conftest))
+    (project / "test_inner.py").write_text(textwrap.dedent(tests))
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "LANTERN_TEST"))}
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-n", "2", "--basetemp", str(tmp_path / "base"), *args],
+        cwd=project,
+        env={**clean, "PYTHONPATH": str(ROOT), **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_a_reserved_port_is_handed_to_no_one_else_but_a_server_can_listen_on_it():
+    with ReservedPort() as reserved:
+        # What another worker's "free port" would get: never the reserved one.
+        for _ in range(3000):
+            with socket.socket() as other:
+                other.bind(("127.0.0.1", 0))
+                assert other.getsockname()[1] != reserved.port
+        with socket.socket() as other, pytest.raises(OSError) as refused:
+            other.bind(("127.0.0.1", reserved.port))
+        assert refused.value.errno == errno.EADDRINUSE
+        # `lantern serve` (uvicorn listens with SO_REUSEADDR) takes it, twice over a restart.
+        for _ in range(2):
+            with socket.socket() as server:
+                server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                server.bind(("127.0.0.1", reserved.port))
+                server.listen()
+                with socket.create_connection(("127.0.0.1", reserved.port), timeout=5):
+                    accepted, _ = server.accept()
+                    accepted.close()
+
+
+async def _databases_like(pattern: str) -> list[str]:
+    admin = await asyncpg.connect(PG_ADMIN_DSN, timeout=5)
+    try:
+        rows = await admin.fetch("SELECT datname FROM pg_database WHERE datname LIKE $1", pattern)
+    finally:
+        await admin.close()
+    return sorted(r["datname"] for r in rows)
+
+
+async def test_each_worker_has_its_own_databases_and_none_outlives_a_killed_worker(tmp_path):
+    if "postgres" not in WANTED or not await _postgres_answers():
+        if REQUIRE_PG:
+            pytest.fail("PostgreSQL does not answer and LANTERN_REQUIRE_POSTGRES=1")
+        pytest.skip("PostgreSQL does not answer")
+    records = tmp_path / "records"
+    records.mkdir()
+    result = await asyncio.to_thread(
+        _inner_pytest,
+        tmp_path,
+        "from tests.conftest import _templates, pytest_configure_node, pytest_sessionfinish\n",
+        """\
+        import json, os
+        from pathlib import Path
+
+        async def test_record_then_die(_templates):
+            worker = os.environ["PYTEST_XDIST_WORKER"]
+            postgres, sqlite = await _templates.get("postgres"), await _templates.get("sqlite")
+            record = {"pg": postgres.pg_name, "sqlite": str(sqlite.template_path)}
+            (Path(os.environ["RECORDS"]) / worker).write_text(json.dumps(record))
+            os._exit(3)  # killed: no teardown runs in this worker
+        """,
+        "--dist",
+        "each",
+        "--max-worker-restart",
+        "0",
+        LANTERN_TEST_DATABASES="sqlite,postgres",
+        RECORDS=str(records),
+    )
+    output = result.stdout + result.stderr
+    seen = {path.name: json.loads(path.read_text()) for path in records.iterdir()}
+    assert sorted(seen) == ["gw0", "gw1"], output
+    # Every worker made its own PostgreSQL database and its own SQLite template.
+    assert seen["gw0"]["pg"] != seen["gw1"]["pg"]
+    assert seen["gw0"]["sqlite"] != seen["gw1"]["sqlite"]
+    run = seen["gw0"]["pg"].split("_")[2]
+    assert seen["gw1"]["pg"].split("_")[2] == run
+    # Both workers died holding them; the controller dropped them at the end of the run.
+    assert "dropped 2 PostgreSQL test database(s) left by a worker" in output, output
+    assert await _databases_like(f"lantern\\_%\\_{run}\\_%") == []
+
+
+def test_a_slow_test_runs_while_no_other_test_does(tmp_path):
+    spans = tmp_path / "spans"
+    spans.mkdir()
+    result = _inner_pytest(
+        tmp_path,
+        "from tests.conftest import _alone_if_slow\n",
+        """\
+        import os, time, uuid
+        from pathlib import Path
+
+        import pytest
+
+        def _span(seconds, name):
+            start = time.monotonic()
+            time.sleep(seconds)
+            Path(os.environ["SPANS"], f"{name}-{uuid.uuid4().hex}").write_text(f"{start} {time.monotonic()}")
+
+        @pytest.mark.slow
+        @pytest.mark.parametrize("n", range(2))
+        def test_slow(n):
+            _span(0.5, "slow")
+
+        @pytest.mark.parametrize("n", range(12))
+        def test_quick(n):
+            _span(0.1, "quick")
+        """,
+        SPANS=str(spans),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    spans_by_kind: dict[str, list[tuple[float, float]]] = {"slow": [], "quick": []}
+    for path in spans.iterdir():
+        start, end = map(float, path.read_text().split())
+        spans_by_kind[path.name.split("-")[0]].append((start, end))
+    assert len(spans_by_kind["slow"]) == 2 and len(spans_by_kind["quick"]) == 12
+    for slow_start, slow_end in spans_by_kind["slow"]:
+        for start, end in spans_by_kind["slow"] + spans_by_kind["quick"]:
+            if (start, end) != (slow_start, slow_end):
+                assert end <= slow_start or start >= slow_end, "a test ran during a slow one"
