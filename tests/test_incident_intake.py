@@ -245,3 +245,31 @@ async def test_creating_is_audited(client, custody, db):
         )
     assert [str(e.resource_id) for e in events] == [created["id"]]
     assert events[0].young_person_id is not None
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        (("محمد", "العلي"), ("عائشہ", "خان")),  # Arabic and Urdu
+        (("પ્રિયા", "પટેલ"), ("પ્રયા", "પટલ")),  # Gujarati: the vowel signs tell them apart
+        (("Łukasz", "Świątek"), ("Lukas", "Swiatek")),
+    ],
+)
+async def test_names_in_every_script_never_merge_different_children(client, custody, db, one, other):
+    """Two children born the same day are one record only if their names match."""
+    dob = "2011-04-02"
+    for first, last in (one, other):
+        yp = {"first_name": first, "last_name": last, "date_of_birth": dob}
+        created = await client.post(
+            "/api/v1/incidents", json=report(young_person=yp), headers=custody.headers
+        )
+        assert created.status_code == 201, created.text
+    assert await _count(db, YoungPerson) == 2
+    # ...and the same name typed again (other case, no accents for Latin) is the same child.
+    first, last = one
+    again = {"first_name": first.upper(), "last_name": last, "date_of_birth": dob}
+    if first == "Łukasz":
+        again = {"first_name": "LUKASZ", "last_name": "swiatek", "date_of_birth": dob}
+    created = await client.post("/api/v1/incidents", json=report(young_person=again), headers=custody.headers)
+    assert created.status_code == 201
+    assert await _count(db, YoungPerson) == 2

@@ -19,11 +19,50 @@ from api.db import utcnow
 from api.people.models import PossibleMatch, YoungPerson
 
 
+# Latin letters that carry their accent inside (no decomposition): folded by hand.
+_UNDECOMPOSED = str.maketrans(
+    {
+        "ł": "l",
+        "Ł": "L",
+        "ø": "o",
+        "Ø": "O",
+        "đ": "d",
+        "Đ": "D",
+        "ı": "i",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+        "þ": "th",
+        "Þ": "TH",
+        "ħ": "h",
+        "Ħ": "H",
+    }
+)
+
+
+def _marks_are_accents(base: str) -> bool:
+    # Latin, Greek, Cyrillic accents and Arabic harakat are often left out when a name is
+    # typed, so they never decide a match. In Indic and most other scripts the marks are
+    # vowels: dropping them would make different names one.
+    code = ord(base)
+    return code < 0x0250 or 0x0370 <= code < 0x0530 or 0x0600 <= code < 0x0700
+
+
 def normalise_name(first: str, last: str) -> str:
-    text = f"{first} {last}"
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    text = re.sub(r"[^a-z0-9 ]+", " ", text)
+    """The matching key of a name in any script: case-folded, accents folded, punctuation
+    gone. Letters of every script are kept (a key of Latin letters only would fold every
+    Arabic or Gujarati name to nothing and merge different children)."""
+    out: list[str] = []
+    base = " "
+    for char in unicodedata.normalize("NFKD", f"{first} {last}").translate(_UNDECOMPOSED):
+        if unicodedata.category(char).startswith("M"):
+            if not _marks_are_accents(base):
+                out.append(char)
+            continue
+        base = char
+        out.append(char if char.isalnum() else " ")
+    text = unicodedata.normalize("NFC", "".join(out)).casefold()
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -64,7 +103,7 @@ async def match_or_create(
         if found is not None:
             _refresh(found, learning_disability, legal_status, responsible_area_id)
             return MatchResult(found, "la_reference", [])
-    if date_of_birth is not None:
+    if date_of_birth is not None and key:
         found = (
             await session.execute(
                 select(YoungPerson)
