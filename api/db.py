@@ -7,12 +7,12 @@ everywhere, so SQLite (embedded default) and PostgreSQL (production) behave alik
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, event, text
+from sqlalchemy import JSON, DateTime, Table, event, insert, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -76,6 +76,22 @@ class UtcDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+async def insert_rows(session: AsyncSession, rows: Sequence[SQLModel]) -> None:
+    """Write new rows with one INSERT per table (an executemany for several rows), tables in the
+    order they first appear in `rows` (parents before children), past the ORM's unit of work.
+
+    The objects stay transient (they are not added to the session): for rows built and written
+    in one go, like intake's. Their Python-side defaults (ids, times) were set when they were
+    built; every column is written.
+    """
+    tables: dict[Table, list[dict[str, Any]]] = {}
+    for row in rows:
+        table = type(row).__table__  # type: ignore[attr-defined]
+        tables.setdefault(table, []).append({c.key: getattr(row, c.key) for c in table.columns})
+    for table, values in tables.items():
+        await session.execute(insert(table), values if len(values) > 1 else values[0])
 
 
 AfterCommit = Callable[[], Awaitable[None]]

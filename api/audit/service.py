@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,8 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.audit.models import AuditEvent
 from api.platform.logs import client_ip_var, request_id_var
 
-if TYPE_CHECKING:
-    from api.auth.dependencies import Actor
+
+class Actor(Protocol):
+    """Who acts, as audit needs it (api.auth.dependencies.Actor is one; audit sits below auth)."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+
+    @property
+    def user(self) -> Any: ...
 
 
 def record(

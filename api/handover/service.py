@@ -2,8 +2,9 @@
 
 Entry points for other domains:
 
-- `on_incident_triaged(session, incident, team_ids)`: intake calls it in its transaction; it
-  queues one handover item per team and starts the incident's clocks.
+- `plan_handover(incident, team_ids, ...)`: the handover items (one per team) and clocks of a
+  new incident, for intake (api.flows.intake) to write with it; `on_incident_triaged` does the
+  same for an incident that exists.
 - `raise_due(session, now)`: the worker's periodic pass (see `api.handover.raising`).
 - `clocks_for_incident(session, incident_id)`: the clocks for the incident detail.
 """
@@ -11,10 +12,11 @@ Entry points for other domains:
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.audit import service as audit
@@ -29,7 +31,7 @@ from api.handover.clocks import PACE_REVIEW_INTERVAL, ClockFacts, clocks_for
 from api.handover.models import OPEN_ITEM_STATES, Clock, HandoverEvent, HandoverItem
 from api.handover.raising import raise_due  # noqa: F401  (exported for the worker)
 from api.incidents import timeline
-from api.incidents.models import Incident, IncidentTeam
+from api.incidents.models import Incident, IncidentTeam, TimelineEvent
 from api.rota.hours import handover_due
 from api.teams.models import Membership, Team
 
@@ -43,7 +45,8 @@ async def missing_episodes_30d(session: AsyncSession, incident: Incident) -> int
     """Missing episodes of the incident's young person in the 30 days up to it, this one included."""
     earlier = (
         await session.execute(
-            select(Incident.id)
+            select(func.count())
+            .select_from(Incident)
             .where(
                 Incident.young_person_id == incident.young_person_id,
                 Incident.kind == "missing_return",
@@ -55,41 +58,46 @@ async def missing_episodes_30d(session: AsyncSession, incident: Incident) -> int
             # so they are left for one flush at the end.
             .execution_options(autoflush=False)
         )
-    ).all()
-    return len(earlier) + (1 if incident.kind == "missing_return" else 0)
+    ).scalar_one()
+    return earlier + (1 if incident.kind == "missing_return" else 0)
 
 
-async def on_incident_triaged(
-    session: AsyncSession, incident: Incident, team_ids: list[uuid.UUID], *, new_incident: bool = False
-) -> None:
-    """Queue a handover item for each routed team and start the incident's clocks.
+@dataclass
+class HandoverPlan:
+    """Rows to write for an incident's handover: items, clocks and their timeline events."""
 
-    Runs in intake's transaction (after the incident is flushed). Calling it again is harmless:
-    existing items and clocks are kept. Items are due at the end of the out-of-hours window the
-    incident happened in (09:00 London, next working day). `new_incident`: it was created in
-    this transaction, so it has no items or clocks yet (intake saves the look-ups).
+    items: list[HandoverItem] = field(default_factory=list)
+    clocks: list[Clock] = field(default_factory=list)
+    events: list[TimelineEvent] = field(default_factory=list)
+
+
+def plan_handover(
+    incident: Incident,
+    team_ids: list[uuid.UUID],
+    *,
+    missing_episodes_30d: int,
+    now: datetime,
+    queued: frozenset[uuid.UUID] = frozenset(),
+    started: frozenset[str] = frozenset(),
+) -> HandoverPlan:
+    """A handover item per team not in `queued`, and the clocks (by kind) not in `started`.
+
+    Items are due at the end of the out-of-hours window the incident happened in (09:00
+    London, next working day). `missing_episodes_30d` includes this incident.
     """
-    now = incident.reported_at or utcnow()
+    plan = HandoverPlan()
     due = handover_due(incident.occurred_at)
-    queued: set[uuid.UUID] = set()
-    if not new_incident:
-        queued = set(
-            (
-                await session.execute(
-                    select(HandoverItem.team_id).where(HandoverItem.incident_id == incident.id)
-                )
-            ).scalars()
-        )
     for team_id in dict.fromkeys(team_ids):
         if team_id in queued:
             continue
-        session.add(
+        plan.items.append(
             HandoverItem(incident_id=incident.id, team_id=team_id, due_at=due, created_at=now, updated_at=now)
         )
-        timeline.add_event(
-            session, incident.id, "handover.queued", team_id=team_id, detail={"due_at": due.isoformat()}
+        plan.events.append(
+            timeline.event(
+                incident.id, "handover.queued", team_id=team_id, detail={"due_at": due.isoformat()}
+            )
         )
-
     facts = ClockFacts(
         kind=incident.kind,  # type: ignore[arg-type]
         occurred_at=incident.occurred_at,
@@ -97,35 +105,51 @@ async def on_incident_triaged(
         detained_at=incident.detained_at,
         charged=incident.charged,
         bail_refused=incident.bail_refused,
-        missing_episodes_30d=await missing_episodes_30d(session, incident),
+        missing_episodes_30d=missing_episodes_30d,
         now=now,
     )
-    started: set[str] = set()
-    if not new_incident:
-        started = set(
-            (await session.execute(select(Clock.kind).where(Clock.incident_id == incident.id))).scalars()
-        )
     new = [spec for spec in clocks_for(facts) if spec.kind not in started]
-    for spec in new:
-        session.add(
-            Clock(
-                incident_id=incident.id,
-                kind=spec.kind,
-                label=spec.label,
-                source=spec.source,
-                starts_at=spec.starts_at,
-                due_at=spec.due_at,
-                created_at=now,
-                updated_at=now,
+    plan.clocks = [
+        Clock(
+            incident_id=incident.id,
+            kind=spec.kind,
+            label=spec.label,
+            source=spec.source,
+            starts_at=spec.starts_at,
+            due_at=spec.due_at,
+            created_at=now,
+            updated_at=now,
+        )
+        for spec in new
+    ]
+    if new:
+        plan.events.append(
+            timeline.event(
+                incident.id,
+                "clocks.started",
+                detail={"clocks": [{"kind": s.kind, "due_at": s.due_at.isoformat()} for s in new]},
             )
         )
-    if new:
-        timeline.add_event(
-            session,
-            incident.id,
-            "clocks.started",
-            detail={"clocks": [{"kind": s.kind, "due_at": s.due_at.isoformat()} for s in new]},
-        )
+    return plan
+
+
+async def on_incident_triaged(session: AsyncSession, incident: Incident, team_ids: list[uuid.UUID]) -> None:
+    """Queue a handover item for each routed team and start the incident's clocks, in the
+    caller's transaction (after the incident is flushed). Calling it again is harmless:
+    existing items and clocks are kept."""
+    queued = (
+        await session.execute(select(HandoverItem.team_id).where(HandoverItem.incident_id == incident.id))
+    ).scalars()
+    started = (await session.execute(select(Clock.kind).where(Clock.incident_id == incident.id))).scalars()
+    plan = plan_handover(
+        incident,
+        team_ids,
+        missing_episodes_30d=await missing_episodes_30d(session, incident),
+        now=incident.reported_at or utcnow(),
+        queued=frozenset(queued),
+        started=frozenset(started),
+    )
+    session.add_all([*plan.items, *plan.clocks, *plan.events])
     await session.flush()
 
 

@@ -11,7 +11,8 @@ from pydantic import AwareDatetime
 
 from api.auth.dependencies import CurrentActor, roles
 from api.deps import SessionDep, SettingsDep
-from api.incidents import board, idempotency, intake, service
+from api.flows import board, incident_view, intake
+from api.incidents import idempotency, service
 from api.incidents.access import CaseIncident, StatusIncident
 from api.incidents.schemas import (
     IncidentCreate,
@@ -126,7 +127,7 @@ async def search_incidents(body: IncidentSearch, session: SessionDep, actor: Cur
 
 @router.get("/incidents/{incident_id}", dependencies=[roles(*CASE_ROLES)])
 async def get_incident(incident: CaseIncident, session: SessionDep, actor: CurrentActor) -> dict[str, Any]:
-    return await service.incident_detail(session, actor, incident)
+    return await incident_view.incident_detail(session, actor, incident)
 
 
 @router.get("/incidents/{incident_id}/status", dependencies=[roles("police", *CASE_ROLES)])

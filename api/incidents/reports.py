@@ -1,0 +1,93 @@
+"""A police report as incident rows: the incident, its indicators and routed teams.
+
+Built, not written: intake (api.flows.intake) writes them with the rest of the report's rows.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from api.incidents.models import Incident, IncidentIndicator, IncidentTeam
+from api.incidents.schemas import IncidentCreate
+from api.triage.catalogue import Catalogue
+from api.triage.rules import TriageOutcome
+
+
+def new_incident(
+    body: IncidentCreate,
+    *,
+    reference: str,
+    now: datetime,
+    reporter_id: uuid.UUID,
+    station_id: uuid.UUID,
+    young_person_id: uuid.UUID,
+    location_area_id: uuid.UUID | None,
+    area_id: uuid.UUID | None,
+    outcome: TriageOutcome,
+) -> Incident:
+    """The incident as reported and triaged (state `reported`)."""
+    custody = body.custody.model_dump(mode="json") if body.custody else {}
+    if body.custody_status:
+        custody["status"] = body.custody_status
+    status = custody.get("status")
+    references = list(dict.fromkeys([r for r in [body.police_reference, *body.police_references] if r]))
+    return Incident(
+        reference=reference,
+        kind=body.kind,
+        priority=outcome.priority,
+        occurred_at=body.occurred_at,
+        reported_at=now,
+        reporter_id=reporter_id,
+        station_id=station_id,
+        police_references=references,
+        young_person_id=young_person_id,
+        location_description=body.location.description,
+        location_area_id=location_area_id,
+        area_id=area_id,
+        circumstances=body.circumstances,
+        custody=custody,
+        people_present=[p.model_dump() for p in body.people_present],
+        police_protection_started_at=_police_protection_start(body, status),
+        detained_at=_detained_at(body, status),
+        charged=bool(body.custody and body.custody.charged) or status == "charged_refused_bail",
+        bail_refused=bool(body.custody and body.custody.bail_refused) or status == "charged_refused_bail",
+        triage=outcome.to_dict(),
+        needs_manager_review=outcome.needs_manager_review,
+    )
+
+
+def indicator_rows(
+    incident_id: uuid.UUID, body: IncidentCreate, catalogue: Catalogue, recorded_by_id: uuid.UUID
+) -> list[IncidentIndicator]:
+    """One row per (code, provenance) reported, with the catalogue version it was read against."""
+    return [
+        IncidentIndicator(
+            incident_id=incident_id,
+            code=item.code,
+            category=catalogue.get(item.code).category,
+            provenance=item.provenance,
+            catalogue_version=catalogue.version,
+            recorded_by_id=recorded_by_id,
+        )
+        for item in {(i.code, i.provenance): i for i in body.indicators}.values()
+    ]
+
+
+def team_links(incident_id: uuid.UUID, team_ids: list[uuid.UUID]) -> list[IncidentTeam]:
+    return [IncidentTeam(incident_id=incident_id, team_id=team_id) for team_id in team_ids]
+
+
+def _detained_at(body: IncidentCreate, status: str | None):
+    # The custody clock starts at detention; a custody status alone means "since it happened".
+    if body.custody and body.custody.detained_at:
+        return body.custody.detained_at
+    if status in {"in_custody", "charged_refused_bail"}:
+        return body.occurred_at
+    return None
+
+
+def _police_protection_start(body: IncidentCreate, status: str | None):
+    if body.custody and body.custody.police_protection_started_at:
+        return body.custody.police_protection_started_at
+    return body.occurred_at if status == "police_protection" else None
