@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.audit import service as audit
 from api.auth.dependencies import Actor
 from api.auth.models import User
-from api.db import utcnow
+from api.db import Row, new_row, utcnow
 from api.errors import Conflict, Forbidden, ValidationFailed
 from api.events.bus import Audience, LiveEvent, publish
 from api.handover import contents
@@ -66,9 +66,9 @@ async def missing_episodes_30d(session: AsyncSession, incident: Incident) -> int
 class HandoverPlan:
     """Rows to write for an incident's handover: items, clocks and their timeline events."""
 
-    items: list[HandoverItem] = field(default_factory=list)
-    clocks: list[Clock] = field(default_factory=list)
-    events: list[TimelineEvent] = field(default_factory=list)
+    items: list[Row] = field(default_factory=list)
+    clocks: list[Row] = field(default_factory=list)
+    events: list[Row] = field(default_factory=list)
 
 
 def plan_handover(
@@ -91,7 +91,14 @@ def plan_handover(
         if team_id in queued:
             continue
         plan.items.append(
-            HandoverItem(incident_id=incident.id, team_id=team_id, due_at=due, created_at=now, updated_at=now)
+            new_row(
+                HandoverItem,
+                incident_id=incident.id,
+                team_id=team_id,
+                due_at=due,
+                created_at=now,
+                updated_at=now,
+            )
         )
         plan.events.append(
             timeline.event(
@@ -110,7 +117,8 @@ def plan_handover(
     )
     new = [spec for spec in clocks_for(facts) if spec.kind not in started]
     plan.clocks = [
-        Clock(
+        new_row(
+            Clock,
             incident_id=incident.id,
             kind=spec.kind,
             label=spec.label,
@@ -149,7 +157,13 @@ async def on_incident_triaged(session: AsyncSession, incident: Incident, team_id
         queued=frozenset(queued),
         started=frozenset(started),
     )
-    session.add_all([*plan.items, *plan.clocks, *plan.events])
+    session.add_all(
+        [
+            *(HandoverItem(**row.values) for row in plan.items),
+            *(Clock(**row.values) for row in plan.clocks),
+            *(TimelineEvent(**row.values) for row in plan.events),
+        ]
+    )
     await session.flush()
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from api.db import Row, new_row
 from api.incidents.models import Incident, IncidentIndicator, IncidentTeam
 from api.incidents.schemas import IncidentCreate
 from api.triage.catalogue import Catalogue
@@ -59,10 +60,11 @@ def new_incident(
 
 def indicator_rows(
     incident_id: uuid.UUID, body: IncidentCreate, catalogue: Catalogue, recorded_by_id: uuid.UUID
-) -> list[IncidentIndicator]:
+) -> list[Row]:
     """One row per (code, provenance) reported, with the catalogue version it was read against."""
     return [
-        IncidentIndicator(
+        new_row(
+            IncidentIndicator,
             incident_id=incident_id,
             code=item.code,
             category=catalogue.get(item.code).category,
@@ -74,8 +76,8 @@ def indicator_rows(
     ]
 
 
-def team_links(incident_id: uuid.UUID, team_ids: list[uuid.UUID]) -> list[IncidentTeam]:
-    return [IncidentTeam(incident_id=incident_id, team_id=team_id) for team_id in team_ids]
+def team_links(incident_id: uuid.UUID, team_ids: list[uuid.UUID]) -> list[Row]:
+    return [new_row(IncidentTeam, incident_id=incident_id, team_id=team_id) for team_id in team_ids]
 
 
 def _detained_at(body: IncidentCreate, status: str | None):

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.db import utcnow
+from api.db import Row, new_row, utcnow
 from api.incidents.models import STATES, Incident, TimelineEvent
 
 # Forward moves along the night (STATES lists them in order, then `uncovered`), plus
@@ -23,9 +23,10 @@ def event(
     team_id: uuid.UUID | None = None,
     detail: dict[str, Any] | None = None,
     police_visible: bool = False,
-) -> TimelineEvent:
-    """A new timeline event, not yet written (its time is now: build events in their order)."""
-    return TimelineEvent(
+) -> Row:
+    """A new timeline event as a row, not yet written (its time is now: build events in order)."""
+    return new_row(
+        TimelineEvent,
         incident_id=incident_id,
         action=action,
         actor_id=actor_id,
@@ -46,9 +47,10 @@ def add_event(
     police_visible: bool = False,
 ) -> TimelineEvent:
     """Append an event to the incident's timeline, in the caller's transaction."""
-    added = event(
+    row = event(
         incident_id, action, actor_id=actor_id, team_id=team_id, detail=detail, police_visible=police_visible
     )
+    added = TimelineEvent(**row.values)
     session.add(added)
     return added
 
@@ -72,9 +74,9 @@ def transition(
     actor_id: uuid.UUID | None = None,
     team_id: uuid.UUID | None = None,
     detail: dict[str, Any] | None = None,
-) -> TimelineEvent | None:
+) -> Row | None:
     """Move `incident` (the object) forward to `target` if that is a move forward, and return
-    the event that records it, not yet written; None (and no change) otherwise."""
+    the event that records it as a row, not yet written; None (and no change) otherwise."""
     if not can_move(incident.state, target):
         return None
     previous = incident.state
@@ -108,5 +110,5 @@ def move(
     moved = transition(incident, target, actor_id=actor_id, team_id=team_id, detail=detail)
     if moved is None:
         return False
-    session.add(moved)
+    session.add(TimelineEvent(**moved.values))
     return True

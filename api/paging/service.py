@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.db import utcnow
+from api.db import Row, new_row, utcnow
 from api.incidents import timeline
 from api.incidents.models import Incident, TimelineEvent
 from api.jobs.service import NewJob, enqueue_many
@@ -35,9 +35,9 @@ DEFAULT_ACK_TIMEOUT_SECONDS = 300
 class PagePlan:
     """Rows to write to start paging: pages, their first level jobs, their timeline events."""
 
-    pages: list[Page] = field(default_factory=list)
+    pages: list[Row] = field(default_factory=list)
     jobs: list[NewJob] = field(default_factory=list)
-    events: list[TimelineEvent] = field(default_factory=list)
+    events: list[Row] = field(default_factory=list)
 
 
 def plan_pages(
@@ -50,7 +50,8 @@ def plan_pages(
     plan = PagePlan()
     for team_id in team_ids:
         policy = policies[team_id]
-        page = Page(
+        page = new_row(
+            Page,
             incident_id=incident_id,
             team_id=team_id,
             policy=policy,
@@ -63,9 +64,9 @@ def plan_pages(
         plan.jobs.append(
             NewJob(
                 LEVEL_JOB,
-                {"page_id": str(page.id), "repeat": 0, "level": 0},
+                {"page_id": str(page["id"]), "repeat": 0, "level": 0},
                 run_at=now,
-                dedupe_key=f"page.level:{page.id}:0:0",
+                dedupe_key=f"page.level:{page['id']}:0:0",
             )
         )
         plan.events.append(
@@ -74,7 +75,7 @@ def plan_pages(
                 "page.started",
                 team_id=team_id,
                 detail={
-                    "page_id": str(page.id),
+                    "page_id": str(page["id"]),
                     "levels": [level["target"] for level in policy["levels"]],
                     "repeat": policy["repeat"],
                 },
@@ -110,13 +111,14 @@ async def start_paging(
     wanted = [team_id for team_id in dict.fromkeys(team_ids) if team_id not in existing]
     policies = await effective_policies(session, wanted, default_ack_timeout_seconds) if wanted else {}
     plan = plan_pages(incident.id, wanted, policies, now)
-    session.add_all([*plan.pages, *plan.events])  # ids are set already; the next flush writes them
+    pages = [Page(**row.values) for row in plan.pages]
+    session.add_all([*pages, *(TimelineEvent(**row.values) for row in plan.events)])  # the next flush
     await enqueue_many(session, plan.jobs)
     if not team_ids:
         log.warning("incident %s has no team to page", incident.id)
-    if plan.pages:
+    if pages:
         timeline.move(session, incident, "paging")
-    return plan.pages
+    return pages
 
 
 async def cancel_pages(
