@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from api.auth.models import Membership, User
 from api.platform.cache import MISSING, ProcessCache
@@ -26,7 +26,7 @@ _actors = ProcessCache("actors", (User, Membership), ACTOR_TTL_SECONDS)
 
 @dataclass(frozen=True)
 class _Snapshot:
-    columns: dict[str, Any]
+    user: User  # detached, never attached to a session: each request merges its own copy
     team_ids: frozenset[uuid.UUID]
 
 
@@ -36,9 +36,9 @@ async def user_and_teams(
     """The user (active or not) and the ids of their teams, or None for an unknown user."""
     cached = _actors.get(session, user_id)
     if cached is not MISSING:
-        copy = User(**{**cached.columns, "roles": list(cached.columns["roles"])})
-        make_transient_to_detached(copy)
-        return await session.merge(copy, load=False), cached.team_ids
+        user = await session.merge(cached.user, load=False)  # no SQL: the copy is taken as read
+        set_committed_value(user, "roles", list(user.roles))  # not shared with the snapshot
+        return user, cached.team_ids
     generation = _actors.generation
     # The user and their teams in one round trip.
     rows = (
@@ -53,5 +53,7 @@ async def user_and_teams(
     user = rows[0][0]
     team_ids = frozenset(team_id for _, team_id in rows if team_id is not None)
     columns = {c.key: getattr(user, c.key) for c in User.__table__.columns}
-    _actors.put(session, user_id, _Snapshot({**columns, "roles": list(user.roles)}, team_ids), generation)
+    snapshot = User(**{**columns, "roles": list(user.roles)})
+    make_transient_to_detached(snapshot)
+    _actors.put(session, user_id, _Snapshot(snapshot, team_ids), generation)
     return user, team_ids
