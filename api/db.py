@@ -7,12 +7,15 @@ everywhere, so SQLite (embedded default) and PostgreSQL (production) behave alik
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, event, text
+from pydantic_core import PydanticUndefined
+from sqlalchemy import JSON, DateTime, Table, event, insert, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -76,6 +79,70 @@ class UtcDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """A new row of `model`'s table, every column set: what `insert_rows` writes.
+
+    Cheaper to build than the model object (no attribute instrumentation), for rows that are
+    built and written in one go (intake's); `model(**row.values)` is the object when needed.
+    """
+
+    model: type[SQLModel]
+    values: dict[str, Any]
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values[key]
+
+
+_REQUIRED = object()
+
+
+@cache
+def _column_defaults(model: type[SQLModel]) -> tuple[tuple[str, Any, Callable[[], Any] | None], ...]:
+    plan = []
+    for column in model.__table__.columns:  # type: ignore[attr-defined]
+        info = model.model_fields[column.key]
+        if info.default_factory is not None:
+            plan.append((column.key, None, info.default_factory))
+        else:
+            plan.append((column.key, _REQUIRED if info.default is PydanticUndefined else info.default, None))
+    return tuple(plan)
+
+
+def new_row(model: type[SQLModel], **values: Any) -> Row:
+    """A row of `model` with `values`, the model's defaults (ids, times) for the other columns."""
+    plan = _column_defaults(model)
+    if len(values) > len(plan) or not values.keys() <= {key for key, _, _ in plan}:
+        raise TypeError(f"{model.__name__} has no column {sorted(values.keys() - {k for k, _, _ in plan})}")
+    for key, default, factory in plan:
+        if key not in values:
+            if factory is not None:
+                values[key] = factory()
+            elif default is _REQUIRED:
+                raise TypeError(f"{model.__name__}.{key} is required")
+            else:
+                values[key] = default
+    return Row(model, values)
+
+
+async def insert_rows(session: AsyncSession, rows: Sequence[Row | SQLModel]) -> None:
+    """Write new rows with one INSERT per table (an executemany for several rows), tables in the
+    order they first appear in `rows` (parents before children), past the ORM's unit of work.
+
+    Model objects given here stay transient (they are not added to the session).
+    """
+    tables: dict[Table, list[dict[str, Any]]] = {}
+    for row in rows:
+        if isinstance(row, Row):
+            table, values = row.model.__table__, row.values  # type: ignore[attr-defined]
+        else:
+            table = type(row).__table__  # type: ignore[attr-defined]
+            values = {c.key: getattr(row, c.key) for c in table.columns}
+        tables.setdefault(table, []).append(values)
+    for table, batch in tables.items():
+        await session.execute(insert(table), batch if len(batch) > 1 else batch[0])
 
 
 AfterCommit = Callable[[], Awaitable[None]]

@@ -6,6 +6,9 @@ Idempotent: every row is looked up by its slug or username before it is created.
 from __future__ import annotations
 
 from api.db import Database
+from api.flows.demo import last_nights_incidents
+from api.paging.demo import seed_policies
+from api.rota.demo import seed_rotas
 from api.settings import Settings
 from api.teams import service
 
@@ -107,24 +110,6 @@ async def load_demo(settings: Settings) -> list[tuple[str, str, str]]:
     return [(u, DEMO_PASSWORD, ",".join(r)) for u, _, r, _, _ in USERS]
 
 
-# Later domains (rotas, escalation policies) add their demo data here.
-DEMO_HOOKS: list = []
-
-
-def _register_rota_demo() -> None:
-    from api.rota.demo import seed_rotas_and_policies
-
-    DEMO_HOOKS.append(seed_rotas_and_policies)
-
-
-_register_rota_demo()
-
-
-def _register_handover_demo() -> None:
-    # After the rotas: last night's incidents are paged to whoever was on call.
-    from api.handover.demo import last_nights_incidents
-
-    DEMO_HOOKS.append(last_nights_incidents)
-
-
-_register_handover_demo()
+# After the teams and users: escalation policies and rotas, then last night's incidents (paged
+# to whoever was on call).
+DEMO_HOOKS: list = [seed_policies, seed_rotas, last_nights_incidents]

@@ -1,11 +1,220 @@
-"""`workers` builds on `api`; `api` never imports `workers`, not even lazily."""
+"""The dependency table of `api`: which part may import which, enforced on the source.
+
+Every `import` in `api/` is found by walking the AST (imports inside functions and under
+`if TYPE_CHECKING:` included) and mapped to a *unit*: a domain package (`api/incidents/…` is
+`incidents`), a bottom module (`api/db.py` is `db`), `routes` for every HTTP face
+(`api/<domain>/routes.py` and `api/health.py`), or `main` for the composition root
+(`api/main.py`, `api/demo.py`, `api/models.py`). The layers, bottom to top (README, Layout):
+
+    db errors settings platform migrations deps
+    audit jobs events -> auth -> teams
+    triage people -> incidents
+    rota -> paging -> support -> handover
+    flows
+    routes main                       (and `workers`, outside `api`, on top of everything)
+
+The tests fail on an import the table does not list, on a cycle (in the table or in the
+code), on an edge of the table that points upwards, and on any import inside a function.
+`workers` builds on `api`; `api` never imports `workers`, not even lazily.
+"""
 
 from __future__ import annotations
 
 import ast
+from collections import defaultdict
+from functools import cache
 from pathlib import Path
 
 API = Path(__file__).resolve().parent.parent / "api"
+
+LAYERS: list[set[str]] = [
+    {"db", "errors", "settings", "platform", "migrations", "deps"},
+    {"audit", "jobs", "events", "auth", "teams"},
+    {"triage", "people", "incidents"},
+    {"rota", "paging", "support", "handover"},
+    {"flows"},
+    {"routes", "main"},
+]
+
+CORE = {"db", "errors", "settings", "platform"}
+
+# unit -> the units it may import. Inside a layer the order is the table's (no cycles).
+ALLOWED: dict[str, set[str]] = {
+    "db": set(),
+    "errors": set(),
+    "settings": set(),
+    "platform": set(),
+    "migrations": set(),
+    "deps": {"db", "settings"},
+    "audit": CORE,
+    "jobs": CORE,
+    "events": CORE,
+    "auth": CORE | {"deps", "audit"},
+    "teams": CORE | {"auth"},
+    "triage": CORE,
+    "people": CORE,
+    "incidents": CORE | {"deps", "audit", "auth", "events", "teams", "triage", "people"},
+    "rota": CORE | {"deps", "auth", "teams"},
+    "paging": CORE | {"deps", "audit", "auth", "events", "jobs", "teams", "incidents", "rota"},
+    "support": CORE | {"deps", "audit", "auth", "events", "incidents", "paging"},
+    "handover": CORE
+    | {"deps", "audit", "auth", "events", "jobs", "teams", "triage", "people", "incidents"}
+    | {"rota", "paging", "support"},
+    "flows": CORE
+    | {"audit", "auth", "events", "jobs", "teams", "triage", "people", "incidents"}
+    | {"rota", "paging", "support", "handover"},
+    "routes": {unit for layer in LAYERS[:-1] for unit in layer} | {"migrations"},
+    "main": {unit for layer in LAYERS for unit in layer} - {"main"},
+}
+
+
+def unit_of(module: str) -> str | None:
+    """The unit of a dotted module name inside `api` (None outside it, and for `api` itself)."""
+    parts = module.split(".")
+    if parts[0] != "api" or len(parts) == 1:
+        return None
+    if parts[1] == "health" or (len(parts) > 2 and parts[2] == "routes"):
+        return "routes"
+    if parts[1] in {"main", "demo", "models"}:
+        return "main"
+    return parts[1]
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(API.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def _is_module(dotted: str) -> bool:
+    path = API.parent.joinpath(*dotted.split("."))
+    return path.is_dir() or path.with_suffix(".py").exists()
+
+
+def imports_in(source: str, module: str, is_package: bool = False) -> list[tuple[str, int, bool]]:
+    """(imported module, line, inside a function or class) for every import in `source`.
+
+    `from a.b import c` counts as `a.b.c` when that is a module or package, else as `a.b`.
+    """
+    found: list[tuple[str, int, bool]] = []
+    package = module.split(".") if is_package else module.split(".")[:-1]
+
+    def visit(node: ast.AST, nested: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            inner = nested or isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+            if isinstance(child, ast.Import):
+                found.extend((alias.name, child.lineno, inner) for alias in child.names)
+            elif isinstance(child, ast.ImportFrom):
+                base = child.module or ""
+                if child.level:
+                    base = ".".join(package[: len(package) - child.level + 1] + ([base] if base else []))
+                for alias in child.names:
+                    full = f"{base}.{alias.name}"
+                    found.append((full if _is_module(full) else base, child.lineno, inner))
+            visit(child, inner)
+
+    visit(ast.parse(source), False)
+    return found
+
+
+@cache
+def _imports(path: Path) -> list[tuple[str, int, bool]]:
+    return imports_in(path.read_text(), _module_name(path), path.name == "__init__.py")
+
+
+@cache
+def _edges() -> dict[tuple[str, str], list[str]]:
+    edges: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for path in sorted(API.rglob("*.py")):
+        source = unit_of(_module_name(path))
+        for module, line, _ in _imports(path):
+            target = unit_of(module)
+            if target is not None and target != source:
+                edges[(source, target)].append(f"{path.relative_to(API.parent)}:{line} {module}")
+    return edges
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return stack[stack.index(nxt) :] + [nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(graph):
+        if node not in state and (found := visit(node)):
+            return found
+    return None
+
+
+def test_every_api_unit_is_in_the_table():
+    units = {unit_of(_module_name(p)) for p in API.rglob("*.py") if p != API / "__init__.py"}
+    assert units <= set(ALLOWED), sorted(units - set(ALLOWED))
+    assert {u for layer in LAYERS for u in layer} == set(ALLOWED)
+
+
+def test_imports_follow_the_dependency_table():
+    edges = _edges()
+    assert len(edges) > 40  # the walk found the imports
+    outside = [
+        f"{source} -> {target}: {where}"
+        for (source, target), places in sorted(edges.items())
+        if target not in ALLOWED[source]
+        for where in places
+    ]
+    assert outside == []
+
+
+def test_no_package_cycle_in_the_code_or_the_table():
+    code: dict[str, set[str]] = defaultdict(set)
+    for source, target in _edges():
+        code[source].add(target)
+    assert _cycle(code) is None
+    assert _cycle(ALLOWED) is None
+
+
+def test_the_table_only_points_down_or_sideways():
+    layer_of = {unit: i for i, layer in enumerate(LAYERS) for unit in layer}
+    upwards = [(s, t) for s, targets in ALLOWED.items() for t in targets if layer_of[t] > layer_of[s]]
+    assert upwards == []
+
+
+def test_no_import_inside_a_function_or_class():
+    nested = [
+        f"{path.relative_to(API.parent)}:{line} {module}"
+        for path in sorted(API.rglob("*.py"))
+        for module, line, inner in _imports(path)
+        if inner
+    ]
+    assert nested == []
+
+
+def test_the_walk_sees_function_level_and_type_checking_imports():
+    sample = (
+        "from typing import TYPE_CHECKING\n"
+        "from api import flows\n"
+        "if TYPE_CHECKING:\n    from api.flows import intake\n"
+        "def f():\n    from api.paging import service\n"
+        "class C:\n    from .models import Page\n"
+    )
+    found = imports_in(sample, "api.incidents.service")
+    assert ("api.flows", 2, False) in found
+    assert ("api.flows.intake", 4, False) in found
+    assert ("api.paging.service", 6, True) in found
+    assert ("api.incidents.models", 8, True) in found
+    assert unit_of("api.incidents.routes") == "routes" and unit_of("api.flows.intake") == "flows"
+    assert unit_of("api.health") == "routes" and unit_of("api.db") == "db" and unit_of("api") is None
+    assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
 
 
 def test_api_never_imports_workers():

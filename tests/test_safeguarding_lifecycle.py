@@ -51,7 +51,7 @@ async def _before_handover_jobs(db) -> list[Job]:
 
 def _reported_at(monkeypatch, at: datetime) -> None:
     """Intake runs as if police reported at `at` (the bank-holiday nights of the issue)."""
-    monkeypatch.setattr("api.incidents.intake.utcnow", lambda: at.astimezone(UTC))
+    monkeypatch.setattr("api.flows.intake.utcnow", lambda: at.astimezone(UTC))
 
 
 # --- No clock falls due before someone can act ------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sqlalchemy import event, func, insert, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,8 +21,15 @@ from api.audit import chain
 from api.audit.models import AuditEvent, AuditSubject
 from api.platform.logs import client_ip_var, request_id_var
 
-if TYPE_CHECKING:
-    from api.auth.dependencies import Actor
+
+class Actor(Protocol):
+    """Who acts, as audit needs it (api.auth.dependencies.Actor is one; audit sits below auth)."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+
+    @property
+    def user(self) -> Any: ...
 
 _PENDING = "lantern_audit_pending"
 _MARKS = "lantern_audit_savepoints"

@@ -13,14 +13,13 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import select
 
+from api.auth.actors import user_and_teams
 from api.auth.models import ROLES, User
 from api.auth.runtime import auth_runtime
 from api.auth.tokens import AccessClaims, InvalidToken, authenticate
 from api.deps import SessionDep, SettingsDep
 from api.errors import Forbidden, Unauthorized
-from api.teams.models import Membership
 
 _bearer = HTTPBearer(auto_error=False, description="Access token from POST /api/v1/auth/token")
 
@@ -73,18 +72,11 @@ async def _current_actor(
         raise Unauthorized(
             "The access token is not valid.", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
         ) from None
-    # The user and their teams in one round trip (every authenticated request pays for it).
-    rows = (
-        await session.execute(
-            select(User, Membership.team_id)
-            .outerjoin(Membership, Membership.user_id == User.id)
-            .where(User.id == claims.user_id)
-        )
-    ).all()
-    user = rows[0][0] if rows else None
+    # The user and their teams: one round trip, or none within a few seconds (api.auth.actors).
+    found = await user_and_teams(session, claims.user_id)
+    user, team_ids = found if found else (None, frozenset())
     if user is None or not user.active:
         raise Unauthorized("The access token is not valid.", headers={"WWW-Authenticate": "Bearer"})
-    team_ids = frozenset(team_id for _, team_id in rows if team_id is not None)
     actor = Actor(
         user=user, roles=frozenset(user.roles), team_ids=team_ids, token=claims, route=route_of(request)
     )

@@ -1,11 +1,11 @@
-"""Users: staff and police service accounts who sign in to Lantern."""
+"""Users: staff and police service accounts who sign in to Lantern, and the teams they belong to."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Column, String
+from sqlalchemy import Column, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from api.db import JsonType, UtcDateTime, new_id, utcnow
@@ -58,3 +58,13 @@ class SessionRevocation(SQLModel, table=True):
     revoked_by_id: uuid.UUID | None = Field(default=None, foreign_key="users.id")
     revoked_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     expires_at: datetime = Field(sa_type=UtcDateTime, index=True)
+class Membership(SQLModel, table=True):
+    """A user's membership of a team: what an actor may reach (api.teams re-exports it)."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("user_id", "team_id"),)
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    user_id: uuid.UUID = Field(foreign_key="users.id", index=True)
+    team_id: uuid.UUID = Field(foreign_key="teams.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)

@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import after_commit, notify_on_commit
+from api.events.hub import hub
 
 EVENT_NAMES = (
     "incident.created",
@@ -113,8 +114,6 @@ def publish(session: AsyncSession, event: LiveEvent) -> None:
         return
 
     async def _deliver() -> None:
-        from api.events.hub import hub
-
         hub.deliver(envelope)
 
     after_commit(session, _deliver)

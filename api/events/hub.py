@@ -11,10 +11,12 @@ import asyncio
 import logging
 import uuid
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from prometheus_client import Counter, Gauge
 
-from api.events.bus import Envelope, LiveEvent
+if TYPE_CHECKING:
+    from api.events.bus import Envelope, LiveEvent
 
 log = logging.getLogger("lantern.events")
 

@@ -22,7 +22,9 @@ from api.db import utcnow
 from api.handover.clocks import ClockSpec, clock_alert, custody_information
 from api.handover.models import Clock, HandoverEvent, HandoverItem
 from api.incidents.models import Incident, IncidentIndicator, IncidentTeam, TimelineEvent
+from api.paging import service as paging
 from api.people.models import YoungPerson
+from api.support import service as support
 from api.teams.models import Area, Station, Team
 from api.triage.catalogue import load_catalogue
 
@@ -299,9 +301,6 @@ async def history_of(session: AsyncSession, item_id: uuid.UUID) -> list[dict[str
 
 async def item_view(session: AsyncSession, item: HandoverItem, now: datetime | None = None) -> dict[str, Any]:
     """Everything the day team needs for one item, as JSON."""
-    from api.paging import service as paging  # handover builds on paging and support, not the reverse
-    from api.support import service as support
-
     now = now or utcnow()
     catalogue = load_catalogue()
     incident = await session.get(Incident, item.incident_id)

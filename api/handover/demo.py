@@ -1,27 +1,15 @@
-"""Demo data for the morning handover: a few incidents of last night, so the queues are not empty.
+"""Demo data for the morning handover: last night's reports, so the queues are not empty.
 
-Everything goes through the real services: police report through intake (triage, paging,
-handover items, clocks), the on-call worker acknowledges and records support, and two earlier
-missing episodes of the same child were picked up and closed by the day team weeks ago (so
-the pattern and the repeat-missing review flag show). Skipped when the demo custody account has
-reported anything already, so `lantern demo` runs twice safely.
+The reports and what happened to them (acknowledged, support recorded, earlier episodes picked
+up and closed) are data here; api.flows.demo plays them through the real flows.
 """
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from api.auth.dependencies import Actor
-from api.auth.models import User
-from api.db import utcnow
-from api.incidents.models import Incident
 from api.rota.schedule import LONDON
-from api.teams.models import Membership, Team
 
 JORDAN = {"first_name": "Jordan", "last_name": "Reyes", "date_of_birth": "2010-04-02"}
 
@@ -39,7 +27,7 @@ def _at(day: date, hour: int, minute: int) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=LONDON)
 
 
-def _reports(evening: date) -> list[dict[str, Any]]:
+def reports(evening: date) -> list[dict[str, Any]]:
     morning = evening + timedelta(days=1)
     return [
         {
@@ -102,7 +90,7 @@ def _reports(evening: date) -> list[dict[str, Any]]:
     ]
 
 
-def _earlier_episodes(evening: date) -> list[dict[str, Any]]:
+def earlier_episodes(evening: date) -> list[dict[str, Any]]:
     return [
         {
             "kind": "missing_return",
@@ -115,112 +103,3 @@ def _earlier_episodes(evening: date) -> list[dict[str, Any]]:
         }
         for days in (21, 9)
     ]
-
-
-async def _actor(session: AsyncSession, username: str) -> Actor | None:
-    user = (await session.execute(select(User).where(User.username == username))).scalar_one_or_none()
-    if user is None:
-        return None
-    team_ids = (
-        await session.execute(select(Membership.team_id).where(Membership.user_id == user.id))
-    ).scalars()
-    return Actor(user=user, roles=frozenset(user.roles), team_ids=frozenset(team_ids))
-
-
-async def _report(session: AsyncSession, police: Actor, spec: dict[str, Any]) -> Incident:
-    from api.incidents.intake import report_incident
-    from api.incidents.schemas import IncidentCreate
-
-    fields = {k: v for k, v in spec.items() if not k.startswith("_")}
-    body = IncidentCreate.model_validate({"police_station": "euston-street", **fields})
-    return (await report_incident(session, police, body)).incident
-
-
-async def last_nights_incidents(session: AsyncSession, teams: dict[str, Team]) -> None:
-    """The demo hook (see api.demo.DEMO_HOOKS)."""
-    from api.handover import contents
-    from api.handover import service as handover
-    from api.handover.models import HandoverItem
-    from api.paging.acknowledgements import acknowledge
-    from api.support import service as support
-    from api.support.schemas import HandoverNoteIn, SupportOfferIn
-
-    police = await _actor(session, "custody.euston")
-    day = await _actor(session, "day.cce")
-    if police is None or day is None:
-        return
-    reported = await session.execute(select(Incident.id).where(Incident.reporter_id == police.id).limit(1))
-    if reported.first() is not None:
-        return
-    evening = last_night(utcnow())
-
-    for spec in _earlier_episodes(evening):
-        incident = await _report(session, police, spec)
-        for item in (
-            await session.execute(select(HandoverItem).where(HandoverItem.incident_id == incident.id))
-        ).scalars():
-            if item.team_id in day.team_ids:
-                picked = item.due_at + timedelta(minutes=12)
-                await handover.pick_up(session, day, item, now=picked)
-                await handover.close(
-                    session, day, item, "RHI offered and done; no disclosure. Watch for repeat.", now=picked
-                )
-        for clock in await contents.clocks_of(session, incident.id):
-            if not clock.met:
-                closing = (
-                    {
-                        "outcome": "completed",
-                        "by": "Independent return home interview service",
-                        "independent": True,
-                    }
-                    if clock.kind == "rhi_72h"
-                    else {}
-                )
-                await handover.mark_met(
-                    session,
-                    day,
-                    clock,
-                    detention_ended=True,
-                    now=incident.occurred_at + timedelta(hours=30),
-                    **closing,
-                )
-
-    for spec in _reports(evening):
-        incident = await _report(session, police, spec)
-        username, action, eta = spec["_ack"]
-        worker = await _actor(session, username)
-        if worker is None:
-            continue
-        acked_at = spec["occurred_at"] + timedelta(minutes=8)
-        await acknowledge(
-            session,
-            incident.id,
-            worker.user,
-            action=action,
-            eta_minutes=eta,
-            team_ids=worker.team_ids,
-            is_admin=False,
-            now=acked_at,
-        )
-        for kind, outcome in spec["_offers"]:
-            offer = SupportOfferIn(kind=kind, outcome=outcome, offered_at=acked_at + timedelta(minutes=40))
-            await support.put_support_offer(
-                session, worker, incident_id=incident.id, offer_id=uuid.uuid4(), body=offer, if_match=None
-            )
-        if spec.get("_close"):
-            manager = await _actor(session, "manager.duty")
-            kind, closing, after = spec["_close"]
-            for clock in await contents.clocks_of(session, incident.id):
-                if manager is not None and clock.kind == kind and not clock.met:
-                    await handover.mark_met(
-                        session, manager, clock, now=spec["occurred_at"] + after, **closing
-                    )
-        if spec["_note"]:
-            await support.put_handover_note(
-                session,
-                worker,
-                incident_id=incident.id,
-                note_id=uuid.uuid4(),
-                body=HandoverNoteIn(text=spec["_note"]),
-                if_match=None,
-            )

@@ -26,6 +26,7 @@ from api.handover.clocks import ClockSpec, clock_alert
 from api.handover.models import Clock, HandoverEvent, HandoverItem
 from api.incidents import timeline
 from api.incidents.models import Incident, IncidentTeam
+from api.jobs.service import enqueue
 from api.rota.schedule import LONDON, require_aware
 
 log = logging.getLogger("lantern.handover")
@@ -48,8 +49,6 @@ def raise_time(due_at: datetime) -> datetime:
 async def _page_managers(
     session: AsyncSession, payload: dict[str, Any], dedupe_key: str, now: datetime
 ) -> bool:
-    from api.jobs.service import enqueue
-
     return (
         await enqueue(
             session, PAGE_MANAGERS_JOB, {**payload, "urgency": "normal"}, run_at=now, dedupe_key=dedupe_key

@@ -2,8 +2,9 @@
 
 Entry points for other domains:
 
-- `on_incident_triaged(session, incident, team_ids)`: intake calls it in its transaction; it
-  queues one handover item per team and starts the incident's clocks.
+- `plan_handover(incident, team_ids, ...)`: the handover items (one per team) and clocks of a
+  new incident, for intake (api.flows.intake) to write with it; `on_incident_triaged` does the
+  same for an incident that exists.
 - `raise_due(session, now)`: the worker's periodic pass (see `api.handover.raising`).
 - `clocks_for_incident(session, incident_id)`: the clocks for the incident detail.
 """
@@ -11,16 +12,17 @@ Entry points for other domains:
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.audit import service as audit
 from api.auth.dependencies import Actor
 from api.auth.models import User
-from api.db import utcnow
+from api.db import Row, new_row, utcnow
 from api.errors import Conflict, Forbidden, ValidationFailed
 from api.events.bus import Audience, LiveEvent, publish
 from api.handover import contents
@@ -28,7 +30,6 @@ from api.handover.access import HANDOVER_ROLES
 from api.handover.clocks import (
     PACE_REVIEW_INTERVAL,
     ClockFacts,
-    ClockSpec,
     clocks_for,
     closure_problems,
     due_before_handover,
@@ -37,7 +38,9 @@ from api.handover.clocks import (
 from api.handover.models import OPEN_ITEM_STATES, Clock, HandoverEvent, HandoverItem
 from api.handover.raising import raise_due  # noqa: F401  (exported for the worker)
 from api.incidents import timeline
-from api.incidents.models import Incident, IncidentIndicator, IncidentTeam
+from api.incidents.models import Incident, IncidentIndicator, IncidentTeam, TimelineEvent
+from api.jobs.service import NewJob, enqueue_many
+from api.paging.alerts import ALERT_JOB
 from api.people.models import YoungPerson
 from api.people.service import age_on
 from api.rota.hours import handover_due
@@ -56,7 +59,8 @@ async def missing_episodes_30d(session: AsyncSession, incident: Incident) -> int
     """Missing episodes of the incident's young person in the 30 days up to it, this one included."""
     earlier = (
         await session.execute(
-            select(Incident.id)
+            select(func.count())
+            .select_from(Incident)
             .where(
                 Incident.young_person_id == incident.young_person_id,
                 Incident.was_missing.is_(True),
@@ -64,17 +68,41 @@ async def missing_episodes_30d(session: AsyncSession, incident: Incident) -> int
                 Incident.occurred_at > incident.occurred_at - MISSING_WINDOW,
                 Incident.occurred_at <= incident.occurred_at,
             )
-            # Other incidents only: this transaction's pending rows cannot change the count,
+            # Intake calls this before its rows are written (they go in one statement per table),
             # so they are left for one flush at the end.
             .execution_options(autoflush=False)
         )
-    ).all()
-    this_one = incident.was_missing or incident.kind == "missing_return"
-    return len(earlier) + (1 if this_one else 0)
+    ).scalar_one()
+    return earlier + (1 if incident.was_missing or incident.kind == "missing_return" else 0)
+
+
+def facts_of(
+    incident: Incident, *, missing_episodes_30d: int, adult: bool, sexual_assault: bool, now: datetime
+) -> ClockFacts:
+    """The facts the clocks start from (pure: the caller gathers what is not on the incident)."""
+    return ClockFacts(
+        kind=incident.kind,  # type: ignore[arg-type]
+        occurred_at=incident.occurred_at,
+        police_protection_started_at=incident.police_protection_started_at,
+        detained_at=incident.detained_at,
+        charged=incident.charged,
+        bail_refused=incident.bail_refused,
+        missing_episodes_30d=missing_episodes_30d,
+        now=now,
+        was_missing=bool(incident.was_missing),
+        custody_status=(incident.custody or {}).get("status"),
+        returned_home_at=incident.returned_home_at,
+        released_at=incident.released_at,
+        charged_at=incident.charged_at,
+        adult=adult,
+        sexual_assault=sexual_assault,
+        assault_at=incident.assault_at,
+        reported_at=incident.reported_at,
+    )
 
 
 async def clock_facts(session: AsyncSession, incident: Incident, now: datetime) -> ClockFacts:
-    """The facts the clocks start from, gathered from the incident, its young person and indicators."""
+    """The same facts for an incident that exists, read from its young person and indicators."""
     person = await session.get(YoungPerson, incident.young_person_id)
     dob = person.date_of_birth if person else None
     age = age_on(dob, incident.occurred_at.date()) if dob else None
@@ -85,77 +113,68 @@ async def clock_facts(session: AsyncSession, incident: Incident, now: datetime) 
             .limit(1)
         )
     ).first()
-    return ClockFacts(
-        kind=incident.kind,  # type: ignore[arg-type]
-        occurred_at=incident.occurred_at,
-        police_protection_started_at=incident.police_protection_started_at,
-        detained_at=incident.detained_at,
-        charged=incident.charged,
-        bail_refused=incident.bail_refused,
+    return facts_of(
+        incident,
         missing_episodes_30d=await missing_episodes_30d(session, incident),
-        now=now,
-        was_missing=bool(incident.was_missing),
-        custody_status=(incident.custody or {}).get("status"),
-        returned_home_at=incident.returned_home_at,
-        released_at=incident.released_at,
-        charged_at=incident.charged_at,
         adult=is_adult(age, dob is not None),
         sexual_assault=assault is not None,
-        assault_at=incident.assault_at,
-        reported_at=incident.reported_at,
+        now=now,
     )
 
 
-async def on_incident_triaged(
-    session: AsyncSession,
+@dataclass
+class HandoverPlan:
+    """Rows to write for an incident's handover: items, clocks and their timeline events, and
+    the managers' alerts for clocks due before the next handover (jobs)."""
+
+    items: list[Row] = field(default_factory=list)
+    clocks: list[Row] = field(default_factory=list)
+    events: list[Row] = field(default_factory=list)
+    alerts: list[NewJob] = field(default_factory=list)
+
+
+def plan_handover(
     incident: Incident,
     team_ids: list[uuid.UUID],
     *,
-    new_incident: bool = False,
-    now: datetime | None = None,
-) -> None:
-    """Queue a handover item for each routed team and start the incident's clocks.
+    facts: ClockFacts,
+    now: datetime,
+    queued: frozenset[uuid.UUID] = frozenset(),
+    started: frozenset[str] = frozenset(),
+) -> HandoverPlan:
+    """A handover item per team not in `queued`, and the clocks (by kind) not in `started`.
 
-    Runs in intake's transaction (after the incident is flushed). Calling it again is harmless:
-    existing items and clocks are kept. Items are due at the end of the out-of-hours window the
-    incident happened in (09:00 London, next working day). `new_incident`: it was created in
-    this transaction, so it has no items or clocks yet (intake saves the look-ups).
-
-    Any new clock that falls due before the next handover (09:00 on the next working day, bank
-    holidays known) pages the managers of the incident's teams at once, at high urgency, naming
-    the clock and its due time: nobody on the day team could act on it in time.
+    Items are due at the end of the out-of-hours window the incident happened in (09:00
+    London, next working day). Any new clock that falls due before the next handover (bank
+    holidays known) pages the managers of the incident's teams (every manager when no team
+    took it) at high urgency, naming the clock and its due time: nobody on the day team could
+    act on it in time. The alert carries no personal data.
     """
-    now = now or (incident.reported_at if new_incident else None) or utcnow()
+    plan = HandoverPlan()
     due = handover_due(incident.occurred_at)
-    queued: set[uuid.UUID] = set()
-    if not new_incident:
-        queued = set(
-            (
-                await session.execute(
-                    select(HandoverItem.team_id).where(HandoverItem.incident_id == incident.id)
-                )
-            ).scalars()
-        )
-    for team_id in dict.fromkeys(team_ids):
+    teams = list(dict.fromkeys(team_ids))
+    for team_id in teams:
         if team_id in queued:
             continue
-        session.add(
-            HandoverItem(incident_id=incident.id, team_id=team_id, due_at=due, created_at=now, updated_at=now)
+        plan.items.append(
+            new_row(
+                HandoverItem,
+                incident_id=incident.id,
+                team_id=team_id,
+                due_at=due,
+                created_at=now,
+                updated_at=now,
+            )
         )
-        timeline.add_event(
-            session, incident.id, "handover.queued", team_id=team_id, detail={"due_at": due.isoformat()}
-        )
-
-    facts = await clock_facts(session, incident, now)
-    started: set[str] = set()
-    if not new_incident:
-        started = set(
-            (await session.execute(select(Clock.kind).where(Clock.incident_id == incident.id))).scalars()
+        plan.events.append(
+            timeline.event(
+                incident.id, "handover.queued", team_id=team_id, detail={"due_at": due.isoformat()}
+            )
         )
     new = [spec for spec in clocks_for(facts) if spec.kind not in started]
-    rows: dict[str, Clock] = {}
-    for spec in new:
-        rows[spec.kind] = Clock(
+    rows: dict[str, Row] = {
+        spec.kind: new_row(
+            Clock,
             incident_id=incident.id,
             kind=spec.kind,
             label=spec.label,
@@ -168,66 +187,83 @@ async def on_incident_triaged(
             created_at=now,
             updated_at=now,
         )
-        session.add(rows[spec.kind])
+        for spec in new
+    }
+    plan.clocks = list(rows.values())
     if new:
-        timeline.add_event(
-            session,
-            incident.id,
-            "clocks.started",
-            detail={"clocks": [{"kind": s.kind, "due_at": s.due_at.isoformat()} for s in new]},
-        )
-    urgent = due_before_handover(new, next_handover(now))
-    if urgent:
-        await _page_before_handover(
-            session, incident, [t for t in dict.fromkeys(team_ids)], urgent, rows, now
-        )
-    await session.flush()
-
-
-async def _page_before_handover(
-    session: AsyncSession,
-    incident: Incident,
-    team_ids: list[uuid.UUID],
-    urgent: list[ClockSpec],
-    rows: dict[str, Clock],
-    now: datetime,
-) -> None:
-    """Page the incident's teams' managers (every manager when no team took it) for each clock
-    due before the next handover: high urgency, the clock's kind and due time, no personal data."""
-    from api.jobs.service import enqueue
-    from api.paging.alerts import ALERT_JOB
-
-    for spec in urgent:
-        clock = rows[spec.kind]
-        timeline.add_event(
-            session,
-            incident.id,
-            "clock.due_before_handover",
-            detail={
-                "clock_id": str(clock.id),
-                "kind": spec.kind,
-                "alert": "due_before_handover",
-                "due_at": spec.due_at.isoformat(),
-                "owned": False,
-            },
-        )
-        for team_id in team_ids or [None]:
-            await enqueue(
-                session,
-                ALERT_JOB,
-                {
-                    "reason": BEFORE_HANDOVER_REASON,
-                    "urgency": "high",
-                    "team_id": str(team_id) if team_id else None,
-                    "incident_id": str(incident.id),
-                    "reference": incident.reference,
-                    "clock_id": str(clock.id),
-                    "clock_kind": spec.kind,
-                    "due_at": spec.due_at.isoformat(),
-                },
-                run_at=now,
-                dedupe_key=f"clock.before_handover:{clock.id}:{team_id or 'all'}",
+        plan.events.append(
+            timeline.event(
+                incident.id,
+                "clocks.started",
+                detail={"clocks": [{"kind": s.kind, "due_at": s.due_at.isoformat()} for s in new]},
             )
+        )
+    for spec in due_before_handover(new, next_handover(now)):
+        clock_id = rows[spec.kind]["id"]
+        plan.events.append(
+            timeline.event(
+                incident.id,
+                "clock.due_before_handover",
+                detail={
+                    "clock_id": str(clock_id),
+                    "kind": spec.kind,
+                    "alert": "due_before_handover",
+                    "due_at": spec.due_at.isoformat(),
+                    "owned": False,
+                },
+            )
+        )
+        for team_id in teams or [None]:
+            plan.alerts.append(
+                NewJob(
+                    ALERT_JOB,
+                    {
+                        "reason": BEFORE_HANDOVER_REASON,
+                        "urgency": "high",
+                        "team_id": str(team_id) if team_id else None,
+                        "incident_id": str(incident.id),
+                        "reference": incident.reference,
+                        "clock_id": str(clock_id),
+                        "clock_kind": spec.kind,
+                        "due_at": spec.due_at.isoformat(),
+                    },
+                    run_at=now,
+                    dedupe_key=f"clock.before_handover:{clock_id}:{team_id or 'all'}",
+                )
+            )
+    return plan
+
+
+async def on_incident_triaged(
+    session: AsyncSession, incident: Incident, team_ids: list[uuid.UUID], *, now: datetime | None = None
+) -> None:
+    """Queue a handover item for each routed team and start the incident's clocks, in the
+    caller's transaction (after the incident is flushed), for an incident that exists (intake
+    writes a new one's through `plan_handover`). Calling it again is harmless: existing items
+    and clocks are kept."""
+    now = now or utcnow()
+    queued = (
+        await session.execute(select(HandoverItem.team_id).where(HandoverItem.incident_id == incident.id))
+    ).scalars()
+    started = (await session.execute(select(Clock.kind).where(Clock.incident_id == incident.id))).scalars()
+    plan = plan_handover(
+        incident,
+        team_ids,
+        facts=await clock_facts(session, incident, now),
+        now=now,
+        queued=frozenset(queued),
+        started=frozenset(started),
+    )
+    session.add_all(
+        [
+            *(HandoverItem(**row.values) for row in plan.items),
+            *(Clock(**row.values) for row in plan.clocks),
+            *(TimelineEvent(**row.values) for row in plan.events),
+        ]
+    )
+    await session.flush()
+    await enqueue_many(session, plan.alerts)
+    await session.flush()
 
 
 # --- Reading the queue ---------------------------------------------------------------------

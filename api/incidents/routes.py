@@ -10,7 +10,8 @@ from fastapi.responses import JSONResponse
 
 from api.auth.dependencies import CurrentActor, roles
 from api.deps import SessionDep, SettingsDep
-from api.incidents import board, idempotency, intake, service
+from api.flows import board, incident_view, intake
+from api.incidents import idempotency, service
 from api.incidents.access import CaseIncident, StatusIncident, incident_roles
 from api.incidents.schemas import (
     IncidentCreate,
@@ -127,7 +128,7 @@ async def search_incidents(body: IncidentSearch, session: SessionDep, actor: Cur
 
 @router.get("/incidents/{incident_id}", dependencies=[incident_roles(*CASE_ROLES)])
 async def get_incident(incident: CaseIncident, session: SessionDep, actor: CurrentActor) -> dict[str, Any]:
-    return await service.incident_detail(session, actor, incident)
+    return await incident_view.incident_detail(session, actor, incident)
 
 
 @router.get("/incidents/{incident_id}/status", dependencies=[incident_roles("police", *CASE_ROLES)])

@@ -1,4 +1,7 @@
-"""Reading incidents: lists, search, detail and the police status view, scoped and audited."""
+"""Reading incidents: lists, search and the police status view, scoped and audited.
+
+The full incident view (with pages, support and clocks) is a read model in api.flows.incident_view.
+"""
 
 from __future__ import annotations
 
@@ -12,15 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.audit import service as audit
 from api.auth.dependencies import Actor
-from api.auth.models import User
-from api.db import utcnow
 from api.errors import ValidationFailed
 from api.incidents.access import team_scope
 from api.incidents.models import Incident, IncidentIndicator, IncidentTeam, TimelineEvent
-from api.people.models import PossibleMatch, YoungPerson
+from api.people.models import YoungPerson
 from api.people.service import normalise_name
-from api.teams.models import Area, Station, Team
-from api.triage.catalogue import load_catalogue
+from api.teams.models import Station, Team
 
 # Newly reported, paging and uncovered incidents come first in an inbox.
 LIVE_STATES = ("reported", "paging", "uncovered")
@@ -213,161 +213,3 @@ async def summaries(session: AsyncSession, incidents: list[Incident]) -> list[di
     # Live incidents first, then newest first (the query's order) within each group.
     out.sort(key=lambda item: item["state"] not in LIVE_STATES)
     return out
-
-
-async def incident_detail(session: AsyncSession, actor: Actor, incident: Incident) -> dict[str, Any]:
-    """Everything a case role may see of one incident; the read is audited."""
-    catalogue = load_catalogue()
-    person = await session.get(YoungPerson, incident.young_person_id)
-    station = await session.get(Station, incident.station_id)
-    area = await session.get(Area, incident.area_id) if incident.area_id else None
-    teams = [
-        {"id": str(t.id), "slug": t.slug, "name": t.name, "specialism": t.specialism}
-        for t in (
-            await session.execute(
-                select(Team)
-                .join(IncidentTeam, IncidentTeam.team_id == Team.id)
-                .where(IncidentTeam.incident_id == incident.id)
-            )
-        ).scalars()
-    ]
-    indicators = []
-    for row in (
-        await session.execute(
-            select(IncidentIndicator)
-            .where(IncidentIndicator.incident_id == incident.id)
-            .order_by(IncidentIndicator.code)
-        )
-    ).scalars():
-        entry = catalogue.get(row.code)
-        indicators.append(
-            {
-                "code": row.code,
-                "label": entry.label if entry else row.code,
-                "category": row.category,
-                "group": entry.group if entry else None,
-                "provenance": row.provenance,
-                "recorded_at": row.recorded_at.isoformat(),
-                "catalogue_version": row.catalogue_version,
-            }
-        )
-    names = {}
-    events = (
-        (
-            await session.execute(
-                select(TimelineEvent)
-                .where(TimelineEvent.incident_id == incident.id)
-                .order_by(TimelineEvent.at, TimelineEvent.id)
-            )
-        )
-        .scalars()
-        .all()
-    )
-    actor_ids = {e.actor_id for e in events if e.actor_id}
-    if actor_ids:
-        names = {
-            u.id: u.display_name
-            for u in (await session.execute(select(User).where(User.id.in_(actor_ids)))).scalars()
-        }
-    possible = (
-        (
-            await session.execute(
-                select(PossibleMatch).where(
-                    PossibleMatch.young_person_id == person.id, PossibleMatch.state == "open"
-                )
-            )
-        )
-        .scalars()
-        .all()
-    )
-    audit.record(
-        session,
-        actor,
-        "incident.read",
-        resource_type="incident",
-        resource_id=incident.id,
-        young_person_id=person.id,
-    )
-    return {
-        "id": str(incident.id),
-        "reference": incident.reference,
-        "kind": incident.kind,
-        "state": incident.state,
-        "priority": incident.priority,
-        "occurred_at": incident.occurred_at.isoformat(),
-        "reported_at": incident.reported_at.isoformat(),
-        "police_station": {"slug": station.slug, "name": station.name},
-        "police_references": incident.police_references,
-        "police_reference": incident.police_references[0] if incident.police_references else None,
-        "category": category_of(incident),
-        "custody_status": incident.custody.get("status"),
-        "location": {"description": incident.location_description, "area": area.slug if area else None},
-        "young_person": {
-            "id": str(person.id),
-            "first_name": person.first_name,
-            "last_name": person.last_name,
-            "date_of_birth": person.date_of_birth.isoformat() if person.date_of_birth else None,
-            "apparent_age": person.apparent_age,
-            "la_reference": person.la_reference,
-            "legal_status": person.legal_status,
-            "learning_disability": person.learning_disability,
-            "possible_matches": [{"candidate_id": str(m.candidate_id), "reason": m.reason} for m in possible],
-        },
-        "indicators": indicators,
-        "circumstances": incident.circumstances,
-        "custody": incident.custody,
-        "people_present": incident.people_present,
-        "triage": incident.triage,
-        "needs_manager_review": incident.needs_manager_review,
-        "teams": teams,
-        "acknowledged_at": incident.acknowledged_at.isoformat() if incident.acknowledged_at else None,
-        "acknowledged_action": incident.acknowledged_action,
-        "eta_minutes": incident.eta_minutes,
-        "uncovered": incident.uncovered,
-        "timeline": [
-            {
-                "at": e.at.isoformat(),
-                "action": e.action,
-                "actor": names.get(e.actor_id) if e.actor_id else "Lantern",
-                "team_id": str(e.team_id) if e.team_id else None,
-                "detail": e.detail,
-            }
-            for e in events
-        ],
-        "pages": await _pages(session, incident.id),
-        "support_offers": await _offers(session, incident.id),
-        "handover_notes": await _notes(session, incident.id),
-        "clocks": await _clocks(session, incident.id),
-        "custody_information": _custody_information(incident),
-    }
-
-
-async def _pages(session: AsyncSession, incident_id: uuid.UUID) -> list[dict[str, Any]]:
-    from api.paging import service as paging
-
-    return await paging.pages_for_incident(session, incident_id)
-
-
-async def _offers(session: AsyncSession, incident_id: uuid.UUID) -> list[dict[str, Any]]:
-    from api.support import service as support
-
-    return await support.offers_for_incident(session, incident_id)
-
-
-async def _notes(session: AsyncSession, incident_id: uuid.UUID) -> list[dict[str, Any]]:
-    from api.support import service as support
-
-    return await support.notes_for_incident(session, incident_id)
-
-
-def _custody_information(incident: Incident) -> dict[str, Any] | None:
-    # PACE reviews and the 24-hour limit: police duties, shown for information, never clocks.
-    from api.handover.clocks import custody_information
-
-    return custody_information((incident.custody or {}).get("status"), incident.detained_at, utcnow())
-
-
-async def _clocks(session: AsyncSession, incident_id: uuid.UUID) -> list[dict[str, Any]]:
-    from api.handover import service as handover
-
-    return await handover.clocks_for_incident(session, incident_id)

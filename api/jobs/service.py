@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -54,8 +55,47 @@ class Claimant:
     claimed: list[tuple[uuid.UUID, str, dict[str, Any], int]] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class NewJob:
+    """A job for `enqueue_many` (the arguments of `enqueue`)."""
+
+    kind: str
+    payload: dict[str, Any]
+    run_at: datetime | None = None
+    dedupe_key: str | None = None
+    max_attempts: int | None = None
+
+
 def dialect_name(session: AsyncSession) -> str:
     return session.get_bind().dialect.name
+
+
+def _values(job: NewJob) -> dict[str, Any]:
+    now = utcnow()
+    return {
+        "id": new_id(),
+        "kind": job.kind,
+        "payload": job.payload,
+        "state": "pending",
+        "run_at": job.run_at or now,
+        "attempts": 0,
+        "max_attempts": (
+            job.max_attempts if job.max_attempts is not None else Job.model_fields["max_attempts"].default
+        ),
+        "dedupe_key": job.dedupe_key,
+        "created_at": now,
+    }
+
+
+def _insert_unless_taken(dialect: str):
+    """INSERT INTO jobs … ON CONFLICT (dedupe_key) DO NOTHING, for either database."""
+    if dialect == "postgresql":
+        statement = postgresql.insert(Job.__table__)
+    elif dialect == "sqlite":
+        statement = sqlite.insert(Job.__table__)
+    else:  # pragma: no cover - only the two supported databases
+        raise RuntimeError(f"unsupported database {dialect}")
+    return statement.on_conflict_do_nothing(index_elements=["dedupe_key"])
 
 
 async def enqueue(
@@ -74,20 +114,8 @@ async def enqueue(
     stays taken after the job finished, so a repeated cause never redoes finished work).
     With `claimant`, the job is written leased to that worker (see Claimant).
     """
-    job_id = new_id()
-    values: dict[str, Any] = {
-        "id": job_id,
-        "kind": kind,
-        "payload": payload,
-        "state": "pending",
-        "run_at": run_at or utcnow(),
-        "attempts": 0,
-        "dedupe_key": dedupe_key,
-        "created_at": utcnow(),
-    }
-    values["max_attempts"] = (
-        max_attempts if max_attempts is not None else Job.model_fields["max_attempts"].default
-    )
+    values = _values(NewJob(kind, payload, run_at, dedupe_key, max_attempts))
+    job_id = values["id"]
     if claimant is not None:
         values.update(
             state="running", attempts=1, leased_by=claimant.worker_id, lease_until=claimant.lease_until
@@ -99,13 +127,7 @@ async def enqueue(
     if dedupe_key is None:
         await session.execute(insert(Job).values(**values), execution_options=no_flush)
     else:
-        if dialect == "postgresql":
-            statement = postgresql.insert(Job).values(**values)
-        elif dialect == "sqlite":
-            statement = sqlite.insert(Job).values(**values)
-        else:  # pragma: no cover - only the two supported databases
-            raise RuntimeError(f"unsupported database {dialect}")
-        statement = statement.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Job.id)
+        statement = _insert_unless_taken(dialect).values(**values).returning(Job.__table__.c.id)
         if (await session.execute(statement, execution_options=no_flush)).scalar_one_or_none() is None:
             return None
     if claimant is not None:
@@ -113,6 +135,19 @@ async def enqueue(
         return job_id  # nobody else needs waking: it is ours
     await _wake_on_commit(session, dialect)
     return job_id
+
+
+async def enqueue_many(session: AsyncSession, jobs: Sequence[NewJob]) -> None:
+    """Add several jobs to the caller's transaction in one statement, with one wake-up.
+
+    A job whose `dedupe_key` is taken is skipped, as `enqueue` skips it.
+    """
+    if not jobs:
+        return
+    dialect = dialect_name(session)
+    rows = [_values(job) for job in jobs]
+    await session.execute(_insert_unless_taken(dialect), rows, execution_options={"autoflush": False})
+    await _wake_on_commit(session, dialect)
 
 
 async def _wake_on_commit(session: AsyncSession, dialect: str) -> None:

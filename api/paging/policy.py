@@ -1,4 +1,9 @@
-"""Escalation policies: ordered levels, an ack timeout each, and a repeat count."""
+"""Escalation policies: ordered levels, an ack timeout each, and a repeat count.
+
+What a page copies when it starts is read from a short per-process cache of every team's
+policy (api.platform.cache): a policy changed in this process applies to the next page at
+once, one changed by another process within `POLICY_TTL_SECONDS`.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.db import utcnow
 from api.errors import ValidationFailed
 from api.paging.models import EscalationPolicy
+from api.platform.cache import MISSING, ProcessCache
+
+POLICY_TTL_SECONDS = 5.0
+_policies = ProcessCache("escalation_policies", (EscalationPolicy,), POLICY_TTL_SECONDS)
 
 
 def default_policy(ack_timeout_seconds: int = 300) -> dict[str, Any]:
@@ -38,21 +47,32 @@ async def effective_policy(session: AsyncSession, team_id: uuid.UUID, default_ti
 async def effective_policies(
     session: AsyncSession, team_ids: list[uuid.UUID], default_timeout: int
 ) -> dict[uuid.UUID, dict[str, Any]]:
-    """`effective_policy` of several teams, read in one query."""
-    policies = {
-        p.team_id: p
-        for p in (
-            await session.execute(select(EscalationPolicy).where(EscalationPolicy.team_id.in_(team_ids)))
-        ).scalars()
-    }
+    """`effective_policy` of several teams (fresh copies, the caller's to keep)."""
+    policies = await _all_policies(session)
     return {
         team_id: _copy(policies[team_id]) if team_id in policies else default_policy(default_timeout)
         for team_id in team_ids
     }
 
 
-def _copy(policy: EscalationPolicy) -> dict[str, Any]:
-    return {"levels": [dict(level) for level in policy.levels], "repeat": policy.repeat}
+async def _all_policies(session: AsyncSession) -> dict[uuid.UUID, dict[str, Any]]:
+    """Every team's policy (one per team, so a small table), from the cache or one query."""
+    cached = _policies.get(session, "all")
+    if cached is not MISSING:
+        return cached
+    generation = _policies.generation
+    rows = (
+        await session.execute(
+            select(EscalationPolicy.team_id, EscalationPolicy.levels, EscalationPolicy.repeat)
+        )
+    ).all()
+    loaded = {team_id: {"levels": levels, "repeat": repeat} for team_id, levels, repeat in rows}
+    _policies.put(session, "all", loaded, generation)
+    return loaded
+
+
+def _copy(policy: dict[str, Any]) -> dict[str, Any]:
+    return {"levels": [dict(level) for level in policy["levels"]], "repeat": policy["repeat"]}
 
 
 async def set_policy(

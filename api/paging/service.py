@@ -1,23 +1,25 @@
-"""Paging an incident's teams: the entry point for intake, and the summary for the incident view.
+"""Paging an incident's teams: the pages intake starts, and the summary for the incident view.
 
-`start_paging` runs inside intake's transaction: the pages, their first jobs and the timeline
-events commit together with the incident, or not at all.
+`plan_pages` builds a page per team (with the team's policy copied), its first job and its
+timeline event; intake (api.flows.intake) writes them with the incident in one transaction, so
+they commit together or not at all. `start_paging` does the same for an incident that exists.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.db import utcnow
+from api.db import Row, new_row, utcnow
 from api.incidents import timeline
-from api.incidents.models import Incident
-from api.jobs.service import enqueue
+from api.incidents.models import Incident, TimelineEvent
+from api.jobs.service import NewJob, enqueue_many
 from api.paging.escalation import LEVEL_JOB
 from api.paging.models import Acknowledgement, Delivery, Page, PushSubscription
 from api.paging.policy import effective_policies
@@ -27,6 +29,60 @@ from api.teams.models import Team
 log = logging.getLogger("lantern.paging")
 
 DEFAULT_ACK_TIMEOUT_SECONDS = 300
+
+
+@dataclass
+class PagePlan:
+    """Rows to write to start paging: pages, their first level jobs, their timeline events."""
+
+    pages: list[Row] = field(default_factory=list)
+    jobs: list[NewJob] = field(default_factory=list)
+    events: list[Row] = field(default_factory=list)
+
+
+def plan_pages(
+    incident_id: uuid.UUID,
+    team_ids: list[uuid.UUID],
+    policies: dict[uuid.UUID, dict[str, Any]],
+    now: datetime,
+) -> PagePlan:
+    """A page per team in `team_ids` (each copying `policies[team_id]`), level 0 due now."""
+    plan = PagePlan()
+    for team_id in team_ids:
+        policy = policies[team_id]
+        page = new_row(
+            Page,
+            incident_id=incident_id,
+            team_id=team_id,
+            policy=policy,
+            state="active",
+            started_at=now,
+            level_started_at=now,
+            updated_at=now,
+        )
+        plan.pages.append(page)
+        plan.jobs.append(
+            NewJob(
+                LEVEL_JOB,
+                {"page_id": str(page["id"]), "repeat": 0, "level": 0},
+                run_at=now,
+                dedupe_key=f"page.level:{page['id']}:0:0",
+            )
+        )
+        plan.events.append(
+            timeline.event(
+                incident_id,
+                "page.started",
+                team_id=team_id,
+                detail={
+                    "page_id": str(page["id"]),
+                    "levels": [level["target"] for level in policy["levels"]],
+                    "repeat": policy["repeat"],
+                },
+                police_visible=True,
+            )
+        )
+    return plan
 
 
 async def start_paging(
@@ -54,39 +110,10 @@ async def start_paging(
         )
     wanted = [team_id for team_id in dict.fromkeys(team_ids) if team_id not in existing]
     policies = await effective_policies(session, wanted, default_ack_timeout_seconds) if wanted else {}
-    pages: list[Page] = []
-    for team_id in wanted:
-        policy = policies[team_id]
-        page = Page(
-            incident_id=incident.id,
-            team_id=team_id,
-            policy=policy,
-            state="active",
-            started_at=now,
-            level_started_at=now,
-            updated_at=now,
-        )
-        session.add(page)  # its id is set already; the next flush writes it
-        await enqueue(
-            session,
-            LEVEL_JOB,
-            {"page_id": str(page.id), "repeat": 0, "level": 0},
-            run_at=now,
-            dedupe_key=f"page.level:{page.id}:0:0",
-        )
-        timeline.add_event(
-            session,
-            incident.id,
-            "page.started",
-            team_id=team_id,
-            detail={
-                "page_id": str(page.id),
-                "levels": [level["target"] for level in policy["levels"]],
-                "repeat": policy["repeat"],
-            },
-            police_visible=True,
-        )
-        pages.append(page)
+    plan = plan_pages(incident.id, wanted, policies, now)
+    pages = [Page(**row.values) for row in plan.pages]
+    session.add_all([*pages, *(TimelineEvent(**row.values) for row in plan.events)])  # the next flush
+    await enqueue_many(session, plan.jobs)
     if not team_ids:
         log.warning("incident %s has no team to page", incident.id)
     if pages:

@@ -12,12 +12,11 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import case, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import utcnow
 from api.people.models import PossibleMatch, YoungPerson
-
 
 # Latin letters that carry their accent inside (no decomposition): folded by hand.
 _UNDECOMPOSED = str.maketrans(
@@ -73,14 +72,26 @@ def age_on(date_of_birth: date, on: date) -> int:
     return years
 
 
+# How many same-name records a new person is compared with (and possible matches recorded).
+CANDIDATES = 20
+
+
 @dataclass
 class MatchResult:
     person: YoungPerson
     matched_by: str  # "la_reference" | "name_and_dob" | "new"
     possible_matches: list[PossibleMatch]
 
+    @property
+    def is_new(self) -> bool:
+        """A new record: the caller writes `rows()` (the person, then its possible matches)."""
+        return self.matched_by == "new"
 
-async def match_or_create(
+    def rows(self) -> list[YoungPerson | PossibleMatch]:
+        return [self.person, *self.possible_matches] if self.is_new else []
+
+
+async def match_person(
     session: AsyncSession,
     *,
     first_name: str,
@@ -94,27 +105,26 @@ async def match_or_create(
     legal_status: str,
     learning_disability: bool,
 ) -> MatchResult:
-    """Find the young person this report is about, or record a new one."""
+    """Find the young person this report is about (one query), or make a new record.
+
+    A known person is updated in the session only if the report adds something. A new person
+    and their possible matches are built, not written: the caller writes `result.rows()` (intake
+    writes them with the incident, in one statement per table).
+    """
     key = normalise_name(first_name, last_name)
+    known = await _same_name_or_reference(session, key, la_reference, date_of_birth)
     if la_reference:
-        found = (
-            await session.execute(select(YoungPerson).where(YoungPerson.la_reference == la_reference))
-        ).scalar_one_or_none()
+        found = next((p for p in known if p.la_reference == la_reference), None)
         if found is not None:
             _refresh(found, learning_disability, legal_status, responsible_area_id)
             return MatchResult(found, "la_reference", [])
-    if date_of_birth is not None and key:
-        found = (
-            await session.execute(
-                select(YoungPerson)
-                .where(YoungPerson.match_name == key, YoungPerson.date_of_birth == date_of_birth)
-                .order_by(YoungPerson.created_at)
-                .limit(1)
-            )
-        ).scalar_one_or_none()
+    same_name = [p for p in known if p.match_name == key] if key else []
+    if date_of_birth is not None:
+        found = next((p for p in same_name if p.date_of_birth == date_of_birth), None)
         if found is not None and (not la_reference or not found.la_reference):
             if la_reference and not found.la_reference:
                 found.la_reference = la_reference
+                found.updated_at = utcnow()
             _refresh(found, learning_disability, legal_status, responsible_area_id)
             return MatchResult(found, "name_and_dob", [])
 
@@ -131,48 +141,47 @@ async def match_or_create(
         legal_status=legal_status,
         learning_disability=learning_disability,
     )
-    session.add(person)
-    await session.flush()
-    possible = await _record_possible_matches(session, person, key, date_of_birth)
+    possible = [
+        PossibleMatch(
+            young_person_id=person.id, candidate_id=candidate.id, reason=_reason(date_of_birth, candidate)
+        )
+        for candidate in same_name[:CANDIDATES]
+    ]
     return MatchResult(person, "new", possible)
 
 
+async def _same_name_or_reference(
+    session: AsyncSession, key: str, la_reference: str | None, date_of_birth: date | None
+) -> list[YoungPerson]:
+    """Records with this LA reference or this normalised name: the reference first, then
+    those born on `date_of_birth` (oldest record first), then the other namesakes."""
+    wanted = YoungPerson.match_name == key
+    first = []
+    if la_reference:
+        wanted = or_(wanted, YoungPerson.la_reference == la_reference)
+        first.append(case((YoungPerson.la_reference == la_reference, 0), else_=1))
+    if date_of_birth is not None:
+        first.append(case((YoungPerson.date_of_birth == date_of_birth, 0), else_=1))
+    query = select(YoungPerson).where(wanted).order_by(*first, YoungPerson.created_at, YoungPerson.id)
+    return list((await session.execute(query.limit(CANDIDATES + 2))).scalars())
+
+
+def _reason(date_of_birth: date | None, candidate: YoungPerson) -> str:
+    if date_of_birth and candidate.date_of_birth and candidate.date_of_birth != date_of_birth:
+        return "same name, different date of birth"
+    if date_of_birth is None or candidate.date_of_birth is None:
+        return "same name, date of birth unknown on one record"
+    return "same name and date of birth, different LA reference"
+
+
 def _refresh(person: YoungPerson, learning_disability: bool, legal_status: str, area_id) -> None:
-    # A later report can add what is known (never silently remove it).
-    person.learning_disability = person.learning_disability or learning_disability
-    if legal_status != "unknown":
-        person.legal_status = legal_status
+    # A later report can add what is known (never silently remove it). Nothing new: no write.
+    changed = False
+    if learning_disability and not person.learning_disability:
+        person.learning_disability, changed = True, True
+    if legal_status != "unknown" and person.legal_status != legal_status:
+        person.legal_status, changed = legal_status, True
     if area_id and not person.responsible_area_id:
-        person.responsible_area_id = area_id
-    person.updated_at = utcnow()
-
-
-async def _record_possible_matches(
-    session: AsyncSession, person: YoungPerson, key: str, date_of_birth: date | None
-) -> list[PossibleMatch]:
-    candidates = (
-        (
-            await session.execute(
-                select(YoungPerson)
-                .where(YoungPerson.id != person.id)
-                .where(or_(YoungPerson.match_name == key))
-                .limit(20)
-            )
-        )
-        .scalars()
-        .all()
-    )
-    found = []
-    for candidate in candidates:
-        if date_of_birth and candidate.date_of_birth and candidate.date_of_birth != date_of_birth:
-            reason = "same name, different date of birth"
-        elif date_of_birth is None or candidate.date_of_birth is None:
-            reason = "same name, date of birth unknown on one record"
-        else:
-            reason = "same name and date of birth, different LA reference"
-        match = PossibleMatch(young_person_id=person.id, candidate_id=candidate.id, reason=reason)
-        session.add(match)
-        found.append(match)
-    if found:
-        await session.flush()
-    return found
+        person.responsible_area_id, changed = area_id, True
+    if changed:
+        person.updated_at = utcnow()

@@ -1,8 +1,8 @@
-"""Demo rotas and escalation policies: every demo team has somebody on call now.
+"""Demo rotas: every demo team has somebody on call now (its escalation policy: api.paging.demo).
 
 A weekly rotation of the team's workers at primary (Monday 09:00 hand-offs, started weeks ago)
 and the same workers one step behind at secondary (the team's managers where a team has one
-worker). Teams that already have rotations or a policy are left alone, so it runs twice safely.
+worker). Teams that already have rotations are left alone, so it runs twice safely.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.models import User
-from api.paging.policy import default_policy, policy_of, set_policy
 from api.rota import service as rota
 from api.rota.models import Rotation
 from api.rota.schedule import LONDON
@@ -29,20 +28,10 @@ def _first_hand_off(now: datetime) -> datetime:
     return datetime(monday.year, monday.month, monday.day, 9, 0)
 
 
-async def seed_rotas_and_policies(session: AsyncSession, teams: dict[str, Team]) -> None:
+async def seed_rotas(session: AsyncSession, teams: dict[str, Team]) -> None:
     """The demo hook (see api.demo.DEMO_HOOKS)."""
     start = _first_hand_off(datetime.now(LONDON))
     for team in teams.values():
-        if await policy_of(session, team.id) is None:
-            policy = default_policy()
-            await set_policy(
-                session,
-                team.id,
-                levels=policy["levels"],
-                repeat=policy["repeat"],
-                min_ack_timeout_seconds=1,
-                updated_by_id=None,
-            )
         has_rotation = (await session.execute(select(Rotation.id).where(Rotation.team_id == team.id))).first()
         if has_rotation is not None:
             continue

@@ -16,10 +16,10 @@ from api.audit import service as audit
 from api.auth.dependencies import ALL_STAFF, CurrentActor, roles
 from api.db import utcnow
 from api.deps import SessionDep, SettingsDep
+from api.paging.gaps import find_gaps
 from api.rota import service
 from api.rota.access import team_to_manage, team_to_read
 from api.rota.calendar import CalendarEntry, to_ics
-from api.rota.gaps import find_gaps
 from api.rota.models import OverrideShift, Rotation
 from api.rota.schedule import local_to_utc
 from api.rota.schemas import (

@@ -1,13 +1,15 @@
-"""Areas (local authorities), police stations, teams and who belongs to them."""
+"""Areas (local authorities), police stations, teams and who belongs to them (Membership lives
+in api.auth.models, which the actor is built from; it is re-exported here)."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Column, String, UniqueConstraint
+from sqlalchemy import Column, String
 from sqlmodel import Field, SQLModel
 
+from api.auth.models import Membership as Membership  # defined beside the users (auth reads it)
 from api.db import UtcDateTime, new_id, utcnow
 
 SPECIALISMS = ("cse", "cce", "general")
@@ -39,14 +41,4 @@ class Team(SQLModel, table=True):
     specialism: str = Field(max_length=16)
     area_id: uuid.UUID = Field(foreign_key="areas.id", index=True)
     active: bool = True
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
-
-
-class Membership(SQLModel, table=True):
-    __tablename__ = "memberships"
-    __table_args__ = (UniqueConstraint("user_id", "team_id"),)
-
-    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
-    user_id: uuid.UUID = Field(foreign_key="users.id", index=True)
-    team_id: uuid.UUID = Field(foreign_key="teams.id", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)

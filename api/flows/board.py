@@ -1,4 +1,5 @@
-"""The duty manager's board: what is unanswered, uncovered or unrouted, and the rota gaps ahead."""
+"""The duty manager's board: what is unanswered, uncovered or unrouted (incidents), and the rota
+gaps ahead (paging: the rota and the devices). A read model above both."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from api.db import utcnow
 from api.incidents.access import team_scope
 from api.incidents.models import Incident
 from api.incidents.service import summaries
-from api.rota.gaps import find_gaps
+from api.paging.gaps import find_gaps
 from api.teams.models import Team
 
 UNANSWERED = ("reported", "paging")

@@ -1,5 +1,7 @@
 """Warnings on a team's coming rota: stretches with nobody on call, or with somebody on call
-whose devices do not work (none registered, all retired, or failing)."""
+whose devices do not work (none registered, all retired, or failing).
+
+In paging, not rota: it reads the rota (below) and the devices paging delivers to."""
 
 from __future__ import annotations
 

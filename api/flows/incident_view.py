@@ -1,0 +1,158 @@
+"""The incident view: one incident as a case role sees it, assembled from every domain.
+
+Incidents (the report, indicators, timeline), people (the young person, open possible
+matches), paging (pages, deliveries, acknowledgements), support (offers and handover notes)
+and handover (clocks). A read model above the domains, so none of them imports another
+upwards to build it. The read is audited.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.audit import service as audit
+from api.auth.dependencies import Actor
+from api.auth.models import User
+from api.db import utcnow
+from api.handover import service as handover
+from api.handover.clocks import custody_information
+from api.incidents.models import Incident, IncidentIndicator, IncidentTeam, TimelineEvent
+from api.incidents.service import category_of
+from api.paging import service as paging
+from api.people.models import PossibleMatch, YoungPerson
+from api.support import service as support
+from api.teams.models import Area, Station, Team
+from api.triage.catalogue import load_catalogue
+
+
+async def incident_detail(session: AsyncSession, actor: Actor, incident: Incident) -> dict[str, Any]:
+    """Everything a case role may see of one incident; the read is audited."""
+    catalogue = load_catalogue()
+    person = await session.get(YoungPerson, incident.young_person_id)
+    station = await session.get(Station, incident.station_id)
+    area = await session.get(Area, incident.area_id) if incident.area_id else None
+    teams = [
+        {"id": str(t.id), "slug": t.slug, "name": t.name, "specialism": t.specialism}
+        for t in (
+            await session.execute(
+                select(Team)
+                .join(IncidentTeam, IncidentTeam.team_id == Team.id)
+                .where(IncidentTeam.incident_id == incident.id)
+            )
+        ).scalars()
+    ]
+    indicators = []
+    for row in (
+        await session.execute(
+            select(IncidentIndicator)
+            .where(IncidentIndicator.incident_id == incident.id)
+            .order_by(IncidentIndicator.code)
+        )
+    ).scalars():
+        entry = catalogue.get(row.code)
+        indicators.append(
+            {
+                "code": row.code,
+                "label": entry.label if entry else row.code,
+                "category": row.category,
+                "group": entry.group if entry else None,
+                "provenance": row.provenance,
+                "recorded_at": row.recorded_at.isoformat(),
+                "catalogue_version": row.catalogue_version,
+            }
+        )
+    names = {}
+    events = (
+        (
+            await session.execute(
+                select(TimelineEvent)
+                .where(TimelineEvent.incident_id == incident.id)
+                .order_by(TimelineEvent.at, TimelineEvent.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    actor_ids = {e.actor_id for e in events if e.actor_id}
+    if actor_ids:
+        names = {
+            u.id: u.display_name
+            for u in (await session.execute(select(User).where(User.id.in_(actor_ids)))).scalars()
+        }
+    possible = (
+        (
+            await session.execute(
+                select(PossibleMatch).where(
+                    PossibleMatch.young_person_id == person.id, PossibleMatch.state == "open"
+                )
+            )
+        )
+        .scalars()
+        .all()
+    )
+    audit.record(
+        session,
+        actor,
+        "incident.read",
+        resource_type="incident",
+        resource_id=incident.id,
+        young_person_id=person.id,
+    )
+    return {
+        "id": str(incident.id),
+        "reference": incident.reference,
+        "kind": incident.kind,
+        "state": incident.state,
+        "priority": incident.priority,
+        "occurred_at": incident.occurred_at.isoformat(),
+        "reported_at": incident.reported_at.isoformat(),
+        "police_station": {"slug": station.slug, "name": station.name},
+        "police_references": incident.police_references,
+        "police_reference": incident.police_references[0] if incident.police_references else None,
+        "category": category_of(incident),
+        "custody_status": incident.custody.get("status"),
+        "location": {"description": incident.location_description, "area": area.slug if area else None},
+        "young_person": {
+            "id": str(person.id),
+            "first_name": person.first_name,
+            "last_name": person.last_name,
+            "date_of_birth": person.date_of_birth.isoformat() if person.date_of_birth else None,
+            "apparent_age": person.apparent_age,
+            "la_reference": person.la_reference,
+            "legal_status": person.legal_status,
+            "learning_disability": person.learning_disability,
+            "possible_matches": [{"candidate_id": str(m.candidate_id), "reason": m.reason} for m in possible],
+        },
+        "indicators": indicators,
+        "circumstances": incident.circumstances,
+        "custody": incident.custody,
+        "people_present": incident.people_present,
+        "triage": incident.triage,
+        "needs_manager_review": incident.needs_manager_review,
+        "teams": teams,
+        "acknowledged_at": incident.acknowledged_at.isoformat() if incident.acknowledged_at else None,
+        "acknowledged_action": incident.acknowledged_action,
+        "eta_minutes": incident.eta_minutes,
+        "uncovered": incident.uncovered,
+        "timeline": [
+            {
+                "at": e.at.isoformat(),
+                "action": e.action,
+                "actor": names.get(e.actor_id) if e.actor_id else "Lantern",
+                "team_id": str(e.team_id) if e.team_id else None,
+                "detail": e.detail,
+            }
+            for e in events
+        ],
+        "pages": await paging.pages_for_incident(session, incident.id),
+        "support_offers": await support.offers_for_incident(session, incident.id),
+        "handover_notes": await support.notes_for_incident(session, incident.id),
+        "clocks": await handover.clocks_for_incident(session, incident.id),
+        # PACE reviews and the 24-hour limit: police duties, shown for information, never clocks.
+        "custody_information": custody_information(
+            (incident.custody or {}).get("status"), incident.detained_at, utcnow()
+        ),
+    }

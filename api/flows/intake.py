@@ -1,0 +1,270 @@
+"""Intake: a police report arrives, and becomes a triaged incident, routed and paged.
+
+The flow, in one transaction: validate the report (every field at fault named at once, before
+anything is written); match the young person (people); triage (triage); build the incident and
+its rows (incidents), its pages and their first jobs (paging), its handover items and clocks
+(handover); write them; audit the report; publish `incident.created` once it commits.
+
+The hot path is written for few statements: reads first (the person, the reference, and the
+person's earlier missing episodes only when the person is known), then one INSERT per table
+with the incident already in its final state (`paging` when a team was paged), one for the
+jobs, and the audit row with the commit. The actor, the areas, stations and teams, and the
+escalation policies come from short per-process caches. bench/statements.py counts them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.audit import service as audit
+from api.auth.dependencies import Actor
+from api.db import insert_rows, utcnow
+from api.errors import ValidationFailed
+from api.events.bus import Audience, LiveEvent, publish
+from api.handover.service import facts_of, missing_episodes_30d, plan_handover
+from api.incidents import reports, timeline
+from api.incidents.models import Incident
+from api.incidents.references import next_reference
+from api.incidents.schemas import IncidentCreate
+from api.jobs.service import enqueue_many
+from api.paging.policy import effective_policies
+from api.paging.service import DEFAULT_ACK_TIMEOUT_SECONDS, PagePlan, plan_pages
+from api.people.service import age_on, match_person
+from api.teams.directory import Directory, StationEntry, TeamEntry, directory
+from api.triage.catalogue import Catalogue, load_catalogue
+from api.triage.rules import (
+    SEXUAL_ASSAULT,
+    ObservedIndicator,
+    TeamRef,
+    TriageCase,
+    age_problems,
+    is_adult,
+    triage,
+)
+
+FUTURE_TOLERANCE = timedelta(minutes=10)
+
+
+@dataclass
+class IntakeResult:
+    incident: Incident
+    teams: list[TeamEntry]
+    outcome: dict[str, Any]
+
+    def as_response(self) -> dict[str, Any]:
+        return {
+            "id": str(self.incident.id),
+            "reference": self.incident.reference,
+            "state": self.incident.state,
+            "priority": self.incident.priority,
+            "teams": [{"id": str(t.id), "slug": t.slug} for t in self.teams],
+            "triage": {
+                "reasons": self.outcome["reasons"],
+                "categories": self.outcome["categories"],
+                "area": self.outcome["area"],
+                "prompts": self.outcome.get("prompts", []),
+            },
+            "needs_manager_review": self.incident.needs_manager_review,
+        }
+
+
+async def report_incident(session: AsyncSession, actor: Actor, body: IncidentCreate) -> IntakeResult:
+    """Record a police report, triage it, route it and start paging. Raises before writing
+    anything if any field is wrong (every field at fault is named at once)."""
+    now = utcnow()
+    catalogue = load_catalogue()
+    known = await directory(session)  # areas, stations, active teams: cached per process
+    station = _validate(body, actor, known, catalogue, now)
+
+    # The young person (people).
+    yp = body.young_person
+    areas = known.areas
+    responsible = areas.get(yp.responsible_area) if yp.responsible_area else None
+    match = await match_person(
+        session,
+        first_name=yp.first_name,
+        last_name=yp.last_name,
+        date_of_birth=yp.date_of_birth,
+        apparent_age=yp.apparent_age,
+        la_reference=yp.la_reference,
+        aliases=yp.aliases,
+        gender=yp.gender,
+        responsible_area_id=responsible.id if responsible else None,
+        legal_status=yp.legal_status,
+        learning_disability=yp.learning_disability,
+    )
+    person = match.person
+    area_by_id = known.area_by_id()
+    responsible_slug = area_by_id[person.responsible_area_id].slug if person.responsible_area_id else None
+
+    # Triage.
+    age = age_on(person.date_of_birth, body.occurred_at.date()) if person.date_of_birth else yp.apparent_age
+    teams = known.active_teams
+    team_refs = [TeamRef(t.id, t.slug, t.specialism, area_by_id[t.area_id].slug) for t in teams]
+    observed = [
+        ObservedIndicator(i.code, catalogue.get(i.code).category, i.provenance) for i in body.indicators
+    ]
+    custody = reports.custody_facts(body)
+    outcome = triage(
+        TriageCase(
+            kind=body.kind,
+            indicators=observed,
+            age_years=age,
+            learning_disability=person.learning_disability,
+            location_area=body.location.area,
+            responsible_area=responsible_slug,
+            station_area=area_by_id[station.area_id].slug,
+            teams=team_refs,
+            age_known=person.date_of_birth is not None,
+            legal_status=person.legal_status,
+            custody_status=custody.status,
+            police_protection=custody.police_protection_started_at is not None,
+            charged_bail_refused=custody.charged and custody.bail_refused,
+            was_missing=custody.was_missing,
+        ),
+        area_names={a.slug: a.name for a in areas.values()},
+        catalogue=catalogue,
+    )
+    order = [ref.id for ref in outcome.teams]
+    routed = sorted((t for t in teams if t.id in set(order)), key=lambda t: order.index(t.id))
+    routed_ids = [t.id for t in routed]
+
+    # The incident and its rows (incidents), in the order their timeline tells it.
+    incident = reports.new_incident(
+        body,
+        reference=await next_reference(session, now),
+        now=now,
+        reporter_id=actor.id,
+        station_id=station.id,
+        young_person_id=person.id,
+        location_area_id=areas[body.location.area].id if body.location.area else None,
+        area_id=areas[outcome.area].id if outcome.area else None,
+        outcome=outcome,
+    )
+    events = [
+        timeline.event(
+            incident.id,
+            "incident.reported",
+            actor_id=actor.id,
+            detail={"kind": incident.kind, "station": station.slug},
+            police_visible=True,
+        ),
+        timeline.event(
+            incident.id,
+            "incident.triaged",
+            detail={
+                "priority": outcome.priority,
+                "teams": [t.slug for t in routed],
+                "reasons": outcome.reasons,
+                "matched_by": match.matched_by,
+                "possible_matches": len(match.possible_matches),
+            },
+        ),
+    ]
+    if outcome.needs_manager_review:
+        events.append(timeline.event(incident.id, "incident.flagged_for_managers", detail={"why": "no team"}))
+
+    # Paging: a page per routed team; the incident is written already moved to `paging`.
+    pages = PagePlan()
+    if routed_ids:
+        policies = await effective_policies(session, routed_ids, DEFAULT_ACK_TIMEOUT_SECONDS)
+        pages = plan_pages(incident.id, routed_ids, policies, now)
+        events += pages.events
+        if moved := timeline.transition(incident, "paging"):
+            events.append(moved)
+
+    # Handover: items for the day teams, and the statutory clocks. A new person has no
+    # earlier episodes to count.
+    episodes = (1 if incident.was_missing else 0) if match.is_new else None
+    handover = plan_handover(
+        incident,
+        routed_ids,
+        facts=facts_of(
+            incident,
+            missing_episodes_30d=episodes
+            if episodes is not None
+            else await missing_episodes_30d(session, incident),
+            adult=is_adult(age if person.date_of_birth else None, person.date_of_birth is not None),
+            sexual_assault=any(i.code == SEXUAL_ASSAULT for i in body.indicators),
+            now=now,
+        ),
+        now=now,
+    )
+    events += handover.events
+
+    # Write: parents before children, one statement per table; then the jobs.
+    await insert_rows(
+        session,
+        [
+            *match.rows(),
+            incident,
+            *reports.indicator_rows(incident.id, body, catalogue, actor.id),
+            *reports.team_links(incident.id, routed_ids),
+            *pages.pages,
+            *handover.items,
+            *handover.clocks,
+            *events,
+        ],
+    )
+    await enqueue_many(session, [*pages.jobs, *handover.alerts])
+
+    audit.record(
+        session,
+        actor,
+        "incident.create",
+        resource_type="incident",
+        resource_id=incident.id,
+        young_person_id=person.id,
+    )
+    publish(
+        session,
+        LiveEvent(
+            "incident.created",
+            {"incident_id": str(incident.id), "reference": incident.reference},
+            Audience(
+                team_ids=frozenset(routed_ids),
+                station_ids=frozenset({station.id}),
+                all_managers=outcome.needs_manager_review,
+            ),
+        ),
+    )
+    return IntakeResult(incident, routed, outcome.to_dict())
+
+
+def _validate(
+    body: IncidentCreate, actor: Actor, known: Directory, catalogue: Catalogue, now: datetime
+) -> StationEntry:
+    """The report's station, or ValidationFailed naming every field at fault."""
+    errors: list[dict[str, str]] = []
+    if body.occurred_at > now + FUTURE_TOLERANCE:
+        errors.append({"field": "occurred_at", "message": "more than 10 minutes in the future"})
+    dob = body.young_person.date_of_birth
+    if dob is not None:
+        on = body.occurred_at.date()
+        if dob > on:
+            errors.append({"field": "young_person.date_of_birth", "message": "not yet born"})
+        else:
+            problems = age_problems(age_on(dob, on), True, body.young_person.legal_status)
+            errors.extend({"field": field, "message": message} for field, message in problems)
+    if body.assault_at is not None and body.assault_at > now + FUTURE_TOLERANCE:
+        errors.append({"field": "assault_at", "message": "more than 10 minutes in the future"})
+    for i, item in enumerate(body.indicators):
+        if catalogue.get(item.code) is None:
+            errors.append({"field": f"indicators.{i}.code", "message": f"unknown indicator '{item.code}'"})
+    station = known.station(body.police_station)
+    if station is None:
+        errors.append({"field": "police_station", "message": "unknown station"})
+    elif actor.station_id and station.id != actor.station_id:
+        errors.append({"field": "police_station", "message": "you can only report for your own station"})
+    areas = known.areas
+    if body.location.area and body.location.area not in areas:
+        errors.append({"field": "location.area", "message": "unknown area"})
+    if body.young_person.responsible_area and body.young_person.responsible_area not in areas:
+        errors.append({"field": "young_person.responsible_area", "message": "unknown area"})
+    if errors:
+        raise ValidationFailed("Check these fields: " + ", ".join(e["field"] for e in errors), errors=errors)
+    return station  # type: ignore[return-value]  (None is an error above)

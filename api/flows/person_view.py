@@ -1,0 +1,98 @@
+"""The young person view: the record (people) with the incidents the reader may see (incidents).
+
+A read model above both domains. Only case roles of teams that had one of the person's
+incidents see the person at all; anyone else gets the same 404 as for an unknown id.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.audit import service as audit
+from api.audit.access_log import AccessLogPage, access_log
+from api.auth.dependencies import Actor
+from api.errors import NotFound
+from api.incidents.access import team_scope
+from api.incidents.models import Incident
+from api.people.models import YoungPerson
+
+
+async def young_person_view(
+    session: AsyncSession, actor: Actor, young_person_id: uuid.UUID
+) -> dict[str, Any]:
+    """The person and their incidents in the actor's teams, newest first; the read is audited."""
+    person = await session.get(YoungPerson, young_person_id)
+    incidents = []
+    if person is not None:
+        incidents = (
+            (
+                await session.execute(
+                    select(Incident)
+                    .where(Incident.young_person_id == person.id, team_scope(actor))
+                    .order_by(Incident.occurred_at.desc())
+                )
+            )
+            .scalars()
+            .all()
+        )
+    if person is None or not incidents:
+        raise NotFound("No such young person.")
+    audit.record(
+        session,
+        actor,
+        "young_person.read",
+        resource_type="young_person",
+        resource_id=person.id,
+        young_person_id=person.id,
+    )
+    return {
+        "id": str(person.id),
+        "first_name": person.first_name,
+        "last_name": person.last_name,
+        "aliases": person.aliases,
+        "date_of_birth": person.date_of_birth.isoformat() if person.date_of_birth else None,
+        "apparent_age": person.apparent_age,
+        "gender": person.gender,
+        "la_reference": person.la_reference,
+        "legal_status": person.legal_status,
+        "learning_disability": person.learning_disability,
+        "incidents": [
+            {
+                "id": str(i.id),
+                "reference": i.reference,
+                "kind": i.kind,
+                "occurred_at": i.occurred_at.isoformat(),
+                "state": i.state,
+                "priority": i.priority,
+            }
+            for i in incidents
+        ],
+    }
+
+
+async def person_access_log(
+    session: AsyncSession, actor: Actor, young_person_id: uuid.UUID, *, limit: int, cursor: str | None
+) -> AccessLogPage:
+    """The child's access log for a manager of a team that had one of the child's incidents;
+    the events of every team are shown (a subject access request needs them all). Reading it
+    is itself audited."""
+    in_scope = await session.scalar(
+        select(exists().where(Incident.young_person_id == young_person_id, team_scope(actor)))
+    )
+    if not in_scope:
+        raise NotFound("No such young person.")
+    page = await access_log(session, young_person_id, limit=limit, cursor=cursor)
+    audit.record(
+        session,
+        actor,
+        "young_person.access_log.read",
+        resource_type="young_person",
+        resource_id=young_person_id,
+        young_person_id=young_person_id,
+        detail={"entries": len(page.items)},
+    )
+    return page

@@ -1,0 +1,190 @@
+"""Intake's hot path: few statements, the incident written once in its final state, nothing
+written twice, and still all or nothing (the jobs included) when a write fails.
+
+Statements are counted with a `before_cursor_execute` listener on the app's engine, on SQLite
+and PostgreSQL (bench/statements.py prints the same count and the CPU per intake).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import uuid
+
+import pytest
+from sqlalchemy import event, func, select
+
+from api.handover.models import Clock, HandoverItem
+from api.incidents.models import Incident, IncidentIndicator, IncidentTeam, TimelineEvent
+from api.jobs.models import Job
+from api.paging.models import Page
+from api.people.models import YoungPerson
+from tests.incident_payloads import report
+
+# New person, two indicators, one team: BEGIN (SQLite) or pg_notify at commit (PostgreSQL),
+# the person query, the reference, then one INSERT per table (person, incident, indicators,
+# team, page, handover item, clocks, timeline, job, audit). Was 19 before the flows work.
+BUDGET = 13
+
+
+@pytest.fixture
+async def custody(world, make_user):
+    return await make_user("police", station="euston-street")
+
+
+@contextlib.contextmanager
+def statements(db):
+    seen: list[str] = []
+
+    def listen(conn, cursor, statement, parameters, context, executemany):
+        seen.append(" ".join(statement.split()))
+
+    engine = db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+
+
+def _matching(seen: list[str], pattern: str) -> list[str]:
+    return [s for s in seen if re.search(pattern, s, re.IGNORECASE)]
+
+
+async def _post(client, custody, body) -> dict:
+    response = await client.post("/api/v1/incidents", json=body, headers=custody.headers)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def test_an_intake_stays_within_its_statement_budget(client, custody, db):
+    await _post(client, custody, report(young_person={"first_name": "Warm", "last_name": "Up"}))
+    with statements(db) as seen:
+        created = await _post(client, custody, report(young_person={"first_name": "Ada", "last_name": "New"}))
+    assert created["state"] == "paging"
+    assert len(seen) <= BUDGET, "\n".join(seen)
+    assert _matching(seen, r"^UPDATE incidents") == []  # inserted in its final state
+    assert _matching(seen, r"FROM users") == []  # the actor came from the cache
+    assert _matching(seen, r"FROM escalation_policies") == []  # so did the policy
+    assert _matching(seen, r"FROM incidents") == []  # a new person has no earlier episodes
+    for table in ("timeline_events", "incident_indicators", "clocks"):
+        assert len(_matching(seen, rf"^INSERT INTO {table}\b")) == 1, table  # one statement each
+
+
+async def test_the_incident_is_written_once_in_its_final_state(client, custody, db):
+    created = await _post(client, custody, report())
+    async with db.session() as session:
+        incident = await session.get(Incident, uuid.UUID(created["id"]))
+        moves = (
+            await session.execute(
+                select(TimelineEvent.detail).where(
+                    TimelineEvent.incident_id == incident.id, TimelineEvent.action == "state.changed"
+                )
+            )
+        ).scalars()
+        actions = (
+            await session.execute(
+                select(TimelineEvent.action)
+                .where(TimelineEvent.incident_id == incident.id)
+                .order_by(TimelineEvent.at, TimelineEvent.id)
+            )
+        ).scalars()
+        assert (incident.state, incident.version) == ("paging", 2)
+        assert list(moves) == [{"from": "reported", "to": "paging"}]
+        assert list(actions) == [
+            "incident.reported",
+            "incident.triaged",
+            "page.started",
+            "state.changed",
+            "handover.queued",
+            "clocks.started",
+        ]
+
+
+async def test_earlier_episodes_are_counted_not_fetched_and_a_known_person_is_not_rewritten(
+    client, custody, db
+):
+    person = {
+        "first_name": "Kim",
+        "last_name": "Known",
+        "la_reference": "LA-HOT-1",
+        "date_of_birth": "2010-05-05",
+    }
+    first = await _post(client, custody, report(young_person=person))
+    async with db.session() as session:
+        before = (
+            await session.get(
+                YoungPerson, (await session.get(Incident, uuid.UUID(first["id"]))).young_person_id
+            )
+        ).updated_at
+    with statements(db) as seen:
+        await _post(client, custody, report(young_person=person))
+    assert len(_matching(seen, r"^SELECT count\(\*\)")) == 1
+    assert _matching(seen, r"^SELECT incidents\.id FROM incidents") == []
+    assert _matching(seen, r"^UPDATE young_people") == []  # nothing new: no write
+    assert len(seen) <= BUDGET
+    with statements(db) as seen:
+        await _post(client, custody, report(young_person={**person, "learning_disability": True}))
+    assert len(_matching(seen, r"^UPDATE young_people")) == 1  # something new: written
+    async with db.session() as session:
+        row = (
+            await session.execute(select(YoungPerson).where(YoungPerson.la_reference == "LA-HOT-1"))
+        ).scalar_one()
+    assert row.learning_disability is True and row.updated_at > before
+
+
+async def test_repeat_missing_episodes_still_start_the_strategy_clock(client, custody, db):
+    person = {"first_name": "Rey", "last_name": "Peat", "date_of_birth": "2011-03-03"}
+    for _ in range(3):
+        created = await _post(client, custody, report(young_person=person))
+    async with db.session() as session:
+        kinds = set(
+            (
+                await session.execute(select(Clock.kind).where(Clock.incident_id == uuid.UUID(created["id"])))
+            ).scalars()
+        )
+    assert "strategy_meeting" in kinds
+
+
+async def test_a_failing_last_write_leaves_no_incident_no_page_and_no_job(client, custody, db):
+    await _post(client, custody, report(young_person={"first_name": "Warm", "last_name": "Up"}))
+    tables = (
+        Incident,
+        IncidentIndicator,
+        IncidentTeam,
+        TimelineEvent,
+        Page,
+        Job,
+        HandoverItem,
+        Clock,
+        YoungPerson,
+    )
+
+    async def counts() -> list[int]:
+        async with db.session() as session:
+            return [(await session.execute(select(func.count()).select_from(t))).scalar_one() for t in tables]
+
+    before = await counts()
+    dialect = db.engine.sync_engine.dialect
+    real = dialect.do_execute
+
+    def refuse_audit(cursor, statement, parameters, context=None):
+        # The database refuses the audit row, the last write (after the jobs): the whole
+        # intake must go with it.
+        if statement.startswith("INSERT INTO audit_events"):
+            raise dialect.loaded_dbapi.OperationalError("injected: the disk is full")
+        return real(cursor, statement, parameters, context)
+
+    dialect.do_execute = refuse_audit
+    try:
+        response = await client.post(
+            "/api/v1/incidents",
+            json=report(young_person={"first_name": "Lost", "last_name": "Write"}),
+            headers=custody.headers,
+        )
+    finally:
+        dialect.do_execute = real
+    assert response.status_code == 503, response.text
+    assert await counts() == before
+    # And the next report goes through.
+    await _post(client, custody, report(young_person={"first_name": "Next", "last_name": "One"}))
