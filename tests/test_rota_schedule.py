@@ -202,18 +202,14 @@ def test_weekly_rota_started_years_ago_names_the_right_member_cheaply(
 
     assert on_call([rota], [], "primary", at) == [[ALICE, BEN, CHLOE, DEV][weeks % 4]]
     slots = coverage([rota], [], "primary", at, at + timedelta(weeks=3))
-    assert [s.user_ids[0] for s in slots] == [
-        [ALICE, BEN, CHLOE, DEV][(weeks + i) % 4] for i in range(4)
-    ]
+    assert [s.user_ids[0] for s in slots] == [[ALICE, BEN, CHLOE, DEV][(weeks + i) % 4] for i in range(4)]
     assert conversions < 100  # ~600 weeks have passed; no walking from the start
 
 
 def test_hourly_rota_from_decades_ago_resolves_without_walking() -> None:
     rota = rotation([ALICE, BEN], datetime(1996, 3, 31, 0, 0), timedelta(hours=1))
     at = utc(2026, 6, 1, 10, 30)  # 11:30 BST
-    hours_elapsed_on_the_wall = (datetime(2026, 6, 1, 11, 30) - datetime(1996, 3, 31)) // (
-        timedelta(hours=1)
-    )
+    hours_elapsed_on_the_wall = (datetime(2026, 6, 1, 11, 30) - datetime(1996, 3, 31)) // (timedelta(hours=1))
     assert on_call([rota], [], "primary", at) == [[ALICE, BEN][hours_elapsed_on_the_wall % 2]]
 
 
@@ -265,9 +261,7 @@ def test_override_at_the_other_level_changes_nothing_here() -> None:
 
 
 def test_override_fills_a_gap_in_the_rota() -> None:
-    rota = rotation(
-        [ALICE], datetime(2026, 6, 1, 9, 0), timedelta(days=1), ends_local=datetime(2026, 6, 5)
-    )
+    rota = rotation([ALICE], datetime(2026, 6, 1, 9, 0), timedelta(days=1), ends_local=datetime(2026, 6, 5))
     cover = Override(DEV, "primary", utc(2026, 6, 5, 12), utc(2026, 6, 6))
     slots = coverage([rota], [cover], "primary", utc(2026, 6, 4), utc(2026, 6, 6))
     assert [(s.source, s.user_ids) for s in slots] == [
@@ -371,9 +365,7 @@ def test_malformed_rotations_and_overrides_are_rejected() -> None:
     with pytest.raises(ValueError, match="at least"):
         rotation([ALICE], datetime(2026, 6, 1, 9), timedelta(minutes=30))
     with pytest.raises(ValueError, match="after start_local"):
-        rotation(
-            [ALICE], datetime(2026, 6, 1, 9), timedelta(days=1), ends_local=datetime(2026, 6, 1)
-        )
+        rotation([ALICE], datetime(2026, 6, 1, 9), timedelta(days=1), ends_local=datetime(2026, 6, 1))
     with pytest.raises(ValueError, match="level"):
         rotation([ALICE], datetime(2026, 6, 1, 9), timedelta(days=1), level="tertiary")
     with pytest.raises(ValueError, match="after starts_at"):

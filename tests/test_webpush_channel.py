@@ -58,7 +58,14 @@ from workers.channels import (
 
 SUBJECT = "mailto:oncall-admin@lantern.example"
 CONTRACT_PAYLOAD_KEYS = {
-    "type", "incident_id", "page_id", "reference", "kind", "team", "priority", "station",
+    "type",
+    "incident_id",
+    "page_id",
+    "reference",
+    "kind",
+    "team",
+    "priority",
+    "station",
     "ack_token",
 }
 
@@ -442,8 +449,7 @@ FORGERIES: dict[str, tuple[Callable[[FakePushService, Any], str | None], dict[st
     "no Authorization header": (lambda p, k: None, {}, 401),
     "legacy WebPush scheme": (lambda p, k: "WebPush " + _forged(p, k).split("t=")[1], {}, 401),
     "aud of another origin": (lambda p, k: _forged(p, k, aud="http://127.0.0.1:1"), {}, 401),
-    "exp more than 24 h ahead": (
-        lambda p, k: _forged(p, k, exp=int(time.time()) + 25 * 3600), {}, 401),
+    "exp more than 24 h ahead": (lambda p, k: _forged(p, k, exp=int(time.time()) + 25 * 3600), {}, 401),
     "exp in the past": (lambda p, k: _forged(p, k, exp=int(time.time()) - 10), {}, 401),
     "no exp": (lambda p, k: _forged(p, k, exp=None), {}, 401),
     "sub not mailto or https": (lambda p, k: _forged(p, k, sub="ops@example.org"), {}, 401),
@@ -500,9 +506,7 @@ async def test_ttl_must_be_positive(push, vapid, ttl):
     with pytest.raises(ValueError, match="ttl"):
         await send(subscription, vapid, ttl=ttl)
     with pytest.raises(ValueError, match="ttl"):
-        WebPushChannel(
-            vapid_private_key_pem=vapid.private_pem, vapid_subject=SUBJECT, ttl=ttl, timeout=1.0
-        )
+        WebPushChannel(vapid_private_key_pem=vapid.private_pem, vapid_subject=SUBJECT, ttl=ttl, timeout=1.0)
     assert push.request_count == 0
 
 
@@ -574,9 +578,7 @@ async def test_payload_and_endpoint_never_reach_the_logs(push, vapid, caplog):
 
     outcomes = [(await send(subscription, vapid, message.push_payload())).outcome for _ in range(3)]
 
-    assert outcomes == [
-        DeliveryOutcome.REJECTED, DeliveryOutcome.RETRY, DeliveryOutcome.ACCEPTED
-    ]
+    assert outcomes == [DeliveryOutcome.REJECTED, DeliveryOutcome.RETRY, DeliveryOutcome.ACCEPTED]
     assert "web push to " + push.origin in caplog.text  # it did log something
     for secret in (message.ack_token, message.reference, message.station, subscription.id):
         assert secret not in caplog.text
@@ -587,8 +589,16 @@ async def test_payload_and_endpoint_never_reach_the_logs(push, vapid, caplog):
 
 @pytest.mark.parametrize(
     ("header", "expected"),
-    [("7", 7.0), (" 30 ", 30.0), ("0", 0.0), ("-3", 0.0), ("", None), (None, None),
-     ("soon", None), ("nan", None)],
+    [
+        ("7", 7.0),
+        (" 30 ", 30.0),
+        ("0", 0.0),
+        ("-3", 0.0),
+        ("", None),
+        (None, None),
+        ("soon", None),
+        ("nan", None),
+    ],
 )
 def test_retry_after_in_seconds(header, expected):
     assert parse_retry_after(header) == expected
@@ -602,9 +612,22 @@ def test_retry_after_as_http_date():
 
 @pytest.mark.parametrize(
     ("status", "outcome"),
-    [(200, "accepted"), (201, "accepted"), (202, "accepted"), (404, "gone"), (410, "gone"),
-     (429, "throttled"), (500, "retry"), (503, "retry"), (408, "retry"), (401, "auth_failed"),
-     (403, "auth_failed"), (400, "rejected"), (413, "rejected"), (301, "rejected")],
+    [
+        (200, "accepted"),
+        (201, "accepted"),
+        (202, "accepted"),
+        (404, "gone"),
+        (410, "gone"),
+        (429, "throttled"),
+        (500, "retry"),
+        (503, "retry"),
+        (408, "retry"),
+        (401, "auth_failed"),
+        (403, "auth_failed"),
+        (400, "rejected"),
+        (413, "rejected"),
+        (301, "rejected"),
+    ],
 )
 def test_status_codes_map_to_outcomes(status, outcome):
     assert outcome_for_status(status) == DeliveryOutcome(outcome)
@@ -731,9 +754,7 @@ def notify():
 def sms(notify) -> NotifySmsChannel:
     notify.requests.clear()
     notify.next_answers.clear()
-    return NotifySmsChannel(
-        NOTIFY_API_KEY, NOTIFY_TEMPLATE_ID, base_url=notify.server.origin, timeout=3.0
-    )
+    return NotifySmsChannel(NOTIFY_API_KEY, NOTIFY_TEMPLATE_ID, base_url=notify.server.origin, timeout=3.0)
 
 
 @bounded()

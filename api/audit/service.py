@@ -31,6 +31,7 @@ class Actor(Protocol):
     @property
     def user(self) -> Any: ...
 
+
 _PENDING = "lantern_audit_pending"
 _MARKS = "lantern_audit_savepoints"
 _COLUMNS = tuple(c.name for c in AuditEvent.__table__.columns)

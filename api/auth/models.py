@@ -58,6 +58,8 @@ class SessionRevocation(SQLModel, table=True):
     revoked_by_id: uuid.UUID | None = Field(default=None, foreign_key="users.id")
     revoked_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     expires_at: datetime = Field(sa_type=UtcDateTime, index=True)
+
+
 class Membership(SQLModel, table=True):
     """A user's membership of a team: what an actor may reach (api.teams re-exports it)."""
 

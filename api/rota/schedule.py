@@ -212,9 +212,7 @@ def on_call(
     """
     _check_level(level)
     at = require_aware("at", at)
-    overriding = [
-        o.user_id for o in overrides if o.level == level and o.starts_at <= at < o.ends_at
-    ]
+    overriding = [o.user_id for o in overrides if o.level == level and o.starts_at <= at < o.ends_at]
     if overriding:
         return _unique(overriding)
     members: list[uuid.UUID] = []

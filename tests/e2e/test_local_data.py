@@ -89,7 +89,8 @@ async def test_no_name_is_kept_in_plaintext_on_the_device(live_server, chromium)
         await expect(police.get_by_test_id("outbox-count")).to_have_text("0 unsent", timeout=LIVE_WAIT_MS)
         await assert_nothing_personal_at_rest(police, first, last, DATE_OF_BIRTH, "older man")
         [incident] = [
-            i for i in (await Api(live_server, "custody.euston").get("/incidents"))["items"]
+            i
+            for i in (await Api(live_server, "custody.euston").get("/incidents"))["items"]
             if i["kind"] == "missing_return" and i["state"] in ("reported", "paging")
         ]
 

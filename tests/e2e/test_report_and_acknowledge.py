@@ -40,7 +40,8 @@ async def test_custody_staff_see_the_workers_acknowledgement_live(live_server, c
         await expect(police.get_by_role("heading", level=1)).to_have_text("My station's reports")
         await expect(police.get_by_test_id("outbox-count")).to_have_text("0 unsent", timeout=LIVE_WAIT_MS)
         [ours] = [
-            i for i in (await Api(live_server, "custody.euston").get("/incidents"))["items"]
+            i
+            for i in (await Api(live_server, "custody.euston").get("/incidents"))["items"]
             if i["state"] in ("paging", "reported")
         ]
         report = police.get_by_test_id("station-reports").locator(f'a[href="/reports/{ours["id"]}"]')
