@@ -8,7 +8,7 @@ PORT ?= 8000
 PYTEST_WORKERS ?= auto
 PWA_SOURCES := $(shell find pwa -path pwa/node_modules -prune -o -path pwa/dist -prune -o -type f -print 2>/dev/null)
 
-.PHONY: run test lint pwa bench clean
+.PHONY: run test lint typecheck pwa bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ run: $(VENV)/.installed-run pwa
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check api workers tests bench
+	$(BIN)/ruff format --check api workers tests bench
+
+# mypy over api/ and workers/ (settings in pyproject.toml).
+typecheck: $(VENV)/.installed-dev
+	$(BIN)/mypy
 
 test: $(VENV)/.installed-dev pwa lint
 	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadgroup
