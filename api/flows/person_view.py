@@ -13,9 +13,9 @@ from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.audit import service as audit
-from api.audit.access_log import AccessLogPage, access_log
 from api.auth.dependencies import Actor
 from api.errors import NotFound
+from api.flows.access_log import AccessLogPage, access_log
 from api.incidents.access import team_scope
 from api.incidents.models import Incident
 from api.people.models import YoungPerson

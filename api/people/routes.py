@@ -7,9 +7,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from api.audit.access_log import AccessLogPage
 from api.auth.dependencies import CurrentActor, roles
 from api.deps import SessionDep
+from api.flows.access_log import AccessLogPage
 from api.flows.person_view import person_access_log, young_person_view
 
 router = APIRouter(prefix="/api/v1", tags=["young people"])
