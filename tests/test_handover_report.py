@@ -9,7 +9,7 @@ import threading
 import time
 import unicodedata
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from pypdf import PdfReader
@@ -63,7 +63,9 @@ async def night(client, police, day, manager):
     later = await report_at(client, police, london(2026, 11, 24, 22, 0), first_name="Later")
     offer = await client.put(
         f"/api/v1/incidents/{first['id']}/support-offers/{uuid.uuid4()}",
-        json={"kind": "safety_plan", "outcome": "accepted", "offered_at": "2026-11-24T00:30:00+00:00"},
+        # Recorded now: an offer's time must be within 14 days (README "Input limits"), and
+        # NIGHT is a fixed date.
+        json={"kind": "safety_plan", "outcome": "accepted", "offered_at": datetime.now(UTC).isoformat()},
         headers=manager.headers,
     )
     assert offer.status_code == 201, offer.text
