@@ -8,7 +8,6 @@ tables) and an app with its real lifespan, reached over HTTP through ASGITranspo
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import os
 import shutil
 import uuid
@@ -33,6 +32,7 @@ from api.migrations import upgrade
 from api.settings import Settings, _new_vapid_private_pem
 from api.teams import service as teams
 from api.teams.models import Membership
+from tests.parallel import _alone_if_slow, pytest_xdist_make_scheduler  # noqa: F401 - used by pytest
 
 PG_ADMIN_DSN = os.environ.get("LANTERN_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 REQUIRE_PG = os.environ.get("LANTERN_REQUIRE_POSTGRES") == "1"
@@ -340,37 +340,3 @@ def make_user(db: Database, settings: Settings):
         return Person(user=user, token=issue_access_token(settings, user.id).token)
 
     return _make
-
-
-# Under `--dist loadgroup` (`make test`), tests of one group run one after another on one worker
-# while the other workers run the rest: the browser tests share one `lantern demo` template and
-# never run two Chromiums at once.
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        if item.get_closest_marker("browser") and not item.get_closest_marker("xdist_group"):
-            item.add_marker(pytest.mark.xdist_group("browser"))
-
-
-@pytest.fixture(autouse=True)
-def _alone_if_slow(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
-    """A `slow` test (several real processes, time bounds) runs alone: under xdist it waits for
-    the other workers' current tests and holds them until it ends. Every other test takes the
-    same lock shared. The turnstile keeps a waiting slow test from starving behind them."""
-    if not os.environ.get("PYTEST_XDIST_WORKER"):
-        yield
-        return
-    run_dir = tmp_path_factory.getbasetemp().parent  # shared by the workers of one run
-    alone = request.node.get_closest_marker("slow") is not None
-    with open(run_dir / "alone.turnstile", "a") as turnstile, open(run_dir / "alone.lock", "a") as lock:
-        fcntl.flock(turnstile, fcntl.LOCK_EX)
-        if alone:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-        else:
-            fcntl.flock(turnstile, fcntl.LOCK_UN)
-            fcntl.flock(lock, fcntl.LOCK_SH)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-            fcntl.flock(turnstile, fcntl.LOCK_UN)

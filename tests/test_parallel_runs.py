@@ -34,13 +34,15 @@ markers =
 """
 
 
-def _inner_pytest(tmp_path: Path, conftest: str, tests: str, *args: str, **env: str):
-    """Run pytest with two xdist workers over `tests` in a directory of its own."""
+def _inner_pytest(tmp_path: Path, conftest: str, files: dict[str, str], *args: str, **env: str):
+    """Run pytest with two xdist workers over test `files` in a directory of its own."""
     project = tmp_path / "inner"
     project.mkdir()
     (project / "pytest.ini").write_text(INI)
     (project / "conftest.py").write_text(textwrap.dedent(conftest))
-    (project / "test_inner.py").write_text(textwrap.dedent(tests))
+    for name, text in files.items():
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / name).write_text(textwrap.dedent(text))
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "LANTERN_TEST"))}
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-n", "2", "--basetemp", str(tmp_path / "base"), *args],
@@ -93,7 +95,8 @@ async def test_each_worker_has_its_own_databases_and_none_outlives_a_killed_work
         _inner_pytest,
         tmp_path,
         "from tests.conftest import _templates, pytest_configure_node, pytest_sessionfinish\n",
-        """\
+        {
+            "test_inner.py": """\
         import json, os
         from pathlib import Path
 
@@ -103,7 +106,8 @@ async def test_each_worker_has_its_own_databases_and_none_outlives_a_killed_work
             record = {"pg": postgres.pg_name, "sqlite": str(sqlite.template_path)}
             (Path(os.environ["RECORDS"]) / worker).write_text(json.dumps(record))
             os._exit(3)  # killed: no teardown runs in this worker
-        """,
+        """
+        },
         "--dist",
         "each",
         "--max-worker-restart",
@@ -124,41 +128,60 @@ async def test_each_worker_has_its_own_databases_and_none_outlives_a_killed_work
     assert await _databases_like(f"lantern\\_%\\_{run}\\_%") == []
 
 
-def test_a_slow_test_runs_while_no_other_test_does(tmp_path):
+SPAN = """\
+    import os, time, uuid
+    from pathlib import Path
+
+    import pytest
+
+    def span(seconds, kind):
+        start = time.monotonic()
+        time.sleep(seconds)
+        name = f"{kind}-{os.environ['PYTEST_XDIST_WORKER']}-{uuid.uuid4().hex}"
+        Path(os.environ["SPANS"], name).write_text(f"{start} {time.monotonic()}")
+    """
+
+
+def test_slow_tests_run_alone_and_browser_tests_on_one_worker(tmp_path):
     spans = tmp_path / "spans"
     spans.mkdir()
     result = _inner_pytest(
         tmp_path,
-        "from tests.conftest import _alone_if_slow\n",
-        """\
-        import os, time, uuid
-        from pathlib import Path
+        "from tests.parallel import _alone_if_slow, pytest_xdist_make_scheduler\n",
+        {
+            "test_quick.py": SPAN
+            + """
+    @pytest.mark.slow
+    @pytest.mark.parametrize("n", range(2))
+    def test_slow(n):
+        span(0.5, "slow")
 
-        import pytest
-
-        def _span(seconds, name):
-            start = time.monotonic()
-            time.sleep(seconds)
-            Path(os.environ["SPANS"], f"{name}-{uuid.uuid4().hex}").write_text(f"{start} {time.monotonic()}")
-
-        @pytest.mark.slow
-        @pytest.mark.parametrize("n", range(2))
-        def test_slow(n):
-            _span(0.5, "slow")
-
-        @pytest.mark.parametrize("n", range(12))
-        def test_quick(n):
-            _span(0.1, "quick")
-        """,
+    @pytest.mark.parametrize("n", range(12))
+    def test_quick(n):
+        span(0.1, "quick")
+    """,
+            "tests/e2e/test_browser.py": SPAN
+            + """
+    @pytest.mark.parametrize("n", range(4))
+    def test_browser(n):
+        span(0.1, "browser")
+    """,
+        },
+        "--dist",
+        "loadgroup",
         SPANS=str(spans),
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    spans_by_kind: dict[str, list[tuple[float, float]]] = {"slow": [], "quick": []}
+    ran: dict[str, list[tuple[str, float, float]]] = {"slow": [], "quick": [], "browser": []}
     for path in spans.iterdir():
+        kind, worker, _ = path.name.split("-")
         start, end = map(float, path.read_text().split())
-        spans_by_kind[path.name.split("-")[0]].append((start, end))
-    assert len(spans_by_kind["slow"]) == 2 and len(spans_by_kind["quick"]) == 12
-    for slow_start, slow_end in spans_by_kind["slow"]:
-        for start, end in spans_by_kind["slow"] + spans_by_kind["quick"]:
-            if (start, end) != (slow_start, slow_end):
-                assert end <= slow_start or start >= slow_end, "a test ran during a slow one"
+        ran[kind].append((worker, start, end))
+    assert [len(ran[k]) for k in ("slow", "quick", "browser")] == [2, 12, 4]
+    assert len({worker for worker, _, _ in ran["quick"]}) == 2, "both workers took a share"
+    assert len({worker for worker, _, _ in ran["browser"]}) == 1, "the browser tests share one worker"
+    everything = ran["slow"] + ran["quick"] + ran["browser"]
+    for slow in ran["slow"]:
+        for other in everything:
+            if other != slow:
+                assert other[2] <= slow[1] or other[1] >= slow[2], "a test ran during a slow one"

@@ -115,7 +115,7 @@ class LiveServer:
                 stdout=subprocess.DEVNULL,
                 stderr=sink,
             )
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120  # a cold start on a busy 2-core machine can take a minute
         while time.monotonic() < deadline:
             try:
                 if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
