@@ -162,17 +162,12 @@ async def report_incident(session: AsyncSession, actor: Actor, body: IncidentCre
         if moved := timeline.transition(incident, "paging"):
             events.append(moved)
 
-    # Handover: items for the day teams, and the statutory clocks. A new person has no
-    # earlier episodes to count.
-    episodes = (1 if incident.kind == "missing_return" else 0) if match.is_new else None
-    handover = plan_handover(
-        incident,
-        routed_ids,
-        missing_episodes_30d=episodes
-        if episodes is not None
-        else await missing_episodes_30d(session, incident),
-        now=now,
-    )
+    # Handover: items for the day teams, and the statutory clocks.
+    if match.is_new:  # no earlier episodes to count
+        episodes = 1 if incident.kind == "missing_return" else 0
+    else:
+        episodes = await missing_episodes_30d(session, incident)
+    handover = plan_handover(incident, routed_ids, missing_episodes_30d=episodes, now=now)
     events += handover.events
 
     # Write: parents before children, one statement per table; then the jobs.
