@@ -134,6 +134,15 @@ async def loop_lag(tick: float = 0.01):
         await watcher
 
 
+def stalls(lags: list[float], at_least: float = 0.9) -> int:
+    """Ticks the loop woke at least `at_least` seconds late (a send blocking for its timeout)."""
+    return sum(1 for lag in lags if lag >= at_least)
+
+
+def _worst(lags: list[float]) -> str:
+    return ", ".join(f"{lag * 1000:.0f} ms" for lag in sorted(lags, reverse=True)[:5])
+
+
 def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20, method="inclusive")[18]
 
@@ -188,15 +197,17 @@ async def test_a_hanging_push_service_never_blocks_the_app_and_pages_still_escal
             await _wait_until(_true(lambda: push.in_flight > 0), 5, "sends to hang")
             during_get = await _probe(client, crew.primary, 40, while_=lambda: push.in_flight > 0)
 
-        ok, how = flat(baseline_get, during_get, slack=0.4)
+        ok, how = flat(baseline_get, during_get, slack=0.5)
         print(f"GET /api/v1/me baseline p95 {p95(baseline_get) * 1000:.0f} ms; hanging: {how}")
         assert ok, f"GET while the push service hangs: {how}"
         ok, how = flat(baseline_intake, [elapsed for _, elapsed in stormy], slack=0.3)
         print(f"intake baseline p95 {p95(baseline_intake) * 1000:.0f} ms; hanging: {how}")
         assert ok, f"intake while the push service hangs: {how}"
-        # The loop itself: a send that blocked it would stall it for a whole timeout (1 s).
-        print(f"event loop lag while hanging: max {max(lags) * 1000:.0f} ms over {len(lags)} ticks")
-        assert max(lags) < 0.75, f"the event loop stalled for {max(lags):.2f} s"
+        # The loop itself: a send that blocked it would stall it for a whole timeout (1 s), once
+        # per send (24 sends here). One stall is allowed for the shared machine (a descheduled
+        # process under heavy load); the probe test shows a blocking sender makes many.
+        print(f"event loop lag while hanging: worst {_worst(lags)} over {len(lags)} ticks")
+        assert stalls(lags) <= 1, f"the event loop stalled: worst lags {_worst(lags)}"
 
         # The paging rules: a timeout is retried, then the person is reached on the fallback;
         # escalation keeps its own clock whatever the sends are doing.
@@ -242,21 +253,21 @@ async def test_the_latency_probe_catches_a_sender_that_blocks_the_loop(
         monkeypatch.setattr(Channels, "send", blocking_send)
         sending = [True]
         async with loop_lag() as lags:
-            for _ in range(3):
+            for _ in range(4):
                 await _intake(client, crew.police)
 
             async def watch() -> None:
-                await push.wait_for_async(6, timeout=20)
+                await push.wait_for_async(8, timeout=30)
                 sending[0] = False
 
             watcher = asyncio.create_task(watch())
             during = await _probe(client, crew.primary, 12, while_=lambda: sending[0])
             await watcher
-    ok, how = flat(baseline, during, slack=0.4)
+    ok, how = flat(baseline, during, slack=0.5)
     print(f"GET baseline p95 {p95(baseline) * 1000:.0f} ms; blocking sender: {how}")
-    print(f"event loop lag with a blocking sender: max {max(lags) * 1000:.0f} ms")
+    print(f"event loop lag with a blocking sender: worst {_worst(lags)}")
     assert not ok, f"a blocking sender went unnoticed: {how}"
-    assert max(lags) >= 0.75, f"a blocking sender went unnoticed: {how}"
+    assert stalls(lags) >= 3, f"a blocking sender went unnoticed: worst lags {_worst(lags)}"
 
 
 # -- 429 with Retry-After ---------------------------------------------------------------------------

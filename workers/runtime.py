@@ -299,16 +299,20 @@ class Worker:
 
     async def _audit_loop(self, stop: asyncio.Event) -> None:
         """The auditor, every `auditor_interval_seconds`, beside the claiming loop (never in it),
-        and the retention purge scheduled once per `retention_interval_seconds`."""
+        and the retention purge scheduled once per `retention_interval_seconds` (from the second
+        pass on: a worker starting up has pages to catch up with first)."""
+        starting = True
         while not stop.is_set():
             try:
                 await self.audit()
             except Exception:
                 log.exception("auditor pass failed")
-            try:
-                await self.schedule_retention()
-            except Exception:
-                log.exception("scheduling the retention purge failed")
+            if not starting:
+                try:
+                    await self.schedule_retention()
+                except Exception:
+                    log.exception("scheduling the retention purge failed")
+            starting = False
             await _wait_any((stop,), self.settings.auditor_interval_seconds)
 
     async def _listen(self, wake: asyncio.Event, stop: asyncio.Event) -> None:
