@@ -167,7 +167,9 @@ async def test_police_charge_with_bail_refused_at_3am_starts_s38_and_repages_on_
     assert any(e["action"] == "custody.updated" for e in status.json()["timeline"])
 
 
-async def test_a_workers_disclosure_retriages_and_pages_the_newly_routed_team(client, db, world, custody, make_user):
+async def test_a_workers_disclosure_retriages_and_pages_the_newly_routed_team(
+    client, db, world, custody, make_user
+):
     created = await _report(
         client, custody, indicators=[{"code": "ITM-UNEXPLAINED-MONEY", "provenance": "observed"}]
     )
@@ -202,7 +204,9 @@ async def test_a_workers_disclosure_retriages_and_pages_the_newly_routed_team(cl
         assert page.state == "active"
         jobs = list(
             (
-                await session.execute(select(Job).where(Job.kind == LEVEL_JOB, Job.dedupe_key.like(f"%{page.id}%")))
+                await session.execute(
+                    select(Job).where(Job.kind == LEVEL_JOB, Job.dedupe_key.like(f"%{page.id}%"))
+                )
             ).scalars()
         )
         assert len(jobs) == 1
@@ -272,7 +276,9 @@ async def test_an_unknown_indicator_is_422_naming_the_field(client, db, world, c
     assert response.status_code == 422, response.text
     assert [e["field"] for e in response.json()["errors"]] == ["indicators.1.code"]
     # Nor may police add indicators, or workers record custody events.
-    police = await _patch(client, custody, created["id"], {"indicators": [{"code": "REL-OLDER-PARTNER"}]}, version)
+    police = await _patch(
+        client, custody, created["id"], {"indicators": [{"code": "REL-OLDER-PARTNER"}]}, version
+    )
     assert police.status_code == 422 and police.json()["errors"][0]["field"] == "indicators"
     assert await _version(db, created["id"]) == version
     assert await _count(db, IncidentIndicator, IncidentIndicator.provenance == "worker_disclosed") == 0
@@ -301,5 +307,7 @@ async def test_nothing_is_half_written_when_the_commit_fails(client, db, world, 
         incident = await session.get(Incident, iid)
         assert incident.version == version and incident.priority == created["priority"]
     # The same request again, once the database is back, goes through once.
-    again = await _patch(client, worker, created["id"], {"indicators": [{"code": "REL-OLDER-PARTNER"}]}, version)
+    again = await _patch(
+        client, worker, created["id"], {"indicators": [{"code": "REL-OLDER-PARTNER"}]}, version
+    )
     assert again.status_code == 200, again.text

@@ -231,9 +231,9 @@ async def update_incident(
     age = age_on(dob, incident.occurred_at.date()) if dob else person.apparent_age
     station = next(s for s in known.stations if s.id == incident.station_id)
     teams = known.active_teams
-    observed = [
-        ObservedIndicator(i.code, i.category, i.provenance) for i in existing
-    ] + [ObservedIndicator(row["code"], row["category"], row["provenance"]) for row in added]
+    observed = [ObservedIndicator(i.code, i.category, i.provenance) for i in existing] + [
+        ObservedIndicator(row["code"], row["category"], row["provenance"]) for row in added
+    ]
     status = (incident.custody or {}).get("status")
     outcome = triage(
         TriageCase(
@@ -295,14 +295,17 @@ async def update_incident(
         if moved := timeline.transition(incident, "paging", actor_id=actor.id):
             events.append(moved)
 
-    incident.version += 1
+    incident.version = if_match + 1  # one update, one version (a state move included)
     incident.updated_at = now
     await session.flush()  # the incident, before its children
     await insert_rows(
         session,
         [
             *added,
-            *(new_row(IncidentTeam, incident_id=incident.id, team_id=t, created_at=now) for t in new_team_ids),
+            *(
+                new_row(IncidentTeam, incident_id=incident.id, team_id=t, created_at=now)
+                for t in new_team_ids
+            ),
             *(pages_plan.pages if pages_plan else []),
             *events,
         ],
@@ -381,9 +384,7 @@ def _validate(
         if value is not None and detained is not None and value < detained:
             errors.append({"field": name, "message": "before the child was detained"})
     if body.transferred_at is not None and not (body.bail_refused or incident.bail_refused):
-        errors.append(
-            {"field": "transferred_at", "message": "a transfer follows a charge with bail refused"}
-        )
+        errors.append({"field": "transferred_at", "message": "a transfer follows a charge with bail refused"})
     for name in ("released_at", "returned_home_at"):
         value = getattr(body, name)
         if value is not None and value < incident.occurred_at:

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Header, Query
 from fastapi.responses import JSONResponse
 
 from api.auth.dependencies import CurrentActor, roles
-from api.errors import PreconditionRequired
 from api.deps import SessionDep, SettingsDep
+from api.errors import PreconditionRequired
 from api.flows import board, incident_view, intake, updates
 from api.incidents import idempotency, service
 from api.incidents.access import CaseIncident, StatusIncident, incident_roles
@@ -138,7 +138,10 @@ async def get_incident(incident: CaseIncident, session: SessionDep, actor: Curre
     "/incidents/{incident_id}",
     response_model=IncidentUpdated,
     dependencies=[incident_roles("police", *CASE_ROLES)],
-    responses={412: {"description": "If-Match is not the current version"}, 428: {"description": "No If-Match"}},
+    responses={
+        412: {"description": "If-Match is not the current version"},
+        428: {"description": "No If-Match"},
+    },
 )
 async def update_incident(
     incident_id: uuid.UUID,
