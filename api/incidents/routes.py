@@ -144,7 +144,7 @@ async def get_incident(incident: CaseIncident, session: SessionDep, actor: Curre
     },
 )
 async def update_incident(
-    incident_id: uuid.UUID,
+    incident: StatusIncident,  # police of another station, or a case role off its teams: 404
     body: IncidentUpdate,
     session: SessionDep,
     actor: CurrentActor,
@@ -154,7 +154,7 @@ async def update_incident(
     version = updates.parse_if_match(if_match)
     if version is None:
         raise PreconditionRequired('Send If-Match with the incident\'s version (its ETag), such as "2".')
-    result = await updates.update_incident(session, actor, incident_id, body, version)
+    result = await updates.update_incident(session, actor, incident.id, body, version)
     return JSONResponse(result.as_response(), headers={"ETag": f'"{result.incident.version}"'})
 
 
