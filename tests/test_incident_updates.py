@@ -311,3 +311,36 @@ async def test_nothing_is_half_written_when_the_commit_fails(client, db, world, 
         client, worker, created["id"], {"indicators": [{"code": "REL-OLDER-PARTNER"}]}, version
     )
     assert again.status_code == 200, again.text
+
+
+async def test_transfer_meets_the_s38_action_and_returning_home_starts_the_rhi(client, db, world, custody):
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=6)
+    created = await _report(
+        client,
+        custody,
+        kind="arrest",
+        occurred_at=start.isoformat(),
+        custody_status="in_custody",
+        was_missing=True,
+    )
+    iid = uuid.UUID(created["id"])
+    steps = [
+        {"charged_at": (start + timedelta(hours=1)).isoformat(), "bail_refused": True},
+        {"transferred_at": (start + timedelta(hours=2)).isoformat()},
+        {"returned_home_at": (start + timedelta(hours=3)).isoformat()},
+    ]
+    first = await _version(db, created["id"])
+    for step in steps:
+        response = await _patch(client, custody, created["id"], step, await _version(db, created["id"]))
+        assert response.status_code == 200, response.text
+    async with db.session() as session:
+        clocks = {
+            c.kind: c
+            for c in (await session.execute(select(Clock).where(Clock.incident_id == iid))).scalars()
+        }
+    s38 = clocks["bail_refused_transfer"]
+    assert s38.outcome == "transferred" and s38.met_at == start + timedelta(hours=2)
+    assert s38.met_by_id == custody.id
+    rhi = clocks["rhi_72h"]
+    assert rhi.starts_at == start + timedelta(hours=3) and rhi.due_at == start + timedelta(hours=75)
+    assert await _version(db, created["id"]) == first + len(steps)  # one version per update
