@@ -234,3 +234,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem(
             500, slug="internal", title="Internal error", detail="Something went wrong; it has been logged."
         )
+
+
+class PreconditionRequired(LanternError):
+    status, slug, title = 428, "precondition-required", "Precondition required"

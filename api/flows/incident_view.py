@@ -104,6 +104,7 @@ async def incident_detail(session: AsyncSession, actor: Actor, incident: Inciden
     return {
         "id": str(incident.id),
         "reference": incident.reference,
+        "version": incident.version,
         "kind": incident.kind,
         "state": incident.state,
         "priority": incident.priority,

@@ -10,7 +10,8 @@ from fastapi.responses import JSONResponse
 
 from api.auth.dependencies import CurrentActor, roles
 from api.deps import SessionDep, SettingsDep
-from api.flows import board, incident_view, intake
+from api.errors import PreconditionRequired
+from api.flows import board, incident_view, intake, updates
 from api.incidents import idempotency, service
 from api.incidents.access import CaseIncident, StatusIncident, incident_roles
 from api.incidents.schemas import (
@@ -18,6 +19,8 @@ from api.incidents.schemas import (
     IncidentCreated,
     IncidentPage,
     IncidentSearch,
+    IncidentUpdate,
+    IncidentUpdated,
     IndicatorOut,
     Kind,
 )
@@ -129,6 +132,30 @@ async def search_incidents(body: IncidentSearch, session: SessionDep, actor: Cur
 @router.get("/incidents/{incident_id}", dependencies=[incident_roles(*CASE_ROLES)])
 async def get_incident(incident: CaseIncident, session: SessionDep, actor: CurrentActor) -> dict[str, Any]:
     return await incident_view.incident_detail(session, actor, incident)
+
+
+@router.patch(
+    "/incidents/{incident_id}",
+    response_model=IncidentUpdated,
+    dependencies=[incident_roles("police", *CASE_ROLES)],
+    responses={
+        412: {"description": "If-Match is not the current version"},
+        428: {"description": "No If-Match"},
+    },
+)
+async def update_incident(
+    incident: StatusIncident,  # police of another station, or a case role off its teams: 404
+    body: IncidentUpdate,
+    session: SessionDep,
+    actor: CurrentActor,
+    if_match: Annotated[str | None, Header(alias="If-Match", max_length=40)] = None,
+) -> Any:
+    """Custody events (police of the station) or indicators disclosed to a worker; triage re-runs."""
+    version = updates.parse_if_match(if_match)
+    if version is None:
+        raise PreconditionRequired('Send If-Match with the incident\'s version (its ETag), such as "2".')
+    result = await updates.update_incident(session, actor, incident.id, body, version)
+    return JSONResponse(result.as_response(), headers={"ETag": f'"{result.incident.version}"'})
 
 
 @router.get("/incidents/{incident_id}/status", dependencies=[incident_roles("police", *CASE_ROLES)])

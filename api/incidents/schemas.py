@@ -146,6 +146,7 @@ class IncidentStatus(BaseModel):
     acknowledged_action: str | None
     eta_minutes: int | None
     uncovered: bool
+    version: int | None = None
 
 
 class IncidentPage(BaseModel):
@@ -166,3 +167,50 @@ class IncidentSearch(WriteModel):
     to: SearchInstant | None = None
     limit: int = Field(default=50, ge=1, le=200)
     cursor: IdentifyingText | None = Field(default=None, max_length=200)
+
+
+# --- Updates after intake (PATCH /api/v1/incidents/{id}, api.flows.updates) ----------------
+
+# An indicator a child disclosed to a worker after intake (shown as "disclosed to worker").
+WORKER_DISCLOSED = "worker_disclosed"
+
+
+class DisclosedIndicatorIn(WriteModel):
+    code: IdentifyingText = Field(min_length=1, max_length=40, description="A catalogue code")
+
+
+class IncidentUpdate(WriteModel):
+    """What changed since intake. Police of the reporting station send custody events; workers,
+    day teams and managers of the incident's teams send indicators disclosed to them. Send the
+    incident's version in `If-Match`."""
+
+    detained_at: CustodyInstant | None = Field(default=None, description="Police: the child was detained")
+    charged_at: CustodyInstant | None = Field(default=None, description="Police: the child was charged")
+    bail_refused: bool | None = Field(
+        default=None, description="Police: bail refused at charge (starts the s38(6) action)"
+    )
+    released_at: CustodyInstant | None = Field(default=None, description="Police: the child was released")
+    transferred_at: CustodyInstant | None = Field(
+        default=None,
+        description="Police: transferred to local-authority accommodation (meets the s38(6) action)",
+    )
+    returned_home_at: CustodyInstant | None = Field(
+        default=None, description="Police: the child got home (starts the return home interview)"
+    )
+    indicators: list[DisclosedIndicatorIn] = Field(
+        default_factory=list, max_length=40, description="Workers: indicators disclosed to them"
+    )
+
+
+class IncidentUpdated(BaseModel):
+    id: uuid.UUID
+    reference: str
+    version: int
+    state: str
+    priority: str
+    previous_priority: str
+    teams: list[TeamRefOut]
+    new_teams: list[TeamRefOut]
+    changes: list[str]
+    triage: dict[str, Any]
+    needs_manager_review: bool = False

@@ -137,6 +137,7 @@ def status_view(incident: Incident) -> dict[str, Any]:
         "acknowledged_action": incident.acknowledged_action,
         "eta_minutes": incident.eta_minutes,
         "uncovered": incident.uncovered,
+        "version": incident.version,
     }
 
 
@@ -158,7 +159,7 @@ async def status_for(session: AsyncSession, actor: Actor, incident: Incident) ->
 
 def _public(detail: dict[str, Any]) -> dict[str, Any]:
     # Police see states, actions and ETAs; never notes or reasons.
-    allowed = {"from", "to", "action", "eta_minutes", "kind", "station", "level"}
+    allowed = {"from", "to", "action", "eta_minutes", "kind", "station", "level", "events"}
     return {k: v for k, v in detail.items() if k in allowed}
 
 
