@@ -332,12 +332,14 @@ def test_lantern_db_grants_prints_the_tested_statements(tmp_path):
     assert 'REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON "public".audit_events' in done.stdout
 
 
-async def test_rows_written_before_the_chain_are_chained_by_the_migration(test_database, tmp_path):
+async def test_rows_written_before_the_chain_are_chained_by_the_migration(
+    test_database, tmp_path, pytestconfig
+):
     """An installation upgraded from 0005 keeps its history: old rows are chained in order."""
     from api.migrations import downgrade, upgrade
     from tests.test_migrations import _fresh_url
 
-    url, pg_name = await _fresh_url(test_database, tmp_path)
+    url, pg_name = await _fresh_url(test_database, tmp_path, pytestconfig)
     database = Database(url)
     try:
         await upgrade(database.engine)
