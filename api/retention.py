@@ -36,6 +36,7 @@ from typing import Any
 
 from sqlalchemy import Column, ColumnElement, Table, and_, delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 import api.models  # noqa: F401 - every table, so a file's foreign keys are all known
 from api.audit import service as audit
@@ -354,10 +355,14 @@ async def _last_involvement(database: Database, people: Sequence[uuid.UUID]) -> 
     latest: dict[uuid.UUID, datetime] = {}
     async with database.session() as session:
         for incident_column, at in INVOLVEMENT:
-            query = select(Incident.young_person_id, func.max(at)).where(Incident.young_person_id.in_(people))
+            query = select(col(Incident.young_person_id), func.max(at)).where(
+                col(Incident.young_person_id).in_(people)
+            )
             if incident_column is not Incident.id:
                 query = query.join(incident_column.class_, incident_column == Incident.id)
-            for person_id, instant in (await session.execute(query.group_by(Incident.young_person_id))).all():
+            for person_id, instant in (
+                await session.execute(query.group_by(col(Incident.young_person_id)))
+            ).all():
                 if instant is not None and (person_id not in latest or instant > latest[person_id]):
                     latest[person_id] = instant
     return latest

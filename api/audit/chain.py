@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlmodel import col
 
 from api.audit.models import AuditEvent, AuditSubject
 
@@ -137,7 +138,9 @@ async def verify(bind: AsyncEngine | AsyncConnection, *, batch: int = VERIFY_BAT
         ids = [row["id"] for row in page]
         subjects: dict[uuid.UUID, list[uuid.UUID]] = {}
         found = await bind.execute(
-            select(AuditSubject.audit_id, AuditSubject.young_person_id).where(AuditSubject.audit_id.in_(ids))
+            select(col(AuditSubject.audit_id), col(AuditSubject.young_person_id)).where(
+                col(AuditSubject.audit_id).in_(ids)
+            )
         )
         for audit_id, young_person_id in found:
             subjects.setdefault(audit_id, []).append(young_person_id)

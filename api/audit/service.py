@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from sqlalchemy import event, func, insert, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
+from sqlmodel import col
 
 from api.audit import chain
 from api.audit.models import AuditEvent, AuditSubject
@@ -86,7 +87,7 @@ def _head(session: Session) -> tuple[int, str]:
     else:
         # SQLite: every unit of work is a writer (BEGIN IMMEDIATE), so this one has the lock.
         row = session.execute(
-            select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+            select(col(AuditEvent.seq), col(AuditEvent.hash)).order_by(col(AuditEvent.seq).desc()).limit(1)
         ).first()
     return (row[0], row[1]) if row else (0, chain.GENESIS)
 
@@ -151,8 +152,10 @@ async def count_since(
     if username:
         row = (
             await session.execute(
-                select(func.count(), func.min(AuditEvent.at)).where(
-                    AuditEvent.action == action, AuditEvent.at >= since, AuditEvent.actor_username == username
+                select(func.count(), func.min(col(AuditEvent.at))).where(
+                    col(AuditEvent.action) == action,
+                    col(AuditEvent.at) >= since,
+                    col(AuditEvent.actor_username) == username,
                 )
             )
         ).one()
@@ -160,10 +163,10 @@ async def count_since(
     if client_ip:
         row = (
             await session.execute(
-                select(func.count(), func.min(AuditEvent.at)).where(
-                    AuditEvent.action == action,
-                    AuditEvent.at >= since,
-                    or_(AuditEvent.client_ip == client_ip),
+                select(func.count(), func.min(col(AuditEvent.at))).where(
+                    col(AuditEvent.action) == action,
+                    col(AuditEvent.at) >= since,
+                    or_(col(AuditEvent.client_ip) == client_ip),
                 )
             )
         ).one()

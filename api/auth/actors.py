@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import col
 
 from api.auth.models import Membership, User
 from api.platform.cache import MISSING, ProcessCache
@@ -43,9 +44,9 @@ async def user_and_teams(
     # The user and their teams in one round trip.
     rows = (
         await session.execute(
-            select(User, Membership.team_id)
-            .outerjoin(Membership, Membership.user_id == User.id)
-            .where(User.id == user_id)
+            select(User, col(Membership.team_id))
+            .outerjoin(Membership, col(Membership.user_id) == col(User.id))
+            .where(col(User.id) == user_id)
         )
     ).all()
     if not rows:

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.auth.models import SessionRevocation
 from api.db import after_commit, utcnow
@@ -185,6 +186,6 @@ def _add(session: AsyncSession, cache: RevocationCache, row: SessionRevocation) 
 async def purge_expired(session: AsyncSession, now: datetime | None = None) -> int:
     """Delete revocations no token can need any more (for the retention schedule)."""
     result = await session.execute(
-        delete(SessionRevocation).where(SessionRevocation.expires_at <= (now or utcnow()))
+        delete(SessionRevocation).where(col(SessionRevocation.expires_at) <= (now or utcnow()))
     )
     return result.rowcount or 0

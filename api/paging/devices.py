@@ -20,6 +20,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlmodel import col
 
 from api.auth.models import User
 from api.db import utcnow
@@ -104,7 +105,7 @@ async def register(
     check_subscription(endpoint, p256dh, auth, allowed_hosts)
     existing = (
         await session.execute(
-            select(PushSubscription).where(PushSubscription.endpoint == endpoint).with_for_update()
+            select(PushSubscription).where(col(PushSubscription.endpoint) == endpoint).with_for_update()
         )
     ).scalar_one_or_none()
     now = utcnow()
@@ -151,8 +152,8 @@ async def moved_away_from(session: AsyncSession, user_id: uuid.UUID) -> list[Mov
         select(DeviceMove, PushSubscription, receiver.display_name)
         .join(PushSubscription, PushSubscription.id == DeviceMove.device_id)
         .join(receiver, receiver.id == DeviceMove.to_user_id)
-        .where(DeviceMove.from_user_id == user_id, PushSubscription.user_id != user_id)
-        .order_by(DeviceMove.moved_at.desc(), DeviceMove.id)
+        .where(col(DeviceMove.from_user_id) == user_id, col(PushSubscription.user_id) != user_id)
+        .order_by(col(DeviceMove.moved_at).desc(), col(DeviceMove.id))
     )
     latest: dict[uuid.UUID, MovedAway] = {}
     for move, device, name in rows:
@@ -166,10 +167,10 @@ async def devices_of(
     ids = list(user_ids)
     if not ids:
         return []
-    query = select(PushSubscription).where(PushSubscription.user_id.in_(ids))
+    query = select(PushSubscription).where(col(PushSubscription.user_id).in_(ids))
     if not include_retired:
-        query = query.where(PushSubscription.retired_at.is_(None))
-    rows = await session.execute(query.order_by(PushSubscription.created_at, PushSubscription.id))
+        query = query.where(col(PushSubscription.retired_at).is_(None))
+    rows = await session.execute(query.order_by(col(PushSubscription.created_at), col(PushSubscription.id)))
     return list(rows.scalars())
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import MultipleResultsFound
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session
+from sqlmodel import col
 
 from api.teams.models import Area, Station, Team
 
@@ -95,7 +96,7 @@ async def directory(session: AsyncSession) -> Directory:
     )
     teams = tuple(
         TeamEntry(t.id, t.slug, t.name, t.specialism, t.area_id)
-        for t in (await session.execute(select(Team).where(Team.active.is_(True)))).scalars()
+        for t in (await session.execute(select(Team).where(col(Team.active).is_(True)))).scalars()
     )
     loaded = Directory(areas, stations, teams, generation, time.monotonic())
     if generation == _generation:  # nothing changed while we read: keep it
