@@ -124,7 +124,7 @@ def _column_defaults(model: type[SQLModel]) -> tuple[tuple[str, Any, Callable[[]
         info = model.model_fields[column.key]
         if info.default_factory is not None:
             if info.default_factory_takes_validated_data:
-                raise TypeError(f"{model.__name__}.{column.key}: a default factory taking data is not supported")
+                raise TypeError(f"{model.__name__}.{column.key}: default factories taking data unsupported")
             plan.append((column.key, None, cast(Callable[[], Any], info.default_factory)))
         else:
             plan.append((column.key, _REQUIRED if info.default is PydanticUndefined else info.default, None))

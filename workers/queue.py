@@ -82,7 +82,12 @@ async def _claim_in(
             attempts=col(Job.attempts) + 1,
         )
         .returning(
-            col(Job.id), col(Job.kind), col(Job.payload), col(Job.attempts), col(Job.max_attempts), col(Job.run_at)
+            col(Job.id),
+            col(Job.kind),
+            col(Job.payload),
+            col(Job.attempts),
+            col(Job.max_attempts),
+            col(Job.run_at),
         )
         .execution_options(synchronize_session=False)
     )
@@ -169,7 +174,9 @@ async def stuck_counts(database: Database, *, now: datetime, overdue_after: time
             )
         ).scalar_one()
         expired = (
-            await session.execute(select(func.count()).where(col(Job.state) == "running", col(Job.lease_until) < now))
+            await session.execute(
+                select(func.count()).where(col(Job.state) == "running", col(Job.lease_until) < now)
+            )
         ).scalar_one()
         failed = (
             await session.execute(

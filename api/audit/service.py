@@ -20,6 +20,7 @@ from sqlmodel import col
 
 from api.audit import chain
 from api.audit.models import AuditEvent, AuditSubject
+from api.db import table_of
 from api.platform.logs import client_ip_var, request_id_var
 
 
@@ -35,11 +36,11 @@ class Actor(Protocol):
 
 _PENDING = "lantern_audit_pending"
 _MARKS = "lantern_audit_savepoints"
-_COLUMNS = tuple(c.name for c in AuditEvent.__table__.columns)
+_COLUMNS = tuple(c.name for c in table_of(AuditEvent).columns)
 
 
 def record(
-    session: AsyncSession,
+    session: AsyncSession | Session,
     actor: Actor | None,
     action: str,
     *,
@@ -57,7 +58,8 @@ def record(
     `subjects`: every young person whose data the event showed besides `young_person_id`
     (each child of a list read), so that child's access log finds it.
     """
-    audit_event = AuditEvent(
+    # seq and hash are given at commit (_append); table models do not validate on init.
+    audit_event = AuditEvent(  # type: ignore[call-arg]
         actor_id=actor.id if actor else None,
         actor_username=(actor.user.username if actor else username),
         action=action,
@@ -71,7 +73,7 @@ def record(
         outcome=outcome,
         detail=detail or {},
     )
-    sync_session: Session = getattr(session, "sync_session", session)
+    sync_session = session.sync_session if isinstance(session, AsyncSession) else session
     if sync_session.get_transaction() is None:
         sync_session.begin()  # so a rollback before any statement still forgets the event
     named = tuple(dict.fromkeys(s for s in subjects if s is not None))
@@ -113,9 +115,9 @@ def _append(session: Session) -> None:
         audit_event.hash = previous = chain.link(previous, values, subjects)
         rows.append({**values, "hash": previous})
         subject_rows += [{"audit_id": audit_event.id, "young_person_id": s} for s in subjects]
-    session.execute(insert(AuditEvent.__table__), rows)
+    session.execute(insert(table_of(AuditEvent)), rows)
     if subject_rows:
-        session.execute(insert(AuditSubject.__table__), subject_rows)
+        session.execute(insert(table_of(AuditSubject)), subject_rows)
 
 
 @event.listens_for(Session, "after_transaction_create")

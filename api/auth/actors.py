@@ -19,6 +19,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
 
 from api.auth.models import Membership, User
+from api.db import table_of
 from api.platform.cache import MISSING, ProcessCache
 
 ACTOR_TTL_SECONDS = 5.0
@@ -53,7 +54,7 @@ async def user_and_teams(
         return None
     user = rows[0][0]
     team_ids = frozenset(team_id for _, team_id in rows if team_id is not None)
-    columns = {c.key: getattr(user, c.key) for c in User.__table__.columns}
+    columns = {c.key: getattr(user, c.key) for c in table_of(User).columns}
     snapshot = User(**{**columns, "roles": list(user.roles)})
     make_transient_to_detached(snapshot)
     _actors.put(session, user_id, _Snapshot(snapshot, team_ids), generation)

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from api.auth.models import SessionRevocation
-from api.db import after_commit, utcnow
+from api.db import after_commit, rows_affected, utcnow
 from api.settings import Settings
 
 SIGN_OUT = "sign_out"
@@ -86,11 +86,11 @@ class RevocationCache:
             started = self.clock()
             rows = await session.execute(
                 select(
-                    SessionRevocation.user_id,
-                    SessionRevocation.token_id,
-                    SessionRevocation.issued_before,
-                    SessionRevocation.expires_at,
-                ).where(SessionRevocation.expires_at > utcnow())
+                    col(SessionRevocation.user_id),
+                    col(SessionRevocation.token_id),
+                    col(SessionRevocation.issued_before),
+                    col(SessionRevocation.expires_at),
+                ).where(col(SessionRevocation.expires_at) > utcnow())
             )
             tokens: dict[str, datetime] = {}
             cutoffs: dict[uuid.UUID, datetime] = {}
@@ -188,4 +188,4 @@ async def purge_expired(session: AsyncSession, now: datetime | None = None) -> i
     result = await session.execute(
         delete(SessionRevocation).where(col(SessionRevocation.expires_at) <= (now or utcnow()))
     )
-    return result.rowcount or 0
+    return rows_affected(result)

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from api.auth.models import SigninFailure
+from api.db import rows_affected
 from api.settings import Settings
 
 UNKNOWN_ADDRESS = "unknown"
@@ -123,7 +124,7 @@ async def purge_stale(session: AsyncSession, settings: Settings, now: datetime) 
     result = await session.execute(
         delete(SigninFailure).where(col(SigninFailure.last_failure_at) < oldest_kept)
     )
-    return result.rowcount or 0
+    return rows_affected(result)
 
 
 async def _ensure_row(session: AsyncSession, username: str, client_address: str, now: datetime) -> None:

@@ -55,11 +55,16 @@ class AckOutcome:
 
 async def _already_taken(session: AsyncSession, pages: list[Page]) -> Conflict:
     taken = sorted(
-        (p for p in pages if p.state == "acknowledged" and p.acknowledged_at), key=lambda p: p.acknowledged_at
+        (
+            (p.acknowledged_at, p)
+            for p in pages
+            if p.state == "acknowledged" and p.acknowledged_at is not None
+        ),
+        key=lambda pair: pair[0],
     )
     if not taken:
         return Conflict("This incident is no longer being paged.")
-    page = taken[0]
+    at, page = taken[0]
     by = await session.get(User, page.acknowledged_by_id) if page.acknowledged_by_id else None
     ack = (
         (
@@ -75,7 +80,6 @@ async def _already_taken(session: AsyncSession, pages: list[Page]) -> Conflict:
         .first()
     )
     name = by.display_name if by else "someone"
-    at = page.acknowledged_at
     return Conflict(
         f"Already acknowledged by {name} at {at:%H:%M} UTC.",
         extra={

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import Select, and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -98,7 +98,7 @@ async def prepare(
     user_id = uuid.UUID(payload["user_id"])
     page_id = uuid.UUID(payload["page_id"]) if payload.get("page_id") else None
     device_id = uuid.UUID(payload["device_id"]) if payload.get("device_id") else None
-    query = select(col(User.active), col(User.phone_number)).where(col(User.id) == user_id)
+    query: Select[Any] = select(col(User.active), col(User.phone_number)).where(col(User.id) == user_id)
     if device_id is not None:
         query = (
             select(col(User.active), col(User.phone_number), PushSubscription)
@@ -129,19 +129,19 @@ async def prepare(
         row = (
             await session.execute(
                 select(
-                    Page.state,
-                    Incident.id,
-                    Incident.reference,
-                    Incident.kind,
-                    Incident.priority,
-                    Incident.station_id,
-                    Team.slug,
-                    Station.name,
+                    col(Page.state),
+                    col(Incident.id),
+                    col(Incident.reference),
+                    col(Incident.kind),
+                    col(Incident.priority),
+                    col(Incident.station_id),
+                    col(Team.slug),
+                    col(Station.name),
                 )
-                .join(Incident, Incident.id == Page.incident_id)
-                .join(Team, Team.id == Page.team_id)
-                .join(Station, Station.id == Incident.station_id)
-                .where(Page.id == page_id)
+                .join(Incident, col(Incident.id) == col(Page.incident_id))
+                .join(Team, col(Team.id) == col(Page.team_id))
+                .join(Station, col(Station.id) == col(Incident.station_id))
+                .where(col(Page.id) == page_id)
             )
         ).first()
         wanted = ("active", "uncovered") if purpose == "page" else ("uncovered",)
@@ -300,7 +300,7 @@ async def _first_accepted(session: AsyncSession, prepared: PreparedDelivery, now
         update(Page)
         .where(col(Page.id) == prepared.page_id, col(Page.first_accepted_at).is_(None))
         .values(first_accepted_at=now)
-        .returning(Page.started_at, Page.incident_id, Page.team_id)
+        .returning(col(Page.started_at), col(Page.incident_id), col(Page.team_id))
         .execution_options(synchronize_session=False)
     )
     row = claimed.first()

@@ -78,9 +78,9 @@ class MoveRefused(Exception):
 async def share_a_team(session: AsyncSession, a: uuid.UUID, b: uuid.UUID) -> bool:
     mine, theirs = aliased(Membership), aliased(Membership)
     row = await session.execute(
-        select(mine.team_id)
-        .join(theirs, theirs.team_id == mine.team_id)
-        .where(mine.user_id == a, theirs.user_id == b)
+        select(col(mine.team_id))
+        .join(theirs, col(theirs.team_id) == col(mine.team_id))
+        .where(col(mine.user_id) == a, col(theirs.user_id) == b)
         .limit(1)
     )
     return row.first() is not None
@@ -149,9 +149,9 @@ async def moved_away_from(session: AsyncSession, user_id: uuid.UUID) -> list[Mov
     """The devices this person passed on and does not hold again: the latest move of each."""
     receiver = aliased(User)
     rows = await session.execute(
-        select(DeviceMove, PushSubscription, receiver.display_name)
-        .join(PushSubscription, PushSubscription.id == DeviceMove.device_id)
-        .join(receiver, receiver.id == DeviceMove.to_user_id)
+        select(DeviceMove, PushSubscription, col(receiver.display_name))
+        .join(PushSubscription, col(PushSubscription.id) == col(DeviceMove.device_id))
+        .join(receiver, col(receiver.id) == col(DeviceMove.to_user_id))
         .where(col(DeviceMove.from_user_id) == user_id, col(PushSubscription.user_id) != user_id)
         .order_by(col(DeviceMove.moved_at).desc(), col(DeviceMove.id))
     )

@@ -14,7 +14,7 @@ import weakref
 from dataclasses import dataclass
 
 from sqlalchemy import event, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import MultipleResultsFound
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session
@@ -71,7 +71,7 @@ class Directory:
 
 
 _generation = 0
-_cache: weakref.WeakKeyDictionary[Engine, Directory] = weakref.WeakKeyDictionary()
+_cache: weakref.WeakKeyDictionary[Engine | Connection, Directory] = weakref.WeakKeyDictionary()
 
 
 def invalidate() -> None:
