@@ -12,10 +12,10 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from pydantic_core import PydanticUndefined
-from sqlalchemy import JSON, DateTime, Table, event, insert, text
+from sqlalchemy import JSON, CursorResult, DateTime, Result, Table, event, insert, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -96,16 +96,36 @@ class Row:
         return self.values[key]
 
 
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core `Table` behind a table model.
+
+    SQLModel sets `__table__` on every `table=True` class but does not declare it to type
+    checkers; this is the one place that says so.
+    """
+    return cast(Table, model.__table__)  # type: ignore[attr-defined]  # set by SQLModel, undeclared
+
+
+def rows_affected(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE touched.
+
+    `AsyncSession.execute` is typed as returning `Result`; for DML statements it returns a
+    `CursorResult`, which carries `rowcount`.
+    """
+    return cast(CursorResult[Any], result).rowcount
+
+
 _REQUIRED = object()
 
 
 @cache
 def _column_defaults(model: type[SQLModel]) -> tuple[tuple[str, Any, Callable[[], Any] | None], ...]:
-    plan = []
-    for column in model.__table__.columns:  # type: ignore[attr-defined]
+    plan: list[tuple[str, Any, Callable[[], Any] | None]] = []
+    for column in table_of(model).columns:
         info = model.model_fields[column.key]
         if info.default_factory is not None:
-            plan.append((column.key, None, info.default_factory))
+            if info.default_factory_takes_validated_data:
+                raise TypeError(f"{model.__name__}.{column.key}: default factories taking data unsupported")
+            plan.append((column.key, None, cast(Callable[[], Any], info.default_factory)))
         else:
             plan.append((column.key, _REQUIRED if info.default is PydanticUndefined else info.default, None))
     return tuple(plan)
@@ -136,9 +156,9 @@ async def insert_rows(session: AsyncSession, rows: Sequence[Row | SQLModel]) -> 
     tables: dict[Table, list[dict[str, Any]]] = {}
     for row in rows:
         if isinstance(row, Row):
-            table, values = row.model.__table__, row.values  # type: ignore[attr-defined]
+            table, values = table_of(row.model), row.values
         else:
-            table = type(row).__table__  # type: ignore[attr-defined]
+            table = table_of(type(row))
             values = {c.key: getattr(row, c.key) for c in table.columns}
         tables.setdefault(table, []).append(values)
     for table, batch in tables.items():

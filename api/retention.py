@@ -36,13 +36,14 @@ from typing import Any
 
 from sqlalchemy import Column, ColumnElement, Table, and_, delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 import api.models  # noqa: F401 - every table, so a file's foreign keys are all known
 from api.audit import service as audit
 from api.audit.models import AuditEvent
 from api.auth import throttle
 from api.auth.models import SessionRevocation
-from api.db import Database, utcnow
+from api.db import Database, rows_affected, table_of, utcnow
 from api.handover.models import HandoverItem
 from api.incidents.models import IdempotencyRecord, Incident, TimelineEvent
 from api.jobs.models import Job
@@ -71,8 +72,8 @@ class Expiring:
 # Rows that carry their own expiry. A new table of this kind (revoked tokens) is one line here:
 #     Expiring(RevokedToken.__table__, RevokedToken.__table__.c.expires_at),
 EXPIRING: list[Expiring] = [
-    Expiring(IdempotencyRecord.__table__, IdempotencyRecord.__table__.c.expires_at),
-    Expiring(SessionRevocation.__table__, SessionRevocation.__table__.c.expires_at),
+    Expiring(table_of(IdempotencyRecord), table_of(IdempotencyRecord).c.expires_at),
+    Expiring(table_of(SessionRevocation), table_of(SessionRevocation).c.expires_at),
 ]
 
 # What counts as involvement with a child, besides the person's own record: the latest of
@@ -259,7 +260,7 @@ async def _record(database: Database, report: PurgeReport, trigger: str, outcome
 async def _purge_jobs(
     database: Database, settings: Settings, now: datetime, report: PurgeReport, deadline: float | None
 ) -> None:
-    jobs = Job.__table__
+    jobs = table_of(Job)
     ended = func.coalesce(jobs.c.finished_at, jobs.c.created_at)
     condition = or_(
         and_(
@@ -288,11 +289,11 @@ async def _purge_where(
     while not _spent(deadline):
         async with database.session() as session:
             batch = select(key).where(condition).limit(BATCH_ROWS).scalar_subquery()
-            deleted = (
+            deleted = rows_affected(
                 await session.execute(
                     delete(table).where(key.in_(batch)).execution_options(synchronize_session=False)
                 )
-            ).rowcount
+            )
         report.add(name, deleted)
         if deleted < BATCH_ROWS:
             return
@@ -309,7 +310,7 @@ async def due_young_people(database: Database, settings: Settings, now: datetime
     today = now.astimezone(UTC).date()
     born_by = add_years(today, -settings.retention_child_until_age)
     born_by_looked_after = add_years(today, -settings.retention_looked_after_until_age)
-    person = YoungPerson.__table__.c
+    person = table_of(YoungPerson).c
     looked_after = person.legal_status == "looked_after"
     candidates_query = (
         select(person.id, person.date_of_birth, person.apparent_age, person.legal_status, person.created_at)
@@ -354,10 +355,14 @@ async def _last_involvement(database: Database, people: Sequence[uuid.UUID]) -> 
     latest: dict[uuid.UUID, datetime] = {}
     async with database.session() as session:
         for incident_column, at in INVOLVEMENT:
-            query = select(Incident.young_person_id, func.max(at)).where(Incident.young_person_id.in_(people))
+            query = select(col(Incident.young_person_id), func.max(at)).where(
+                col(Incident.young_person_id).in_(people)
+            )
             if incident_column is not Incident.id:
                 query = query.join(incident_column.class_, incident_column == Incident.id)
-            for person_id, instant in (await session.execute(query.group_by(Incident.young_person_id))).all():
+            for person_id, instant in (
+                await session.execute(query.group_by(col(Incident.young_person_id)))
+            ).all():
                 if instant is not None and (person_id not in latest or instant > latest[person_id]):
                     latest[person_id] = instant
     return latest
@@ -399,7 +404,7 @@ def _conditions(root: Table, ids: Sequence[uuid.UUID]) -> list[tuple[Table, Colu
 async def _purge_people(
     database: Database, people: list[uuid.UUID], report: PurgeReport, deadline: float | None
 ) -> None:
-    root = YoungPerson.__table__
+    root = table_of(YoungPerson)
     for table in _dependent_tables(root):
         report.add(table.name, 0)
     for start in range(0, len(people), BATCH_PEOPLE):
@@ -419,7 +424,7 @@ async def _purge_people(
                     result = await session.execute(
                         delete(table).where(condition).execution_options(synchronize_session=False)
                     )
-                    report.add(table.name, result.rowcount)
+                    report.add(table.name, rows_affected(result))
 
 
 async def _count_audit_due(
@@ -427,20 +432,20 @@ async def _count_audit_due(
 ) -> int:
     """Audit rows past `retention_audit_years` about no child, or about a child no longer held
     (or about to go in this purge)."""
-    events = AuditEvent.__table__.c
-    person = YoungPerson.__table__.c
+    events = table_of(AuditEvent).c
+    person = table_of(YoungPerson).c
     old = events.at < _add_years_dt(now, -settings.retention_audit_years)
     not_held = or_(events.young_person_id.is_(None), ~exists().where(person.id == events.young_person_id))
     async with database.session() as session:
         total = (
-            await session.execute(select(func.count()).select_from(AuditEvent.__table__).where(old, not_held))
+            await session.execute(select(func.count()).select_from(table_of(AuditEvent)).where(old, not_held))
         ).scalar_one()
         for start in range(0, len(people), BATCH_ROWS):
             batch = people[start : start + BATCH_ROWS]
             total += (
                 await session.execute(
                     select(func.count())
-                    .select_from(AuditEvent.__table__)
+                    .select_from(table_of(AuditEvent))
                     .where(old, events.young_person_id.in_(batch))
                 )
             ).scalar_one()

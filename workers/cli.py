@@ -255,6 +255,7 @@ async def _verify_chain(url: str):
 
     if url.startswith("sqlite"):
         path = sqlite_path(url)
+        assert path is not None, "a sqlite URL always names a file (sqlite_path)"
         if not path.is_file():
             raise RuntimeError(f"no database at {path}")
     # A plain engine: reads only (no BEGIN IMMEDIATE on SQLite, so the service keeps writing).

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
-from api.db import Database
+from api.db import Database, rows_affected
 from api.jobs.models import Job
 
 
@@ -32,10 +33,10 @@ class ClaimedJob:
     max_attempts: int
 
 
-def _claimable(now: datetime):
+def _claimable(now: datetime) -> ColumnElement[bool]:
     return or_(
-        and_(Job.state == "pending", Job.run_at <= now),
-        and_(Job.state == "running", Job.lease_until < now),
+        and_(col(Job.state) == "pending", col(Job.run_at) <= now),
+        and_(col(Job.state) == "running", col(Job.lease_until) < now),
     )
 
 
@@ -64,27 +65,33 @@ async def _claim_in(
     if limit <= 0:
         return []
     candidates = (
-        select(Job.id)
+        select(col(Job.id))
         .where(_claimable(now))
-        .order_by(Job.run_at, Job.id)
+        .order_by(col(Job.run_at), col(Job.id))
         .limit(limit)
         # Ignored on SQLite, where BEGIN IMMEDIATE already makes claims take turns.
         .with_for_update(skip_locked=True)
     )
     statement = (
         update(Job)
-        .where(Job.id.in_(candidates.scalar_subquery()))
+        .where(col(Job.id).in_(candidates.scalar_subquery()))
         .values(
             state="running",
             lease_until=now + timedelta(seconds=lease_seconds),
             leased_by=worker_id,
-            attempts=Job.attempts + 1,
+            attempts=col(Job.attempts) + 1,
         )
-        .returning(Job.id, Job.kind, Job.payload, Job.attempts, Job.max_attempts, Job.run_at)
+        .returning(
+            col(Job.id),
+            col(Job.kind),
+            col(Job.payload),
+            col(Job.attempts),
+            col(Job.max_attempts),
+            col(Job.run_at),
+        )
         .execution_options(synchronize_session=False)
     )
-    rows = (await session.execute(statement)).all()
-    rows.sort(key=lambda r: (r.run_at, r.id))
+    rows = sorted((await session.execute(statement)).all(), key=lambda r: (r.run_at, r.id))
     return [ClaimedJob(r.id, r.kind, r.payload, r.attempts, r.max_attempts) for r in rows]
 
 
@@ -109,11 +116,11 @@ async def settle_in(session: AsyncSession, job: ClaimedJob, worker_id: str, valu
     """
     result = await session.execute(
         update(Job)
-        .where(Job.id == job.id, Job.leased_by == worker_id, Job.state == "running")
+        .where(col(Job.id) == job.id, col(Job.leased_by) == worker_id, col(Job.state) == "running")
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return rows_affected(result) == 1
 
 
 async def _finish(database: Database, job: ClaimedJob, worker_id: str, values: dict[str, Any]) -> bool:
@@ -152,8 +159,8 @@ async def next_due(database: Database) -> datetime | None:
 
 async def _next_due_in(session: AsyncSession) -> datetime | None:
     # Two index look-ups, one round trip.
-    pending = select(func.min(Job.run_at)).where(Job.state == "pending").scalar_subquery()
-    leased = select(func.min(Job.lease_until)).where(Job.state == "running").scalar_subquery()
+    pending = select(func.min(Job.run_at)).where(col(Job.state) == "pending").scalar_subquery()
+    leased = select(func.min(Job.lease_until)).where(col(Job.state) == "running").scalar_subquery()
     times = [t for t in (await session.execute(select(pending, leased))).one() if t is not None]
     return min(times) if times else None
 
@@ -163,15 +170,19 @@ async def stuck_counts(database: Database, *, now: datetime, overdue_after: time
     async with database.session() as session:
         overdue = (
             await session.execute(
-                select(func.count()).where(Job.state == "pending", Job.run_at < now - overdue_after)
+                select(func.count()).where(col(Job.state) == "pending", col(Job.run_at) < now - overdue_after)
             )
         ).scalar_one()
         expired = (
-            await session.execute(select(func.count()).where(Job.state == "running", Job.lease_until < now))
+            await session.execute(
+                select(func.count()).where(col(Job.state) == "running", col(Job.lease_until) < now)
+            )
         ).scalar_one()
         failed = (
             await session.execute(
-                select(func.count()).where(Job.state == "failed", Job.finished_at > now - timedelta(days=1))
+                select(func.count()).where(
+                    col(Job.state) == "failed", col(Job.finished_at) > now - timedelta(days=1)
+                )
             )
         ).scalar_one()
     return {"overdue": overdue, "lease_expired": expired, "failed_last_day": failed}

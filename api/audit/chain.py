@@ -17,10 +17,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import RowMapping, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlmodel import col
 
 from api.audit.models import AuditEvent, AuditSubject
+from api.db import table_of
 
 GENESIS = "0" * 64
 VERSION = 1
@@ -70,11 +72,11 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def canonical(row: Mapping[str, Any], subjects: Iterable[uuid.UUID | str] = ()) -> bytes:
+def canonical(row: Mapping[str, Any] | RowMapping, subjects: Iterable[uuid.UUID | str] = ()) -> bytes:
     """The bytes a row's hash covers (the row as stored, whichever database stored it)."""
     doc: dict[str, Any] = {"v": VERSION}
     for name in FIELDS:
-        value = row.get(name)
+        value: Any = row.get(name)
         if name in _UUIDS:
             value = _uuid(value)
         elif name == "at":
@@ -90,7 +92,9 @@ def canonical(row: Mapping[str, Any], subjects: Iterable[uuid.UUID | str] = ()) 
     ).encode()
 
 
-def link(previous_hash: str, row: Mapping[str, Any], subjects: Iterable[uuid.UUID | str] = ()) -> str:
+def link(
+    previous_hash: str, row: Mapping[str, Any] | RowMapping, subjects: Iterable[uuid.UUID | str] = ()
+) -> str:
     return hashlib.sha256(previous_hash.encode("ascii") + b"\n" + canonical(row, subjects)).hexdigest()
 
 
@@ -118,7 +122,7 @@ async def verify(bind: AsyncEngine | AsyncConnection, *, batch: int = VERIFY_BAT
     if isinstance(bind, AsyncEngine):
         async with bind.connect() as connection:
             return await verify(connection, batch=batch)
-    table = AuditEvent.__table__
+    table = table_of(AuditEvent)
     columns = [table.c[name] for name in (*FIELDS, "hash")]
     previous, expected_seq, rows = GENESIS, 1, 0
     last_seq = 0
@@ -137,7 +141,9 @@ async def verify(bind: AsyncEngine | AsyncConnection, *, batch: int = VERIFY_BAT
         ids = [row["id"] for row in page]
         subjects: dict[uuid.UUID, list[uuid.UUID]] = {}
         found = await bind.execute(
-            select(AuditSubject.audit_id, AuditSubject.young_person_id).where(AuditSubject.audit_id.in_(ids))
+            select(col(AuditSubject.audit_id), col(AuditSubject.young_person_id)).where(
+                col(AuditSubject.audit_id).in_(ids)
+            )
         )
         for audit_id, young_person_id in found:
             subjects.setdefault(audit_id, []).append(young_person_id)

@@ -16,9 +16,11 @@ from typing import Any, Protocol
 from sqlalchemy import event, func, insert, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
+from sqlmodel import col
 
 from api.audit import chain
 from api.audit.models import AuditEvent, AuditSubject
+from api.db import table_of
 from api.platform.logs import client_ip_var, request_id_var
 
 
@@ -34,11 +36,11 @@ class Actor(Protocol):
 
 _PENDING = "lantern_audit_pending"
 _MARKS = "lantern_audit_savepoints"
-_COLUMNS = tuple(c.name for c in AuditEvent.__table__.columns)
+_COLUMNS = tuple(c.name for c in table_of(AuditEvent).columns)
 
 
 def record(
-    session: AsyncSession,
+    session: AsyncSession | Session,
     actor: Actor | None,
     action: str,
     *,
@@ -56,7 +58,8 @@ def record(
     `subjects`: every young person whose data the event showed besides `young_person_id`
     (each child of a list read), so that child's access log finds it.
     """
-    audit_event = AuditEvent(
+    # seq and hash are given at commit (_append); table models do not validate on init.
+    audit_event = AuditEvent(  # type: ignore[call-arg]
         actor_id=actor.id if actor else None,
         actor_username=(actor.user.username if actor else username),
         action=action,
@@ -70,7 +73,7 @@ def record(
         outcome=outcome,
         detail=detail or {},
     )
-    sync_session: Session = getattr(session, "sync_session", session)
+    sync_session = session.sync_session if isinstance(session, AsyncSession) else session
     if sync_session.get_transaction() is None:
         sync_session.begin()  # so a rollback before any statement still forgets the event
     named = tuple(dict.fromkeys(s for s in subjects if s is not None))
@@ -86,7 +89,7 @@ def _head(session: Session) -> tuple[int, str]:
     else:
         # SQLite: every unit of work is a writer (BEGIN IMMEDIATE), so this one has the lock.
         row = session.execute(
-            select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+            select(col(AuditEvent.seq), col(AuditEvent.hash)).order_by(col(AuditEvent.seq).desc()).limit(1)
         ).first()
     return (row[0], row[1]) if row else (0, chain.GENESIS)
 
@@ -112,9 +115,9 @@ def _append(session: Session) -> None:
         audit_event.hash = previous = chain.link(previous, values, subjects)
         rows.append({**values, "hash": previous})
         subject_rows += [{"audit_id": audit_event.id, "young_person_id": s} for s in subjects]
-    session.execute(insert(AuditEvent.__table__), rows)
+    session.execute(insert(table_of(AuditEvent)), rows)
     if subject_rows:
-        session.execute(insert(AuditSubject.__table__), subject_rows)
+        session.execute(insert(table_of(AuditSubject)), subject_rows)
 
 
 @event.listens_for(Session, "after_transaction_create")
@@ -151,8 +154,10 @@ async def count_since(
     if username:
         row = (
             await session.execute(
-                select(func.count(), func.min(AuditEvent.at)).where(
-                    AuditEvent.action == action, AuditEvent.at >= since, AuditEvent.actor_username == username
+                select(func.count(), func.min(col(AuditEvent.at))).where(
+                    col(AuditEvent.action) == action,
+                    col(AuditEvent.at) >= since,
+                    col(AuditEvent.actor_username) == username,
                 )
             )
         ).one()
@@ -160,10 +165,10 @@ async def count_since(
     if client_ip:
         row = (
             await session.execute(
-                select(func.count(), func.min(AuditEvent.at)).where(
-                    AuditEvent.action == action,
-                    AuditEvent.at >= since,
-                    or_(AuditEvent.client_ip == client_ip),
+                select(func.count(), func.min(col(AuditEvent.at))).where(
+                    col(AuditEvent.action) == action,
+                    col(AuditEvent.at) >= since,
+                    or_(col(AuditEvent.client_ip) == client_ip),
                 )
             )
         ).one()

@@ -16,8 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import col
 
 from api.auth.models import Membership, User
+from api.db import table_of
 from api.platform.cache import MISSING, ProcessCache
 
 ACTOR_TTL_SECONDS = 5.0
@@ -43,16 +45,16 @@ async def user_and_teams(
     # The user and their teams in one round trip.
     rows = (
         await session.execute(
-            select(User, Membership.team_id)
-            .outerjoin(Membership, Membership.user_id == User.id)
-            .where(User.id == user_id)
+            select(User, col(Membership.team_id))
+            .outerjoin(Membership, col(Membership.user_id) == col(User.id))
+            .where(col(User.id) == user_id)
         )
     ).all()
     if not rows:
         return None
     user = rows[0][0]
     team_ids = frozenset(team_id for _, team_id in rows if team_id is not None)
-    columns = {c.key: getattr(user, c.key) for c in User.__table__.columns}
+    columns = {c.key: getattr(user, c.key) for c in table_of(User).columns}
     snapshot = User(**{**columns, "roles": list(user.roles)})
     make_transient_to_detached(snapshot)
     _actors.put(session, user_id, _Snapshot(snapshot, team_ids), generation)

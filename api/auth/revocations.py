@@ -22,9 +22,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.auth.models import SessionRevocation
-from api.db import after_commit, utcnow
+from api.db import after_commit, rows_affected, utcnow
 from api.settings import Settings
 
 SIGN_OUT = "sign_out"
@@ -85,11 +86,11 @@ class RevocationCache:
             started = self.clock()
             rows = await session.execute(
                 select(
-                    SessionRevocation.user_id,
-                    SessionRevocation.token_id,
-                    SessionRevocation.issued_before,
-                    SessionRevocation.expires_at,
-                ).where(SessionRevocation.expires_at > utcnow())
+                    col(SessionRevocation.user_id),
+                    col(SessionRevocation.token_id),
+                    col(SessionRevocation.issued_before),
+                    col(SessionRevocation.expires_at),
+                ).where(col(SessionRevocation.expires_at) > utcnow())
             )
             tokens: dict[str, datetime] = {}
             cutoffs: dict[uuid.UUID, datetime] = {}
@@ -185,6 +186,6 @@ def _add(session: AsyncSession, cache: RevocationCache, row: SessionRevocation) 
 async def purge_expired(session: AsyncSession, now: datetime | None = None) -> int:
     """Delete revocations no token can need any more (for the retention schedule)."""
     result = await session.execute(
-        delete(SessionRevocation).where(SessionRevocation.expires_at <= (now or utcnow()))
+        delete(SessionRevocation).where(col(SessionRevocation.expires_at) <= (now or utcnow()))
     )
-    return result.rowcount or 0
+    return rows_affected(result)

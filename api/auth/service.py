@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.audit import service as audit
 from api.auth import revocations, throttle
@@ -50,7 +51,9 @@ async def sign_in(
             await throttle.clear(session, username, address, only_if_unused=True)
             wait = admission.retry_after_seconds
         else:
-            user = (await session.execute(select(User).where(User.username == username))).scalar_one_or_none()
+            user = (
+                await session.execute(select(User).where(col(User.username) == username))
+            ).scalar_one_or_none()
             # Argon2 off the event loop: other requests carry on while it runs.
             ok = await asyncio.to_thread(verify_password, password, user.password_hash if user else None)
             if ok and user is not None and user.active:

@@ -25,8 +25,10 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.auth.models import SigninFailure
+from api.db import rows_affected
 from api.settings import Settings
 
 UNKNOWN_ADDRESS = "unknown"
@@ -71,8 +73,10 @@ async def admit(
     await _ensure_row(session, username, client_address, now)
     row = (
         await session.execute(
-            select(SigninFailure.failures, SigninFailure.last_failure_at)
-            .where(SigninFailure.username == username, SigninFailure.client_address == client_address)
+            select(col(SigninFailure.failures), col(SigninFailure.last_failure_at))
+            .where(
+                col(SigninFailure.username) == username, col(SigninFailure.client_address) == client_address
+            )
             .with_for_update()
         )
     ).one()
@@ -95,7 +99,7 @@ async def record_failure(
 ) -> None:
     await session.execute(
         update(SigninFailure)
-        .where(SigninFailure.username == username, SigninFailure.client_address == client_address)
+        .where(col(SigninFailure.username) == username, col(SigninFailure.client_address) == client_address)
         .values(failures=admission.failures + 1, last_failure_at=now)
     )
 
@@ -105,10 +109,10 @@ async def clear(
 ) -> None:
     """Forget a pair: after a success, or the placeholder row of an attempt refused early."""
     statement = delete(SigninFailure).where(
-        SigninFailure.username == username, SigninFailure.client_address == client_address
+        col(SigninFailure.username) == username, col(SigninFailure.client_address) == client_address
     )
     if only_if_unused:
-        statement = statement.where(SigninFailure.failures == 0)
+        statement = statement.where(col(SigninFailure.failures) == 0)
     await session.execute(statement)
 
 
@@ -117,8 +121,10 @@ async def purge_stale(session: AsyncSession, settings: Settings, now: datetime) 
     oldest_kept = now - timedelta(
         seconds=settings.signin_backoff_cap_seconds + settings.signin_window_seconds
     )
-    result = await session.execute(delete(SigninFailure).where(SigninFailure.last_failure_at < oldest_kept))
-    return result.rowcount or 0
+    result = await session.execute(
+        delete(SigninFailure).where(col(SigninFailure.last_failure_at) < oldest_kept)
+    )
+    return rows_affected(result)
 
 
 async def _ensure_row(session: AsyncSession, username: str, client_address: str, now: datetime) -> None:
@@ -148,9 +154,9 @@ async def _address_wait(
                 else func.coalesce(func.sum(func.least(SigninFailure.failures, free)), 0),
                 func.max(SigninFailure.last_failure_at),
             ).where(
-                SigninFailure.client_address == client_address,
-                SigninFailure.failures > 0,
-                SigninFailure.last_failure_at >= since,
+                col(SigninFailure.client_address) == client_address,
+                col(SigninFailure.failures) > 0,
+                col(SigninFailure.last_failure_at) >= since,
             )
         )
     ).one()

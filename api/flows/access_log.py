@@ -12,6 +12,7 @@ from datetime import datetime
 from pydantic import BaseModel
 from sqlalchemy import select, union
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.audit.models import AuditEvent, AuditSubject
 from api.auth.models import User
@@ -52,18 +53,18 @@ async def access_log(
     """One page of the events naming the child, newest first (the cursor is a position)."""
     # Both sources through their own index (young person), then the rows by primary key.
     naming = union(
-        select(AuditEvent.id).where(AuditEvent.young_person_id == young_person_id),
-        select(AuditSubject.audit_id).where(AuditSubject.young_person_id == young_person_id),
+        select(col(AuditEvent.id)).where(col(AuditEvent.young_person_id) == young_person_id),
+        select(col(AuditSubject.audit_id)).where(col(AuditSubject.young_person_id) == young_person_id),
     )
     query = (
-        select(AuditEvent, User.display_name)
-        .outerjoin(User, User.id == AuditEvent.actor_id)
-        .where(AuditEvent.id.in_(naming))
+        select(AuditEvent, col(User.display_name))
+        .outerjoin(User, col(User.id) == col(AuditEvent.actor_id))
+        .where(col(AuditEvent.id).in_(naming))
     )
     before = _before(cursor)
     if before is not None:
-        query = query.where(AuditEvent.seq < before)
-    rows = (await session.execute(query.order_by(AuditEvent.seq.desc()).limit(limit + 1))).all()
+        query = query.where(col(AuditEvent.seq) < before)
+    rows = (await session.execute(query.order_by(col(AuditEvent.seq).desc()).limit(limit + 1))).all()
     page, more = rows[:limit], len(rows) > limit
     items = [
         AccessEntry(

@@ -20,7 +20,7 @@ from sqlalchemy import insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.db import after_commit, new_id, notify_on_commit, utcnow
+from api.db import after_commit, new_id, notify_on_commit, table_of, utcnow
 from api.jobs.models import Job
 
 CHANNEL = "lantern_jobs"
@@ -87,12 +87,13 @@ def _values(job: NewJob) -> dict[str, Any]:
     }
 
 
-def _insert_unless_taken(dialect: str):
+def _insert_unless_taken(dialect: str) -> postgresql.Insert | sqlite.Insert:
     """INSERT INTO jobs … ON CONFLICT (dedupe_key) DO NOTHING, for either database."""
+    statement: postgresql.Insert | sqlite.Insert
     if dialect == "postgresql":
-        statement = postgresql.insert(Job.__table__)
+        statement = postgresql.insert(table_of(Job))
     elif dialect == "sqlite":
-        statement = sqlite.insert(Job.__table__)
+        statement = sqlite.insert(table_of(Job))
     else:  # pragma: no cover - only the two supported databases
         raise RuntimeError(f"unsupported database {dialect}")
     return statement.on_conflict_do_nothing(index_elements=["dedupe_key"])
@@ -127,7 +128,7 @@ async def enqueue(
     if dedupe_key is None:
         await session.execute(insert(Job).values(**values), execution_options=no_flush)
     else:
-        statement = _insert_unless_taken(dialect).values(**values).returning(Job.__table__.c.id)
+        statement = _insert_unless_taken(dialect).values(**values).returning(table_of(Job).c.id)
         if (await session.execute(statement, execution_options=no_flush)).scalar_one_or_none() is None:
             return None
     if claimant is not None:

@@ -16,6 +16,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.auth.models import User
 from api.auth.revocations import RevocationCache
@@ -54,25 +55,31 @@ class AckOutcome:
 
 async def _already_taken(session: AsyncSession, pages: list[Page]) -> Conflict:
     taken = sorted(
-        (p for p in pages if p.state == "acknowledged" and p.acknowledged_at), key=lambda p: p.acknowledged_at
+        (
+            (p.acknowledged_at, p)
+            for p in pages
+            if p.state == "acknowledged" and p.acknowledged_at is not None
+        ),
+        key=lambda pair: pair[0],
     )
     if not taken:
         return Conflict("This incident is no longer being paged.")
-    page = taken[0]
+    at, page = taken[0]
     by = await session.get(User, page.acknowledged_by_id) if page.acknowledged_by_id else None
     ack = (
         (
             await session.execute(
                 select(Acknowledgement)
-                .where(Acknowledgement.page_id == page.id, Acknowledgement.action != "cannot_attend")
-                .order_by(Acknowledgement.at)
+                .where(
+                    col(Acknowledgement.page_id) == page.id, col(Acknowledgement.action) != "cannot_attend"
+                )
+                .order_by(col(Acknowledgement.at))
             )
         )
         .scalars()
         .first()
     )
     name = by.display_name if by else "someone"
-    at = page.acknowledged_at
     return Conflict(
         f"Already acknowledged by {name} at {at:%H:%M} UTC.",
         extra={
@@ -113,10 +120,12 @@ async def acknowledge(
     now = now or utcnow()
     check_action(action, eta_minutes)
     if token_jti is not None:
-        used = await session.execute(select(Acknowledgement.id).where(Acknowledgement.token_jti == token_jti))
+        used = await session.execute(
+            select(col(Acknowledgement.id)).where(col(Acknowledgement.token_jti) == token_jti)
+        )
         if used.first() is not None:
             raise Conflict("This acknowledgement link was already used.")
-    query = select(Page).where(Page.incident_id == incident_id).order_by(Page.id).with_for_update()
+    query = select(Page).where(col(Page.incident_id) == incident_id).order_by(col(Page.id)).with_for_update()
     pages = list((await session.execute(query.execution_options(populate_existing=True))).scalars())
     if page_id is not None:
         selected = [p for p in pages if p.id == page_id]
@@ -225,8 +234,8 @@ async def incident_to_acknowledge(
     if is_admin:
         return incident
     routed = await session.execute(
-        select(IncidentTeam.id).where(
-            IncidentTeam.incident_id == incident_id, IncidentTeam.team_id.in_(team_ids)
+        select(col(IncidentTeam.id)).where(
+            col(IncidentTeam.incident_id) == incident_id, col(IncidentTeam.team_id).in_(team_ids)
         )
     )
     if routed.first() is None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.auth.models import User
 from api.paging import devices as device_rules
@@ -62,5 +63,5 @@ async def alert_team_managers(session: AsyncSession, payload: dict[str, Any], no
 
 
 async def every_manager(session: AsyncSession) -> list[uuid.UUID]:
-    users = (await session.execute(select(User).where(User.active.is_(True)))).scalars()
+    users = (await session.execute(select(User).where(col(User.active).is_(True)))).scalars()
     return [u.id for u in users if "manager" in u.roles]

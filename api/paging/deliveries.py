@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import Select, and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.auth.models import User
 from api.auth.tokens import issue_purpose_token
@@ -97,19 +98,19 @@ async def prepare(
     user_id = uuid.UUID(payload["user_id"])
     page_id = uuid.UUID(payload["page_id"]) if payload.get("page_id") else None
     device_id = uuid.UUID(payload["device_id"]) if payload.get("device_id") else None
-    query = select(User.active, User.phone_number).where(User.id == user_id)
+    query: Select[Any] = select(col(User.active), col(User.phone_number)).where(col(User.id) == user_id)
     if device_id is not None:
         query = (
-            select(User.active, User.phone_number, PushSubscription)
+            select(col(User.active), col(User.phone_number), PushSubscription)
             .outerjoin(
                 PushSubscription,
                 and_(
-                    PushSubscription.id == device_id,
-                    PushSubscription.user_id == User.id,
-                    PushSubscription.retired_at.is_(None),
+                    col(PushSubscription.id) == device_id,
+                    col(PushSubscription.user_id) == col(User.id),
+                    col(PushSubscription.retired_at).is_(None),
                 ),
             )
-            .where(User.id == user_id)
+            .where(col(User.id) == user_id)
         )
     person = (await session.execute(query)).first()
     if person is None or not person.active:
@@ -128,19 +129,19 @@ async def prepare(
         row = (
             await session.execute(
                 select(
-                    Page.state,
-                    Incident.id,
-                    Incident.reference,
-                    Incident.kind,
-                    Incident.priority,
-                    Incident.station_id,
-                    Team.slug,
-                    Station.name,
+                    col(Page.state),
+                    col(Incident.id),
+                    col(Incident.reference),
+                    col(Incident.kind),
+                    col(Incident.priority),
+                    col(Incident.station_id),
+                    col(Team.slug),
+                    col(Station.name),
                 )
-                .join(Incident, Incident.id == Page.incident_id)
-                .join(Team, Team.id == Page.team_id)
-                .join(Station, Station.id == Incident.station_id)
-                .where(Page.id == page_id)
+                .join(Incident, col(Incident.id) == col(Page.incident_id))
+                .join(Team, col(Team.id) == col(Page.team_id))
+                .join(Station, col(Station.id) == col(Incident.station_id))
+                .where(col(Page.id) == page_id)
             )
         ).first()
         wanted = ("active", "uncovered") if purpose == "page" else ("uncovered",)
@@ -272,7 +273,7 @@ async def _device_answered(session: AsyncSession, device_id: uuid.UUID | None, n
     if device_id is not None:
         await session.execute(
             update(PushSubscription)
-            .where(PushSubscription.id == device_id)
+            .where(col(PushSubscription.id) == device_id)
             .values(last_success_at=now, failure_count=0)
             .execution_options(synchronize_session=False)
         )
@@ -288,7 +289,7 @@ async def _device_failed(
         values.update(retired_at=now, retired_reason="gone", updated_at=now)
     await session.execute(
         update(PushSubscription)
-        .where(PushSubscription.id == device_id)
+        .where(col(PushSubscription.id) == device_id)
         .values(**values)
         .execution_options(synchronize_session=False)
     )
@@ -297,9 +298,9 @@ async def _device_failed(
 async def _first_accepted(session: AsyncSession, prepared: PreparedDelivery, now: datetime) -> None:
     claimed = await session.execute(
         update(Page)
-        .where(Page.id == prepared.page_id, Page.first_accepted_at.is_(None))
+        .where(col(Page.id) == prepared.page_id, col(Page.first_accepted_at).is_(None))
         .values(first_accepted_at=now)
-        .returning(Page.started_at, Page.incident_id, Page.team_id)
+        .returning(col(Page.started_at), col(Page.incident_id), col(Page.team_id))
         .execution_options(synchronize_session=False)
     )
     row = claimed.first()

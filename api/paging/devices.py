@@ -20,6 +20,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlmodel import col
 
 from api.auth.models import User
 from api.db import utcnow
@@ -77,9 +78,9 @@ class MoveRefused(Exception):
 async def share_a_team(session: AsyncSession, a: uuid.UUID, b: uuid.UUID) -> bool:
     mine, theirs = aliased(Membership), aliased(Membership)
     row = await session.execute(
-        select(mine.team_id)
-        .join(theirs, theirs.team_id == mine.team_id)
-        .where(mine.user_id == a, theirs.user_id == b)
+        select(col(mine.team_id))
+        .join(theirs, col(theirs.team_id) == col(mine.team_id))
+        .where(col(mine.user_id) == a, col(theirs.user_id) == b)
         .limit(1)
     )
     return row.first() is not None
@@ -104,7 +105,7 @@ async def register(
     check_subscription(endpoint, p256dh, auth, allowed_hosts)
     existing = (
         await session.execute(
-            select(PushSubscription).where(PushSubscription.endpoint == endpoint).with_for_update()
+            select(PushSubscription).where(col(PushSubscription.endpoint) == endpoint).with_for_update()
         )
     ).scalar_one_or_none()
     now = utcnow()
@@ -148,11 +149,11 @@ async def moved_away_from(session: AsyncSession, user_id: uuid.UUID) -> list[Mov
     """The devices this person passed on and does not hold again: the latest move of each."""
     receiver = aliased(User)
     rows = await session.execute(
-        select(DeviceMove, PushSubscription, receiver.display_name)
-        .join(PushSubscription, PushSubscription.id == DeviceMove.device_id)
-        .join(receiver, receiver.id == DeviceMove.to_user_id)
-        .where(DeviceMove.from_user_id == user_id, PushSubscription.user_id != user_id)
-        .order_by(DeviceMove.moved_at.desc(), DeviceMove.id)
+        select(DeviceMove, PushSubscription, col(receiver.display_name))
+        .join(PushSubscription, col(PushSubscription.id) == col(DeviceMove.device_id))
+        .join(receiver, col(receiver.id) == col(DeviceMove.to_user_id))
+        .where(col(DeviceMove.from_user_id) == user_id, col(PushSubscription.user_id) != user_id)
+        .order_by(col(DeviceMove.moved_at).desc(), col(DeviceMove.id))
     )
     latest: dict[uuid.UUID, MovedAway] = {}
     for move, device, name in rows:
@@ -166,10 +167,10 @@ async def devices_of(
     ids = list(user_ids)
     if not ids:
         return []
-    query = select(PushSubscription).where(PushSubscription.user_id.in_(ids))
+    query = select(PushSubscription).where(col(PushSubscription.user_id).in_(ids))
     if not include_retired:
-        query = query.where(PushSubscription.retired_at.is_(None))
-    rows = await session.execute(query.order_by(PushSubscription.created_at, PushSubscription.id))
+        query = query.where(col(PushSubscription.retired_at).is_(None))
+    rows = await session.execute(query.order_by(col(PushSubscription.created_at), col(PushSubscription.id)))
     return list(rows.scalars())
 
 

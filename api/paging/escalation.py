@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.auth.models import User
 from api.events.bus import Audience, LiveEvent, publish
@@ -57,7 +58,9 @@ async def incident_audience(session: AsyncSession, incident: Incident) -> Audien
 
 async def audience_for(session: AsyncSession, incident_id: uuid.UUID, station_id: uuid.UUID) -> Audience:
     team_ids = (
-        await session.execute(select(IncidentTeam.team_id).where(IncidentTeam.incident_id == incident_id))
+        await session.execute(
+            select(col(IncidentTeam.team_id)).where(col(IncidentTeam.incident_id) == incident_id)
+        )
     ).scalars()
     return Audience(team_ids=frozenset(team_ids), station_ids=frozenset({station_id}), all_managers=True)
 
@@ -73,9 +76,9 @@ async def _publish(session: AsyncSession, incident: Incident, name: str, data: d
 
 async def team_managers(session: AsyncSession, team_id: uuid.UUID) -> list[uuid.UUID]:
     rows = await session.execute(
-        select(User.id, User.roles)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.team_id == team_id, User.active.is_(True))
+        select(col(User.id), col(User.roles))
+        .join(Membership, col(Membership.user_id) == col(User.id))
+        .where(col(Membership.team_id) == team_id, col(User.active).is_(True))
         .order_by(User.username)
     )
     return [uid for uid, roles in rows.all() if "manager" in roles]
@@ -83,7 +86,7 @@ async def team_managers(session: AsyncSession, team_id: uuid.UUID) -> list[uuid.
 
 async def admins(session: AsyncSession) -> list[uuid.UUID]:
     rows = await session.execute(
-        select(User.id, User.roles).where(User.active.is_(True)).order_by(User.username)
+        select(col(User.id), col(User.roles)).where(col(User.active).is_(True)).order_by(col(User.username))
     )
     return [uid for uid, roles in rows.all() if "admin" in roles]
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.db import utcnow
 from api.errors import ValidationFailed
@@ -35,7 +36,7 @@ def default_policy(ack_timeout_seconds: int = 300) -> dict[str, Any]:
 
 async def policy_of(session: AsyncSession, team_id: uuid.UUID) -> EscalationPolicy | None:
     return (
-        await session.execute(select(EscalationPolicy).where(EscalationPolicy.team_id == team_id))
+        await session.execute(select(EscalationPolicy).where(col(EscalationPolicy.team_id) == team_id))
     ).scalar_one_or_none()
 
 
@@ -63,7 +64,7 @@ async def _all_policies(session: AsyncSession) -> dict[uuid.UUID, dict[str, Any]
     generation = _policies.generation
     rows = (
         await session.execute(
-            select(EscalationPolicy.team_id, EscalationPolicy.levels, EscalationPolicy.repeat)
+            select(col(EscalationPolicy.team_id), col(EscalationPolicy.levels), col(EscalationPolicy.repeat))
         )
     ).all()
     loaded = {team_id: {"levels": levels, "repeat": repeat} for team_id, levels, repeat in rows}

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.jobs.service import enqueue
 from api.paging import devices as device_rules
@@ -40,8 +41,10 @@ async def schedule_checks(session: AsyncSession, now: datetime, lead_seconds: in
     """Enqueue a check for every person coming on call within `lead + horizon` from now."""
     lead = timedelta(seconds=lead_seconds)
     end = now + lead + horizon
-    team_ids = set((await session.execute(select(Rotation.team_id))).scalars()) | set(
-        (await session.execute(select(OverrideShift.team_id).where(OverrideShift.ends_at > now))).scalars()
+    team_ids = set((await session.execute(select(col(Rotation.team_id)))).scalars()) | set(
+        (
+            await session.execute(select(col(OverrideShift.team_id)).where(col(OverrideShift.ends_at) > now))
+        ).scalars()
     )
     scheduled = 0
     for team_id in sorted(team_ids):
@@ -104,11 +107,11 @@ async def run_verdict(session: AsyncSession, payload: dict[str, Any], now: datet
     user_id = uuid.UUID(payload["user_id"])
     checked_at = datetime.fromisoformat(payload["checked_at"])
     accepted = await session.execute(
-        select(Delivery.id).where(
-            Delivery.user_id == user_id,
-            Delivery.purpose == "reachability",
-            Delivery.outcome == "accepted",
-            Delivery.at >= checked_at,
+        select(col(Delivery.id)).where(
+            col(Delivery.user_id) == user_id,
+            col(Delivery.purpose) == "reachability",
+            col(Delivery.outcome) == "accepted",
+            col(Delivery.at) >= checked_at,
         )
     )
     if accepted.first() is not None:

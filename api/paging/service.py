@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.db import Row, new_row, utcnow
 from api.incidents import timeline
@@ -106,7 +107,9 @@ async def start_paging(
     existing: set[uuid.UUID] = set()
     if not new_incident:
         existing = set(
-            (await session.execute(select(Page.team_id).where(Page.incident_id == incident.id))).scalars()
+            (
+                await session.execute(select(col(Page.team_id)).where(col(Page.incident_id) == incident.id))
+            ).scalars()
         )
     wanted = [team_id for team_id in dict.fromkeys(team_ids) if team_id not in existing]
     policies = await effective_policies(session, wanted, default_ack_timeout_seconds) if wanted else {}
@@ -130,7 +133,7 @@ async def cancel_pages(
         (
             await session.execute(
                 select(Page)
-                .where(Page.incident_id == incident.id, Page.state.in_(("active", "uncovered")))
+                .where(col(Page.incident_id) == incident.id, col(Page.state).in_(("active", "uncovered")))
                 .with_for_update()
             )
         ).scalars()
@@ -162,7 +165,9 @@ async def pages_for_incident(session: AsyncSession, incident_id: uuid.UUID) -> l
     pages = list(
         (
             await session.execute(
-                select(Page).where(Page.incident_id == incident_id).order_by(Page.started_at, Page.id)
+                select(Page)
+                .where(col(Page.incident_id) == incident_id)
+                .order_by(col(Page.started_at), col(Page.id))
             )
         ).scalars()
     )
@@ -172,13 +177,15 @@ async def pages_for_incident(session: AsyncSession, incident_id: uuid.UUID) -> l
     teams = {
         t.id: t
         for t in (
-            await session.execute(select(Team).where(Team.id.in_([p.team_id for p in pages])))
+            await session.execute(select(Team).where(col(Team.id).in_([p.team_id for p in pages])))
         ).scalars()
     }
     deliveries = list(
         (
             await session.execute(
-                select(Delivery).where(Delivery.page_id.in_(page_ids)).order_by(Delivery.at, Delivery.id)
+                select(Delivery)
+                .where(col(Delivery.page_id).in_(page_ids))
+                .order_by(col(Delivery.at), col(Delivery.id))
             )
         ).scalars()
     )
@@ -186,8 +193,8 @@ async def pages_for_incident(session: AsyncSession, incident_id: uuid.UUID) -> l
         (
             await session.execute(
                 select(Acknowledgement)
-                .where(Acknowledgement.page_id.in_(page_ids))
-                .order_by(Acknowledgement.at, Acknowledgement.id)
+                .where(col(Acknowledgement.page_id).in_(page_ids))
+                .order_by(col(Acknowledgement.at), col(Acknowledgement.id))
             )
         ).scalars()
     )
@@ -197,7 +204,9 @@ async def pages_for_incident(session: AsyncSession, incident_id: uuid.UUID) -> l
         labels = {
             d.id: d.label
             for d in (
-                await session.execute(select(PushSubscription).where(PushSubscription.id.in_(device_ids)))
+                await session.execute(
+                    select(PushSubscription).where(col(PushSubscription.id).in_(device_ids))
+                )
             ).scalars()
         }
     user_ids = (

@@ -15,7 +15,7 @@ from collections.abc import Hashable
 from typing import Any
 
 from sqlalchemy import Table, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session
 
@@ -30,7 +30,7 @@ class ProcessCache:
         self._tables = frozenset(model.__table__ for model in watched)  # type: ignore[attr-defined]
         self._changed_key = f"lantern_cache_changed:{name}"
         self._generation = 0
-        self._values: weakref.WeakKeyDictionary[Engine, dict[Hashable, tuple[float, Any]]] = (
+        self._values: weakref.WeakKeyDictionary[Engine | Connection, dict[Hashable, tuple[float, Any]]] = (
             weakref.WeakKeyDictionary()
         )
         event.listen(Session, "after_flush", self._after_flush)

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.auth.models import User
 from api.rota import service as rota
@@ -32,13 +33,15 @@ async def seed_rotas(session: AsyncSession, teams: dict[str, Team]) -> None:
     """The demo hook (see api.demo.DEMO_HOOKS)."""
     start = _first_hand_off(datetime.now(LONDON))
     for team in teams.values():
-        has_rotation = (await session.execute(select(Rotation.id).where(Rotation.team_id == team.id))).first()
+        has_rotation = (
+            await session.execute(select(col(Rotation.id)).where(col(Rotation.team_id) == team.id))
+        ).first()
         if has_rotation is not None:
             continue
         rows = await session.execute(
             select(User)
-            .join(Membership, Membership.user_id == User.id)
-            .where(Membership.team_id == team.id, User.active.is_(True))
+            .join(Membership, col(Membership.user_id) == col(User.id))
+            .where(col(Membership.team_id) == team.id, col(User.active).is_(True))
             .order_by(User.username)
         )
         members = list(rows.scalars())

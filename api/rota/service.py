@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.auth.models import User
 from api.errors import ValidationFailed
@@ -69,17 +70,17 @@ async def rotations_of(
         (
             await session.execute(
                 select(Rotation)
-                .where(Rotation.team_id.in_(team_ids))
-                .order_by(Rotation.created_at, Rotation.id)
+                .where(col(Rotation.team_id).in_(team_ids))
+                .order_by(col(Rotation.created_at), col(Rotation.id))
             )
         ).scalars()
     )
     members: dict[uuid.UUID, list[uuid.UUID]] = {r.id: [] for r in rotations}
     if rotations:
         rows = await session.execute(
-            select(RotationMember.rotation_id, RotationMember.user_id)
-            .where(RotationMember.rotation_id.in_(list(members)))
-            .order_by(RotationMember.rotation_id, RotationMember.position)
+            select(col(RotationMember.rotation_id), col(RotationMember.user_id))
+            .where(col(RotationMember.rotation_id).in_(list(members)))
+            .order_by(col(RotationMember.rotation_id), col(RotationMember.position))
         )
         for rotation_id, user_id in rows.all():
             members[rotation_id].append(user_id)
@@ -95,11 +96,11 @@ async def load_rota(
     rows = await session.execute(
         select(OverrideShift)
         .where(
-            OverrideShift.team_id == team_id,
-            OverrideShift.starts_at <= end,
-            OverrideShift.ends_at > start,
+            col(OverrideShift.team_id) == team_id,
+            col(OverrideShift.starts_at) <= end,
+            col(OverrideShift.ends_at) > start,
         )
-        .order_by(OverrideShift.created_at, OverrideShift.id)
+        .order_by(col(OverrideShift.created_at), col(OverrideShift.id))
     )
     overrides = [
         schedule.Override(user_id=o.user_id, level=o.level, starts_at=o.starts_at, ends_at=o.ends_at)  # type: ignore[arg-type]
@@ -117,9 +118,9 @@ async def _check_members(
     session: AsyncSession, team_id: uuid.UUID, user_ids: list[uuid.UUID], field: str
 ) -> None:
     rows = await session.execute(
-        select(User.id, User.roles, User.active)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.team_id == team_id, User.id.in_(user_ids))
+        select(col(User.id), col(User.roles), col(User.active))
+        .join(Membership, col(Membership.user_id) == col(User.id))
+        .where(col(Membership.team_id) == team_id, col(User.id).in_(user_ids))
     )
     eligible = {uid for uid, roles, active in rows.all() if active and ON_CALL_ROLES.intersection(roles)}
     errors = [
@@ -204,8 +205,12 @@ async def overrides_of(
 ) -> list[OverrideShift]:
     rows = await session.execute(
         select(OverrideShift)
-        .where(OverrideShift.team_id == team_id, OverrideShift.ends_at > start, OverrideShift.starts_at < end)
-        .order_by(OverrideShift.starts_at)
+        .where(
+            col(OverrideShift.team_id) == team_id,
+            col(OverrideShift.ends_at) > start,
+            col(OverrideShift.starts_at) < end,
+        )
+        .order_by(col(OverrideShift.starts_at))
     )
     return list(rows.scalars())
 
@@ -213,7 +218,7 @@ async def overrides_of(
 async def people(session: AsyncSession, user_ids: set[uuid.UUID] | list[uuid.UUID]) -> dict[uuid.UUID, User]:
     if not user_ids:
         return {}
-    rows = await session.execute(select(User).where(User.id.in_(list(user_ids))))
+    rows = await session.execute(select(User).where(col(User.id).in_(list(user_ids))))
     return {u.id: u for u in rows.scalars()}
 
 
@@ -242,7 +247,9 @@ async def shifts_of_user(
 ) -> list[Interval]:
     """Every stretch of on-call time of `user_id` in `[start, end)`, over all their teams."""
     rows = await session.execute(
-        select(Team).join(Membership, Membership.team_id == Team.id).where(Membership.user_id == user_id)
+        select(Team)
+        .join(Membership, col(Membership.team_id) == col(Team.id))
+        .where(col(Membership.user_id) == user_id)
     )
     intervals: list[Interval] = []
     for team in rows.scalars():

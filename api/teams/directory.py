@@ -14,10 +14,11 @@ import weakref
 from dataclasses import dataclass
 
 from sqlalchemy import event, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import MultipleResultsFound
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session
+from sqlmodel import col
 
 from api.teams.models import Area, Station, Team
 
@@ -70,7 +71,7 @@ class Directory:
 
 
 _generation = 0
-_cache: weakref.WeakKeyDictionary[Engine, Directory] = weakref.WeakKeyDictionary()
+_cache: weakref.WeakKeyDictionary[Engine | Connection, Directory] = weakref.WeakKeyDictionary()
 
 
 def invalidate() -> None:
@@ -95,7 +96,7 @@ async def directory(session: AsyncSession) -> Directory:
     )
     teams = tuple(
         TeamEntry(t.id, t.slug, t.name, t.specialism, t.area_id)
-        for t in (await session.execute(select(Team).where(Team.active.is_(True)))).scalars()
+        for t in (await session.execute(select(Team).where(col(Team.active).is_(True)))).scalars()
     )
     loaded = Directory(areas, stations, teams, generation, time.monotonic())
     if generation == _generation:  # nothing changed while we read: keep it

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.auth.models import User
 from api.auth.passwords import hash_password
@@ -15,20 +16,20 @@ from api.teams.models import Area, Membership, Station, Team
 
 
 async def area_by_slug(session: AsyncSession, slug: str) -> Area | None:
-    return (await session.execute(select(Area).where(Area.slug == slug))).scalar_one_or_none()
+    return (await session.execute(select(Area).where(col(Area.slug) == slug))).scalar_one_or_none()
 
 
 async def station_by_slug(session: AsyncSession, slug: str) -> Station | None:
-    return (await session.execute(select(Station).where(Station.slug == slug))).scalar_one_or_none()
+    return (await session.execute(select(Station).where(col(Station.slug) == slug))).scalar_one_or_none()
 
 
 async def team_by_slug(session: AsyncSession, slug: str) -> Team | None:
-    return (await session.execute(select(Team).where(Team.slug == slug))).scalar_one_or_none()
+    return (await session.execute(select(Team).where(col(Team.slug) == slug))).scalar_one_or_none()
 
 
 async def user_by_username(session: AsyncSession, username: str) -> User | None:
     return (
-        await session.execute(select(User).where(User.username == username.strip().lower()))
+        await session.execute(select(User).where(col(User.username) == username.strip().lower()))
     ).scalar_one_or_none()
 
 
@@ -66,7 +67,9 @@ async def create_team(
 
 
 async def list_teams(session: AsyncSession) -> list[tuple[Team, Area]]:
-    rows = await session.execute(select(Team, Area).join(Area, Area.id == Team.area_id).order_by(Team.slug))
+    rows = await session.execute(
+        select(Team, Area).join(Area, col(Area.id) == col(Team.area_id)).order_by(Team.slug)
+    )
     return [(t, a) for t, a in rows.all()]
 
 
@@ -95,7 +98,7 @@ async def create_user(
         raise ValidationFailed.field("station", "a police user belongs to a station")
     team_ids = list(dict.fromkeys(team_ids))
     if team_ids:
-        found = set((await session.execute(select(Team.id).where(Team.id.in_(team_ids)))).scalars())
+        found = set((await session.execute(select(col(Team.id)).where(col(Team.id).in_(team_ids)))).scalars())
         missing = [str(t) for t in team_ids if t not in found]
         if missing:
             raise ValidationFailed.field("team_ids", f"unknown teams {', '.join(missing)}")
@@ -115,5 +118,5 @@ async def create_user(
 
 
 async def team_ids_of(session: AsyncSession, user_id: uuid.UUID) -> list[uuid.UUID]:
-    rows = await session.execute(select(Membership.team_id).where(Membership.user_id == user_id))
+    rows = await session.execute(select(col(Membership.team_id)).where(col(Membership.user_id) == user_id))
     return list(rows.scalars())
