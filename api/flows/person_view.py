@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.audit import service as audit
 from api.audit.access_log import AccessLogPage, access_log
@@ -32,8 +33,8 @@ async def young_person_view(
             (
                 await session.execute(
                     select(Incident)
-                    .where(Incident.young_person_id == person.id, team_scope(actor))
-                    .order_by(Incident.occurred_at.desc())
+                    .where(col(Incident.young_person_id) == person.id, team_scope(actor))
+                    .order_by(col(Incident.occurred_at).desc())
                 )
             )
             .scalars()
@@ -81,7 +82,7 @@ async def person_access_log(
     the events of every team are shown (a subject access request needs them all). Reading it
     is itself audited."""
     in_scope = await session.scalar(
-        select(exists().where(Incident.young_person_id == young_person_id, team_scope(actor)))
+        select(exists().where(col(Incident.young_person_id) == young_person_id, team_scope(actor)))
     )
     if not in_scope:
         raise NotFound("No such young person.")

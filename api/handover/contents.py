@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.auth.models import User
 from api.db import utcnow
@@ -66,7 +67,7 @@ async def people(session: AsyncSession, ids: set[uuid.UUID | None]) -> dict[uuid
     wanted = {i for i in ids if i}
     if not wanted:
         return {}
-    return {u.id: u for u in (await session.execute(select(User).where(User.id.in_(wanted)))).scalars()}
+    return {u.id: u for u in (await session.execute(select(User).where(col(User.id).in_(wanted)))).scalars()}
 
 
 def person_ref(users: dict[uuid.UUID, User], user_id: uuid.UUID | None) -> dict[str, str] | None:
@@ -116,7 +117,9 @@ async def clocks_of(session: AsyncSession, incident_id: uuid.UUID) -> list[Clock
     return list(
         (
             await session.execute(
-                select(Clock).where(Clock.incident_id == incident_id).order_by(Clock.due_at, Clock.kind)
+                select(Clock)
+                .where(col(Clock.incident_id) == incident_id)
+                .order_by(col(Clock.due_at), col(Clock.kind))
             )
         ).scalars()
     )
@@ -136,10 +139,10 @@ async def _teams_of(session: AsyncSession, incident_ids: list[uuid.UUID]) -> dic
     if not incident_ids:
         return out
     rows = await session.execute(
-        select(IncidentTeam.incident_id, Team)
-        .join(Team, Team.id == IncidentTeam.team_id)
-        .where(IncidentTeam.incident_id.in_(incident_ids))
-        .order_by(IncidentTeam.created_at, Team.slug)
+        select(col(IncidentTeam.incident_id), Team)
+        .join(Team, col(Team.id) == col(IncidentTeam.team_id))
+        .where(col(IncidentTeam.incident_id).in_(incident_ids))
+        .order_by(col(IncidentTeam.created_at), col(Team.slug))
     )
     for incident_id, team in rows:
         out[incident_id].append(team)
@@ -156,8 +159,11 @@ async def young_person_summary(
         (
             await session.execute(
                 select(Incident)
-                .where(Incident.young_person_id == person.id, Incident.occurred_at <= incident.occurred_at)
-                .order_by(Incident.occurred_at.desc(), Incident.id)
+                .where(
+                    col(Incident.young_person_id) == person.id,
+                    col(Incident.occurred_at) <= incident.occurred_at,
+                )
+                .order_by(col(Incident.occurred_at).desc(), col(Incident.id))
             )
         ).scalars()
     )
@@ -174,8 +180,8 @@ async def young_person_summary(
         occurred = {i.id: i.occurred_at for i in earlier}
         for row in (
             await session.execute(
-                select(IncidentIndicator.incident_id, IncidentIndicator.code).where(
-                    IncidentIndicator.incident_id.in_(list(occurred))
+                select(col(IncidentIndicator.incident_id), col(IncidentIndicator.code)).where(
+                    col(IncidentIndicator.incident_id).in_(list(occurred))
                 )
             )
         ).all():
@@ -232,9 +238,9 @@ async def _places_and_peers(session: AsyncSession, incident: Incident, area: Are
             select(func.count())
             .select_from(Incident)
             .where(
-                func.lower(Incident.location_description) == func.lower(incident.location_description),
-                Incident.id != incident.id,
-                Incident.occurred_at <= incident.occurred_at,
+                func.lower(col(Incident.location_description)) == func.lower(incident.location_description),
+                col(Incident.id) != incident.id,
+                col(Incident.occurred_at) <= incident.occurred_at,
             )
         )
     ).scalar_one()
@@ -253,8 +259,8 @@ async def _story(session: AsyncSession, incident_id: uuid.UUID) -> list[dict[str
         (
             await session.execute(
                 select(TimelineEvent)
-                .where(TimelineEvent.incident_id == incident_id)
-                .order_by(TimelineEvent.at, TimelineEvent.id)
+                .where(col(TimelineEvent.incident_id) == incident_id)
+                .order_by(col(TimelineEvent.at), col(TimelineEvent.id))
             )
         ).scalars()
     )
@@ -277,8 +283,8 @@ async def history_of(session: AsyncSession, item_id: uuid.UUID) -> list[dict[str
         (
             await session.execute(
                 select(HandoverEvent)
-                .where(HandoverEvent.item_id == item_id)
-                .order_by(HandoverEvent.at, HandoverEvent.id)
+                .where(col(HandoverEvent.item_id) == item_id)
+                .order_by(col(HandoverEvent.at), col(HandoverEvent.id))
             )
         ).scalars()
     )
@@ -319,8 +325,8 @@ async def item_view(session: AsyncSession, item: HandoverItem, now: datetime | N
         for row in (
             await session.execute(
                 select(IncidentIndicator)
-                .where(IncidentIndicator.incident_id == incident.id)
-                .order_by(IncidentIndicator.code, IncidentIndicator.provenance)
+                .where(col(IncidentIndicator.incident_id) == incident.id)
+                .order_by(col(IncidentIndicator.code), col(IncidentIndicator.provenance))
             )
         ).scalars()
     ]

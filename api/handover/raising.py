@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import col
 
 from api.events.bus import Audience, LiveEvent, publish
 from api.handover.clocks import ClockSpec, clock_alert
@@ -61,11 +62,11 @@ async def _hand_over(session: AsyncSession, now: datetime) -> int:
     ids = (
         (
             await session.execute(
-                select(Incident.id)
-                .join(HandoverItem, HandoverItem.incident_id == Incident.id)
-                .where(HandoverItem.due_at <= now, Incident.state.in_(HANDED_OVER_FROM))
+                select(col(Incident.id))
+                .join(HandoverItem, col(HandoverItem.incident_id) == col(Incident.id))
+                .where(col(HandoverItem.due_at) <= now, col(Incident.state).in_(HANDED_OVER_FROM))
                 .distinct()
-                .order_by(Incident.id)  # one lock order for every pass: two passes never deadlock
+                .order_by(col(Incident.id))  # one lock order for every pass: two passes never deadlock
             )
         )
         .scalars()
@@ -78,7 +79,7 @@ async def _hand_over(session: AsyncSession, now: datetime) -> int:
             moved += 1
             teams = (
                 await session.execute(
-                    select(IncidentTeam.team_id).where(IncidentTeam.incident_id == incident.id)
+                    select(col(IncidentTeam.team_id)).where(col(IncidentTeam.incident_id) == incident.id)
                 )
             ).scalars()
             publish(
@@ -95,14 +96,14 @@ async def _hand_over(session: AsyncSession, now: datetime) -> int:
 async def _raise_unpicked(session: AsyncSession, now: datetime) -> tuple[int, int]:
     candidates = (
         await session.execute(
-            select(HandoverItem, Incident.reference)
-            .join(Incident, Incident.id == HandoverItem.incident_id)
+            select(HandoverItem, col(Incident.reference))
+            .join(Incident, col(Incident.id) == col(HandoverItem.incident_id))
             .where(
-                HandoverItem.state == "awaiting_pickup",
-                HandoverItem.escalated_at.is_(None),
-                HandoverItem.due_at <= now,
+                col(HandoverItem.state) == "awaiting_pickup",
+                col(HandoverItem.escalated_at).is_(None),
+                col(HandoverItem.due_at) <= now,
             )
-            .order_by(HandoverItem.due_at, HandoverItem.id)
+            .order_by(col(HandoverItem.due_at), col(HandoverItem.id))
         )
     ).all()
     raised = pages = 0
@@ -112,9 +113,9 @@ async def _raise_unpicked(session: AsyncSession, now: datetime) -> tuple[int, in
         claimed = await session.execute(
             update(HandoverItem)
             .where(
-                HandoverItem.id == item.id,
-                HandoverItem.escalated_at.is_(None),
-                HandoverItem.state == "awaiting_pickup",
+                col(HandoverItem.id) == item.id,
+                col(HandoverItem.escalated_at).is_(None),
+                col(HandoverItem.state) == "awaiting_pickup",
             )
             .values(escalated_at=now, updated_at=now)
             .execution_options(synchronize_session=False)
@@ -166,15 +167,15 @@ async def _raise_unpicked(session: AsyncSession, now: datetime) -> tuple[int, in
 async def _raise_clocks(session: AsyncSession, now: datetime) -> tuple[int, int]:
     rows = (
         await session.execute(
-            select(Clock, Incident.reference)
-            .join(Incident, Incident.id == Clock.incident_id)
+            select(Clock, col(Incident.reference))
+            .join(Incident, col(Incident.id) == col(Clock.incident_id))
             .where(
-                Clock.met_at.is_(None),
-                Clock.raised_overdue_at.is_(None),
-                Clock.kind.not_in(NOT_RAISED_AS_CLOCKS),
-                Clock.starts_at <= now,
+                col(Clock.met_at).is_(None),
+                col(Clock.raised_overdue_at).is_(None),
+                col(Clock.kind).not_in(NOT_RAISED_AS_CLOCKS),
+                col(Clock.starts_at) <= now,
             )
-            .order_by(Clock.due_at, Clock.id)
+            .order_by(col(Clock.due_at), col(Clock.id))
         )
     ).all()
     raised = pages = 0
@@ -183,10 +184,10 @@ async def _raise_clocks(session: AsyncSession, now: datetime) -> tuple[int, int]
         alert = clock_alert(spec, now, clock.owner_id is not None)
         if alert is None or (alert == "approaching" and clock.raised_approaching_at is not None):
             continue
-        column = Clock.raised_overdue_at if alert == "overdue" else Clock.raised_approaching_at
+        column = col(Clock.raised_overdue_at) if alert == "overdue" else col(Clock.raised_approaching_at)
         claimed = await session.execute(
             update(Clock)
-            .where(Clock.id == clock.id, column.is_(None), Clock.met_at.is_(None))
+            .where(col(Clock.id) == clock.id, column.is_(None), col(Clock.met_at).is_(None))
             .values({column.key: now, "updated_at": now})
             .execution_options(synchronize_session=False)
         )
@@ -197,7 +198,9 @@ async def _raise_clocks(session: AsyncSession, now: datetime) -> tuple[int, int]
         team_ids: list[uuid.UUID] = list(
             (
                 await session.execute(
-                    select(IncidentTeam.team_id).where(IncidentTeam.incident_id == clock.incident_id)
+                    select(col(IncidentTeam.team_id)).where(
+                        col(IncidentTeam.incident_id) == clock.incident_id
+                    )
                 )
             ).scalars()
         )

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.audit import service as audit
 from api.auth.dependencies import Actor
@@ -62,11 +63,11 @@ async def missing_episodes_30d(session: AsyncSession, incident: Incident) -> int
             select(func.count())
             .select_from(Incident)
             .where(
-                Incident.young_person_id == incident.young_person_id,
-                Incident.was_missing.is_(True),
-                Incident.id != incident.id,
-                Incident.occurred_at > incident.occurred_at - MISSING_WINDOW,
-                Incident.occurred_at <= incident.occurred_at,
+                col(Incident.young_person_id) == incident.young_person_id,
+                col(Incident.was_missing).is_(True),
+                col(Incident.id) != incident.id,
+                col(Incident.occurred_at) > incident.occurred_at - MISSING_WINDOW,
+                col(Incident.occurred_at) <= incident.occurred_at,
             )
             # Intake calls this before its rows are written (they go in one statement per table),
             # so they are left for one flush at the end.
@@ -108,8 +109,11 @@ async def clock_facts(session: AsyncSession, incident: Incident, now: datetime) 
     age = age_on(dob, incident.occurred_at.date()) if dob else None
     assault = (
         await session.execute(
-            select(IncidentIndicator.id)
-            .where(IncidentIndicator.incident_id == incident.id, IncidentIndicator.code == SEXUAL_ASSAULT)
+            select(col(IncidentIndicator.id))
+            .where(
+                col(IncidentIndicator.incident_id) == incident.id,
+                col(IncidentIndicator.code) == SEXUAL_ASSAULT,
+            )
             .limit(1)
         )
     ).first()
@@ -243,9 +247,13 @@ async def on_incident_triaged(
     and clocks are kept."""
     now = now or utcnow()
     queued = (
-        await session.execute(select(HandoverItem.team_id).where(HandoverItem.incident_id == incident.id))
+        await session.execute(
+            select(col(HandoverItem.team_id)).where(col(HandoverItem.incident_id) == incident.id)
+        )
     ).scalars()
-    started = (await session.execute(select(Clock.kind).where(Clock.incident_id == incident.id))).scalars()
+    started = (
+        await session.execute(select(col(Clock.kind)).where(col(Clock.incident_id) == incident.id))
+    ).scalars()
     plan = plan_handover(
         incident,
         team_ids,
@@ -270,7 +278,7 @@ async def on_incident_triaged(
 
 
 async def team_for(session: AsyncSession, actor: Actor, slug: str) -> Team:
-    team = (await session.execute(select(Team).where(Team.slug == slug))).scalar_one_or_none()
+    team = (await session.execute(select(Team).where(col(Team.slug) == slug))).scalar_one_or_none()
     if team is None:
         raise ValidationFailed.field("team", "unknown team")
     if team.id not in actor.team_ids:
@@ -295,16 +303,16 @@ async def list_items(
     team_ids = [(await team_for(session, actor, team_slug)).id] if team_slug else list(actor.team_ids)
     query = (
         select(HandoverItem)
-        .join(Incident, Incident.id == HandoverItem.incident_id)
-        .where(HandoverItem.team_id.in_(team_ids))
+        .join(Incident, col(Incident.id) == col(HandoverItem.incident_id))
+        .where(col(HandoverItem.team_id).in_(team_ids))
     )
     query = (
-        query.where(HandoverItem.state == state)
+        query.where(col(HandoverItem.state) == state)
         if state
-        else query.where(HandoverItem.state.in_(OPEN_ITEM_STATES))
+        else query.where(col(HandoverItem.state).in_(OPEN_ITEM_STATES))
     )
     query = query.order_by(
-        Incident.priority, Incident.occurred_at, HandoverItem.created_at, HandoverItem.id
+        col(Incident.priority), col(Incident.occurred_at), col(HandoverItem.created_at), col(HandoverItem.id)
     ).limit(limit)
     items = list((await session.execute(query)).scalars())
     views = []
@@ -398,7 +406,9 @@ async def _publish_item(
 
 async def _publish_incident(session: AsyncSession, incident: Incident) -> None:
     team_ids = (
-        await session.execute(select(IncidentTeam.team_id).where(IncidentTeam.incident_id == incident.id))
+        await session.execute(
+            select(col(IncidentTeam.team_id)).where(col(IncidentTeam.incident_id) == incident.id)
+        )
     ).scalars()
     publish(
         session,
@@ -477,7 +487,9 @@ async def reassign(
     target = await session.get(User, user_id)
     member = (
         await session.execute(
-            select(Membership.id).where(Membership.user_id == user_id, Membership.team_id == item.team_id)
+            select(col(Membership.id)).where(
+                col(Membership.user_id) == user_id, col(Membership.team_id) == item.team_id
+            )
         )
     ).first()
     if target is None or not target.active or member is None or not set(target.roles) & set(HANDOVER_ROLES):
@@ -562,8 +574,8 @@ async def close(
     await session.flush()
     still_open = (
         await session.execute(
-            select(HandoverItem.id).where(
-                HandoverItem.incident_id == incident.id, HandoverItem.state != "closed"
+            select(col(HandoverItem.id)).where(
+                col(HandoverItem.incident_id) == incident.id, col(HandoverItem.state) != "closed"
             )
         )
     ).first()
@@ -604,14 +616,14 @@ async def team_clocks(
     if team_id not in actor.team_ids:
         raise Forbidden("You are not a member of that team.")
     query = (
-        select(Clock, Incident.reference, Incident.young_person_id)
-        .join(Incident, Incident.id == Clock.incident_id)
-        .join(IncidentTeam, IncidentTeam.incident_id == Incident.id)
-        .where(IncidentTeam.team_id == team_id)
+        select(Clock, col(Incident.reference), col(Incident.young_person_id))
+        .join(Incident, col(Incident.id) == col(Clock.incident_id))
+        .join(IncidentTeam, col(IncidentTeam.incident_id) == col(Incident.id))
+        .where(col(IncidentTeam.team_id) == team_id)
     )
     if not include_met:
-        query = query.where(Clock.met_at.is_(None))
-    rows = (await session.execute(query.order_by(Clock.due_at, Clock.kind, Clock.id))).all()
+        query = query.where(col(Clock.met_at).is_(None))
+    rows = (await session.execute(query.order_by(col(Clock.due_at), col(Clock.kind), col(Clock.id)))).all()
     clocks = [row[0] for row in rows]
     users = await contents.people(session, {c.owner_id for c in clocks} | {c.met_by_id for c in clocks})
     audit.record(
@@ -716,7 +728,9 @@ async def mark_met(
 
 async def _publish_clock(session: AsyncSession, clock: Clock, incident: Incident) -> None:
     team_ids = (
-        await session.execute(select(IncidentTeam.team_id).where(IncidentTeam.incident_id == incident.id))
+        await session.execute(
+            select(col(IncidentTeam.team_id)).where(col(IncidentTeam.incident_id) == incident.id)
+        )
     ).scalars()
     publish(
         session,
