@@ -73,22 +73,17 @@ async def last_nights_incidents(session: AsyncSession, teams: dict[str, Team]) -
                 )
         for clock in await contents.clocks_of(session, incident.id):
             if not clock.met:
-                closing = (
-                    {
-                        "outcome": "completed",
-                        "by": "Independent return home interview service",
-                        "independent": True,
-                    }
-                    if clock.kind == "rhi_72h"
-                    else {}
-                )
+                # A return home interview closes as completed by an independent service.
+                interview = clock.kind == "rhi_72h"
                 await handover.mark_met(
                     session,
                     day,
                     clock,
                     detention_ended=True,
+                    outcome="completed" if interview else None,
+                    by="Independent return home interview service" if interview else None,
+                    independent=True if interview else None,
                     now=incident.occurred_at + timedelta(hours=30),
-                    **closing,
                 )
 
     for spec in reports(evening):

@@ -33,7 +33,9 @@ async def incident_detail(session: AsyncSession, actor: Actor, incident: Inciden
     """Everything a case role may see of one incident; the read is audited."""
     catalogue = load_catalogue()
     person = await session.get(YoungPerson, incident.young_person_id)
+    assert person is not None, "incidents.young_person_id is a non-null foreign key"
     station = await session.get(Station, incident.station_id)
+    assert station is not None, "incidents.station_id is a non-null foreign key"
     area = await session.get(Area, incident.area_id) if incident.area_id else None
     teams = [
         {"id": str(t.id), "slug": t.slug, "name": t.name, "specialism": t.specialism}

@@ -7,6 +7,7 @@ incidents see the person at all; anyone else gets the same 404 as for an unknown
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import exists, select
@@ -27,7 +28,7 @@ async def young_person_view(
 ) -> dict[str, Any]:
     """The person and their incidents in the actor's teams, newest first; the read is audited."""
     person = await session.get(YoungPerson, young_person_id)
-    incidents = []
+    incidents: Sequence[Incident] = ()
     if person is not None:
         incidents = (
             (

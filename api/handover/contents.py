@@ -73,8 +73,13 @@ async def people(session: AsyncSession, ids: set[uuid.UUID | None]) -> dict[uuid
 def person_ref(users: dict[uuid.UUID, User], user_id: uuid.UUID | None) -> dict[str, str] | None:
     if user_id is None:
         return None
+    return {"id": str(user_id), "display_name": display_name(users, user_id)}
+
+
+def display_name(users: dict[uuid.UUID, User], user_id: uuid.UUID) -> str:
+    """The user's display name; empty when the user is not among `users`."""
     user = users.get(user_id)
-    return {"id": str(user_id), "display_name": user.display_name if user else ""}
+    return user.display_name if user else ""
 
 
 def clock_status(clock: Clock, now: datetime) -> str:
@@ -218,7 +223,7 @@ async def young_person_summary(
         "indicators_seen_before": [
             {
                 "code": code,
-                "label": catalogue.get(code).label if catalogue.get(code) else code,
+                "label": catalogue.label_of(code),
                 "times": count,
                 "last_seen_at": iso(last_seen[code]),
             }
@@ -269,7 +274,7 @@ async def _story(session: AsyncSession, incident_id: uuid.UUID) -> list[dict[str
         {
             "at": iso(e.at),
             "action": e.action,
-            "actor": person_ref(users, e.actor_id)["display_name"] if e.actor_id else "Lantern",
+            "actor": display_name(users, e.actor_id) if e.actor_id else "Lantern",
             "team_id": str(e.team_id) if e.team_id else None,
             "detail": e.detail,
         }
@@ -310,15 +315,19 @@ async def item_view(session: AsyncSession, item: HandoverItem, now: datetime | N
     now = now or utcnow()
     catalogue = load_catalogue()
     incident = await session.get(Incident, item.incident_id)
+    assert incident is not None, "handover_items.incident_id is a non-null foreign key"
     person = await session.get(YoungPerson, incident.young_person_id)
+    assert person is not None, "incidents.young_person_id is a non-null foreign key"
     station = await session.get(Station, incident.station_id)
+    assert station is not None, "incidents.station_id is a non-null foreign key"
     team = await session.get(Team, item.team_id)
+    assert team is not None, "handover_items.team_id is a non-null foreign key"
     area_id = incident.location_area_id or incident.area_id
     area = await session.get(Area, area_id) if area_id else None
     indicators = [
         {
             "code": row.code,
-            "label": catalogue.get(row.code).label if catalogue.get(row.code) else row.code,
+            "label": catalogue.label_of(row.code),
             "category": row.category,
             "provenance": row.provenance,
         }

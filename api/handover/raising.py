@@ -15,9 +15,9 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import UTC, datetime, time
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
@@ -75,6 +75,7 @@ async def _hand_over(session: AsyncSession, now: datetime) -> int:
     moved = 0
     for incident_id in ids:
         incident = await session.get(Incident, incident_id, with_for_update=True, populate_existing=True)
+        assert incident is not None, "the id was read from the incidents table in this transaction"
         if incident.state in HANDED_OVER_FROM and timeline.move(session, incident, "handed_over"):
             moved += 1
             teams = (
@@ -110,15 +111,19 @@ async def _raise_unpicked(session: AsyncSession, now: datetime) -> tuple[int, in
     for item, reference in candidates:
         if now < raise_time(item.due_at):
             continue
-        claimed = await session.execute(
-            update(HandoverItem)
-            .where(
-                col(HandoverItem.id) == item.id,
-                col(HandoverItem.escalated_at).is_(None),
-                col(HandoverItem.state) == "awaiting_pickup",
-            )
-            .values(escalated_at=now, updated_at=now)
-            .execution_options(synchronize_session=False)
+        # An UPDATE's result is a CursorResult (it has a rowcount); execute() is typed as Result.
+        claimed = cast(
+            "CursorResult[Any]",
+            await session.execute(
+                update(HandoverItem)
+                .where(
+                    col(HandoverItem.id) == item.id,
+                    col(HandoverItem.escalated_at).is_(None),
+                    col(HandoverItem.state) == "awaiting_pickup",
+                )
+                .values(escalated_at=now, updated_at=now)
+                .execution_options(synchronize_session=False)
+            ),
         )
         if claimed.rowcount != 1:
             continue  # another pass got there first, or someone picked it up meanwhile
@@ -180,20 +185,27 @@ async def _raise_clocks(session: AsyncSession, now: datetime) -> tuple[int, int]
     ).all()
     raised = pages = 0
     for clock, reference in rows:
-        spec = ClockSpec(clock.kind, clock.label, clock.starts_at, clock.due_at, clock.source)  # type: ignore[arg-type]
+        spec = ClockSpec(clock.kind, clock.label, clock.starts_at, clock.due_at, clock.source)
         alert = clock_alert(spec, now, clock.owner_id is not None)
         if alert is None or (alert == "approaching" and clock.raised_approaching_at is not None):
             continue
-        column = col(Clock.raised_overdue_at) if alert == "overdue" else col(Clock.raised_approaching_at)
-        claimed = await session.execute(
-            update(Clock)
-            .where(col(Clock.id) == clock.id, column.is_(None), col(Clock.met_at).is_(None))
-            .values({column.key: now, "updated_at": now})
-            .execution_options(synchronize_session=False)
+        raised_at = "raised_overdue_at" if alert == "overdue" else "raised_approaching_at"
+        claimed = cast(
+            "CursorResult[Any]",
+            await session.execute(
+                update(Clock)
+                .where(
+                    col(Clock.id) == clock.id,
+                    col(getattr(Clock, raised_at)).is_(None),
+                    col(Clock.met_at).is_(None),
+                )
+                .values({raised_at: now, "updated_at": now})
+                .execution_options(synchronize_session=False)
+            ),
         )
         if claimed.rowcount != 1:
             continue
-        set_committed_value(clock, column.key, now)
+        set_committed_value(clock, raised_at, now)
         raised += 1
         team_ids: list[uuid.UUID] = list(
             (
@@ -225,7 +237,8 @@ async def _raise_clocks(session: AsyncSession, now: datetime) -> tuple[int, int]
                 Audience(team_ids=frozenset(team_ids), all_managers=not team_ids),
             ),
         )
-        for team_id in team_ids or [None]:
+        audiences: list[uuid.UUID | None] = [*team_ids] if team_ids else [None]
+        for team_id in audiences:
             pages += await _page_managers(
                 session,
                 {

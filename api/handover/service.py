@@ -217,14 +217,15 @@ def plan_handover(
                 },
             )
         )
-        for team_id in teams or [None]:
+        audiences: list[uuid.UUID | None] = [*teams] if teams else [None]
+        for alerted in audiences:
             plan.alerts.append(
                 NewJob(
                     ALERT_JOB,
                     {
                         "reason": BEFORE_HANDOVER_REASON,
                         "urgency": "high",
-                        "team_id": str(team_id) if team_id else None,
+                        "team_id": str(alerted) if alerted else None,
                         "incident_id": str(incident.id),
                         "reference": incident.reference,
                         "clock_id": str(clock_id),
@@ -232,7 +233,7 @@ def plan_handover(
                         "due_at": spec.due_at.isoformat(),
                     },
                     run_at=now,
-                    dedupe_key=f"clock.before_handover:{clock_id}:{team_id or 'all'}",
+                    dedupe_key=f"clock.before_handover:{clock_id}:{alerted or 'all'}",
                 )
             )
     return plan
@@ -379,7 +380,9 @@ async def _record_change(
 
 
 async def _locked_incident(session: AsyncSession, incident_id: uuid.UUID) -> Incident:
-    return await session.get(Incident, incident_id, with_for_update=True, populate_existing=True)
+    incident = await session.get(Incident, incident_id, with_for_update=True, populate_existing=True)
+    assert incident is not None, "handover_items.incident_id is a non-null foreign key"
+    return incident
 
 
 def _may_act_on(actor: Actor, item: HandoverItem) -> bool:
@@ -434,6 +437,7 @@ async def pick_up(
         if item.owner_id == actor.id:
             return _owner_answer(item, users)
         owner = contents.person_ref(users, item.owner_id)
+        assert owner is not None and item.picked_up_at is not None, "a picked-up item has an owner and a time"
         raise Conflict(
             f"Already picked up by {owner['display_name']} at {item.picked_up_at.isoformat()}.",
             extra={"owner": owner, "picked_up_at": contents.iso(item.picked_up_at)},
@@ -511,6 +515,7 @@ async def reassign(
         )
     )
     incident = await session.get(Incident, item.incident_id)
+    assert incident is not None, "handover_items.incident_id is a non-null foreign key"
     timeline.add_event(
         session,
         incident.id,
@@ -688,6 +693,7 @@ async def mark_met(
             clock.detail = {**(clock.detail or {}), **closing}
         clock.updated_at = now
         incident = await session.get(Incident, clock.incident_id)
+        assert incident is not None, "clocks.incident_id is a non-null foreign key"
         timeline.add_event(
             session,
             incident.id,
@@ -773,7 +779,7 @@ async def record_rhi_step(
         )
     if clock.met:
         raise Conflict("The return home interview is already closed.", extra={"outcome": clock.outcome})
-    entry = {"step": step, "at": (at or now).isoformat(), "recorded_by_id": str(actor.id)}
+    entry: dict[str, Any] = {"step": step, "at": (at or now).isoformat(), "recorded_by_id": str(actor.id)}
     if by:
         entry["by"] = by
     if independent is not None:
@@ -781,6 +787,7 @@ async def record_rhi_step(
     clock.detail = {**(clock.detail or {}), "steps": [*(clock.detail or {}).get("steps", []), entry]}
     clock.updated_at = now
     incident = await session.get(Incident, clock.incident_id)
+    assert incident is not None, "clocks.incident_id is a non-null foreign key"
     timeline.add_event(
         session,
         incident.id,

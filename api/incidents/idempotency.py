@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
@@ -71,7 +71,9 @@ async def claim(
 
 
 def _insert_unless_taken(session: AsyncSession, record: IdempotencyRecord):
-    values = {column.key: getattr(record, column.key) for column in IdempotencyRecord.__table__.columns}
+    values = {
+        column.key: getattr(record, column.key) for column in inspect(IdempotencyRecord).local_table.columns
+    }
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return (

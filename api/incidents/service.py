@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -172,7 +173,7 @@ def _public(detail: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in detail.items() if k in allowed}
 
 
-async def summaries(session: AsyncSession, incidents: list[Incident]) -> list[dict[str, Any]]:
+async def summaries(session: AsyncSession, incidents: Sequence[Incident]) -> list[dict[str, Any]]:
     if not incidents:
         return []
     ids = [i.id for i in incidents]

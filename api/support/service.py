@@ -70,8 +70,8 @@ class WriteOutcome:
 class _RecordType:
     name: str  # audit and sync `type`
     id_field: str  # how clients name the id
-    model: type
-    version_model: type
+    model: type[SupportOffer] | type[HandoverNote]
+    version_model: type[SupportOfferVersion] | type[HandoverNoteVersion]
     version_fk: str
     content: tuple[str, ...]  # stored per version
     identity: tuple[str, ...]  # what makes two bodies "the same record"
@@ -277,7 +277,7 @@ async def put_handover_note(
 
 async def _load(session: AsyncSession, kind: _RecordType, record_id: uuid.UUID):
     # FOR NO KEY UPDATE on PostgreSQL: an update and a replay of it queue up instead of racing.
-    query = select(kind.model).where(kind.model.id == record_id).with_for_update(key_share=True)
+    query = select(kind.model).where(col(kind.model.id) == record_id).with_for_update(key_share=True)
     return (await session.execute(query.execution_options(populate_existing=True))).scalar_one_or_none()
 
 
