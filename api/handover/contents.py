@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,7 +20,7 @@ from sqlmodel import col
 
 from api.auth.models import User
 from api.db import utcnow
-from api.handover.clocks import ClockSpec, clock_alert, custody_information
+from api.handover.clocks import ClockKind, ClockSpec, clock_alert, custody_information
 from api.handover.models import Clock, HandoverEvent, HandoverItem
 from api.incidents.models import Incident, IncidentIndicator, IncidentTeam, TimelineEvent
 from api.paging import service as paging
@@ -86,7 +86,8 @@ def clock_status(clock: Clock, now: datetime) -> str:
     """`met`, `overdue`, `approaching` (80% through with no owner) or `open`."""
     if clock.met:
         return "met"
-    spec = ClockSpec(clock.kind, clock.label, clock.starts_at, clock.due_at, clock.source)  # type: ignore[arg-type]
+    # Clock rows are written only from a ClockSpec, so the plain-string column holds a ClockKind.
+    spec = ClockSpec(cast(ClockKind, clock.kind), clock.label, clock.starts_at, clock.due_at, clock.source)
     return clock_alert(spec, now, clock.owner_id is not None) or "open"
 
 
