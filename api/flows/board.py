@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.audit import service as audit
 from api.auth.dependencies import Actor
@@ -27,12 +28,12 @@ async def board(
 ) -> dict[str, Any]:
     """Unacknowledged and uncovered incidents of the manager's teams, incidents no team
     took (flagged for every manager), and gaps in the teams' rotas for `gap_days`."""
-    newest_first = (Incident.reported_at.desc(), Incident.id.desc())
+    newest_first = (col(Incident.reported_at).desc(), col(Incident.id).desc())
     unacknowledged = (
         (
             await session.execute(
                 select(Incident)
-                .where(team_scope(actor), Incident.state.in_(UNANSWERED))
+                .where(team_scope(actor), col(Incident.state).in_(UNANSWERED))
                 .order_by(*newest_first)
                 .limit(BOARD_LIMIT)
             )
@@ -44,7 +45,7 @@ async def board(
         (
             await session.execute(
                 select(Incident)
-                .where(team_scope(actor), Incident.state == "uncovered")
+                .where(team_scope(actor), col(Incident.state) == "uncovered")
                 .order_by(*newest_first)
                 .limit(BOARD_LIMIT)
             )
@@ -56,7 +57,7 @@ async def board(
         (
             await session.execute(
                 select(Incident)
-                .where(Incident.needs_manager_review.is_(True), Incident.state.notin_(("closed",)))
+                .where(col(Incident.needs_manager_review).is_(True), col(Incident.state).notin_(("closed",)))
                 .order_by(*newest_first)
                 .limit(BOARD_LIMIT)
             )
@@ -68,7 +69,7 @@ async def board(
     end = start + timedelta(days=gap_days)
     rota_gaps = []
     teams = (
-        await session.execute(select(Team).where(Team.id.in_(actor.team_ids)).order_by(Team.slug))
+        await session.execute(select(Team).where(col(Team.id).in_(actor.team_ids)).order_by(col(Team.slug)))
     ).scalars()
     for team in teams:
         for gap in await find_gaps(session, team.id, start, end, failure_threshold=failure_threshold):

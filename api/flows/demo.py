@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.auth.dependencies import Actor
 from api.auth.models import Membership, User
@@ -31,11 +32,11 @@ from api.teams.models import Team
 
 
 async def _actor(session: AsyncSession, username: str) -> Actor | None:
-    user = (await session.execute(select(User).where(User.username == username))).scalar_one_or_none()
+    user = (await session.execute(select(User).where(col(User.username) == username))).scalar_one_or_none()
     if user is None:
         return None
     team_ids = (
-        await session.execute(select(Membership.team_id).where(Membership.user_id == user.id))
+        await session.execute(select(col(Membership.team_id)).where(col(Membership.user_id) == user.id))
     ).scalars()
     return Actor(user=user, roles=frozenset(user.roles), team_ids=frozenset(team_ids))
 
@@ -52,7 +53,9 @@ async def last_nights_incidents(session: AsyncSession, teams: dict[str, Team]) -
     day = await _actor(session, "day.cce")
     if police is None or day is None:
         return
-    reported = await session.execute(select(Incident.id).where(Incident.reporter_id == police.id).limit(1))
+    reported = await session.execute(
+        select(col(Incident.id)).where(col(Incident.reporter_id) == police.id).limit(1)
+    )
     if reported.first() is not None:
         return
     evening = last_night(utcnow())
@@ -60,7 +63,7 @@ async def last_nights_incidents(session: AsyncSession, teams: dict[str, Team]) -
     for spec in earlier_episodes(evening):
         incident = await _report(session, police, spec)
         for item in (
-            await session.execute(select(HandoverItem).where(HandoverItem.incident_id == incident.id))
+            await session.execute(select(HandoverItem).where(col(HandoverItem.incident_id) == incident.id))
         ).scalars():
             if item.team_id in day.team_ids:
                 picked = item.due_at + timedelta(minutes=12)
@@ -70,22 +73,17 @@ async def last_nights_incidents(session: AsyncSession, teams: dict[str, Team]) -
                 )
         for clock in await contents.clocks_of(session, incident.id):
             if not clock.met:
-                closing = (
-                    {
-                        "outcome": "completed",
-                        "by": "Independent return home interview service",
-                        "independent": True,
-                    }
-                    if clock.kind == "rhi_72h"
-                    else {}
-                )
+                # A return home interview closes as completed by an independent service.
+                interview = clock.kind == "rhi_72h"
                 await handover.mark_met(
                     session,
                     day,
                     clock,
                     detention_ended=True,
+                    outcome="completed" if interview else None,
+                    by="Independent return home interview service" if interview else None,
+                    independent=True if interview else None,
                     now=incident.occurred_at + timedelta(hours=30),
-                    **closing,
                 )
 
     for spec in reports(evening):

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.audit import service as audit
 from api.auth.dependencies import Actor
@@ -32,15 +33,17 @@ async def incident_detail(session: AsyncSession, actor: Actor, incident: Inciden
     """Everything a case role may see of one incident; the read is audited."""
     catalogue = load_catalogue()
     person = await session.get(YoungPerson, incident.young_person_id)
+    assert person is not None, "incidents.young_person_id is a non-null foreign key"
     station = await session.get(Station, incident.station_id)
+    assert station is not None, "incidents.station_id is a non-null foreign key"
     area = await session.get(Area, incident.area_id) if incident.area_id else None
     teams = [
         {"id": str(t.id), "slug": t.slug, "name": t.name, "specialism": t.specialism}
         for t in (
             await session.execute(
                 select(Team)
-                .join(IncidentTeam, IncidentTeam.team_id == Team.id)
-                .where(IncidentTeam.incident_id == incident.id)
+                .join(IncidentTeam, col(IncidentTeam.team_id) == col(Team.id))
+                .where(col(IncidentTeam.incident_id) == incident.id)
             )
         ).scalars()
     ]
@@ -48,8 +51,8 @@ async def incident_detail(session: AsyncSession, actor: Actor, incident: Inciden
     for row in (
         await session.execute(
             select(IncidentIndicator)
-            .where(IncidentIndicator.incident_id == incident.id)
-            .order_by(IncidentIndicator.code)
+            .where(col(IncidentIndicator.incident_id) == incident.id)
+            .order_by(col(IncidentIndicator.code))
         )
     ).scalars():
         entry = catalogue.get(row.code)
@@ -69,8 +72,8 @@ async def incident_detail(session: AsyncSession, actor: Actor, incident: Inciden
         (
             await session.execute(
                 select(TimelineEvent)
-                .where(TimelineEvent.incident_id == incident.id)
-                .order_by(TimelineEvent.at, TimelineEvent.id)
+                .where(col(TimelineEvent.incident_id) == incident.id)
+                .order_by(col(TimelineEvent.at), col(TimelineEvent.id))
             )
         )
         .scalars()
@@ -80,13 +83,13 @@ async def incident_detail(session: AsyncSession, actor: Actor, incident: Inciden
     if actor_ids:
         names = {
             u.id: u.display_name
-            for u in (await session.execute(select(User).where(User.id.in_(actor_ids)))).scalars()
+            for u in (await session.execute(select(User).where(col(User.id).in_(actor_ids)))).scalars()
         }
     possible = (
         (
             await session.execute(
                 select(PossibleMatch).where(
-                    PossibleMatch.young_person_id == person.id, PossibleMatch.state == "open"
+                    col(PossibleMatch.young_person_id) == person.id, col(PossibleMatch.state) == "open"
                 )
             )
         )

@@ -106,7 +106,7 @@ async def report_incident(session: AsyncSession, actor: Actor, body: IncidentCre
     teams = known.active_teams
     team_refs = [TeamRef(t.id, t.slug, t.specialism, area_by_id[t.area_id].slug) for t in teams]
     observed = [
-        ObservedIndicator(i.code, catalogue.get(i.code).category, i.provenance) for i in body.indicators
+        ObservedIndicator(i.code, catalogue.require(i.code).category, i.provenance) for i in body.indicators
     ]
     custody = reports.custody_facts(body)
     outcome = triage(
@@ -267,4 +267,5 @@ def _validate(
         errors.append({"field": "young_person.responsible_area", "message": "unknown area"})
     if errors:
         raise ValidationFailed("Check these fields: " + ", ".join(e["field"] for e in errors), errors=errors)
-    return station  # type: ignore[return-value]  (None is an error above)
+    assert station is not None, "an unknown station is a validation error raised above"
+    return station

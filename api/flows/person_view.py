@@ -7,10 +7,12 @@ incidents see the person at all; anyone else gets the same 404 as for an unknown
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.audit import service as audit
 from api.auth.dependencies import Actor
@@ -26,14 +28,14 @@ async def young_person_view(
 ) -> dict[str, Any]:
     """The person and their incidents in the actor's teams, newest first; the read is audited."""
     person = await session.get(YoungPerson, young_person_id)
-    incidents = []
+    incidents: Sequence[Incident] = ()
     if person is not None:
         incidents = (
             (
                 await session.execute(
                     select(Incident)
-                    .where(Incident.young_person_id == person.id, team_scope(actor))
-                    .order_by(Incident.occurred_at.desc())
+                    .where(col(Incident.young_person_id) == person.id, team_scope(actor))
+                    .order_by(col(Incident.occurred_at).desc())
                 )
             )
             .scalars()
@@ -81,7 +83,7 @@ async def person_access_log(
     the events of every team are shown (a subject access request needs them all). Reading it
     is itself audited."""
     in_scope = await session.scalar(
-        select(exists().where(Incident.young_person_id == young_person_id, team_scope(actor)))
+        select(exists().where(col(Incident.young_person_id) == young_person_id, team_scope(actor)))
     )
     if not in_scope:
         raise NotFound("No such young person.")

@@ -12,6 +12,7 @@ from typing import Annotated
 
 from fastapi import Depends, Path
 from sqlalchemy import select
+from sqlmodel import col
 
 from api.auth.dependencies import CurrentActor
 from api.deps import SessionDep
@@ -48,8 +49,8 @@ async def _writable_clock(
     if clock is None or not actor.has(*HANDOVER_ROLES) or not actor.team_ids:
         raise NotFound("No such clock.")
     routed = await session.execute(
-        select(IncidentTeam.id).where(
-            IncidentTeam.incident_id == clock.incident_id, IncidentTeam.team_id.in_(actor.team_ids)
+        select(col(IncidentTeam.id)).where(
+            col(IncidentTeam.incident_id) == clock.incident_id, col(IncidentTeam.team_id).in_(actor.team_ids)
         )
     )
     if routed.first() is None:

@@ -12,14 +12,15 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.auth.models import User
 from api.db import utcnow
-from api.handover.clocks import ClockSpec, clock_alert, custody_information
+from api.handover.clocks import ClockKind, ClockSpec, clock_alert, custody_information
 from api.handover.models import Clock, HandoverEvent, HandoverItem
 from api.incidents.models import Incident, IncidentIndicator, IncidentTeam, TimelineEvent
 from api.paging import service as paging
@@ -66,21 +67,27 @@ async def people(session: AsyncSession, ids: set[uuid.UUID | None]) -> dict[uuid
     wanted = {i for i in ids if i}
     if not wanted:
         return {}
-    return {u.id: u for u in (await session.execute(select(User).where(User.id.in_(wanted)))).scalars()}
+    return {u.id: u for u in (await session.execute(select(User).where(col(User.id).in_(wanted)))).scalars()}
 
 
 def person_ref(users: dict[uuid.UUID, User], user_id: uuid.UUID | None) -> dict[str, str] | None:
     if user_id is None:
         return None
+    return {"id": str(user_id), "display_name": display_name(users, user_id)}
+
+
+def display_name(users: dict[uuid.UUID, User], user_id: uuid.UUID) -> str:
+    """The user's display name; empty when the user is not among `users`."""
     user = users.get(user_id)
-    return {"id": str(user_id), "display_name": user.display_name if user else ""}
+    return user.display_name if user else ""
 
 
 def clock_status(clock: Clock, now: datetime) -> str:
     """`met`, `overdue`, `approaching` (80% through with no owner) or `open`."""
     if clock.met:
         return "met"
-    spec = ClockSpec(clock.kind, clock.label, clock.starts_at, clock.due_at, clock.source)  # type: ignore[arg-type]
+    # Clock rows are written only from a ClockSpec, so the plain-string column holds a ClockKind.
+    spec = ClockSpec(cast(ClockKind, clock.kind), clock.label, clock.starts_at, clock.due_at, clock.source)
     return clock_alert(spec, now, clock.owner_id is not None) or "open"
 
 
@@ -116,7 +123,9 @@ async def clocks_of(session: AsyncSession, incident_id: uuid.UUID) -> list[Clock
     return list(
         (
             await session.execute(
-                select(Clock).where(Clock.incident_id == incident_id).order_by(Clock.due_at, Clock.kind)
+                select(Clock)
+                .where(col(Clock.incident_id) == incident_id)
+                .order_by(col(Clock.due_at), col(Clock.kind))
             )
         ).scalars()
     )
@@ -136,10 +145,10 @@ async def _teams_of(session: AsyncSession, incident_ids: list[uuid.UUID]) -> dic
     if not incident_ids:
         return out
     rows = await session.execute(
-        select(IncidentTeam.incident_id, Team)
-        .join(Team, Team.id == IncidentTeam.team_id)
-        .where(IncidentTeam.incident_id.in_(incident_ids))
-        .order_by(IncidentTeam.created_at, Team.slug)
+        select(col(IncidentTeam.incident_id), Team)
+        .join(Team, col(Team.id) == col(IncidentTeam.team_id))
+        .where(col(IncidentTeam.incident_id).in_(incident_ids))
+        .order_by(col(IncidentTeam.created_at), col(Team.slug))
     )
     for incident_id, team in rows:
         out[incident_id].append(team)
@@ -156,8 +165,11 @@ async def young_person_summary(
         (
             await session.execute(
                 select(Incident)
-                .where(Incident.young_person_id == person.id, Incident.occurred_at <= incident.occurred_at)
-                .order_by(Incident.occurred_at.desc(), Incident.id)
+                .where(
+                    col(Incident.young_person_id) == person.id,
+                    col(Incident.occurred_at) <= incident.occurred_at,
+                )
+                .order_by(col(Incident.occurred_at).desc(), col(Incident.id))
             )
         ).scalars()
     )
@@ -174,8 +186,8 @@ async def young_person_summary(
         occurred = {i.id: i.occurred_at for i in earlier}
         for row in (
             await session.execute(
-                select(IncidentIndicator.incident_id, IncidentIndicator.code).where(
-                    IncidentIndicator.incident_id.in_(list(occurred))
+                select(col(IncidentIndicator.incident_id), col(IncidentIndicator.code)).where(
+                    col(IncidentIndicator.incident_id).in_(list(occurred))
                 )
             )
         ).all():
@@ -212,7 +224,7 @@ async def young_person_summary(
         "indicators_seen_before": [
             {
                 "code": code,
-                "label": catalogue.get(code).label if catalogue.get(code) else code,
+                "label": catalogue.label_of(code),
                 "times": count,
                 "last_seen_at": iso(last_seen[code]),
             }
@@ -232,9 +244,9 @@ async def _places_and_peers(session: AsyncSession, incident: Incident, area: Are
             select(func.count())
             .select_from(Incident)
             .where(
-                func.lower(Incident.location_description) == func.lower(incident.location_description),
-                Incident.id != incident.id,
-                Incident.occurred_at <= incident.occurred_at,
+                func.lower(col(Incident.location_description)) == func.lower(incident.location_description),
+                col(Incident.id) != incident.id,
+                col(Incident.occurred_at) <= incident.occurred_at,
             )
         )
     ).scalar_one()
@@ -253,8 +265,8 @@ async def _story(session: AsyncSession, incident_id: uuid.UUID) -> list[dict[str
         (
             await session.execute(
                 select(TimelineEvent)
-                .where(TimelineEvent.incident_id == incident_id)
-                .order_by(TimelineEvent.at, TimelineEvent.id)
+                .where(col(TimelineEvent.incident_id) == incident_id)
+                .order_by(col(TimelineEvent.at), col(TimelineEvent.id))
             )
         ).scalars()
     )
@@ -263,7 +275,7 @@ async def _story(session: AsyncSession, incident_id: uuid.UUID) -> list[dict[str
         {
             "at": iso(e.at),
             "action": e.action,
-            "actor": person_ref(users, e.actor_id)["display_name"] if e.actor_id else "Lantern",
+            "actor": display_name(users, e.actor_id) if e.actor_id else "Lantern",
             "team_id": str(e.team_id) if e.team_id else None,
             "detail": e.detail,
         }
@@ -277,8 +289,8 @@ async def history_of(session: AsyncSession, item_id: uuid.UUID) -> list[dict[str
         (
             await session.execute(
                 select(HandoverEvent)
-                .where(HandoverEvent.item_id == item_id)
-                .order_by(HandoverEvent.at, HandoverEvent.id)
+                .where(col(HandoverEvent.item_id) == item_id)
+                .order_by(col(HandoverEvent.at), col(HandoverEvent.id))
             )
         ).scalars()
     )
@@ -304,23 +316,27 @@ async def item_view(session: AsyncSession, item: HandoverItem, now: datetime | N
     now = now or utcnow()
     catalogue = load_catalogue()
     incident = await session.get(Incident, item.incident_id)
+    assert incident is not None, "handover_items.incident_id is a non-null foreign key"
     person = await session.get(YoungPerson, incident.young_person_id)
+    assert person is not None, "incidents.young_person_id is a non-null foreign key"
     station = await session.get(Station, incident.station_id)
+    assert station is not None, "incidents.station_id is a non-null foreign key"
     team = await session.get(Team, item.team_id)
+    assert team is not None, "handover_items.team_id is a non-null foreign key"
     area_id = incident.location_area_id or incident.area_id
     area = await session.get(Area, area_id) if area_id else None
     indicators = [
         {
             "code": row.code,
-            "label": catalogue.get(row.code).label if catalogue.get(row.code) else row.code,
+            "label": catalogue.label_of(row.code),
             "category": row.category,
             "provenance": row.provenance,
         }
         for row in (
             await session.execute(
                 select(IncidentIndicator)
-                .where(IncidentIndicator.incident_id == incident.id)
-                .order_by(IncidentIndicator.code, IncidentIndicator.provenance)
+                .where(col(IncidentIndicator.incident_id) == incident.id)
+                .order_by(col(IncidentIndicator.code), col(IncidentIndicator.provenance))
             )
         ).scalars()
     ]

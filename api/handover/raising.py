@@ -15,11 +15,12 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import UTC, datetime, time
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import col
 
 from api.events.bus import Audience, LiveEvent, publish
 from api.handover.clocks import ClockSpec, clock_alert
@@ -61,11 +62,11 @@ async def _hand_over(session: AsyncSession, now: datetime) -> int:
     ids = (
         (
             await session.execute(
-                select(Incident.id)
-                .join(HandoverItem, HandoverItem.incident_id == Incident.id)
-                .where(HandoverItem.due_at <= now, Incident.state.in_(HANDED_OVER_FROM))
+                select(col(Incident.id))
+                .join(HandoverItem, col(HandoverItem.incident_id) == col(Incident.id))
+                .where(col(HandoverItem.due_at) <= now, col(Incident.state).in_(HANDED_OVER_FROM))
                 .distinct()
-                .order_by(Incident.id)  # one lock order for every pass: two passes never deadlock
+                .order_by(col(Incident.id))  # one lock order for every pass: two passes never deadlock
             )
         )
         .scalars()
@@ -74,11 +75,12 @@ async def _hand_over(session: AsyncSession, now: datetime) -> int:
     moved = 0
     for incident_id in ids:
         incident = await session.get(Incident, incident_id, with_for_update=True, populate_existing=True)
+        assert incident is not None, "the id was read from the incidents table in this transaction"
         if incident.state in HANDED_OVER_FROM and timeline.move(session, incident, "handed_over"):
             moved += 1
             teams = (
                 await session.execute(
-                    select(IncidentTeam.team_id).where(IncidentTeam.incident_id == incident.id)
+                    select(col(IncidentTeam.team_id)).where(col(IncidentTeam.incident_id) == incident.id)
                 )
             ).scalars()
             publish(
@@ -95,29 +97,33 @@ async def _hand_over(session: AsyncSession, now: datetime) -> int:
 async def _raise_unpicked(session: AsyncSession, now: datetime) -> tuple[int, int]:
     candidates = (
         await session.execute(
-            select(HandoverItem, Incident.reference)
-            .join(Incident, Incident.id == HandoverItem.incident_id)
+            select(HandoverItem, col(Incident.reference))
+            .join(Incident, col(Incident.id) == col(HandoverItem.incident_id))
             .where(
-                HandoverItem.state == "awaiting_pickup",
-                HandoverItem.escalated_at.is_(None),
-                HandoverItem.due_at <= now,
+                col(HandoverItem.state) == "awaiting_pickup",
+                col(HandoverItem.escalated_at).is_(None),
+                col(HandoverItem.due_at) <= now,
             )
-            .order_by(HandoverItem.due_at, HandoverItem.id)
+            .order_by(col(HandoverItem.due_at), col(HandoverItem.id))
         )
     ).all()
     raised = pages = 0
     for item, reference in candidates:
         if now < raise_time(item.due_at):
             continue
-        claimed = await session.execute(
-            update(HandoverItem)
-            .where(
-                HandoverItem.id == item.id,
-                HandoverItem.escalated_at.is_(None),
-                HandoverItem.state == "awaiting_pickup",
-            )
-            .values(escalated_at=now, updated_at=now)
-            .execution_options(synchronize_session=False)
+        # An UPDATE's result is a CursorResult (it has a rowcount); execute() is typed as Result.
+        claimed = cast(
+            "CursorResult[Any]",
+            await session.execute(
+                update(HandoverItem)
+                .where(
+                    col(HandoverItem.id) == item.id,
+                    col(HandoverItem.escalated_at).is_(None),
+                    col(HandoverItem.state) == "awaiting_pickup",
+                )
+                .values(escalated_at=now, updated_at=now)
+                .execution_options(synchronize_session=False)
+            ),
         )
         if claimed.rowcount != 1:
             continue  # another pass got there first, or someone picked it up meanwhile
@@ -166,38 +172,47 @@ async def _raise_unpicked(session: AsyncSession, now: datetime) -> tuple[int, in
 async def _raise_clocks(session: AsyncSession, now: datetime) -> tuple[int, int]:
     rows = (
         await session.execute(
-            select(Clock, Incident.reference)
-            .join(Incident, Incident.id == Clock.incident_id)
+            select(Clock, col(Incident.reference))
+            .join(Incident, col(Incident.id) == col(Clock.incident_id))
             .where(
-                Clock.met_at.is_(None),
-                Clock.raised_overdue_at.is_(None),
-                Clock.kind.not_in(NOT_RAISED_AS_CLOCKS),
-                Clock.starts_at <= now,
+                col(Clock.met_at).is_(None),
+                col(Clock.raised_overdue_at).is_(None),
+                col(Clock.kind).not_in(NOT_RAISED_AS_CLOCKS),
+                col(Clock.starts_at) <= now,
             )
-            .order_by(Clock.due_at, Clock.id)
+            .order_by(col(Clock.due_at), col(Clock.id))
         )
     ).all()
     raised = pages = 0
     for clock, reference in rows:
-        spec = ClockSpec(clock.kind, clock.label, clock.starts_at, clock.due_at, clock.source)  # type: ignore[arg-type]
+        spec = ClockSpec(clock.kind, clock.label, clock.starts_at, clock.due_at, clock.source)
         alert = clock_alert(spec, now, clock.owner_id is not None)
         if alert is None or (alert == "approaching" and clock.raised_approaching_at is not None):
             continue
-        column = Clock.raised_overdue_at if alert == "overdue" else Clock.raised_approaching_at
-        claimed = await session.execute(
-            update(Clock)
-            .where(Clock.id == clock.id, column.is_(None), Clock.met_at.is_(None))
-            .values({column.key: now, "updated_at": now})
-            .execution_options(synchronize_session=False)
+        raised_at = "raised_overdue_at" if alert == "overdue" else "raised_approaching_at"
+        claimed = cast(
+            "CursorResult[Any]",
+            await session.execute(
+                update(Clock)
+                .where(
+                    col(Clock.id) == clock.id,
+                    col(getattr(Clock, raised_at)).is_(None),
+                    col(Clock.met_at).is_(None),
+                )
+                .values({raised_at: now, "updated_at": now})
+                .execution_options(synchronize_session=False)
+            ),
         )
         if claimed.rowcount != 1:
             continue
-        set_committed_value(clock, column.key, now)
+        set_committed_value(clock, raised_at, now)
         raised += 1
         team_ids: list[uuid.UUID] = list(
             (
                 await session.execute(
-                    select(IncidentTeam.team_id).where(IncidentTeam.incident_id == clock.incident_id)
+                    select(col(IncidentTeam.team_id)).where(
+                        col(IncidentTeam.incident_id) == clock.incident_id
+                    )
                 )
             ).scalars()
         )
@@ -222,7 +237,8 @@ async def _raise_clocks(session: AsyncSession, now: datetime) -> tuple[int, int]
                 Audience(team_ids=frozenset(team_ids), all_managers=not team_ids),
             ),
         )
-        for team_id in team_ids or [None]:
+        audiences: list[uuid.UUID | None] = [*team_ids] if team_ids else [None]
+        for team_id in audiences:
             pages += await _page_managers(
                 session,
                 {

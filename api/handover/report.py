@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.audit import service as audit
 from api.auth.dependencies import Actor
@@ -69,9 +70,9 @@ async def night_report(
         (
             await session.execute(
                 select(HandoverItem)
-                .join(Incident, Incident.id == HandoverItem.incident_id)
-                .where(HandoverItem.team_id == team.id, HandoverItem.due_at == handover_at)
-                .order_by(Incident.priority, Incident.occurred_at, HandoverItem.id)
+                .join(Incident, col(Incident.id) == col(HandoverItem.incident_id))
+                .where(col(HandoverItem.team_id) == team.id, col(HandoverItem.due_at) == handover_at)
+                .order_by(col(Incident.priority), col(Incident.occurred_at), col(HandoverItem.id))
             )
         ).scalars()
     )

@@ -14,10 +14,11 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.audit import service as audit
 from api.auth.dependencies import Actor
@@ -30,6 +31,7 @@ from api.handover.access import HANDOVER_ROLES
 from api.handover.clocks import (
     PACE_REVIEW_INTERVAL,
     ClockFacts,
+    IncidentKind,
     clocks_for,
     closure_problems,
     due_before_handover,
@@ -62,11 +64,11 @@ async def missing_episodes_30d(session: AsyncSession, incident: Incident) -> int
             select(func.count())
             .select_from(Incident)
             .where(
-                Incident.young_person_id == incident.young_person_id,
-                Incident.was_missing.is_(True),
-                Incident.id != incident.id,
-                Incident.occurred_at > incident.occurred_at - MISSING_WINDOW,
-                Incident.occurred_at <= incident.occurred_at,
+                col(Incident.young_person_id) == incident.young_person_id,
+                col(Incident.was_missing).is_(True),
+                col(Incident.id) != incident.id,
+                col(Incident.occurred_at) > incident.occurred_at - MISSING_WINDOW,
+                col(Incident.occurred_at) <= incident.occurred_at,
             )
             # Intake calls this before its rows are written (they go in one statement per table),
             # so they are left for one flush at the end.
@@ -81,7 +83,8 @@ def facts_of(
 ) -> ClockFacts:
     """The facts the clocks start from (pure: the caller gathers what is not on the incident)."""
     return ClockFacts(
-        kind=incident.kind,  # type: ignore[arg-type]
+        # The request schema admits only these kinds; the column is a plain string.
+        kind=cast(IncidentKind, incident.kind),
         occurred_at=incident.occurred_at,
         police_protection_started_at=incident.police_protection_started_at,
         detained_at=incident.detained_at,
@@ -108,8 +111,11 @@ async def clock_facts(session: AsyncSession, incident: Incident, now: datetime) 
     age = age_on(dob, incident.occurred_at.date()) if dob else None
     assault = (
         await session.execute(
-            select(IncidentIndicator.id)
-            .where(IncidentIndicator.incident_id == incident.id, IncidentIndicator.code == SEXUAL_ASSAULT)
+            select(col(IncidentIndicator.id))
+            .where(
+                col(IncidentIndicator.incident_id) == incident.id,
+                col(IncidentIndicator.code) == SEXUAL_ASSAULT,
+            )
             .limit(1)
         )
     ).first()
@@ -213,14 +219,15 @@ def plan_handover(
                 },
             )
         )
-        for team_id in teams or [None]:
+        audiences: list[uuid.UUID | None] = [*teams] if teams else [None]
+        for alerted in audiences:
             plan.alerts.append(
                 NewJob(
                     ALERT_JOB,
                     {
                         "reason": BEFORE_HANDOVER_REASON,
                         "urgency": "high",
-                        "team_id": str(team_id) if team_id else None,
+                        "team_id": str(alerted) if alerted else None,
                         "incident_id": str(incident.id),
                         "reference": incident.reference,
                         "clock_id": str(clock_id),
@@ -228,7 +235,7 @@ def plan_handover(
                         "due_at": spec.due_at.isoformat(),
                     },
                     run_at=now,
-                    dedupe_key=f"clock.before_handover:{clock_id}:{team_id or 'all'}",
+                    dedupe_key=f"clock.before_handover:{clock_id}:{alerted or 'all'}",
                 )
             )
     return plan
@@ -243,9 +250,13 @@ async def on_incident_triaged(
     and clocks are kept."""
     now = now or utcnow()
     queued = (
-        await session.execute(select(HandoverItem.team_id).where(HandoverItem.incident_id == incident.id))
+        await session.execute(
+            select(col(HandoverItem.team_id)).where(col(HandoverItem.incident_id) == incident.id)
+        )
     ).scalars()
-    started = (await session.execute(select(Clock.kind).where(Clock.incident_id == incident.id))).scalars()
+    started = (
+        await session.execute(select(col(Clock.kind)).where(col(Clock.incident_id) == incident.id))
+    ).scalars()
     plan = plan_handover(
         incident,
         team_ids,
@@ -270,7 +281,7 @@ async def on_incident_triaged(
 
 
 async def team_for(session: AsyncSession, actor: Actor, slug: str) -> Team:
-    team = (await session.execute(select(Team).where(Team.slug == slug))).scalar_one_or_none()
+    team = (await session.execute(select(Team).where(col(Team.slug) == slug))).scalar_one_or_none()
     if team is None:
         raise ValidationFailed.field("team", "unknown team")
     if team.id not in actor.team_ids:
@@ -295,16 +306,16 @@ async def list_items(
     team_ids = [(await team_for(session, actor, team_slug)).id] if team_slug else list(actor.team_ids)
     query = (
         select(HandoverItem)
-        .join(Incident, Incident.id == HandoverItem.incident_id)
-        .where(HandoverItem.team_id.in_(team_ids))
+        .join(Incident, col(Incident.id) == col(HandoverItem.incident_id))
+        .where(col(HandoverItem.team_id).in_(team_ids))
     )
     query = (
-        query.where(HandoverItem.state == state)
+        query.where(col(HandoverItem.state) == state)
         if state
-        else query.where(HandoverItem.state.in_(OPEN_ITEM_STATES))
+        else query.where(col(HandoverItem.state).in_(OPEN_ITEM_STATES))
     )
     query = query.order_by(
-        Incident.priority, Incident.occurred_at, HandoverItem.created_at, HandoverItem.id
+        col(Incident.priority), col(Incident.occurred_at), col(HandoverItem.created_at), col(HandoverItem.id)
     ).limit(limit)
     items = list((await session.execute(query)).scalars())
     views = []
@@ -371,7 +382,9 @@ async def _record_change(
 
 
 async def _locked_incident(session: AsyncSession, incident_id: uuid.UUID) -> Incident:
-    return await session.get(Incident, incident_id, with_for_update=True, populate_existing=True)
+    incident = await session.get(Incident, incident_id, with_for_update=True, populate_existing=True)
+    assert incident is not None, "handover_items.incident_id is a non-null foreign key"
+    return incident
 
 
 def _may_act_on(actor: Actor, item: HandoverItem) -> bool:
@@ -398,7 +411,9 @@ async def _publish_item(
 
 async def _publish_incident(session: AsyncSession, incident: Incident) -> None:
     team_ids = (
-        await session.execute(select(IncidentTeam.team_id).where(IncidentTeam.incident_id == incident.id))
+        await session.execute(
+            select(col(IncidentTeam.team_id)).where(col(IncidentTeam.incident_id) == incident.id)
+        )
     ).scalars()
     publish(
         session,
@@ -424,6 +439,7 @@ async def pick_up(
         if item.owner_id == actor.id:
             return _owner_answer(item, users)
         owner = contents.person_ref(users, item.owner_id)
+        assert owner is not None and item.picked_up_at is not None, "a picked-up item has an owner and a time"
         raise Conflict(
             f"Already picked up by {owner['display_name']} at {item.picked_up_at.isoformat()}.",
             extra={"owner": owner, "picked_up_at": contents.iso(item.picked_up_at)},
@@ -477,7 +493,9 @@ async def reassign(
     target = await session.get(User, user_id)
     member = (
         await session.execute(
-            select(Membership.id).where(Membership.user_id == user_id, Membership.team_id == item.team_id)
+            select(col(Membership.id)).where(
+                col(Membership.user_id) == user_id, col(Membership.team_id) == item.team_id
+            )
         )
     ).first()
     if target is None or not target.active or member is None or not set(target.roles) & set(HANDOVER_ROLES):
@@ -499,6 +517,7 @@ async def reassign(
         )
     )
     incident = await session.get(Incident, item.incident_id)
+    assert incident is not None, "handover_items.incident_id is a non-null foreign key"
     timeline.add_event(
         session,
         incident.id,
@@ -562,8 +581,8 @@ async def close(
     await session.flush()
     still_open = (
         await session.execute(
-            select(HandoverItem.id).where(
-                HandoverItem.incident_id == incident.id, HandoverItem.state != "closed"
+            select(col(HandoverItem.id)).where(
+                col(HandoverItem.incident_id) == incident.id, col(HandoverItem.state) != "closed"
             )
         )
     ).first()
@@ -604,14 +623,14 @@ async def team_clocks(
     if team_id not in actor.team_ids:
         raise Forbidden("You are not a member of that team.")
     query = (
-        select(Clock, Incident.reference, Incident.young_person_id)
-        .join(Incident, Incident.id == Clock.incident_id)
-        .join(IncidentTeam, IncidentTeam.incident_id == Incident.id)
-        .where(IncidentTeam.team_id == team_id)
+        select(Clock, col(Incident.reference), col(Incident.young_person_id))
+        .join(Incident, col(Incident.id) == col(Clock.incident_id))
+        .join(IncidentTeam, col(IncidentTeam.incident_id) == col(Incident.id))
+        .where(col(IncidentTeam.team_id) == team_id)
     )
     if not include_met:
-        query = query.where(Clock.met_at.is_(None))
-    rows = (await session.execute(query.order_by(Clock.due_at, Clock.kind, Clock.id))).all()
+        query = query.where(col(Clock.met_at).is_(None))
+    rows = (await session.execute(query.order_by(col(Clock.due_at), col(Clock.kind), col(Clock.id)))).all()
     clocks = [row[0] for row in rows]
     users = await contents.people(session, {c.owner_id for c in clocks} | {c.met_by_id for c in clocks})
     audit.record(
@@ -676,6 +695,7 @@ async def mark_met(
             clock.detail = {**(clock.detail or {}), **closing}
         clock.updated_at = now
         incident = await session.get(Incident, clock.incident_id)
+        assert incident is not None, "clocks.incident_id is a non-null foreign key"
         timeline.add_event(
             session,
             incident.id,
@@ -716,7 +736,9 @@ async def mark_met(
 
 async def _publish_clock(session: AsyncSession, clock: Clock, incident: Incident) -> None:
     team_ids = (
-        await session.execute(select(IncidentTeam.team_id).where(IncidentTeam.incident_id == incident.id))
+        await session.execute(
+            select(col(IncidentTeam.team_id)).where(col(IncidentTeam.incident_id) == incident.id)
+        )
     ).scalars()
     publish(
         session,
@@ -759,7 +781,7 @@ async def record_rhi_step(
         )
     if clock.met:
         raise Conflict("The return home interview is already closed.", extra={"outcome": clock.outcome})
-    entry = {"step": step, "at": (at or now).isoformat(), "recorded_by_id": str(actor.id)}
+    entry: dict[str, Any] = {"step": step, "at": (at or now).isoformat(), "recorded_by_id": str(actor.id)}
     if by:
         entry["by"] = by
     if independent is not None:
@@ -767,6 +789,7 @@ async def record_rhi_step(
     clock.detail = {**(clock.detail or {}), "steps": [*(clock.detail or {}).get("steps", []), entry]}
     clock.updated_at = now
     incident = await session.get(Incident, clock.incident_id)
+    assert incident is not None, "clocks.incident_id is a non-null foreign key"
     timeline.add_event(
         session,
         incident.id,

@@ -19,6 +19,7 @@ from typing import Annotated
 from fastapi import Depends, Path
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.auth.dependencies import Actor, CurrentActor, RoleGuard
 from api.deps import SessionDep
@@ -30,15 +31,17 @@ CASE_ROLES = ("worker", "day_team", "manager")
 
 def team_scope(actor: Actor):
     """A SQL condition: the incident is routed to one of the actor's teams."""
-    return exists().where(IncidentTeam.incident_id == Incident.id, IncidentTeam.team_id.in_(actor.team_ids))
+    return exists().where(
+        col(IncidentTeam.incident_id) == col(Incident.id), col(IncidentTeam.team_id).in_(actor.team_ids)
+    )
 
 
 async def may_see_case(session: AsyncSession, actor: Actor, incident_id: uuid.UUID) -> bool:
     if not actor.has(*CASE_ROLES) or not actor.team_ids:
         return False
     row = await session.execute(
-        select(IncidentTeam.id).where(
-            IncidentTeam.incident_id == incident_id, IncidentTeam.team_id.in_(actor.team_ids)
+        select(col(IncidentTeam.id)).where(
+            col(IncidentTeam.incident_id) == incident_id, col(IncidentTeam.team_id).in_(actor.team_ids)
         )
     )
     return row.first() is not None
@@ -84,12 +87,13 @@ def incident_roles(*allowed: str):
             return
         if actor.has("police"):
             station_id = (
-                await session.execute(select(Incident.station_id).where(Incident.id == incident_id))
+                await session.execute(select(col(Incident.station_id)).where(col(Incident.id) == incident_id))
             ).scalar_one_or_none()
             if station_id is None or station_id != actor.station_id:
                 raise NotFound("No such incident.")
         raise Forbidden("Your role does not allow this.")
 
+    # Markers read by the route-role and police-scope tests; mypy does not model function attributes.
     _guarded.role_guard = guard  # type: ignore[attr-defined]
     _guarded.incident_scoped = True  # type: ignore[attr-defined]
     return Depends(_guarded)

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
+from sqlmodel import col
 
 from api.db import utcnow
 from api.errors import ValidationFailed
@@ -70,14 +71,16 @@ async def claim(
 
 
 def _insert_unless_taken(session: AsyncSession, record: IdempotencyRecord):
-    values = {column.key: getattr(record, column.key) for column in IdempotencyRecord.__table__.columns}
+    values = {
+        column.key: getattr(record, column.key) for column in inspect(IdempotencyRecord).local_table.columns
+    }
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return (
         insert(IdempotencyRecord)
         .values(**values)
         .on_conflict_do_nothing()
-        .returning(IdempotencyRecord.id)
+        .returning(col(IdempotencyRecord.id))
         .execution_options(autoflush=False)
     )
 
@@ -91,10 +94,10 @@ async def _find(session: AsyncSession, actor_id: uuid.UUID, scope: str, key: str
     return (
         await session.execute(
             select(IdempotencyRecord).where(
-                IdempotencyRecord.actor_id == actor_id,
-                IdempotencyRecord.scope == scope,
-                IdempotencyRecord.key == key,
-                IdempotencyRecord.expires_at > utcnow(),
+                col(IdempotencyRecord.actor_id) == actor_id,
+                col(IdempotencyRecord.scope) == scope,
+                col(IdempotencyRecord.key) == key,
+                col(IdempotencyRecord.expires_at) > utcnow(),
             )
         )
     ).scalar_one_or_none()

@@ -102,7 +102,7 @@ def indicator_rows(
             IncidentIndicator,
             incident_id=incident_id,
             code=item.code,
-            category=catalogue.get(item.code).category,
+            category=catalogue.require(item.code).category,
             provenance=item.provenance,
             catalogue_version=catalogue.version,
             recorded_by_id=recorded_by_id,

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import base64
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.audit import service as audit
 from api.auth.dependencies import Actor
@@ -59,46 +61,55 @@ async def list_incidents(
     police = actor.has("police") and not actor.has("worker", "day_team", "manager")
     query = select(Incident)
     if police:
-        query = query.where(Incident.station_id == actor.station_id)
+        query = query.where(col(Incident.station_id) == actor.station_id)
     else:
         query = query.where(team_scope(actor))
     if state:
-        query = query.where(Incident.state == state)
+        query = query.where(col(Incident.state) == state)
     if kind:
-        query = query.where(Incident.kind == kind)
+        query = query.where(col(Incident.kind) == kind)
     if team:
         query = query.where(
             exists().where(
-                IncidentTeam.incident_id == Incident.id,
-                IncidentTeam.team_id == select(Team.id).where(Team.slug == team).scalar_subquery(),
+                col(IncidentTeam.incident_id) == col(Incident.id),
+                col(IncidentTeam.team_id)
+                == select(col(Team.id)).where(col(Team.slug) == team).scalar_subquery(),
             )
         )
     if indicator:
         query = query.where(
-            exists().where(IncidentIndicator.incident_id == Incident.id, IncidentIndicator.code == indicator)
+            exists().where(
+                col(IncidentIndicator.incident_id) == col(Incident.id),
+                col(IncidentIndicator.code) == indicator,
+            )
         )
     if location:
-        query = query.where(Incident.location_description.ilike(f"%{_escape_like(location)}%", escape="\\"))
+        query = query.where(
+            col(Incident.location_description).ilike(f"%{_escape_like(location)}%", escape="\\")
+        )
     if young_person_id:
-        query = query.where(Incident.young_person_id == young_person_id)
+        query = query.where(col(Incident.young_person_id) == young_person_id)
     if young_person_name:
         key = normalise_name(young_person_name, "")
         query = query.where(
             exists().where(
-                YoungPerson.id == Incident.young_person_id,
-                YoungPerson.match_name.like(f"%{_escape_like(key)}%", escape="\\"),
+                col(YoungPerson.id) == col(Incident.young_person_id),
+                col(YoungPerson.match_name).like(f"%{_escape_like(key)}%", escape="\\"),
             )
         )
     if from_:
-        query = query.where(Incident.occurred_at >= from_)
+        query = query.where(col(Incident.occurred_at) >= from_)
     if to:
-        query = query.where(Incident.occurred_at < to)
+        query = query.where(col(Incident.occurred_at) < to)
     if cursor:
         at, ident = decode_cursor(cursor)
         query = query.where(
-            or_(Incident.reported_at < at, and_(Incident.reported_at == at, Incident.id < ident))
+            or_(
+                col(Incident.reported_at) < at,
+                and_(col(Incident.reported_at) == at, col(Incident.id) < ident),
+            )
         )
-    query = query.order_by(Incident.reported_at.desc(), Incident.id.desc()).limit(limit + 1)
+    query = query.order_by(col(Incident.reported_at).desc(), col(Incident.id).desc()).limit(limit + 1)
     rows = (await session.execute(query)).scalars().all()
     page, more = rows[:limit], len(rows) > limit
     if police:
@@ -147,8 +158,8 @@ async def status_for(session: AsyncSession, actor: Actor, incident: Incident) ->
     events = (
         await session.execute(
             select(TimelineEvent)
-            .where(TimelineEvent.incident_id == incident.id, TimelineEvent.police_visible.is_(True))
-            .order_by(TimelineEvent.at)
+            .where(col(TimelineEvent.incident_id) == incident.id, col(TimelineEvent.police_visible).is_(True))
+            .order_by(col(TimelineEvent.at))
         )
     ).scalars()
     view["timeline"] = [
@@ -163,7 +174,7 @@ def _public(detail: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in detail.items() if k in allowed}
 
 
-async def summaries(session: AsyncSession, incidents: list[Incident]) -> list[dict[str, Any]]:
+async def summaries(session: AsyncSession, incidents: Sequence[Incident]) -> list[dict[str, Any]]:
     if not incidents:
         return []
     ids = [i.id for i in incidents]
@@ -171,7 +182,7 @@ async def summaries(session: AsyncSession, incidents: list[Incident]) -> list[di
         p.id: p
         for p in (
             await session.execute(
-                select(YoungPerson).where(YoungPerson.id.in_({i.young_person_id for i in incidents}))
+                select(YoungPerson).where(col(YoungPerson.id).in_({i.young_person_id for i in incidents}))
             )
         ).scalars()
     }
@@ -179,13 +190,13 @@ async def summaries(session: AsyncSession, incidents: list[Incident]) -> list[di
     teams_of: dict[uuid.UUID, list[dict[str, str]]] = {i: [] for i in ids}
     for link, team in await session.execute(
         select(IncidentTeam, Team)
-        .join(Team, Team.id == IncidentTeam.team_id)
-        .where(IncidentTeam.incident_id.in_(ids))
+        .join(Team, col(Team.id) == col(IncidentTeam.team_id))
+        .where(col(IncidentTeam.incident_id).in_(ids))
     ):
         teams_of[link.incident_id].append({"id": str(team.id), "slug": team.slug, "name": team.name})
     codes_of: dict[uuid.UUID, list[str]] = {i: [] for i in ids}
     for row in (
-        await session.execute(select(IncidentIndicator).where(IncidentIndicator.incident_id.in_(ids)))
+        await session.execute(select(IncidentIndicator).where(col(IncidentIndicator.incident_id).in_(ids)))
     ).scalars():
         codes_of[row.incident_id].append(row.code)
     out = []

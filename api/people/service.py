@@ -14,6 +14,7 @@ from datetime import date
 
 from sqlalchemy import case, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.db import utcnow
 from api.people.models import PossibleMatch, YoungPerson
@@ -155,14 +156,16 @@ async def _same_name_or_reference(
 ) -> list[YoungPerson]:
     """Records with this LA reference or this normalised name: the reference first, then
     those born on `date_of_birth` (oldest record first), then the other namesakes."""
-    wanted = YoungPerson.match_name == key
+    wanted = col(YoungPerson.match_name) == key
     first = []
     if la_reference:
-        wanted = or_(wanted, YoungPerson.la_reference == la_reference)
-        first.append(case((YoungPerson.la_reference == la_reference, 0), else_=1))
+        wanted = or_(wanted, col(YoungPerson.la_reference) == la_reference)
+        first.append(case((col(YoungPerson.la_reference) == la_reference, 0), else_=1))
     if date_of_birth is not None:
-        first.append(case((YoungPerson.date_of_birth == date_of_birth, 0), else_=1))
-    query = select(YoungPerson).where(wanted).order_by(*first, YoungPerson.created_at, YoungPerson.id)
+        first.append(case((col(YoungPerson.date_of_birth) == date_of_birth, 0), else_=1))
+    query = (
+        select(YoungPerson).where(wanted).order_by(*first, col(YoungPerson.created_at), col(YoungPerson.id))
+    )
     return list((await session.execute(query.limit(CANDIDATES + 2))).scalars())
 
 

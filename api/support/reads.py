@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.audit import service as audit
 from api.auth.dependencies import Actor
@@ -44,7 +45,7 @@ def _client_time(instant: datetime, offset_minutes: int) -> datetime:
 async def _people(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, PersonRef]:
     if not ids:
         return {}
-    rows = await session.execute(select(User.id, User.display_name).where(User.id.in_(ids)))
+    rows = await session.execute(select(col(User.id), col(User.display_name)).where(col(User.id).in_(ids)))
     return {row.id: PersonRef(id=row.id, display_name=row.display_name) for row in rows}
 
 
@@ -103,7 +104,9 @@ async def offers_for_incident(session: AsyncSession, incident_id: uuid.UUID) -> 
     No authorisation or audit here: the caller (incident detail, handover) does both.
     """
     offers = list(
-        (await session.execute(select(SupportOffer).where(SupportOffer.incident_id == incident_id))).scalars()
+        (
+            await session.execute(select(SupportOffer).where(col(SupportOffer.incident_id) == incident_id))
+        ).scalars()
     )
     offers.sort(key=lambda o: (_display_order(o), str(o.id)))
     people = await _people(session, {o.recorded_by_id for o in offers})
@@ -119,8 +122,8 @@ async def notes_for_incident(session: AsyncSession, incident_id: uuid.UUID) -> l
         (
             await session.execute(
                 select(HandoverNote)
-                .where(HandoverNote.incident_id == incident_id)
-                .order_by(HandoverNote.received_at, HandoverNote.id)
+                .where(col(HandoverNote.incident_id) == incident_id)
+                .order_by(col(HandoverNote.received_at), col(HandoverNote.id))
             )
         ).scalars()
     )
@@ -168,8 +171,8 @@ async def offer_with_history(
         (
             await session.execute(
                 select(SupportOfferVersion)
-                .where(SupportOfferVersion.offer_id == offer.id)
-                .order_by(SupportOfferVersion.version)
+                .where(col(SupportOfferVersion.offer_id) == offer.id)
+                .order_by(col(SupportOfferVersion.version))
             )
         ).scalars()
     )
@@ -212,8 +215,8 @@ async def note_with_history(
         (
             await session.execute(
                 select(HandoverNoteVersion)
-                .where(HandoverNoteVersion.note_id == note.id)
-                .order_by(HandoverNoteVersion.version)
+                .where(col(HandoverNoteVersion.note_id) == note.id)
+                .order_by(col(HandoverNoteVersion.version))
             )
         ).scalars()
     )

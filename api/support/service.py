@@ -26,6 +26,7 @@ from typing import Any, Literal
 from sqlalchemy import exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.audit import service as audit
 from api.auth.dependencies import Actor
@@ -69,8 +70,8 @@ class WriteOutcome:
 class _RecordType:
     name: str  # audit and sync `type`
     id_field: str  # how clients name the id
-    model: type
-    version_model: type
+    model: type[SupportOffer] | type[HandoverNote]
+    version_model: type[SupportOfferVersion] | type[HandoverNoteVersion]
     version_fk: str
     content: tuple[str, ...]  # stored per version
     identity: tuple[str, ...]  # what makes two bodies "the same record"
@@ -106,7 +107,9 @@ NOTE = _RecordType(
 
 
 async def _incident_team_ids(session: AsyncSession, incident_id: uuid.UUID) -> frozenset[uuid.UUID]:
-    rows = await session.execute(select(IncidentTeam.team_id).where(IncidentTeam.incident_id == incident_id))
+    rows = await session.execute(
+        select(col(IncidentTeam.team_id)).where(col(IncidentTeam.incident_id) == incident_id)
+    )
     return frozenset(rows.scalars())
 
 
@@ -131,18 +134,18 @@ async def _may_record(
         return True
     if incident.acknowledged_by_id == actor.id:
         return True
-    on_team_page = (Page.incident_id == incident.id, Page.team_id.in_(shared))
+    on_team_page = (col(Page.incident_id) == incident.id, col(Page.team_id).in_(shared))
     paged = (
-        select(Delivery.id)
-        .join(Page, Page.id == Delivery.page_id)
-        .where(*on_team_page, Delivery.user_id == actor.id, Delivery.purpose == "page")
+        select(col(Delivery.id))
+        .join(Page, col(Page.id) == col(Delivery.page_id))
+        .where(*on_team_page, col(Delivery.user_id) == actor.id, col(Delivery.purpose) == "page")
     )
     acknowledged = (
-        select(Acknowledgement.id)
-        .join(Page, Page.id == Acknowledgement.page_id)
-        .where(*on_team_page, Acknowledgement.user_id == actor.id)
+        select(col(Acknowledgement.id))
+        .join(Page, col(Page.id) == col(Acknowledgement.page_id))
+        .where(*on_team_page, col(Acknowledgement.user_id) == actor.id)
     )
-    taken = select(Page.id).where(*on_team_page, Page.acknowledged_by_id == actor.id)
+    taken = select(col(Page.id)).where(*on_team_page, col(Page.acknowledged_by_id) == actor.id)
     row = await session.execute(select(or_(exists(paged), exists(acknowledged), exists(taken))))
     return bool(row.scalar())
 
@@ -274,7 +277,7 @@ async def put_handover_note(
 
 async def _load(session: AsyncSession, kind: _RecordType, record_id: uuid.UUID):
     # FOR NO KEY UPDATE on PostgreSQL: an update and a replay of it queue up instead of racing.
-    query = select(kind.model).where(kind.model.id == record_id).with_for_update(key_share=True)
+    query = select(kind.model).where(col(kind.model.id) == record_id).with_for_update(key_share=True)
     return (await session.execute(query.execution_options(populate_existing=True))).scalar_one_or_none()
 
 

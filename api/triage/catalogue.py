@@ -58,6 +58,18 @@ class Catalogue:
         """The indicator with this code, or None when the catalogue does not know it."""
         return self._by_code.get(code)
 
+    def require(self, code: str) -> Indicator:
+        """The indicator with this code, for a code already validated against this catalogue.
+
+        Raises KeyError when the catalogue does not know it.
+        """
+        return self._by_code[code]
+
+    def label_of(self, code: str) -> str:
+        """The display label of an indicator; the code itself when the catalogue does not know it."""
+        entry = self._by_code.get(code)
+        return entry.label if entry else code
+
     def all(self) -> tuple[Indicator, ...]:
         """Every indicator, in catalogue order."""
         return self.indicators
