@@ -38,8 +38,9 @@ run: $(VENV)/.installed-run pwa
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check api workers tests bench
 	$(BIN)/ruff format --check api workers tests bench
+	$(BIN)/mypy
 
-# mypy over api/ and workers/ (settings in pyproject.toml).
+# mypy over api/ and workers/ (settings in pyproject.toml); also part of `make lint`.
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
 

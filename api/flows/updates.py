@@ -28,6 +28,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.audit import service as audit
 from api.auth.dependencies import Actor
@@ -130,7 +131,11 @@ async def update_incident(
         raise Conflict("The incident is closed.")
     catalogue = load_catalogue()
     existing = list(
-        (await session.execute(select(IncidentIndicator).where(IncidentIndicator.incident_id == incident.id)))
+        (
+            await session.execute(
+                select(IncidentIndicator).where(col(IncidentIndicator.incident_id) == incident.id)
+            )
+        )
         .scalars()
         .all()
     )
@@ -204,7 +209,7 @@ async def update_incident(
                 IncidentIndicator,
                 incident_id=incident.id,
                 code=code,
-                category=catalogue.get(code).category,
+                category=catalogue.require(code).category,
                 provenance=WORKER_DISCLOSED,
                 catalogue_version=catalogue.version,
                 recorded_by_id=actor.id,
@@ -258,7 +263,11 @@ async def update_incident(
         catalogue=catalogue,
     )
     linked = list(
-        (await session.execute(select(IncidentTeam.team_id).where(IncidentTeam.incident_id == incident.id)))
+        (
+            await session.execute(
+                select(col(IncidentTeam.team_id)).where(col(IncidentTeam.incident_id) == incident.id)
+            )
+        )
         .scalars()
         .all()
     )
@@ -402,9 +411,9 @@ async def _stop_and_retime(
         (
             await session.execute(
                 select(Clock).where(
-                    Clock.incident_id == incident.id,
-                    Clock.kind.in_(("bail_refused_transfer", "rhi_72h")),
-                    Clock.met_at.is_(None),
+                    col(Clock.incident_id) == incident.id,
+                    col(Clock.kind).in_(("bail_refused_transfer", "rhi_72h")),
+                    col(Clock.met_at).is_(None),
                 )
             )
         ).scalars()
@@ -445,7 +454,8 @@ async def _announce_priority(
     pages = (
         await session.execute(
             select(Page).where(
-                Page.incident_id == incident.id, Page.state.in_(("active", "acknowledged", "uncovered"))
+                col(Page.incident_id) == incident.id,
+                col(Page.state).in_(("active", "acknowledged", "uncovered")),
             )
         )
     ).scalars()
