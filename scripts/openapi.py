@@ -51,7 +51,7 @@ def generate(out: Path, document: dict | None = None) -> Path:
         source = Path(tmp) / "openapi.json"
         source.write_text(json.dumps(document, indent=2, sort_keys=True))
         raw = Path(tmp) / "schema.d.ts"
-        subprocess.run(
+        subprocess.run(  # noqa: S603 (a fixed argv: the pinned generator and our temp files)
             [str(GENERATOR), str(source), "--output", str(raw)],
             check=True,
             capture_output=True,
@@ -68,15 +68,15 @@ def main() -> int:
     parser.add_argument("--check", action="store_true", help="fail when the committed file is stale")
     args = parser.parse_args()
     if not GENERATOR.exists():
-        print(f"{GENERATOR} is missing: run `npm ci` in pwa/ first", file=sys.stderr)
+        sys.stderr.write(f"{GENERATOR} is missing: run `npm ci` in pwa/ first\n")
         return 2
     if not args.check:
-        print(generate(GENERATED))
+        sys.stdout.write(f"{generate(GENERATED)}\n")
         return 0
     with tempfile.TemporaryDirectory() as tmp:
         fresh = generate(Path(tmp) / "schema.d.ts").read_text()
     if not GENERATED.exists() or GENERATED.read_text() != fresh:
-        print(f"{GENERATED.relative_to(ROOT)} is stale: run `python scripts/openapi.py`", file=sys.stderr)
+        sys.stderr.write(f"{GENERATED.relative_to(ROOT)} is stale: run `python scripts/openapi.py`\n")
         return 1
     return 0
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Response, status
 from sqlalchemy import select
+from sqlmodel import col
 
 from api.auth import service
 from api.auth.dependencies import EVERYONE, CurrentActor, public, roles
@@ -80,7 +81,7 @@ async def revoke_sessions(
 async def me(actor: CurrentActor, session: SessionDep) -> MeOut:
     teams = []
     if actor.team_ids:
-        rows = await session.execute(select(Team).where(Team.id.in_(actor.team_ids)).order_by(Team.slug))
+        rows = await session.execute(select(Team).where(col(Team.id).in_(actor.team_ids)).order_by(Team.slug))
         teams = [TeamRefOut(id=t.id, slug=t.slug, name=t.name) for t in rows.scalars()]
     station = None
     if actor.station_id:

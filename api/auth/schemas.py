@@ -40,11 +40,17 @@ class TeamRefOut(BaseModel):
     name: str
 
 
+class StationRefOut(BaseModel):
+    id: uuid.UUID
+    slug: str
+    name: str
+
+
 class MeOut(BaseModel):
     id: uuid.UUID
     username: str
     display_name: str
     roles: list[str]
     teams: list[TeamRefOut]
-    station: dict | None = None
+    station: StationRefOut | None = None
     police_station: str | None = None

@@ -156,7 +156,9 @@ async def get_status(incident: StatusIncident, session: SessionDep, actor: Curre
     return await service.status_for(session, actor, incident)
 
 
-@router.get("/board", response_model=BoardOut, response_model_exclude_unset=True, dependencies=[roles("manager")])
+@router.get(
+    "/board", response_model=BoardOut, response_model_exclude_unset=True, dependencies=[roles("manager")]
+)
 async def manager_board(
     session: SessionDep,
     settings: SettingsDep,

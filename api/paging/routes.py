@@ -12,6 +12,7 @@ Acknowledging has two doors, each with an explicit guard:
 from __future__ import annotations
 
 import uuid
+from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Response, status
@@ -45,7 +46,9 @@ from api.rota.access import team_to_manage, team_to_read
 router = APIRouter(prefix="/api/v1", tags=["paging"])
 
 ACKNOWLEDGERS = ("worker", "manager", "admin")
-CONFLICT_DOC = {409: {"description": "Already acknowledged: the problem names who took it and when"}}
+CONFLICT_DOC: dict[int | str, dict[str, Any]] = {
+    409: {"description": "Already acknowledged: the problem names who took it and when"}
+}
 
 
 def _push_service(endpoint: str) -> str:
@@ -98,7 +101,7 @@ async def public_key(settings: SettingsDep) -> PublicKeyOut:
     return PublicKeyOut(public_key=settings.vapid_public_key)
 
 
-MOVE_REFUSED_DOC = {
+MOVE_REFUSED_DOC: dict[int | str, dict[str, Any]] = {
     409: {
         "description": "The endpoint is registered to someone who shares no team with you; "
         "nothing changed. Unsubscribe in this browser and subscribe again for a new endpoint.",

@@ -210,7 +210,7 @@ async def rota_gaps(
                 level=g.level,
                 starts_at=g.starts_at,
                 ends_at=g.ends_at,
-                reason=g.reason,  # type: ignore[arg-type]
+                reason=g.reason,
                 user=_person(names, g.user_id) if g.user_id else None,
             )
             for g in gaps

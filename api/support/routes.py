@@ -33,7 +33,7 @@ router = APIRouter(prefix="/api/v1", tags=["support"])
 WRITERS = ("worker", "manager")
 READERS = ("worker", "day_team", "manager")
 
-_PROBLEM = {"content": {"application/problem+json": {}}}
+_PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 _WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
     201: {"description": "Stored for the first time (version 1)"},
     403: {"description": "Not paged for or acknowledged on this incident's team", **_PROBLEM},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 from sqlalchemy import select
+from sqlmodel import col
 
 from api.audit import service as audit
 from api.auth.dependencies import ALL_STAFF, CurrentActor, roles
@@ -43,7 +44,7 @@ async def list_areas(session: SessionDep) -> list[AreaOut]:
 @router.get("/stations", response_model=list[StationOut], dependencies=[roles("police", *ALL_STAFF)])
 async def list_stations(session: SessionDep) -> list[StationOut]:
     rows = await session.execute(
-        select(Station, Area).join(Area, Area.id == Station.area_id).order_by(Station.name)
+        select(Station, Area).join(Area, col(Area.id) == Station.area_id).order_by(Station.name)
     )
     return [StationOut(id=s.id, slug=s.slug, name=s.name, area=a.slug) for s, a in rows.all()]
 
