@@ -162,18 +162,11 @@ export interface Page<T> {
   next_cursor?: string | null;
 }
 
-export interface OnCallShift {
-  team: TeamRef;
-  level: 'primary' | 'secondary' | string;
-  starts_at: string;
-  ends_at: string;
-}
+/** A shift of GET /me/on-call. */
+export type OnCallShift = Schemas['MyShift'];
 
 /** GET /me/on-call: every shift I am on now, and my next one. */
-export interface MyOnCall {
-  now: OnCallShift[];
-  next: OnCallShift | null;
-}
+export type MyOnCall = Schemas['MyOnCallOut'];
 
 /** GET /push/subscriptions: the endpoint itself is never echoed, only its push service. */
 export interface Device {
