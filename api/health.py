@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
 from sqlalchemy import text
 
 from api.auth.dependencies import public
@@ -16,12 +17,26 @@ router = APIRouter(tags=["health"])
 log = logging.getLogger("lantern.health")
 
 
-@router.get("/healthz", dependencies=[public()])
+class Liveness(BaseModel):
+    status: str
+
+
+class Readiness(BaseModel):
+    status: str
+    database: str | None = None
+
+
+@router.get("/healthz", response_model=Liveness, dependencies=[public()])
 async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", dependencies=[public()], responses={503: {"description": "Not ready"}})
+@router.get(
+    "/readyz",
+    response_model=Readiness,
+    dependencies=[public()],
+    responses={503: {"description": "Not ready", "model": Readiness}},
+)
 async def readyz(request: Request) -> JSONResponse:
     database = request.app.state.database
     try:
@@ -36,6 +51,6 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ready"})
 
 
-@router.get("/metrics", dependencies=[public()], include_in_schema=False)
+@router.get("/metrics", response_class=PlainTextResponse, dependencies=[public()], include_in_schema=False)
 async def metrics() -> Response:
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -85,7 +85,7 @@ def create_app(settings: Settings | None = None, *, background=None) -> FastAPI:
 def _mount_docs(app: FastAPI) -> None:
     app.mount("/docs-assets", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="docs-assets")
 
-    @app.get("/docs", include_in_schema=False, dependencies=[public()])
+    @app.get("/docs", response_class=HTMLResponse, include_in_schema=False, dependencies=[public()])
     async def docs() -> HTMLResponse:
         return get_swagger_ui_html(
             openapi_url="/openapi.json",
@@ -101,7 +101,7 @@ def _mount_pwa(app: FastAPI, dist: Path) -> None:
     dist = dist.resolve()
     index = dist / "index.html"
 
-    @app.get("/{path:path}", include_in_schema=False, dependencies=[public()])
+    @app.get("/{path:path}", response_class=FileResponse, include_in_schema=False, dependencies=[public()])
     async def pwa(path: str) -> FileResponse:
         if path.startswith(("api/", "api")) and (path == "api" or path.startswith("api/")):
             raise NotFound("No such endpoint.")

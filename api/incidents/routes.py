@@ -15,10 +15,13 @@ from api.flows import board, incident_view, intake, updates
 from api.incidents import idempotency, service
 from api.incidents.access import CaseIncident, StatusIncident, incident_roles
 from api.incidents.schemas import (
+    BoardOut,
     IncidentCreate,
     IncidentCreated,
+    IncidentDetailOut,
     IncidentPage,
     IncidentSearch,
+    IncidentStatusOut,
     IncidentUpdate,
     IncidentUpdated,
     IndicatorOut,
@@ -78,7 +81,13 @@ async def report_incident(
     )
 
 
-@router.get("/incidents", response_model=IncidentPage, dependencies=[roles("police", *CASE_ROLES)])
+# Police see the status fields of each item, case roles the summary: unset fields stay absent.
+@router.get(
+    "/incidents",
+    response_model=IncidentPage,
+    response_model_exclude_unset=True,
+    dependencies=[roles("police", *CASE_ROLES)],
+)
 async def list_incidents(
     session: SessionDep,
     actor: CurrentActor,
@@ -111,7 +120,12 @@ async def list_incidents(
     )
 
 
-@router.post("/incidents/search", response_model=IncidentPage, dependencies=[roles(*CASE_ROLES)])
+@router.post(
+    "/incidents/search",
+    response_model=IncidentPage,
+    response_model_exclude_unset=True,
+    dependencies=[roles(*CASE_ROLES)],
+)
 async def search_incidents(body: IncidentSearch, session: SessionDep, actor: CurrentActor) -> dict[str, Any]:
     return await service.list_incidents(
         session,
@@ -129,7 +143,9 @@ async def search_incidents(body: IncidentSearch, session: SessionDep, actor: Cur
     )
 
 
-@router.get("/incidents/{incident_id}", dependencies=[incident_roles(*CASE_ROLES)])
+@router.get(
+    "/incidents/{incident_id}", response_model=IncidentDetailOut, dependencies=[incident_roles(*CASE_ROLES)]
+)
 async def get_incident(incident: CaseIncident, session: SessionDep, actor: CurrentActor) -> dict[str, Any]:
     return await incident_view.incident_detail(session, actor, incident)
 
@@ -158,12 +174,18 @@ async def update_incident(
     return JSONResponse(result.as_response(), headers={"ETag": f'"{result.incident.version}"'})
 
 
-@router.get("/incidents/{incident_id}/status", dependencies=[incident_roles("police", *CASE_ROLES)])
+@router.get(
+    "/incidents/{incident_id}/status",
+    response_model=IncidentStatusOut,
+    dependencies=[incident_roles("police", *CASE_ROLES)],
+)
 async def get_status(incident: StatusIncident, session: SessionDep, actor: CurrentActor) -> dict[str, Any]:
     return await service.status_for(session, actor, incident)
 
 
-@router.get("/board", dependencies=[roles("manager")])
+@router.get(
+    "/board", response_model=BoardOut, response_model_exclude_unset=True, dependencies=[roles("manager")]
+)
 async def manager_board(
     session: SessionDep,
     settings: SettingsDep,

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from api.auth.schemas import WriteModel
+from api.auth.schemas import Day, Instant, ReadModel, WriteModel
 from api.textinput import FreeText, IdentifyingText
 from api.timewindows import CustodyInstant, IncidentInstant, SearchInstant
 
@@ -149,9 +149,172 @@ class IncidentStatus(BaseModel):
     version: int | None = None
 
 
+class YoungPersonRef(ReadModel):
+    id: str
+    first_name: str
+    last_name: str
+
+
+class TeamOfIncident(ReadModel):
+    id: str
+    slug: str
+    name: str
+
+
+class IncidentItem(ReadModel):
+    """An item of GET /incidents: what police may see (the status fields only), or for case
+    roles the summary (every field)."""
+
+    id: str
+    reference: str
+    state: str
+    kind: str
+    reported_at: Instant
+    acknowledged_at: Instant | None
+    acknowledged_action: str | None
+    eta_minutes: int | None
+    uncovered: bool
+    priority: str | None = None
+    occurred_at: Instant | None = None
+    station: str | None = None
+    police_station: str | None = None
+    category: str | None = None
+    location: str | None = None
+    young_person: YoungPersonRef | None = None
+    teams: list[TeamOfIncident] | None = None
+    indicators: list[str] | None = None
+    triage: dict[str, Any] | None = None
+    needs_manager_review: bool | None = None
+
+
 class IncidentPage(BaseModel):
-    items: list[dict[str, Any]]
+    items: list[IncidentItem]
     next_cursor: str | None
+
+
+class PublicTimelineEntry(ReadModel):
+    at: Instant
+    action: str
+    detail: dict[str, Any]
+
+
+class IncidentStatusOut(ReadModel):
+    """GET /incidents/{id}/status: the status fields and the police-visible timeline."""
+
+    id: str
+    reference: str
+    state: str
+    kind: str
+    reported_at: Instant
+    acknowledged_at: Instant | None
+    acknowledged_action: str | None
+    eta_minutes: int | None
+    uncovered: bool
+    timeline: list[PublicTimelineEntry]
+
+
+class StationOfIncident(ReadModel):
+    slug: str
+    name: str
+
+
+class LocationOut(ReadModel):
+    description: str
+    area: str | None
+
+
+class PossibleMatchRef(ReadModel):
+    candidate_id: str
+    reason: str
+
+
+class YoungPersonOfIncident(ReadModel):
+    id: str
+    first_name: str
+    last_name: str
+    date_of_birth: Day | None
+    apparent_age: int | None
+    la_reference: str | None
+    legal_status: str
+    learning_disability: bool
+    possible_matches: list[PossibleMatchRef]
+
+
+class IncidentIndicatorOut(ReadModel):
+    code: str
+    label: str
+    category: str
+    group: str | None
+    provenance: str
+    recorded_at: Instant
+    catalogue_version: int
+
+
+class TeamOfIncidentDetail(TeamOfIncident):
+    specialism: str
+
+
+class TimelineEntryOut(ReadModel):
+    at: Instant
+    action: str
+    actor: str | None
+    team_id: str | None
+    detail: dict[str, Any] | None
+
+
+class IncidentDetailOut(ReadModel):
+    """GET /incidents/{id}: the incident as a case role sees it (api/flows/incident_view.py).
+    Pages, offers, notes and clocks keep the shapes their own domains give them."""
+
+    id: str
+    reference: str
+    kind: str
+    state: str
+    priority: str
+    occurred_at: Instant
+    reported_at: Instant
+    police_station: StationOfIncident
+    police_references: list[str]
+    police_reference: str | None
+    category: str
+    custody_status: str | None
+    location: LocationOut
+    young_person: YoungPersonOfIncident
+    indicators: list[IncidentIndicatorOut]
+    circumstances: str | None
+    custody: dict[str, Any] | None
+    people_present: list[dict[str, Any]] | None
+    triage: dict[str, Any]
+    needs_manager_review: bool
+    teams: list[TeamOfIncidentDetail]
+    acknowledged_at: Instant | None
+    acknowledged_action: str | None
+    eta_minutes: int | None
+    uncovered: bool
+    timeline: list[TimelineEntryOut]
+    pages: list[dict[str, Any]]
+    support_offers: list[dict[str, Any]]
+    handover_notes: list[dict[str, Any]]
+    clocks: list[dict[str, Any]]
+    custody_information: dict[str, Any] | None
+
+
+class RotaGapOut(ReadModel):
+    team: TeamOfIncident
+    level: str
+    starts_at: Instant
+    ends_at: Instant
+    reason: str
+    user_id: str | None
+
+
+class BoardOut(ReadModel):
+    """GET /board: incidents waiting for an answer, uncovered, for review; rota gaps."""
+
+    unacknowledged: list[IncidentItem]
+    uncovered: list[IncidentItem]
+    needs_review: list[IncidentItem]
+    rota_gaps: list[RotaGapOut]
 
 
 class IncidentSearch(WriteModel):

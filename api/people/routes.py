@@ -11,11 +11,16 @@ from api.auth.dependencies import CurrentActor, roles
 from api.deps import SessionDep
 from api.flows.access_log import AccessLogPage
 from api.flows.person_view import person_access_log, young_person_view
+from api.people.schemas import YoungPersonOut
 
 router = APIRouter(prefix="/api/v1", tags=["young people"])
 
 
-@router.get("/young-people/{young_person_id}", dependencies=[roles("worker", "day_team", "manager")])
+@router.get(
+    "/young-people/{young_person_id}",
+    response_model=YoungPersonOut,
+    dependencies=[roles("worker", "day_team", "manager")],
+)
 async def get_young_person(
     young_person_id: uuid.UUID, session: SessionDep, actor: CurrentActor
 ) -> dict[str, Any]:

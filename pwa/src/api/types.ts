@@ -1,6 +1,13 @@
-// Shapes of the API's answers, as the real backend (api/**/routes.py, schemas) gives them.
-// Optional where a role may not see a field, or where the PWA does not rely on it.
+// Shapes of the API's answers. `schema.d.ts` is generated from the API's /openapi.json
+// (scripts/openapi.py; a pytest fails when it is stale): the types below are aliases of it where
+// the screens can use them as generated, narrowed where the screens rely on a closed set of
+// values the API declares as a plain string. The rest are still written by hand (optional where
+// a role may not see a field, or where the PWA does not rely on it).
 import type { IncidentKind, OfferOutcome, Provenance } from '../outbox/types';
+import type { components } from './schema';
+
+export type { components, paths } from './schema';
+type Schemas = components['schemas'];
 
 export type Role = 'police' | 'worker' | 'day_team' | 'manager' | 'admin';
 
@@ -21,17 +28,8 @@ export interface PersonRef {
   display_name: string;
 }
 
-/** GET /api/v1/me */
-export interface Me {
-  id: string;
-  username: string;
-  display_name: string;
-  roles: Role[];
-  teams: TeamRef[];
-  /** Police only: the station's name, and the station itself. */
-  police_station?: string | null;
-  station?: StationRef | null;
-}
+/** GET /api/v1/me (police_station and station: police only). */
+export type Me = Omit<Schemas['MeOut'], 'roles'> & { roles: Role[] };
 
 export type IncidentState =
   | 'reported'
@@ -46,19 +44,11 @@ export type IncidentState =
 
 export type AckAction = 'attending' | 'phoning' | 'cannot_attend';
 
-export interface Indicator {
-  code: string;
-  label: string;
-  category: 'cse' | 'cce' | 'general';
-  group: string;
-}
+/** GET /api/v1/indicators */
+export type Indicator = Omit<Schemas['IndicatorOut'], 'category'> & { category: 'cse' | 'cce' | 'general' };
 
-export interface OfferKind {
-  code: string;
-  label: string;
-  notes_required?: boolean;
-  outcomes?: OfferOutcome[];
-}
+/** GET /api/v1/support-offer-kinds */
+export type OfferKind = Omit<Schemas['OfferKindOut'], 'outcomes'> & { outcomes?: OfferOutcome[] };
 
 /**
  * What police may see of a report (GET /incidents for police, GET /incidents/{id}/status):
@@ -172,18 +162,11 @@ export interface Page<T> {
   next_cursor?: string | null;
 }
 
-export interface OnCallShift {
-  team: TeamRef;
-  level: 'primary' | 'secondary' | string;
-  starts_at: string;
-  ends_at: string;
-}
+/** A shift of GET /me/on-call. */
+export type OnCallShift = Schemas['MyShift'];
 
 /** GET /me/on-call: every shift I am on now, and my next one. */
-export interface MyOnCall {
-  now: OnCallShift[];
-  next: OnCallShift | null;
-}
+export type MyOnCall = Schemas['MyOnCallOut'];
 
 /** GET /push/subscriptions: the endpoint itself is never echoed, only its push service. */
 export interface Device {
