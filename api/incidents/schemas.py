@@ -169,6 +169,7 @@ class IncidentItem(ReadModel):
     reference: str
     state: str
     kind: str
+    version: int | None = None
     reported_at: Instant
     acknowledged_at: Instant | None
     acknowledged_action: str | None
@@ -210,6 +211,7 @@ class IncidentStatusOut(ReadModel):
     acknowledged_action: str | None
     eta_minutes: int | None
     uncovered: bool
+    version: int = Field(description="The incident's version: send it as If-Match to PATCH it")
     timeline: list[PublicTimelineEntry]
 
 
@@ -268,6 +270,7 @@ class IncidentDetailOut(ReadModel):
 
     id: str
     reference: str
+    version: int = Field(description="The incident's version: send it as If-Match to PATCH it")
     kind: str
     state: str
     priority: str

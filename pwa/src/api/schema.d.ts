@@ -1717,6 +1717,11 @@ export interface components {
             };
             /** Uncovered */
             uncovered: boolean;
+            /**
+             * Version
+             * @description The incident's version: send it as If-Match to PATCH it
+             */
+            version: number;
             young_person: components["schemas"]["YoungPersonOfIncident"];
         } & {
             [key: string]: unknown;
@@ -1792,6 +1797,8 @@ export interface components {
             } | null;
             /** Uncovered */
             uncovered: boolean;
+            /** Version */
+            version?: number | null;
             young_person?: components["schemas"]["YoungPersonRef"] | null;
         } & {
             [key: string]: unknown;
@@ -1880,6 +1887,11 @@ export interface components {
             timeline: components["schemas"]["PublicTimelineEntry"][];
             /** Uncovered */
             uncovered: boolean;
+            /**
+             * Version
+             * @description The incident's version: send it as If-Match to PATCH it
+             */
+            version: number;
         } & {
             [key: string]: unknown;
         };
