@@ -59,7 +59,7 @@ ALLOWED: dict[str, set[str]] = {
     "auth": CORE | {"deps", "audit"},
     "teams": CORE | {"auth"},
     "triage": CORE,
-    "people": CORE,
+    "people": CORE | {"auth"},
     "incidents": CORE | {"deps", "audit", "auth", "events", "teams", "triage", "people"},
     "rota": CORE | {"deps", "auth", "teams"},
     "paging": CORE | {"deps", "audit", "auth", "events", "jobs", "teams", "incidents", "rota"},

@@ -6,10 +6,11 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from api.auth.schemas import WriteModel
-from api.textinput import FreeText
+from api.textinput import FreeText, IdentifyingText
+from api.timewindows import IncidentInstant
 
 ItemState = Literal["awaiting_pickup", "picked_up", "closed"]
 
@@ -50,7 +51,7 @@ class ClockMetIn(WriteModel):
     detention_ended: bool = Field(
         default=False, description="PACE reviews only: no further review is due (otherwise the next starts)"
     )
-    outcome: str | None = Field(
+    outcome: IdentifyingText | None = Field(
         default=None,
         max_length=40,
         description="Required for rhi_72h (completed | declined), bail_refused_transfer (transferred | "
@@ -58,13 +59,13 @@ class ClockMetIn(WriteModel):
         "child_in_need_plan | initial_child_protection_conference | emergency_protection_order_sought | "
         "enquiries_continue_with_safety_plan); refused on other clocks",
     )
-    ground: str | None = Field(
+    ground: IdentifyingText | None = Field(
         default=None,
         max_length=40,
         description="certified_impracticable only: extreme_weather | court_appearance_imminent | "
         "transfer_physically_impossible (no_accommodation_available is never a ground: PACE Code C 16D)",
     )
-    by: str | None = Field(
+    by: IdentifyingText | None = Field(
         default=None,
         max_length=120,
         description="rhi_72h completed: who carried out the interview (role or name)",
@@ -78,12 +79,14 @@ class ReturnHomeInterviewIn(WriteModel):
     """A step of the return home interview (DfE 2014): declined and completed close the clock."""
 
     step: Literal["offered", "accepted", "declined", "completed"]
-    at: AwareDatetime | None = Field(default=None, description="When; now if omitted")
-    by: str | None = Field(default=None, max_length=120, description="Who offered or carried it out")
+    at: IncidentInstant | None = Field(default=None, description="When; now if omitted")
+    by: IdentifyingText | None = Field(
+        default=None, max_length=120, description="Who offered or carried it out"
+    )
     independent: bool | None = Field(
         default=None, description="Required when completed: independent of the child's care?"
     )
-    note: str | None = Field(default=None, max_length=2000)
+    note: FreeText | None = Field(default=None, max_length=2000)
 
 
 class ClockOut(BaseModel):

@@ -14,8 +14,14 @@ export type HandoverView = 'awaiting_pickup' | 'picked_up';
  * The "night of" date of the printable report: the night of D starts on D at 17:00 (London), so
  * the most recent night started 17 hours before the local "now" rounded down to a date.
  */
+/** The date on which the most recent complete night began ("last night", as the server's
+ * report and demo count it): yesterday, or the day before while a night is still going on
+ * (before 03:30). The evening before midnight is still the day team's day: last night is the
+ * one they picked up this morning, never the night that is just starting. */
 export function nightOf(now = new Date()): string {
-  const d = new Date(now.getTime() - 17 * 3_600_000);
+  const d = new Date(now.getTime());
+  d.setDate(d.getDate() - 1);
+  if (now.getHours() * 60 + now.getMinutes() < 3 * 60 + 30) d.setDate(d.getDate() - 1);
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 }
 
