@@ -83,8 +83,14 @@ def apply_code(code: str, today: date, catalogue: Catalogue | None = None) -> Ap
 def reading_catalogue(applied: Iterable[AppliedCode], catalogue: Catalogue | None = None) -> Catalogue:
     """The current catalogue, plus the entries of codes kept from earlier versions, so that
     triage can read every code it is given (codes are never reused, so none collide)."""
+    return with_entries((a.entry for a in applied), catalogue)
+
+
+def with_entries(entries: Iterable[Indicator], catalogue: Catalogue | None = None) -> Catalogue:
+    """The current catalogue, plus those of ``entries`` it does not define (codes of earlier
+    versions that stored incidents or a transition kept)."""
     catalogue = catalogue or load_catalogue()
-    kept = [a.entry for a in applied if a.version != catalogue.version]
+    kept = [e for e in entries if catalogue.get(e.code) is None]
     if not kept:
         return catalogue
     extra = list({e.code: e for e in kept}.values())
