@@ -186,7 +186,7 @@ async def test_indicator_catalogue(client, night):
     catalogue = (await client.get("/api/v1/indicators", headers=people["euston"].headers)).json()
     # catalogue v3: v2's 28, less 6 deprecated, plus 15 new codes
     assert len(catalogue) == 37
-    assert {"code", "label", "category", "group", "routes_by_context"} == set(catalogue[0])
+    assert {"code", "label", "category", "group", "group_label", "routes_by_context"} == set(catalogue[0])
 
 
 async def test_young_person_read_is_scoped_and_audited(client, night, db):

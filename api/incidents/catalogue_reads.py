@@ -14,6 +14,7 @@ def _indicators(catalogue: Catalogue) -> list[IndicatorOut]:
             label=i.label,
             category=i.category,
             group=i.group,
+            group_label=catalogue.group_label(i.group),
             routes_by_context=i.routes_by_context,
         )
         for i in catalogue.all()

@@ -158,6 +158,7 @@ class IndicatorOut(BaseModel):
     label: str
     category: str
     group: str
+    group_label: str = Field(description="The group's display label in this catalogue version")
     routes_by_context: bool = False
 
 
