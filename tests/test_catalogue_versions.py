@@ -137,6 +137,11 @@ async def test_a_v1_incident_keeps_its_labels_in_the_detail_and_the_handover(
         OLD_PARTNER_LABEL,
         1,
     )
+    # Searching by the current code finds the incident recorded with the code it replaced.
+    found = await client.get(
+        "/api/v1/incidents", params={"indicator": "REL-CONTROLLING-ADULT"}, headers=worker.headers
+    )
+    assert [i["id"] for i in found.json()["items"]] == [created["id"]]
     item = await item_of(client, day, created["id"], team="city-cse")
     handover = (await client.get(f"/api/v1/handover/{item['id']}", headers=day.headers)).json()
     assert OLD_PARTNER_LABEL in str(handover)

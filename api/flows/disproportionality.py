@@ -36,7 +36,7 @@ from api.monitoring.schemas import (
 from api.monitoring.suppression import THRESHOLD, suppress
 from api.people.models import YoungPerson
 from api.people.monitoring import ETHNIC_GROUPS, NOT_RECORDED, SEXES, ethnic_group, sex_group
-from api.triage.catalogue import load_catalogue, newest_entry
+from api.triage.catalogue import codes_meaning, newest_entry
 
 LONDON = ZoneInfo("Europe/London")
 # Indicators where adultification shows: a child seen as an offender rather than exploited.
@@ -109,12 +109,6 @@ def _lines(row_keys: Sequence[str], partitions: Sequence[Sequence[str]]) -> list
     return lines
 
 
-def _codes_counted(code: str) -> list[str]:
-    """A code and the deprecated codes it replaced (an incident of v2 counts with v3's code)."""
-    latest = load_catalogue()
-    return [code, *(d.code for d in latest.deprecated if d.replaced_by == code)]
-
-
 async def disproportionality(
     session: AsyncSession,
     actor: Actor,
@@ -154,7 +148,7 @@ async def disproportionality(
             .where(*in_range)
         )
     ).all()
-    counted = {c: code for code in codes for c in _codes_counted(code)}
+    counted = {c: code for code in codes for c in codes_meaning(code)}
     flagged: dict[object, set[str]] = {}
     for incident_id, code in (
         await session.execute(
@@ -220,7 +214,7 @@ async def disproportionality(
         ethnic_groups=[CategoryOut(code=g.code, label=g.label) for g in ETHNIC_GROUPS],
         sexes=[CategoryOut(code=s.code, label=s.label) for s in SEXES],
         indicators=[
-            IndicatorRefOut(code=c, label=labels[f"indicator:{c}"], counts_also=_codes_counted(c)[1:])
+            IndicatorRefOut(code=c, label=labels[f"indicator:{c}"], counts_also=codes_meaning(c)[1:])
             for c in codes
         ],
         quarters=out_quarters,

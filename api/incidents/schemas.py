@@ -57,7 +57,13 @@ class LocationIn(WriteModel):
 
 
 class IndicatorIn(WriteModel):
-    code: IdentifyingText = Field(min_length=1, max_length=40)
+    code: IdentifyingText = Field(
+        min_length=1,
+        max_length=40,
+        description="A code of the current catalogue (GET /indicators). Codes of earlier versions "
+        "are accepted until the day GET /indicators/versions gives, and the answer's `catalogue` "
+        "says how each was recorded",
+    )
     provenance: Provenance = "observed"
 
 

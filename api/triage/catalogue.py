@@ -196,3 +196,12 @@ def newest_entry(code: str) -> Indicator | None:
         if entry is not None:
             return entry
     return None
+
+
+def codes_meaning(code: str) -> list[str]:
+    """``code`` and the deprecated codes any version replaced with it, so a search or a count by
+    a current code also finds the incidents recorded with the code it replaced."""
+    replaced = [
+        d.code for v in CATALOGUE_VERSIONS for d in load_catalogue(v).deprecated if d.replaced_by == code
+    ]
+    return [code, *dict.fromkeys(replaced)]

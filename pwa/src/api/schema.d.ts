@@ -2148,7 +2148,10 @@ export interface components {
         };
         /** IndicatorIn */
         IndicatorIn: {
-            /** Code */
+            /**
+             * Code
+             * @description A code of the current catalogue (GET /indicators). Codes of earlier versions are accepted until the day GET /indicators/versions gives, and the answer's `catalogue` says how each was recorded
+             */
             code: string;
             /**
              * Provenance
