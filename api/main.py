@@ -22,6 +22,7 @@ from api.events.routes import router as events_router
 from api.events.runtime import live_events
 from api.handover.routes import router as handover_router
 from api.incidents.routes import router as incidents_router
+from api.monitoring.routes import router as monitoring_router
 from api.paging.routes import router as paging_router
 from api.people.routes import router as people_router
 from api.platform import precompressed
@@ -44,6 +45,7 @@ ROUTERS = [
     rota_router,
     paging_router,
     handover_router,
+    monitoring_router,
 ]
 
 

@@ -26,12 +26,11 @@ from api.paging import service as paging
 from api.people.models import PossibleMatch, YoungPerson
 from api.support import service as support
 from api.teams.models import Area, Station, Team
-from api.triage.catalogue import load_catalogue
+from api.triage.catalogue import entry_as_recorded
 
 
 async def incident_detail(session: AsyncSession, actor: Actor, incident: Incident) -> dict[str, Any]:
     """Everything a case role may see of one incident; the read is audited."""
-    catalogue = load_catalogue()
     person = await session.get(YoungPerson, incident.young_person_id)
     assert person is not None, "incidents.young_person_id is a non-null foreign key"
     station = await session.get(Station, incident.station_id)
@@ -55,7 +54,9 @@ async def incident_detail(session: AsyncSession, actor: Actor, incident: Inciden
             .order_by(col(IncidentIndicator.code))
         )
     ).scalars():
-        entry = catalogue.get(row.code)
+        # Each row is read in the catalogue version it was recorded with: a v1 incident keeps
+        # v1's labels after v3 reworded or retired them.
+        entry = entry_as_recorded(row.code, row.catalogue_version)
         indicators.append(
             {
                 "code": row.code,

@@ -556,8 +556,32 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Indicators */
+        /**
+         * List Indicators
+         * @description The indicator catalogue: the current version (what intake records), or an earlier one.
+         */
         get: operations["list_indicators_api_v1_indicators_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/indicators/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Catalogue Versions
+         * @description Every catalogue version, newest first: which is current, until when intake accepts the
+         *     codes of each earlier one, and which codes each version retired (and why).
+         */
+        get: operations["list_catalogue_versions_api_v1_indicators_versions_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -612,6 +636,29 @@ export interface paths {
         };
         /** My Calendar */
         get: operations["my_calendar_api_v1_me_shifts_ics_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/monitoring/disproportionality": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Disproportionality
+         * @description Counts per quarter of priority, custody outcomes and chosen indicators by the young
+         *     person's ethnic group and sex, over the incidents of the manager's teams. Counts of 1 to 4
+         *     are shown as "<5", and so is any further count that a total could give back. Reading it is
+         *     audited. Ethnicity and sex are recorded with PUT /young-people/{id}/monitoring.
+         */
+        get: operations["get_disproportionality_api_v1_monitoring_disproportionality_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1005,6 +1052,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/young-people/{young_person_id}/monitoring": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Put Monitoring
+         * @description Equality monitoring: the child's ethnicity (ONS 2021 categories, or not recorded, or
+         *     declined) and sex. Counted in the managers' disproportionality view; never used by triage.
+         *     The change is audited (which fields, never their values).
+         */
+        put: operations["put_monitoring_api_v1_young_people__young_person_id__monitoring_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -1167,6 +1236,50 @@ export interface components {
             /** Username */
             username: string;
         };
+        /**
+         * CatalogueApplied
+         * @description The indicator catalogue an intake or update applied. Codes of an earlier version are
+         *     accepted during its transition period: a deprecated code with a replacement is recorded as
+         *     the replacement (``translated``); one without is recorded as sent, with its own version
+         *     (``kept``).
+         */
+        CatalogueApplied: {
+            /** Kept */
+            kept?: components["schemas"]["KeptCode"][];
+            /** Translated */
+            translated?: components["schemas"]["TranslatedCode"][];
+            /** Version */
+            version: number;
+        };
+        /**
+         * CatalogueVersionOut
+         * @description A version of the indicator catalogue: the current one, or an earlier one still readable.
+         */
+        CatalogueVersionOut: {
+            /**
+             * Accepted Until
+             * @description Intake accepts this version's codes until this day (UTC) inclusive; null for the current version, and for a version no longer accepted
+             */
+            accepted_until: string | null;
+            /** Current */
+            current: boolean;
+            /**
+             * Deprecated
+             * @description Codes of earlier versions this version retired
+             */
+            deprecated?: components["schemas"]["DeprecatedCodeOut"][];
+            /** Indicators */
+            indicators: components["schemas"]["IndicatorOut"][];
+            /** Version */
+            version: number;
+        };
+        /** CategoryOut */
+        CategoryOut: {
+            /** Code */
+            code: string;
+            /** Label */
+            label: string;
+        };
         /** ClockList */
         ClockList: {
             /** Clocks */
@@ -1291,6 +1404,34 @@ export interface components {
              */
             state: "awaiting_pickup" | "picked_up" | "closed";
         };
+        /** CountRow */
+        CountRow: {
+            /**
+             * Ethnicity
+             * @description By ONS 2021 high-level ethnic group
+             */
+            ethnicity: {
+                [key: string]: number | "<5";
+            };
+            /**
+             * Key
+             * @description P1, a custody status, an indicator code; empty for incidents
+             */
+            key: string;
+            /** Label */
+            label: string;
+            /**
+             * Measure
+             * @enum {string}
+             */
+            measure: "incidents" | "priority" | "custody" | "indicator";
+            /** Sex */
+            sex: {
+                [key: string]: number | "<5";
+            };
+            /** Total */
+            total: number | "<5";
+        };
         /** CustodyIn */
         CustodyIn: {
             /** Appropriate Adult Present */
@@ -1328,6 +1469,20 @@ export interface components {
              */
             status: "in_custody" | "charged_refused_bail" | "bailed" | "released" | "released_under_investigation" | "released_no_further_action" | "police_protection" | "not_detained" | "not_arrested" | "unknown";
         };
+        /** DeprecatedCodeOut */
+        DeprecatedCodeOut: {
+            /** Code */
+            code: string;
+            /**
+             * Label
+             * @description Its label in the last version that had it
+             */
+            label: string;
+            /** Replaced By */
+            replaced_by: string | null;
+            /** Why */
+            why: string;
+        };
         /** DeviceHolderOut */
         DeviceHolderOut: {
             /** Display Name */
@@ -1345,6 +1500,23 @@ export interface components {
              * @description A catalogue code
              */
             code: string;
+        };
+        /**
+         * DisproportionalityOut
+         * @description Incidents of the manager's teams, per quarter, by the young person's ethnic group and sex:
+         *     priority, custody outcomes and chosen indicators. Small numbers are suppressed.
+         */
+        DisproportionalityOut: {
+            /** Ethnic Groups */
+            ethnic_groups: components["schemas"]["CategoryOut"][];
+            /** Indicators */
+            indicators: components["schemas"]["IndicatorRefOut"][];
+            /** Quarters */
+            quarters: components["schemas"]["QuarterOut"][];
+            /** Sexes */
+            sexes: components["schemas"]["CategoryOut"][];
+            /** Suppression */
+            suppression: string;
         };
         /** FieldError */
         FieldError: {
@@ -1628,6 +1800,8 @@ export interface components {
         };
         /** IncidentCreated */
         IncidentCreated: {
+            /** @description The catalogue version applied (absent from replays of old requests) */
+            catalogue?: components["schemas"]["CatalogueApplied"] | null;
             /**
              * Id
              * Format: uuid
@@ -1960,6 +2134,7 @@ export interface components {
         };
         /** IncidentUpdated */
         IncidentUpdated: {
+            catalogue?: components["schemas"]["CatalogueApplied"] | null;
             /** Changes */
             changes: string[];
             /**
@@ -1993,7 +2168,10 @@ export interface components {
         };
         /** IndicatorIn */
         IndicatorIn: {
-            /** Code */
+            /**
+             * Code
+             * @description A code of the current catalogue (GET /indicators). Codes of earlier versions are accepted until the day GET /indicators/versions gives, and the answer's `catalogue` says how each was recorded
+             */
             code: string;
             /**
              * Provenance
@@ -2010,8 +2188,42 @@ export interface components {
             code: string;
             /** Group */
             group: string;
+            /**
+             * Group Label
+             * @description The group's display label in this catalogue version
+             */
+            group_label: string;
             /** Label */
             label: string;
+            /**
+             * Routes By Context
+             * @default false
+             */
+            routes_by_context: boolean;
+        };
+        /** IndicatorRefOut */
+        IndicatorRefOut: {
+            /** Code */
+            code: string;
+            /**
+             * Counts Also
+             * @description Deprecated codes counted with it (the codes it replaced)
+             */
+            counts_also?: string[];
+            /** Label */
+            label: string;
+        };
+        /** KeptCode */
+        KeptCode: {
+            /**
+             * Catalogue Version
+             * @description The earlier version it is recorded and read against
+             */
+            catalogue_version: number;
+            /** Code */
+            code: string;
+            /** Why */
+            why: string | null;
         };
         /** Liveness */
         Liveness: {
@@ -2055,6 +2267,45 @@ export interface components {
             teams: components["schemas"]["api__auth__schemas__TeamRefOut"][];
             /** Username */
             username: string;
+        };
+        /**
+         * MonitoringIn
+         * @description Equality monitoring of a young person (ONS 2021 ethnic groups; sex). Both optional: an
+         *     absent field is recorded as not recorded. Used only by the managers' disproportionality
+         *     view, never by triage.
+         */
+        MonitoringIn: {
+            /**
+             * Ethnicity
+             * @description ONS 2021 category
+             * @default not_recorded
+             * @enum {string}
+             */
+            ethnicity: "asian_bangladeshi" | "asian_chinese" | "asian_indian" | "asian_pakistani" | "asian_other" | "black_african" | "black_caribbean" | "black_other" | "mixed_white_asian" | "mixed_white_black_african" | "mixed_white_black_caribbean" | "mixed_other" | "white_british" | "white_irish" | "white_gypsy_irish_traveller" | "white_roma" | "white_other" | "other_arab" | "other_any" | "not_recorded" | "declined";
+            /**
+             * Sex
+             * @default not_recorded
+             * @enum {string}
+             */
+            sex: "female" | "male" | "not_recorded" | "declined";
+        };
+        /** MonitoringOut */
+        MonitoringOut: {
+            /** Ethnic Group */
+            ethnic_group: string;
+            /** Ethnicity */
+            ethnicity: string;
+            /** Ethnicity Label */
+            ethnicity_label: string | null;
+            /** Sex */
+            sex: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Young Person Id */
+            young_person_id: string;
         };
         /** MyOnCallOut */
         MyOnCallOut: {
@@ -2233,6 +2484,27 @@ export interface components {
             };
         } & {
             [key: string]: unknown;
+        };
+        /** QuarterOut */
+        QuarterOut: {
+            /**
+             * Ends On
+             * Format: date
+             * @description Last day of the quarter
+             */
+            ends_on: string;
+            /**
+             * Quarter
+             * @description Calendar quarter of the incidents' occurred_at (London), e.g. 2026-Q4
+             */
+            quarter: string;
+            /** Rows */
+            rows: components["schemas"]["CountRow"][];
+            /**
+             * Starts On
+             * Format: date
+             */
+            starts_on: string;
         };
         /** Readiness */
         Readiness: {
@@ -2910,6 +3182,18 @@ export interface components {
              */
             token_type: string;
         };
+        /** TranslatedCode */
+        TranslatedCode: {
+            /**
+             * Recorded
+             * @description The current code recorded in its place
+             */
+            recorded: string;
+            /** Sent */
+            sent: string;
+            /** Why */
+            why: string | null;
+        };
         /** UserCreate */
         UserCreate: {
             /** Display Name */
@@ -3027,6 +3311,8 @@ export interface components {
             apparent_age: number | null;
             /** Date Of Birth */
             date_of_birth: string | null;
+            /** Ethnicity */
+            ethnicity?: string | null;
             /** First Name */
             first_name: string;
             /** Gender */
@@ -3043,6 +3329,8 @@ export interface components {
             learning_disability: boolean;
             /** Legal Status */
             legal_status: string;
+            /** Sex */
+            sex?: string | null;
         } & {
             [key: string]: unknown;
         };
@@ -4326,7 +4614,10 @@ export interface operations {
     };
     list_indicators_api_v1_indicators_get: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description An earlier catalogue version, to read older incidents' codes */
+                version?: number | null;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -4340,6 +4631,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["IndicatorOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_catalogue_versions_api_v1_indicators_versions_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogueVersionOut"][];
                 };
             };
         };
@@ -4402,6 +4722,40 @@ export interface operations {
                 };
                 content: {
                     "text/calendar": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_disproportionality_api_v1_monitoring_disproportionality_get: {
+        parameters: {
+            query?: {
+                /** @description How many quarters, ending with this one */
+                quarters?: number;
+                /** @description Indicator codes to count (repeat the parameter); default: ITM-DRUGS-CASH, ITM-WEAPON, MOV-OUT-OF-AREA, REL-KNOWN-EXPLOITERS, REL-CONTROLLING-ADULT, HRM-EXPLOITER-VIOLENCE-DEBT */
+                indicator?: string[] | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisproportionalityOut"];
                 };
             };
             /** @description Validation Error */
@@ -5136,6 +5490,48 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AccessLogPage"];
+                };
+            };
+            /** @description No such young person, or none of your teams' incidents */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    put_monitoring_api_v1_young_people__young_person_id__monitoring_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                young_person_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MonitoringIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitoringOut"];
                 };
             };
             /** @description No such young person, or none of your teams' incidents */
