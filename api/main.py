@@ -24,6 +24,7 @@ from api.handover.routes import router as handover_router
 from api.incidents.routes import router as incidents_router
 from api.paging.routes import router as paging_router
 from api.people.routes import router as people_router
+from api.places.routes import router as places_router
 from api.platform.middleware import LanternMiddleware
 from api.rota.routes import router as rota_router
 from api.settings import Settings, get_settings
@@ -38,6 +39,7 @@ ROUTERS = [
     teams_router,
     incidents_router,
     people_router,
+    places_router,
     support_router,
     events_router,
     rota_router,
