@@ -5,8 +5,8 @@ Two uses, two thresholds:
 - `suggest`: as you type, the best few places whose name or an alias resembles the text
   (WRatio, which forgives typos, word order and a partial name), best first.
 - `resolve`: intake's silent link, which must be right or not happen. A place is chosen only
-  when one of its names is contained in the text almost word for word (token-set similarity
-  of at least `RESOLVE_SCORE`: "Found at Leicester railway station, platform 2" holds
+  when every word of one of its names is in the text (each at least `WORD_SCORE` alike, on
+  average at least `RESOLVE_SCORE`: "Found at Leicster railway station, platform 2" holds
   "Leicester railway station"), the name has at least two words (a place called "Station"
   never swallows every station), and no other place matches as well. Anything less stays
   unlinked for a person to link.
@@ -95,9 +95,10 @@ def resolve(text: str, places: Iterable[Candidate]) -> Match | None:
             continue
         # Every word of the name is in the text (allowing a typo): the name is in the text, not
         # the text in the name ("station" never resolves to "Leicester railway station").
-        if not all(max(fuzz.ratio(w, t) for t in typed) >= WORD_SCORE for w in words):
+        best = [max(fuzz.ratio(w, t) for t in typed) for w in words]
+        if min(best) < WORD_SCORE:
             continue
-        score = fuzz.token_set_ratio(query, key)
+        score = sum(best) / len(best)
         if score >= RESOLVE_SCORE:
             place, label = owners[index]
             found.append((score, len(words), Match(place, round(float(score), 1), label)))
