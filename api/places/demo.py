@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,8 +17,9 @@ from sqlmodel import col
 
 from api.auth.models import User
 from api.places.models import PersonOfConcern, Place
-from api.rota.schedule import LONDON
 from api.teams.models import Area, Team
+
+LONDON = ZoneInfo("Europe/London")
 
 # (name, aliases, area slug, type, postcode district)
 PLACES = [
