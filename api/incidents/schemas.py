@@ -226,9 +226,16 @@ class StationOfIncident(ReadModel):
     name: str
 
 
+class PlaceRef(ReadModel):
+    id: str
+    name: str
+    type: str
+
+
 class LocationOut(ReadModel):
     description: str
     area: str | None
+    place: PlaceRef | None = Field(default=None, description="The place the location is linked to")
 
 
 class PossibleMatchRef(ReadModel):

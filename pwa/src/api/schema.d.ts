@@ -2335,6 +2335,8 @@ export interface components {
             area: string | null;
             /** Description */
             description: string;
+            /** @description The place the location is linked to */
+            place?: components["schemas"]["PlaceRef"] | null;
         } & {
             [key: string]: unknown;
         };
@@ -2718,6 +2720,17 @@ export interface components {
             weeks: components["schemas"]["WeekCount"][];
             /** Young People */
             young_people: components["schemas"]["YoungPersonSeen"][];
+        };
+        /** PlaceRef */
+        PlaceRef: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Type */
+            type: string;
+        } & {
+            [key: string]: unknown;
         };
         /** PlaceSeen */
         PlaceSeen: {
