@@ -470,3 +470,36 @@ async def test_police_and_admins_reach_none_of_it(client, db, custody, worker, m
             .all()
         )
     assert "place.profile.read" not in audited and "young_person.network.read" not in audited
+
+
+async def test_a_merge_whose_audit_row_is_refused_leaves_nothing_half_done(
+    client, db, custody, worker, manager
+):
+    station = await _place(client, worker)
+    duplicate = await _place(client, worker, "Leicester train stn")
+    moved = await _report(client, custody, "Leicester train stn")
+    dialect = db.engine.sync_engine.dialect
+    real = dialect.do_execute
+
+    def refuse_audit(cursor, statement, parameters, context=None):
+        if statement.startswith("INSERT INTO audit_events"):
+            raise dialect.loaded_dbapi.OperationalError("injected: the disk is full")
+        return real(cursor, statement, parameters, context)
+
+    dialect.do_execute = refuse_audit
+    try:
+        response = await client.post(
+            f"/api/v1/places/{duplicate['id']}/merge",
+            json={"into_place_id": station["id"]},
+            headers=manager.headers,
+        )
+    finally:
+        dialect.do_execute = real
+    assert response.status_code == 503
+    assert await _place_of(db, moved["id"]) == uuid.UUID(duplicate["id"])
+    async with db.session() as session:
+        assert (await session.get(Place, uuid.UUID(duplicate["id"]))).merged_into_id is None
+        assert (await session.get(Place, uuid.UUID(station["id"]))).aliases == []
+    # The cached place list was not left believing the merge happened: the old name still resolves.
+    again = await _report(client, custody, "Leicester train stn, bay 4")
+    assert await _place_of(db, again["id"]) == uuid.UUID(duplicate["id"])
