@@ -252,6 +252,9 @@ async def test_a_retired_place_is_neither_suggested_nor_matched(client, db, cust
     assert retired.status_code == 200 and retired.json()["retired_at"]
     suggested = await client.get("/api/v1/places/suggestions", params={"q": STATION}, headers=worker.headers)
     assert suggested.json()["items"] == []
+    assert (await client.get("/api/v1/places", headers=worker.headers)).json()["items"] == []
+    listed = await client.get("/api/v1/places", params={"include_retired": "true"}, headers=worker.headers)
+    assert [p["name"] for p in listed.json()["items"]] == [STATION]
     later = await _report(client, custody, "Leicester railway station, platform 2")
     assert await _place_of(db, later["id"]) is None
     refused = await client.post(
@@ -436,6 +439,7 @@ async def test_police_and_admins_reach_none_of_it(client, db, custody, worker, m
     admin = await make_user("admin")
     outsider = await make_user("worker", teams_=["rutland-cce"])
     reads = [
+        ("GET", "/api/v1/places", None),
         ("GET", f"/api/v1/places/{station['id']}", None),
         ("GET", f"/api/v1/places/{station['id']}/profile", None),
         ("GET", f"/api/v1/young-people/{jordan_id}/network", None),

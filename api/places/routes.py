@@ -27,6 +27,7 @@ from api.places.schemas import (
     PersonsOfConcernQuery,
     PlaceIn,
     PlaceLinkIn,
+    PlaceList,
     PlaceMergeIn,
     PlaceMergeOut,
     PlaceOut,
@@ -85,6 +86,20 @@ async def suggest_places(
             )
             for m, slug in found
         ]
+    )
+
+
+@router.get("/places", response_model=PlaceList, dependencies=[roles(*CASE_ROLES)])
+async def list_places(
+    session: SessionDep,
+    actor: CurrentActor,
+    area: Annotated[IdentifyingText | None, Query(max_length=64, description="Area slug")] = None,
+    include_retired: bool = False,
+) -> PlaceList:
+    """The places of your teams' areas, by name (at most 1000); merged duplicates never."""
+    slugs = await service.area_slugs(session)
+    return PlaceList(
+        items=[place_out(p, slugs) for p in await service.list_places(session, actor, area, include_retired)]
     )
 
 

@@ -63,6 +63,10 @@ class PlaceOut(BaseModel):
     merged_into_id: uuid.UUID | None
 
 
+class PlaceList(BaseModel):
+    items: list[PlaceOut]
+
+
 class PlaceSuggestion(BaseModel):
     id: uuid.UUID
     name: str

@@ -105,6 +105,25 @@ async def readable_place(session: AsyncSession, actor: Actor, place_id: uuid.UUI
     return place
 
 
+async def list_places(
+    session: AsyncSession, actor: Actor, area: str | None, include_retired: bool
+) -> list[Place]:
+    """The places of the actor's areas (or of one of them), by name; merged ones never."""
+    mine = await actor_area_ids(session, actor)
+    query = select(Place).where(
+        col(Place.merged_into_id).is_(None),
+        col(Place.area_id).is_(None) | col(Place.area_id).in_(mine),
+    )
+    if area is not None:
+        entry = (await directory(session)).areas.get(area)
+        if entry is None:
+            raise ValidationFailed.field("area", "unknown area")
+        query = query.where(col(Place.area_id) == entry.id)
+    if not include_retired:
+        query = query.where(col(Place.retired_at).is_(None))
+    return list((await session.execute(query.order_by(col(Place.name), col(Place.id)).limit(1000))).scalars())
+
+
 async def area_slugs(session: AsyncSession) -> dict[uuid.UUID, str]:
     return {a.id: a.slug for a in (await directory(session)).areas.values()}
 

@@ -723,7 +723,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List Places
+         * @description The places of your teams' areas, by name (at most 1000); merged duplicates never.
+         */
+        get: operations["list_places_api_v1_places_get"];
         put?: never;
         /** Create Place */
         post: operations["create_place_api_v1_places_post"];
@@ -2628,6 +2632,11 @@ export interface components {
              * @description The incident's place; null unlinks it
              */
             place_id: string | null;
+        };
+        /** PlaceList */
+        PlaceList: {
+            /** Items */
+            items: components["schemas"]["PlaceOut"][];
         };
         /** PlaceMergeIn */
         PlaceMergeIn: {
@@ -5288,6 +5297,39 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_places_api_v1_places_get: {
+        parameters: {
+            query?: {
+                /** @description Area slug */
+                area?: string | null;
+                include_retired?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlaceList"];
+                };
             };
             /** @description Validation Error */
             422: {
