@@ -167,6 +167,13 @@ async def test_a_place_keeps_no_full_postcode_and_no_duplicate_name(client, work
     )
     assert full.status_code == 422
     assert [e["field"] for e in full.json()["errors"]] == ["postcode_district"]
+    address = await client.post(
+        "/api/v1/places",
+        json={"name": "Flat 3, 12 Acacia Avenue", "area": "leicester-city", "type": "private_address"},
+        headers=worker.headers,
+    )
+    assert address.status_code == 422 and "house or flat number" in address.text
+    await _place(client, worker, "Flat above Narborough Road takeaway", type="private_address")
     await _place(client, worker, postcode_district="LE2", grid_reference="SK 589 037")
     again = await client.post(
         "/api/v1/places",
@@ -299,7 +306,7 @@ def _weeks_ago(weeks: int, hour: int) -> str:
 
 
 async def test_a_place_profile_counts_weeks_categories_hours_indicators_and_people(
-    client, db, custody, worker, coordinator, make_user
+    client, db, custody, worker, coordinator, manager, make_user
 ):
     station = await _place(client, worker)
     jordan = {"first_name": "Jordan", "last_name": "Reyes", "date_of_birth": "2011-04-02"}
@@ -334,6 +341,10 @@ async def test_a_place_profile_counts_weeks_categories_hours_indicators_and_peop
     assert (
         await client.get(f"/api/v1/places/{station['id']}/profile", headers=coordinator.headers)
     ).status_code == 200
+    # The child's access log (what a subject access request reads) shows who read the profile.
+    log = await client.get(f"/api/v1/young-people/{amira_id}/access-log", headers=manager.headers)
+    assert log.status_code == 200, log.text
+    assert "place.profile.read" in [e["action"] for e in log.json()["items"]]
 
     # A CCE-only reader sees the CCE incidents only, and only those children are audited.
     cce_only = await make_user("day_team", teams_=["city-cce"])

@@ -28,7 +28,9 @@ POSTCODE_DISTRICT = r"^[A-Z]{1,2}[0-9][A-Z0-9]?$"
 
 
 class PlaceIn(WriteModel):
-    name: PlaceName
+    name: PlaceName = Field(
+        description="A private address is named without house or flat numbers (lists show names)"
+    )
     aliases: list[PlaceName] = Field(default_factory=list, max_length=20)
     area: IdentifyingText = Field(min_length=1, max_length=64, description="Area slug")
     type: PlaceType
@@ -40,6 +42,15 @@ class PlaceIn(WriteModel):
         pattern=POSTCODE_DISTRICT,
         description="The outward code only (LE1), never a full postcode: no home address is kept",
     )
+
+    @model_validator(mode="after")
+    def _no_home_address(self) -> PlaceIn:
+        # Lists and suggestions show names: a home's number and street would be an address.
+        if self.type == "private_address":
+            for label in (self.name, *self.aliases):
+                if any(c.isdigit() for c in label):
+                    raise ValueError("name a private address without its house or flat number")
+        return self
 
 
 class PlaceMergeIn(WriteModel):

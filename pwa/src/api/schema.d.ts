@@ -2612,7 +2612,10 @@ export interface components {
              * @description OS grid reference, e.g. SK 585 045
              */
             grid_reference?: string | null;
-            /** Name */
+            /**
+             * Name
+             * @description A private address is named without house or flat numbers (lists show names)
+             */
             name: string;
             /**
              * Postcode District
