@@ -288,6 +288,10 @@ async def test_a_worker_relinks_an_incident_and_police_cannot(client, db, custod
     assert (await client.put(url, json={"place_id": None}, headers=outsider.headers)).status_code == 404
     unknown = await client.put(url, json={"place_id": str(uuid.uuid4())}, headers=worker.headers)
     assert unknown.status_code == 422
+    county = await make_user("worker", teams_=["county-cce"])
+    far = await _place(client, county, "Loughborough bus station", area="leicestershire")
+    elsewhere = await client.put(url, json={"place_id": far["id"]}, headers=worker.headers)
+    assert elsewhere.status_code == 422 and elsewhere.json()["errors"][0]["field"] == "place_id"
     ((event, _),) = await _audits(db, "incident.place_linked")
     assert event.young_person_id == await _person_of(db, incident["id"])
 

@@ -18,7 +18,8 @@ from sqlmodel import col
 from api.audit import service as audit
 from api.auth.dependencies import Actor
 from api.errors import Conflict, NotFound, ValidationFailed
-from api.incidents.models import Incident, IncidentTeam
+from api.incidents.access import team_scope
+from api.incidents.models import Incident
 from api.people.models import YoungPerson
 from api.places.matching import normalise
 from api.places.models import IncidentPerson, PersonOfConcern
@@ -29,9 +30,7 @@ from api.teams.directory import directory
 
 def in_team_scope(actor: Actor):
     """A SQL condition: the incident is routed to one of the actor's teams."""
-    return exists().where(
-        col(IncidentTeam.incident_id) == col(Incident.id), col(IncidentTeam.team_id).in_(actor.team_ids)
-    )
+    return team_scope(actor)
 
 
 async def case_incident(session: AsyncSession, actor: Actor, incident_id: uuid.UUID) -> Incident:

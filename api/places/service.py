@@ -288,8 +288,10 @@ async def link_incident(
         target = index.lookup(place_id)
         if target is None:
             raise ValidationFailed.field("place_id", "no such active place")
-        place = await readable_place(session, actor, target.id)
-        place_id = place.id
+        try:
+            place_id = (await readable_place(session, actor, target.id)).id
+        except NotFound:
+            raise ValidationFailed.field("place_id", "no such active place") from None
     if before != place_id:
         incident.place_id = place_id
         await session.flush()
