@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from api.audit.models import AuditEvent, AuditSubject
 from api.incidents.models import Incident, TimelineEvent
+from api.people.models import PossibleMatch
 from api.places.models import Place
 from api.rota.schedule import LONDON
 from tests.incident_payloads import report
@@ -522,3 +523,53 @@ async def test_a_merge_whose_audit_row_is_refused_leaves_nothing_half_done(
     # The cached place list was not left believing the merge happened: the old name still resolves.
     again = await _report(client, custody, "Leicester train stn, bay 4")
     assert await _place_of(db, again["id"]) == uuid.UUID(duplicate["id"])
+
+
+async def test_a_peer_given_by_name_is_matched_as_intake_matches(client, db, custody, worker):
+    jordan = await _report(
+        client,
+        custody,
+        young_person={"first_name": "Jordan", "last_name": "Reyes", "date_of_birth": "2011-04-02"},
+    )
+    kai = await _report(
+        client,
+        custody,
+        young_person={"first_name": "Kai", "last_name": "Whitlock", "date_of_birth": "2009-08-19"},
+    )
+    kai_id = await _person_of(db, kai["id"])
+    people = f"/api/v1/incidents/{jordan['id']}/people"
+    known = await client.post(
+        people,
+        json={"young_person": {"first_name": "kai", "last_name": "WHITLOCK", "date_of_birth": "2009-08-19"}},
+        headers=worker.headers,
+    )
+    assert known.status_code == 201, known.text
+    assert known.json()["young_person"]["id"] == str(kai_id) and known.json()["matched_by"] == "name_and_dob"
+    # Same name, another birth date: a new record and a possible match to confirm, never a merge.
+    namesake = await client.post(
+        people,
+        json={"young_person": {"first_name": "Kai", "last_name": "Whitlock", "date_of_birth": "2010-01-01"}},
+        headers=worker.headers,
+    )
+    assert namesake.status_code == 201, namesake.text
+    new_id = uuid.UUID(namesake.json()["young_person"]["id"])
+    assert new_id != kai_id and namesake.json()["matched_by"] == "new"
+    async with db.session() as session:
+        possible = (
+            await session.execute(select(PossibleMatch).where(PossibleMatch.young_person_id == new_id))
+        ).scalar_one()
+    assert possible.candidate_id == kai_id
+    # The new record is seen through the incident it was present at: its network shows Jordan
+    # (the incident's subject) and the other Kai (present at the same incident).
+    network = await client.get(f"/api/v1/young-people/{new_id}/network", headers=worker.headers)
+    assert network.status_code == 200, network.text
+    assert [p["id"] for p in network.json()["peers"]] == [
+        str(await _person_of(db, jordan["id"])),
+        str(kai_id),
+    ]
+    own = await client.post(
+        people,
+        json={"young_person": {"first_name": "Jordan", "last_name": "Reyes", "date_of_birth": "2011-04-02"}},
+        headers=worker.headers,
+    )
+    assert own.status_code == 422

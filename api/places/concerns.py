@@ -11,16 +11,18 @@ from __future__ import annotations
 import uuid
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import exists, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from api.audit import service as audit
 from api.auth.dependencies import Actor
+from api.db import insert_rows
 from api.errors import Conflict, NotFound, ValidationFailed
 from api.incidents.access import team_scope
 from api.incidents.models import Incident
 from api.people.models import YoungPerson
+from api.people.service import match_person
 from api.places.matching import normalise
 from api.places.models import IncidentPerson, PersonOfConcern
 from api.places.schemas import PersonOfConcernIn, PresentIn
@@ -46,12 +48,21 @@ async def case_incident(session: AsyncSession, actor: Actor, incident_id: uuid.U
 
 
 async def person_in_scope(session: AsyncSession, actor: Actor, young_person_id: uuid.UUID) -> bool:
-    """The actor may see this young person: one of their incidents is in the actor's teams."""
+    """The actor may see this young person: one of the actor's teams' incidents is about them,
+    or records them as present."""
     if not actor.has(*CASE_ROLES) or not actor.team_ids:
         return False
+    present = select(col(IncidentPerson.incident_id)).where(
+        col(IncidentPerson.young_person_id) == young_person_id
+    )
     return bool(
         await session.scalar(
-            select(exists().where(col(Incident.young_person_id) == young_person_id, in_team_scope(actor)))
+            select(
+                exists().where(
+                    or_(col(Incident.young_person_id) == young_person_id, col(Incident.id).in_(present)),
+                    in_team_scope(actor),
+                )
+            )
         )
     )
 
@@ -122,11 +133,33 @@ async def search_concerns(
 
 async def link_present(
     session: AsyncSession, actor: Actor, incident: Incident, body: PresentIn
-) -> tuple[IncidentPerson, YoungPerson | None, PersonOfConcern | None]:
+) -> tuple[IncidentPerson, YoungPerson | None, PersonOfConcern | None, str | None]:
     """Record a peer (another young person's record) or a person of concern as present."""
     peer: YoungPerson | None = None
     concern: PersonOfConcern | None = None
-    if body.young_person_id is not None:
+    matched_by: str | None = None
+    if body.young_person is not None:
+        given = body.young_person
+        match = await match_person(
+            session,
+            first_name=given.first_name,
+            last_name=given.last_name,
+            date_of_birth=given.date_of_birth,
+            apparent_age=given.apparent_age,
+            la_reference=given.la_reference,
+            aliases=[],
+            gender=None,
+            responsible_area_id=None,
+            legal_status="unknown",
+            learning_disability=False,
+        )
+        if match.person.id == incident.young_person_id:
+            raise ValidationFailed.field("young_person", "this is the incident's own young person")
+        if match.is_new:
+            await insert_rows(session, match.rows())
+        peer, matched_by = match.person, match.matched_by
+        duplicate = col(IncidentPerson.young_person_id) == peer.id
+    elif body.young_person_id is not None:
         if body.young_person_id == incident.young_person_id:
             raise ValidationFailed.field("young_person_id", "this is the incident's own young person")
         if not await person_in_scope(session, actor, body.young_person_id):
@@ -147,7 +180,7 @@ async def link_present(
         raise Conflict("Already recorded as present at this incident.")
     link = IncidentPerson(
         incident_id=incident.id,
-        young_person_id=body.young_person_id,
+        young_person_id=peer.id if peer else None,
         person_of_concern_id=body.person_of_concern_id,
         role=body.role,
         created_by_id=actor.id,
@@ -161,10 +194,14 @@ async def link_present(
         resource_type="incident",
         resource_id=incident.id,
         young_person_id=incident.young_person_id,
-        subjects=[body.young_person_id],
-        detail={"link": str(link.id), "kind": "peer" if peer else "person_of_concern"},
+        subjects=[peer.id if peer else None],
+        detail={
+            "link": str(link.id),
+            "kind": "peer" if peer else "person_of_concern",
+            "matched_by": matched_by,
+        },
     )
-    return link, peer, concern
+    return link, peer, concern, matched_by
 
 
 async def present_at(

@@ -251,10 +251,13 @@ async def list_present(incident_id: uuid.UUID, session: SessionDep, actor: Curre
 async def link_present(
     incident_id: uuid.UUID, body: PresentIn, session: SessionDep, actor: CurrentActor
 ) -> PresentOut:
-    """Record a peer (another young person's record) or a person of concern as present."""
+    """Record a peer (a record you can see by id, or by name and date of birth, matched as intake
+    matches) or a person of concern as present. 409 if already recorded."""
     incident = await concerns.case_incident(session, actor, incident_id)
-    link, peer, concern = await concerns.link_present(session, actor, incident, body)
-    return _present_out(link, peer, concern, await service.area_slugs(session))
+    link, peer, concern, matched_by = await concerns.link_present(session, actor, incident, body)
+    out = _present_out(link, peer, concern, await service.area_slugs(session))
+    out.matched_by = matched_by
+    return out
 
 
 @router.delete(

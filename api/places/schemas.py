@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, model_validator
@@ -148,17 +148,32 @@ class PersonsOfConcernPage(BaseModel):
     items: list[PersonOfConcernOut]
 
 
+class PeerIn(WriteModel):
+    """A peer by what is known of them: matched as intake matches a young person (the LA
+    reference, else the name and date of birth); a partial match makes a new record with
+    possible matches to confirm, never a merge."""
+
+    first_name: IdentifyingText = Field(min_length=1, max_length=80)
+    last_name: IdentifyingText = Field(min_length=1, max_length=80)
+    date_of_birth: date | None = None
+    apparent_age: int | None = Field(default=None, ge=0, le=25)
+    la_reference: IdentifyingText | None = Field(default=None, min_length=1, max_length=64)
+
+
 class PresentIn(WriteModel):
-    """Who was present: another young person's record (a peer) or a person of concern."""
+    """Who was present: a young person (by the id of a record you can see, or by name and date
+    of birth) or a person of concern (by id). Exactly one of the three."""
 
     young_person_id: uuid.UUID | None = None
+    young_person: PeerIn | None = None
     person_of_concern_id: uuid.UUID | None = None
     role: IdentifyingText = Field(default="peer", min_length=1, max_length=40)
 
     @model_validator(mode="after")
     def _exactly_one(self) -> PresentIn:
-        if (self.young_person_id is None) == (self.person_of_concern_id is None):
-            raise ValueError("give exactly one of young_person_id and person_of_concern_id")
+        given = [self.young_person_id, self.young_person, self.person_of_concern_id]
+        if sum(x is not None for x in given) != 1:
+            raise ValueError("give exactly one of young_person_id, young_person and person_of_concern_id")
         return self
 
 
@@ -172,6 +187,9 @@ class PresentOut(BaseModel):
     id: uuid.UUID
     incident_id: uuid.UUID
     role: str
+    matched_by: str | None = Field(
+        default=None, description="For a peer given by name: la_reference, name_and_dob or new"
+    )
     young_person: PeerRef | None
     person_of_concern: PersonOfConcernOut | None
     created_at: datetime

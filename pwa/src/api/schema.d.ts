@@ -486,7 +486,8 @@ export interface paths {
         put?: never;
         /**
          * Link Present
-         * @description Record a peer (another young person's record) or a person of concern as present.
+         * @description Record a peer (a record you can see by id, or by name and date of birth, matched as intake
+         *     matches) or a person of concern as present. 409 if already recorded.
          */
         post: operations["link_present_api_v1_incidents__incident_id__people_post"];
         delete?: never;
@@ -2480,6 +2481,24 @@ export interface components {
              */
             team_id: string;
         };
+        /**
+         * PeerIn
+         * @description A peer by what is known of them: matched as intake matches a young person (the LA
+         *     reference, else the name and date of birth); a partial match makes a new record with
+         *     possible matches to confirm, never a merge.
+         */
+        PeerIn: {
+            /** Apparent Age */
+            apparent_age?: number | null;
+            /** Date Of Birth */
+            date_of_birth?: string | null;
+            /** First Name */
+            first_name: string;
+            /** La Reference */
+            la_reference?: string | null;
+            /** Last Name */
+            last_name: string;
+        };
         /** PeerRef */
         PeerRef: {
             /** First Name */
@@ -2836,7 +2855,8 @@ export interface components {
         };
         /**
          * PresentIn
-         * @description Who was present: another young person's record (a peer) or a person of concern.
+         * @description Who was present: a young person (by the id of a record you can see, or by name and date
+         *     of birth) or a person of concern (by id). Exactly one of the three.
          */
         PresentIn: {
             /** Person Of Concern Id */
@@ -2846,6 +2866,7 @@ export interface components {
              * @default peer
              */
             role: string;
+            young_person?: components["schemas"]["PeerIn"] | null;
             /** Young Person Id */
             young_person_id?: string | null;
         };
@@ -2871,6 +2892,11 @@ export interface components {
              * Format: uuid
              */
             incident_id: string;
+            /**
+             * Matched By
+             * @description For a peer given by name: la_reference, name_and_dob or new
+             */
+            matched_by?: string | null;
             person_of_concern: components["schemas"]["PersonOfConcernOut"] | null;
             /** Role */
             role: string;
