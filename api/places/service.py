@@ -12,7 +12,7 @@ The active places are read on every intake: they are kept in a short per-process
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,7 +23,7 @@ from api.auth.dependencies import Actor
 from api.db import utcnow
 from api.errors import Conflict, NotFound, ValidationFailed
 from api.incidents.models import Incident
-from api.places.matching import Candidate, Match, normalise, resolve, suggest
+from api.places.matching import Candidate, Match, Matcher, normalise, suggest
 from api.places.models import Place, PlaceMerge
 from api.places.schemas import PlaceIn
 from api.platform.cache import MISSING, ProcessCache
@@ -41,6 +41,13 @@ class PlaceIndex:
 
     active: dict[uuid.UUID, Candidate]
     merged: dict[uuid.UUID, uuid.UUID]
+    by_area: dict[uuid.UUID | None, Matcher] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        groups: dict[uuid.UUID | None, list[Candidate]] = {}
+        for place in self.active.values():
+            groups.setdefault(place.area_id, []).append(place)
+        self.by_area.update({area_id: Matcher(places) for area_id, places in groups.items()})
 
     def lookup(self, place_id: uuid.UUID) -> Candidate | None:
         """The active place `place_id` is, or was merged into; None if unknown or retired."""
@@ -55,9 +62,8 @@ class PlaceIndex:
 
     def resolve(self, text: str, area_id: uuid.UUID | None) -> Match | None:
         """Intake's silent link: only within the location's area, only when certain."""
-        if area_id is None:
-            return None
-        return resolve(text, [p for p in self.active.values() if p.area_id == area_id])
+        matcher = self.by_area.get(area_id) if area_id is not None else None
+        return matcher.resolve(text) if matcher is not None else None
 
 
 async def place_index(session: AsyncSession) -> PlaceIndex:
