@@ -24,6 +24,7 @@ from api.incidents.models import Incident, IncidentIndicator, IncidentTeam, Time
 from api.incidents.service import category_of
 from api.paging import service as paging
 from api.people.models import PossibleMatch, YoungPerson
+from api.places.models import Place
 from api.support import service as support
 from api.teams.models import Area, Station, Team
 from api.triage.catalogue import entry_as_recorded
@@ -36,6 +37,7 @@ async def incident_detail(session: AsyncSession, actor: Actor, incident: Inciden
     station = await session.get(Station, incident.station_id)
     assert station is not None, "incidents.station_id is a non-null foreign key"
     area = await session.get(Area, incident.area_id) if incident.area_id else None
+    place = await session.get(Place, incident.place_id) if incident.place_id else None
     teams = [
         {"id": str(t.id), "slug": t.slug, "name": t.name, "specialism": t.specialism}
         for t in (
@@ -119,7 +121,11 @@ async def incident_detail(session: AsyncSession, actor: Actor, incident: Inciden
         "police_reference": incident.police_references[0] if incident.police_references else None,
         "category": category_of(incident),
         "custody_status": incident.custody.get("status"),
-        "location": {"description": incident.location_description, "area": area.slug if area else None},
+        "location": {
+            "description": incident.location_description,
+            "area": area.slug if area else None,
+            "place": {"id": str(place.id), "name": place.name, "type": place.type} if place else None,
+        },
         "young_person": {
             "id": str(person.id),
             "first_name": person.first_name,

@@ -14,6 +14,7 @@ escalation policies come from short per-process caches. bench/statements.py coun
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -34,6 +35,7 @@ from api.jobs.service import enqueue_many
 from api.paging.policy import effective_policies
 from api.paging.service import DEFAULT_ACK_TIMEOUT_SECONDS, PagePlan, plan_pages
 from api.people.service import age_on, match_person
+from api.places.service import PlaceIndex, place_index
 from api.teams.directory import Directory, StationEntry, TeamEntry, directory
 from api.triage.catalogue import Catalogue, load_catalogue
 from api.triage.rules import (
@@ -81,7 +83,8 @@ async def report_incident(session: AsyncSession, actor: Actor, body: IncidentCre
     now = utcnow()
     catalogue = load_catalogue()
     known = await directory(session)  # areas, stations, active teams: cached per process
-    station, recorded = _validate(body, actor, known, catalogue, now)
+    places = await place_index(session)  # the active places: cached per process
+    station, recorded = _validate(body, actor, known, catalogue, now, places)
     applied = [a for a, _ in recorded]
     applied_catalogue = describe(applied, catalogue)
 
@@ -136,6 +139,9 @@ async def report_incident(session: AsyncSession, actor: Actor, body: IncidentCre
     routed = sorted((t for t in teams if t.id in set(order)), key=lambda t: order.index(t.id))
     routed_ids = [t.id for t in routed]
 
+    # The place (places): the one given, else a certain match in the location's area.
+    place_id, place_by = _place(body, places, known, station)
+
     # The incident and its rows (incidents), in the order their timeline tells it.
     incident = reports.new_incident(
         body,
@@ -147,6 +153,7 @@ async def report_incident(session: AsyncSession, actor: Actor, body: IncidentCre
         location_area_id=areas[body.location.area].id if body.location.area else None,
         area_id=areas[outcome.area].id if outcome.area else None,
         outcome=outcome,
+        place_id=place_id,
     )
     events = [
         timeline.event(
@@ -166,6 +173,7 @@ async def report_incident(session: AsyncSession, actor: Actor, body: IncidentCre
                 "matched_by": match.matched_by,
                 "possible_matches": len(match.possible_matches),
                 "catalogue": applied_catalogue,
+                "place": place_by,
             },
         ),
     ]
@@ -239,8 +247,29 @@ async def report_incident(session: AsyncSession, actor: Actor, body: IncidentCre
     return IntakeResult(incident, routed, outcome.to_dict(), applied_catalogue)
 
 
+def _place(
+    body: IncidentCreate, places: PlaceIndex, known: Directory, station: StationEntry
+) -> tuple[uuid.UUID | None, str]:
+    """The incident's place and how it was found: "given" (the report named it), "matched" (the
+    description certainly names a place of the location's area, else of the station's area), or
+    "none". No place is created here: an unmatched location stays unlinked for a worker to link
+    or to create (a police report's free text would otherwise fill the list with near-duplicates)."""
+    if body.place_id is not None:
+        given = places.lookup(body.place_id)
+        assert given is not None, "an unknown place is a validation error raised before"
+        return given.id, "given"
+    area = known.areas.get(body.location.area) if body.location.area else None
+    match = places.resolve(body.location.description, area.id if area else station.area_id)
+    return (match.place.id, "matched") if match else (None, "none")
+
+
 def _validate(
-    body: IncidentCreate, actor: Actor, known: Directory, catalogue: Catalogue, now: datetime
+    body: IncidentCreate,
+    actor: Actor,
+    known: Directory,
+    catalogue: Catalogue,
+    now: datetime,
+    places: PlaceIndex,
 ) -> tuple[StationEntry, list[tuple[AppliedCode, str]]]:
     """The report's station and how each indicator is recorded (a code of an earlier catalogue
     version is accepted during its transition), or ValidationFailed naming every field at fault."""
@@ -274,6 +303,8 @@ def _validate(
         errors.append({"field": "location.area", "message": "unknown area"})
     if body.young_person.responsible_area and body.young_person.responsible_area not in areas:
         errors.append({"field": "young_person.responsible_area", "message": "unknown area"})
+    if body.place_id is not None and places.lookup(body.place_id) is None:
+        errors.append({"field": "place_id", "message": "no such active place"})
     if errors:
         raise ValidationFailed("Check these fields: " + ", ".join(e["field"] for e in errors), errors=errors)
     assert station is not None, "an unknown station is a validation error raised above"

@@ -59,6 +59,7 @@ def new_incident(
     location_area_id: uuid.UUID | None,
     area_id: uuid.UUID | None,
     outcome: TriageOutcome,
+    place_id: uuid.UUID | None = None,
 ) -> Incident:
     """The incident as reported and triaged (state `reported`)."""
     facts = custody_facts(body)
@@ -75,6 +76,7 @@ def new_incident(
         young_person_id=young_person_id,
         location_description=body.location.description,
         location_area_id=location_area_id,
+        place_id=place_id,
         area_id=area_id,
         circumstances=body.circumstances,
         custody=facts.custody,

@@ -81,7 +81,10 @@ async def report_incident(
             actor.id,
             "incidents.create",
             idempotency_key,
-            idempotency.body_hash(body.model_dump(mode="json")),
+            # Without the place_id extension, the hash of a body is what it was before it existed.
+            idempotency.body_hash(
+                body.model_dump(mode="json", exclude={"place_id"} if body.place_id is None else None)
+            ),
         )
         if isinstance(claimed, idempotency.Replay):
             return JSONResponse(claimed.response, status_code=200, headers={"Idempotent-Replayed": "true"})

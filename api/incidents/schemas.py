@@ -96,6 +96,12 @@ class IncidentCreate(WriteModel):
     police_references: list[PoliceReference] = Field(default_factory=list, max_length=5)
     young_person: YoungPersonIn
     location: LocationIn
+    place_id: uuid.UUID | None = Field(
+        default=None,
+        description="Extension: the place the location is (from GET /places/suggestions). Without "
+        "it, the description is matched to a place of the location's area when the match is "
+        "certain, else the incident stays unlinked for a worker to link",
+    )
     indicators: list[IndicatorIn] = Field(default_factory=list, max_length=40)
     circumstances: FreeText | None = Field(default=None, max_length=4000)
     custody_status: CustodyStatus | None = None
@@ -276,9 +282,16 @@ class StationOfIncident(ReadModel):
     name: str
 
 
+class PlaceRef(ReadModel):
+    id: str
+    name: str
+    type: str
+
+
 class LocationOut(ReadModel):
     description: str
     area: str | None
+    place: PlaceRef | None = Field(default=None, description="The place the location is linked to")
 
 
 class PossibleMatchRef(ReadModel):
