@@ -405,6 +405,11 @@ export interface paths {
         /**
          * Update Incident
          * @description Custody events (police of the station) or indicators disclosed to a worker; triage re-runs.
+         *
+         *     With an `Idempotency-Key` (the PWA's outbox sends one per queued change), a replay of the
+         *     same change (same incident, body and If-Match) gets the first answer again, marked
+         *     `Idempotent-Replayed: true`, instead of a 412 for the version it already moved on; the key
+         *     with another change is a 422. A request that fails (412, 422, 503) does not use up its key.
          */
         patch: operations["update_incident_api_v1_incidents__incident_id__patch"];
         trace?: never;
@@ -4030,6 +4035,7 @@ export interface operations {
             query?: never;
             header?: {
                 "If-Match"?: string | null;
+                "Idempotency-Key"?: string | null;
             };
             path: {
                 incident_id: string;
