@@ -57,6 +57,8 @@ export type OfferKind = Omit<Schemas['OfferKindOut'], 'outcomes'> & { outcomes?:
 export interface IncidentStatus {
   id?: string;
   reference: string;
+  /** The incident's version (its ETag): what a custody event is sent on, in If-Match. */
+  version?: number;
   state: IncidentState;
   kind?: IncidentKind;
   reported_at?: string;
@@ -155,6 +157,8 @@ export interface IncidentDetail extends Omit<IncidentSummary, 'location' | 'youn
   circumstances?: string | null;
   custody_status?: string | null;
   police_reference?: string | null;
+  /** The incident's version (its ETag): what a disclosure is sent on, in If-Match. */
+  version?: number;
 }
 
 export interface Page<T> {

@@ -10,8 +10,16 @@ import { AckPanel } from './incident/AckPanel';
 import { HandoverNote } from './incident/HandoverNote';
 import { Offers } from './incident/Offers';
 import { Timeline } from './incident/Timeline';
+import { Disclosures } from './incident/Updates';
 
 const CACHE_PREFIX = 'incident:';
+const PROVENANCE_LABELS: Record<string, string> = {
+  observed: 'observed',
+  disclosed: 'disclosed to police',
+  intelligence: 'intelligence',
+  concern: 'concern',
+  worker_disclosed: 'disclosed to worker',
+};
 const CACHE_MAX_AGE = 24 * 3_600_000;
 
 interface Loaded {
@@ -56,6 +64,7 @@ export function IncidentDetail({ id }: { id: string }) {
   const incident = loaded.data?.incident;
   useTitle(incident ? `Incident ${incident.reference}` : 'Incident');
   const canRespond = roles.includes('worker') || roles.includes('manager');
+  const canDisclose = canRespond || roles.includes('day_team');
   const offline = loaded.errorStatus === 0;
 
   return (
@@ -84,6 +93,12 @@ export function IncidentDetail({ id }: { id: string }) {
       {incident ? <Summary incident={incident} /> : null}
       {incident && canRespond ? <AckPanel incident={incident} onDone={loaded.reload} /> : null}
       {incident ? <Triage incident={incident} /> : null}
+      {incident && canDisclose ? (
+        <Disclosures
+          target={{ id, reference: incident.reference, version: incident.version }}
+          onReload={loaded.reload}
+        />
+      ) : null}
       {incident || offline ? (
         <>
           {canRespond ? <Offers incidentId={id} reference={incident?.reference ?? ''} serverOffers={incident?.support_offers ?? []} /> : null}
@@ -175,7 +190,7 @@ function Triage({ incident }: { incident: Incident }) {
             {indicators.map((i) => (
               <li key={i.code}>
                 {i.label ?? i.code.replace(/_/g, ' ')}
-                {i.provenance ? <small> · {i.provenance}</small> : null}
+                {i.provenance ? <small> · {PROVENANCE_LABELS[i.provenance] ?? i.provenance}</small> : null}
               </li>
             ))}
           </ul>
