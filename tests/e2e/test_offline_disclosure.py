@@ -140,3 +140,28 @@ async def test_a_conflict_is_shown_and_the_worker_reloads_and_sends_again(live_s
         assert (await worker_api.get(f"/incidents/{incident['id']}"))["version"] == seen + 2
     finally:
         await context.close()
+
+
+@bounded(120)
+async def test_custody_record_a_charge_with_bail_refused_on_the_status_page(live_server, persistent_chromium):
+    from playwright.async_api import expect
+
+    first, last = unique_name()
+    incident = await report_incident(live_server, first, last)
+    assert incident["priority"] != "P1"
+    context, page = await _phone(persistent_chromium)
+    try:
+        await sign_in(page, live_server, "custody.euston")
+        await page.goto(f"{live_server.url}/reports/{incident['id']}")
+        await expect(page.get_by_role("heading", level=1)).to_have_text(f"Report {incident['reference']}")
+        form = page.get_by_test_id("custody-form")
+        await form.get_by_label("What happened").select_option("charged")
+        await form.get_by_label("Bail refused").check()
+        await page.get_by_test_id("custody-save").click()
+        await expect(page.get_by_test_id("outbox-count")).to_have_text("0 unsent", timeout=LIVE_WAIT_MS)
+        await expect(page.get_by_test_id("timeline")).to_contain_text("Custody event", timeout=LIVE_WAIT_MS)
+    finally:
+        await context.close()
+    detail = await Api(live_server, "worker.cce").get(f"/incidents/{incident['id']}")
+    assert detail["priority"] == "P1" and detail["custody_status"] == "charged_refused_bail"
+    assert any(c["kind"] == "bail_refused_transfer" for c in detail["clocks"])
