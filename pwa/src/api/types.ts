@@ -153,6 +153,7 @@ export interface IncidentDetail extends Omit<IncidentSummary, 'location' | 'youn
     apparent_age?: number | null;
     la_reference?: string | null;
     legal_status?: string | null;
+    possible_matches?: { candidate_id: string; reason: string }[];
   } | null;
   circumstances?: string | null;
   custody_status?: string | null;
@@ -244,3 +245,11 @@ export interface Board {
   needs_review?: IncidentSummary[];
   rota_gaps: RotaGap[];
 }
+
+/** GET /young-people/{id}: the record and the incidents (of every merged record) the reader may see. */
+export type YoungPerson = Schemas['YoungPersonOut'];
+
+/** GET /young-people/{id}/possible-matches: the child's records, open suggestions and merges. */
+export type PossibleMatches = Schemas['PossibleMatchesOut'];
+export type PossibleMatch = Schemas['PossibleMatchOut'];
+export type PersonMerge = Schemas['MergeOut'];

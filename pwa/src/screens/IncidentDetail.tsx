@@ -124,10 +124,22 @@ function Summary({ incident }: { incident: Incident }) {
           <>
             <dt>Young person</dt>
             <dd data-testid="young-person">
-              {[yp.first_name, yp.last_name].filter(Boolean).join(' ')}
+              {yp.id ? (
+                <a href={`/young-people/${yp.id}`}>{[yp.first_name, yp.last_name].filter(Boolean).join(' ')}</a>
+              ) : (
+                [yp.first_name, yp.last_name].filter(Boolean).join(' ')
+              )}
               {yp.date_of_birth ? ` · born ${new Date(yp.date_of_birth).toLocaleDateString('en-GB')}` : ''}
               {!yp.date_of_birth && yp.apparent_age ? ` · about ${yp.apparent_age}` : ''}
               {yp.la_reference ? ` · LA ref ${yp.la_reference}` : ''}
+              {yp.possible_matches?.length ? (
+                <>
+                  {' · '}
+                  <a href={`/young-people/${yp.id}`} data-testid="possible-matches-link">
+                    {yp.possible_matches.length} possible match{yp.possible_matches.length === 1 ? '' : 'es'}
+                  </a>
+                </>
+              ) : null}
             </dd>
           </>
         ) : null}
