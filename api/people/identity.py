@@ -123,6 +123,21 @@ async def confirm(
     a, b = await _record(session, first.record_group), await _record(session, second.record_group)
     if a.id == b.id:
         raise Conflict("These records are already one child.")
+    # Both survivors locked and read again: a merge confirmed meanwhile must not make a chain.
+    locked = (
+        (
+            await session.execute(
+                select(YoungPerson)
+                .where(col(YoungPerson.id).in_([a.id, b.id]))
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    if any(p.merged_into_id is not None for p in locked):
+        raise Conflict("These records were merged meanwhile: load the possible matches again.")
     survivor, absorbed = sorted((a, b), key=lambda p: (p.created_at, str(p.id)))
     moving = (
         (
