@@ -89,7 +89,9 @@ async def test_police_status_has_no_case_content(client, night):
     ).json()
     assert status["reference"] == city["reference"]
     text = str(status)
-    assert "Jordan" not in text and "BTP" not in text and "MOV-" not in text
+    assert "Jordan" not in text and "BTP" not in text
+    # The indicators custody reported appear only as the routing reasons their own 201 gave.
+    assert "MOV-" not in str({k: v for k, v in status.items() if k != "routing_reasons"})
     assert {"state", "acknowledged_at", "acknowledged_action", "eta_minutes", "uncovered"} <= set(status)
 
 
@@ -212,3 +214,28 @@ async def test_young_person_read_is_scoped_and_audited(client, night, db):
             .all()
         )
     assert {str(e.young_person_id) for e in events} == {person_id}
+
+
+async def test_police_status_says_where_the_report_went_and_why(client, night):
+    """Custody see the teams and the routing reasons their 201 gave, and which team each page is
+    about; what a worker is told later (a disclosure) does not reach them."""
+    people, city, _ = night
+    url = f"/api/v1/incidents/{city['id']}/status"
+    status = (await client.get(url, headers=people["euston"].headers)).json()
+    assert [t["slug"] for t in status["teams"]] == sorted(t["slug"] for t in city["teams"])
+    assert all(t["name"] for t in status["teams"])
+    assert status["routing_reasons"] == city["triage"]["reasons"] and status["routing_reasons"]
+    started = [e for e in status["timeline"] if e["action"] == "page.started"]
+    assert started and all(e["detail"]["team"] for e in started)
+
+    worker = people["cce_worker"]
+    version = (await client.get(f"/api/v1/incidents/{city['id']}", headers=worker.headers)).json()["version"]
+    disclosed = await client.patch(
+        f"/api/v1/incidents/{city['id']}",
+        json={"indicators": [{"code": "HRM-SEXUAL-ASSAULT"}]},
+        headers={**worker.headers, "If-Match": f'"{version}"'},
+    )
+    assert disclosed.status_code == 200, disclosed.text
+    after = (await client.get(url, headers=people["euston"].headers)).json()
+    assert after["routing_reasons"] == status["routing_reasons"]
+    assert "sexual" not in str(after).lower()

@@ -261,6 +261,11 @@ class PublicTimelineEntry(ReadModel):
     detail: dict[str, Any]
 
 
+class StatusTeam(ReadModel):
+    slug: str
+    name: str
+
+
 class IncidentStatusOut(ReadModel):
     """GET /incidents/{id}/status: the status fields and the police-visible timeline."""
 
@@ -274,6 +279,11 @@ class IncidentStatusOut(ReadModel):
     eta_minutes: int | None
     uncovered: bool
     version: int = Field(description="The incident's version: send it as If-Match to PATCH it")
+    teams: list[StatusTeam] = Field(default_factory=list, description="The teams the report was routed to")
+    routing_reasons: list[str] = Field(
+        default_factory=list,
+        description="Why it was routed there, from what was reported (as the report's 201 said)",
+    )
     timeline: list[PublicTimelineEntry]
 
 

@@ -164,10 +164,45 @@ async def status_for(session: AsyncSession, actor: Actor, incident: Incident) ->
             .order_by(col(TimelineEvent.at))
         )
     ).scalars()
+    events = list(events)
+    teams = {
+        team.id: team
+        for team in (
+            await session.execute(
+                select(Team)
+                .join(IncidentTeam, col(IncidentTeam.team_id) == col(Team.id))
+                .where(col(IncidentTeam.incident_id) == incident.id)
+            )
+        ).scalars()
+    }
+    # Where the report went and why, as the 201 answered custody: the routing of what police
+    # reported (intake's triage), never what a worker was told since (a later disclosure).
+    triaged = (
+        await session.execute(
+            select(TimelineEvent.detail)
+            .where(col(TimelineEvent.incident_id) == incident.id)
+            .where(col(TimelineEvent.action) == "incident.triaged")
+            .order_by(col(TimelineEvent.at))
+            .limit(1)
+        )
+    ).scalar_one_or_none() or {}
+    view["teams"] = [{"slug": t.slug, "name": t.name} for t in sorted(teams.values(), key=lambda t: t.name)]
+    view["routing_reasons"] = list(triaged.get("reasons", []))
     view["timeline"] = [
-        {"at": e.at.isoformat(), "action": e.action, "detail": _public(e.detail)} for e in events
+        {
+            "at": e.at.isoformat(),
+            "action": e.action,
+            "detail": {**_public(e.detail), **_team_named(e.team_id, teams)},
+        }
+        for e in events
     ]
     return view
+
+
+def _team_named(team_id: uuid.UUID | None, teams: dict[uuid.UUID, Team]) -> dict[str, str]:
+    """A page's events say which team they are about ("Paging started · Leicester City CCE")."""
+    team = teams.get(team_id) if team_id else None
+    return {"team": team.name} if team else {}
 
 
 def _public(detail: dict[str, Any]) -> dict[str, Any]:

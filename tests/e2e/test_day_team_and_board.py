@@ -60,7 +60,7 @@ async def test_day_team_picks_up_and_prints_and_the_board_updates_live(live_serv
         assert stored["owner"]["display_name"] == "Day team CCE hub"
 
         # The printable report: the server's page, shown in the app with its print stylesheet.
-        await day.get_by_test_id("handover-report").click()
+        await day.get_by_test_id("handover-reports-city-cce").get_by_test_id("handover-report").click()
         frame = day.frame_locator("[data-testid=handover-report-frame]")
         await expect(frame.get_by_role("heading", level=1)).to_have_text("Handover report")
         await expect(frame.locator("main")).to_contain_text(reference)

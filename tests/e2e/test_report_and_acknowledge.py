@@ -50,6 +50,11 @@ async def test_custody_staff_see_the_workers_acknowledgement_live(live_server, c
         await report.click()
         status = police.get_by_test_id("report-status")
         await expect(status).to_have_text("Paging the on-call worker")
+        # Where it went and why, as the report's 201 said (issue 16), and each page names its team.
+        routing = police.get_by_test_id("report-routing")
+        await expect(routing).to_contain_text("Sent to Leicester City CCE")
+        await expect(routing.locator("li").first).to_be_visible()
+        await expect(police.get_by_test_id("timeline")).to_contain_text("Paging started — Leicester City CCE")
         await police.evaluate("window.__noReload = true")
 
         # The primary on call for Leicester City CCE acknowledges on a phone.

@@ -2475,8 +2475,18 @@ export interface components {
              * Format: date-time
              */
             reported_at: string;
+            /**
+             * Routing Reasons
+             * @description Why it was routed there, from what was reported (as the report's 201 said)
+             */
+            routing_reasons?: string[];
             /** State */
             state: string;
+            /**
+             * Teams
+             * @description The teams the report was routed to
+             */
+            teams?: components["schemas"]["StatusTeam"][];
             /** Timeline */
             timeline: components["schemas"]["PublicTimelineEntry"][];
             /** Uncovered */
@@ -3644,6 +3654,15 @@ export interface components {
             name: string;
             /** Slug */
             slug: string;
+        };
+        /** StatusTeam */
+        StatusTeam: {
+            /** Name */
+            name: string;
+            /** Slug */
+            slug: string;
+        } & {
+            [key: string]: unknown;
         };
         /**
          * SubscriptionCreate

@@ -66,8 +66,11 @@ export interface IncidentStatus {
   acknowledged_action: AckAction | null;
   eta_minutes: number | null;
   uncovered: boolean;
-  /** /status only: the police-visible timeline (states, actions, ETAs). */
+  /** /status only: the police-visible timeline (states, actions, ETAs, the team a page is for). */
   timeline?: { at: string; action: string; detail?: Record<string, unknown> | null }[];
+  /** /status only: the teams it was routed to, and why (as the report's 201 said). */
+  teams?: { slug: string; name: string }[];
+  routing_reasons?: string[];
 }
 
 /** An item of GET /incidents (case roles) and of the board's lists. */

@@ -41,6 +41,21 @@ export function ReportStatus({ id }: { id: string }) {
           {status.error ? <p class="hint">Could not refresh: {status.error}</p> : <p class="hint">Updates live.</p>}
         </section>
       ) : null}
+      {s?.teams?.length ? (
+        <section class="card" aria-labelledby="report-routing-h" data-testid="report-routing">
+          <h2 id="report-routing-h">Where it went and why</h2>
+          <p>
+            Sent to <strong>{s.teams.map((t) => t.name).join(' and ')}</strong>.
+          </p>
+          {s.routing_reasons?.length ? (
+            <ul class="plain">
+              {s.routing_reasons.map((r) => (
+                <li key={r}>{r}</li>
+              ))}
+            </ul>
+          ) : null}
+        </section>
+      ) : null}
       {s ? <CustodyEvents target={{ id, reference: s.reference, version: s.version }} onReload={status.reload} /> : null}
       {s?.timeline?.length ? (
         <section class="card" aria-labelledby="report-timeline-h">
@@ -52,7 +67,7 @@ export function ReportStatus({ id }: { id: string }) {
                 <li key={`${e.at}-${n}`}>
                   <time dateTime={e.at}>{formatTime(e.at)}</time>
                   <span>
-                    <strong>{timelineLabel(e.action)}</strong>
+                    <strong>{timelineLabel(e.action, e.detail)}</strong>
                     {detail ? <span class="detail"> — {detail}</span> : null}
                   </span>
                 </li>

@@ -214,6 +214,7 @@ export function timelineDetail(detail: Record<string, unknown> | string | null |
   }
   if (typeof d.eta_minutes === 'number') parts.push(`ETA ${d.eta_minutes} min`);
   if (typeof d.priority === 'string') parts.push(d.priority);
+  if (typeof d.team === 'string') parts.push(d.team);
   if (typeof d.level === 'string') parts.push(d.level);
   if (typeof d.people === 'number') parts.push(`${d.people} ${d.people === 1 ? 'person' : 'people'}`);
   if (typeof d.label === 'string') parts.push(d.label);
