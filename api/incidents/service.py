@@ -157,14 +157,16 @@ def status_view(incident: Incident) -> dict[str, Any]:
 async def status_for(session: AsyncSession, actor: Actor, incident: Incident) -> dict[str, Any]:
     audit.record(session, actor, "incident.status.read", resource_type="incident", resource_id=incident.id)
     view = status_view(incident)
-    events = (
-        await session.execute(
-            select(TimelineEvent)
-            .where(col(TimelineEvent.incident_id) == incident.id, col(TimelineEvent.police_visible).is_(True))
-            .order_by(col(TimelineEvent.at))
-        )
-    ).scalars()
-    events = list(events)
+    events = list(
+        (
+            await session.execute(
+                select(TimelineEvent)
+                .where(col(TimelineEvent.incident_id) == incident.id)
+                .where(col(TimelineEvent.police_visible).is_(True))
+                .order_by(col(TimelineEvent.at))
+            )
+        ).scalars()
+    )
     teams = {
         team.id: team
         for team in (
@@ -179,7 +181,7 @@ async def status_for(session: AsyncSession, actor: Actor, incident: Incident) ->
     # reported (intake's triage), never what a worker was told since (a later disclosure).
     triaged = (
         await session.execute(
-            select(TimelineEvent.detail)
+            select(col(TimelineEvent.detail))
             .where(col(TimelineEvent.incident_id) == incident.id)
             .where(col(TimelineEvent.action) == "incident.triaged")
             .order_by(col(TimelineEvent.at))
