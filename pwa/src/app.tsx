@@ -21,6 +21,9 @@ import { SignOut } from './screens/SignOut';
 import { AdminHome } from './screens/AdminHome';
 import type { JSX } from 'preact';
 import { prefetchCatalogues } from './offline/catalogue';
+import { lazyScreen } from './ui/lazy';
+
+const PlaceProfile = lazyScreen<{ id: string }>(() => import('./screens/places/PlaceProfile'), 'the place');
 
 interface RouteDef {
   pattern: string;
@@ -38,6 +41,7 @@ const ROUTES: RouteDef[] = [
   { pattern: '/handover', roles: ['day_team', 'manager'], render: () => <HandoverQueue /> },
   { pattern: '/handover/print', roles: ['day_team', 'manager'], render: () => <HandoverPrint /> },
   { pattern: '/board', roles: ['manager'], render: () => <Board /> },
+  { pattern: '/places/:id', roles: ['worker', 'day_team', 'manager', 'coordinator'], render: (p) => <PlaceProfile id={p.id!} /> },
   { pattern: '/outbox', roles: 'any', render: () => <OutboxScreen /> },
   { pattern: '/settings', roles: 'any', render: () => <Settings /> },
   { pattern: '/sign-out', roles: 'any', render: () => <SignOut /> },
