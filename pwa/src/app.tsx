@@ -24,6 +24,7 @@ import { prefetchCatalogues } from './offline/catalogue';
 import { lazyScreen } from './ui/lazy';
 
 const PlaceProfile = lazyScreen<{ id: string }>(() => import('./screens/places/PlaceProfile'), 'the place');
+const Network = lazyScreen<{ id: string }>(() => import('./screens/places/Network'), 'the network');
 
 interface RouteDef {
   pattern: string;
@@ -41,6 +42,7 @@ const ROUTES: RouteDef[] = [
   { pattern: '/handover', roles: ['day_team', 'manager'], render: () => <HandoverQueue /> },
   { pattern: '/handover/print', roles: ['day_team', 'manager'], render: () => <HandoverPrint /> },
   { pattern: '/board', roles: ['manager'], render: () => <Board /> },
+  { pattern: '/young-people/:id/network', roles: ['worker', 'day_team', 'manager', 'coordinator'], render: (p) => <Network id={p.id!} /> },
   { pattern: '/places/:id', roles: ['worker', 'day_team', 'manager', 'coordinator'], render: (p) => <PlaceProfile id={p.id!} /> },
   { pattern: '/outbox', roles: 'any', render: () => <OutboxScreen /> },
   { pattern: '/settings', roles: 'any', render: () => <Settings /> },

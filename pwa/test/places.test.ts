@@ -28,3 +28,30 @@ describe("a place's charts", () => {
     expect(shade(3, 0)).toBe(0);
   });
 });
+
+describe("a young person's network", () => {
+  it('lists who was seen with them, most often first, and places them around the child', async () => {
+    const { nodesOf, around } = await import('../src/screens/places/Network');
+    const seen = { first_seen: '2026-11-01T00:00:00Z', last_seen: '2026-11-20T00:00:00Z' };
+    const nodes = nodesOf({
+      young_person_id: 'j',
+      incidents: 3,
+      peers: [{ id: 'k', first_name: 'Kai', last_name: 'Whitlock', incidents: 1, places: [], ...seen }],
+      persons_of_concern: [
+        { person: { id: 't', nickname: 'Tee', description: null, vehicle: null, phone_last_digits: null, area: null, created_at: seen.first_seen }, incidents: 2, places: [], ...seen },
+        { person: { id: 'c', nickname: null, description: 'Driver', vehicle: 'Silver Corsa', phone_last_digits: null, area: null, created_at: seen.first_seen }, incidents: 2, places: [], ...seen },
+      ],
+    });
+    expect(nodes.map((n) => [n.label, n.times, n.kind])).toEqual([
+      ['Silver Corsa', 2, 'concern'],
+      ['Tee', 2, 'concern'],
+      ['Kai Whitlock', 1, 'peer'],
+    ]);
+    expect(around(4, 10, 0, 0)).toEqual([
+      { x: 0, y: -10 },
+      { x: 10, y: 0 },
+      { x: 0, y: 10 },
+      { x: -10, y: 0 },
+    ]);
+  });
+});

@@ -1,6 +1,7 @@
-"""A place's profile in the PWA: the worker opens Jordan's incident, follows its place, and
-reads the station's profile (3 incidents, the weekly chart and its table, Jordan, Tee), in a
-chunk loaded only then; the title carries no name; axe finds nothing; police are not offered it."""
+"""A place's profile and a network in the PWA: the worker opens Jordan's incident, follows its
+place and reads the station's profile (3 incidents, the weekly chart and its table, Jordan,
+Tee), in a chunk loaded only then; then Jordan's network (Tee and the car, twice each). Titles
+carry no name; axe finds nothing; police are not offered them."""
 
 from __future__ import annotations
 
@@ -43,6 +44,22 @@ async def test_the_worker_reads_the_station_profile_from_an_incident(live_server
         await expect(page.locator("p.loading")).to_have_count(0)
         assert await page.evaluate(AXE_RUN) == []
         assert "/places/" in page.url and "Leicester" not in page.url
+
+        # Jordan's network, from the incident: Tee and the car, each seen twice, as a picture
+        # and as a table; the station among the places.
+        await page.go_back()
+        await page.get_by_test_id("network-link").click()
+        await expect(page.get_by_role("heading", level=1)).to_have_text("Network")
+        assert await page.title() == "Lantern · Network"
+        table = page.get_by_test_id("network-table")
+        tee = table.locator("tr", has_text="Tee")
+        await expect(tee.locator("td").nth(1)).to_have_text("2")
+        car = table.locator("tr", has_text="Silver Vauxhall Corsa")
+        await expect(car.locator("td").nth(1)).to_have_text("2")
+        await expect(car).to_contain_text("Leicester railway station")
+        await expect(page.get_by_test_id("network-picture").locator("rect.node")).to_have_count(2)
+        await expect(page.locator("p.loading")).to_have_count(0)
+        assert await page.evaluate(AXE_RUN) == []
 
         police_context = await new_context(chromium, **DESKTOP)
         try:

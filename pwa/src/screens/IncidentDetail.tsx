@@ -113,6 +113,14 @@ function Summary({ incident }: { incident: Incident }) {
               {yp.date_of_birth ? ` · born ${new Date(yp.date_of_birth).toLocaleDateString('en-GB')}` : ''}
               {!yp.date_of_birth && yp.apparent_age ? ` · about ${yp.apparent_age}` : ''}
               {yp.la_reference ? ` · LA ref ${yp.la_reference}` : ''}
+              {yp.id ? (
+                <>
+                  {' · '}
+                  <a href={`/young-people/${yp.id}/network`} data-testid="network-link">
+                    Network
+                  </a>
+                </>
+              ) : null}
             </dd>
           </>
         ) : null}
