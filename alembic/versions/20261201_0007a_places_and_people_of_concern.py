@@ -2,7 +2,7 @@
 at an incident, and the incident's place
 
 Revision ID: 0007a
-Revises: 0006h
+Revises: 0007d
 Create Date: 2026-12-01 18:20:00
 """
 from collections.abc import Sequence
@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql
 import api.db
 
 revision: str = '0007a'
-down_revision: str | None = '0006h'
+down_revision: str | None = '0007d'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -23,16 +23,16 @@ from api.handover.clocks import custody_information
 from api.incidents.models import Incident, IncidentIndicator, IncidentTeam, TimelineEvent
 from api.incidents.service import category_of
 from api.paging import service as paging
-from api.people.models import PossibleMatch, YoungPerson
+from api.people import identity
+from api.people.models import YoungPerson
 from api.places.models import Place
 from api.support import service as support
 from api.teams.models import Area, Station, Team
-from api.triage.catalogue import load_catalogue
+from api.triage.catalogue import entry_as_recorded
 
 
 async def incident_detail(session: AsyncSession, actor: Actor, incident: Incident) -> dict[str, Any]:
     """Everything a case role may see of one incident; the read is audited."""
-    catalogue = load_catalogue()
     person = await session.get(YoungPerson, incident.young_person_id)
     assert person is not None, "incidents.young_person_id is a non-null foreign key"
     station = await session.get(Station, incident.station_id)
@@ -57,7 +57,9 @@ async def incident_detail(session: AsyncSession, actor: Actor, incident: Inciden
             .order_by(col(IncidentIndicator.code))
         )
     ).scalars():
-        entry = catalogue.get(row.code)
+        # Each row is read in the catalogue version it was recorded with: a v1 incident keeps
+        # v1's labels after v3 reworded or retired them.
+        entry = entry_as_recorded(row.code, row.catalogue_version)
         indicators.append(
             {
                 "code": row.code,
@@ -87,17 +89,7 @@ async def incident_detail(session: AsyncSession, actor: Actor, incident: Inciden
             u.id: u.display_name
             for u in (await session.execute(select(User).where(col(User.id).in_(actor_ids)))).scalars()
         }
-    possible = (
-        (
-            await session.execute(
-                select(PossibleMatch).where(
-                    col(PossibleMatch.young_person_id) == person.id, col(PossibleMatch.state) == "open"
-                )
-            )
-        )
-        .scalars()
-        .all()
-    )
+    possible = await identity.open_suggestions(session, person.id)
     audit.record(
         session,
         actor,
@@ -134,7 +126,9 @@ async def incident_detail(session: AsyncSession, actor: Actor, incident: Inciden
             "la_reference": person.la_reference,
             "legal_status": person.legal_status,
             "learning_disability": person.learning_disability,
-            "possible_matches": [{"candidate_id": str(m.candidate_id), "reason": m.reason} for m in possible],
+            "possible_matches": [
+                {"candidate_id": str(s.other.id), "reason": s.match.reason} for s in possible
+            ],
         },
         "indicators": indicators,
         "circumstances": incident.circumstances,

@@ -47,6 +47,7 @@ from api.triage.rules import (
     is_adult,
     triage,
 )
+from api.triage.transition import AppliedCode, Refusal, apply_code, describe, reading_catalogue
 
 FUTURE_TOLERANCE = timedelta(minutes=10)
 
@@ -56,6 +57,7 @@ class IntakeResult:
     incident: Incident
     teams: list[TeamEntry]
     outcome: dict[str, Any]
+    catalogue: dict[str, Any]
 
     def as_response(self) -> dict[str, Any]:
         return {
@@ -71,6 +73,7 @@ class IntakeResult:
                 "prompts": self.outcome.get("prompts", []),
             },
             "needs_manager_review": self.incident.needs_manager_review,
+            "catalogue": self.catalogue,
         }
 
 
@@ -81,7 +84,9 @@ async def report_incident(session: AsyncSession, actor: Actor, body: IncidentCre
     catalogue = load_catalogue()
     known = await directory(session)  # areas, stations, active teams: cached per process
     places = await place_index(session)  # the active places: cached per process
-    station = _validate(body, actor, known, catalogue, now, places)
+    station, recorded = _validate(body, actor, known, catalogue, now, places)
+    applied = [a for a, _ in recorded]
+    applied_catalogue = describe(applied, catalogue)
 
     # The young person (people).
     yp = body.young_person
@@ -108,9 +113,7 @@ async def report_incident(session: AsyncSession, actor: Actor, body: IncidentCre
     age = age_on(person.date_of_birth, body.occurred_at.date()) if person.date_of_birth else yp.apparent_age
     teams = known.active_teams
     team_refs = [TeamRef(t.id, t.slug, t.specialism, area_by_id[t.area_id].slug) for t in teams]
-    observed = [
-        ObservedIndicator(i.code, catalogue.require(i.code).category, i.provenance) for i in body.indicators
-    ]
+    observed = [ObservedIndicator(a.code, a.entry.category, provenance) for a, provenance in recorded]
     custody = reports.custody_facts(body)
     outcome = triage(
         TriageCase(
@@ -130,7 +133,7 @@ async def report_incident(session: AsyncSession, actor: Actor, body: IncidentCre
             was_missing=custody.was_missing,
         ),
         area_names={a.slug: a.name for a in areas.values()},
-        catalogue=catalogue,
+        catalogue=reading_catalogue(applied, catalogue),
     )
     order = [ref.id for ref in outcome.teams]
     routed = sorted((t for t in teams if t.id in set(order)), key=lambda t: order.index(t.id))
@@ -169,6 +172,7 @@ async def report_incident(session: AsyncSession, actor: Actor, body: IncidentCre
                 "reasons": outcome.reasons,
                 "matched_by": match.matched_by,
                 "possible_matches": len(match.possible_matches),
+                "catalogue": applied_catalogue,
                 "place": place_by,
             },
         ),
@@ -197,7 +201,7 @@ async def report_incident(session: AsyncSession, actor: Actor, body: IncidentCre
             if episodes is not None
             else await missing_episodes_30d(session, incident),
             adult=is_adult(age if person.date_of_birth else None, person.date_of_birth is not None),
-            sexual_assault=any(i.code == SEXUAL_ASSAULT for i in body.indicators),
+            sexual_assault=any(a.code == SEXUAL_ASSAULT for a in applied),
             now=now,
         ),
         now=now,
@@ -210,7 +214,7 @@ async def report_incident(session: AsyncSession, actor: Actor, body: IncidentCre
         [
             *match.rows(),
             incident,
-            *reports.indicator_rows(incident.id, body, catalogue, actor.id),
+            *reports.indicator_rows(incident.id, recorded, actor.id),
             *reports.team_links(incident.id, routed_ids),
             *pages.pages,
             *handover.items,
@@ -240,7 +244,7 @@ async def report_incident(session: AsyncSession, actor: Actor, body: IncidentCre
             ),
         ),
     )
-    return IntakeResult(incident, routed, outcome.to_dict())
+    return IntakeResult(incident, routed, outcome.to_dict(), applied_catalogue)
 
 
 def _place(
@@ -266,8 +270,9 @@ def _validate(
     catalogue: Catalogue,
     now: datetime,
     places: PlaceIndex,
-) -> StationEntry:
-    """The report's station, or ValidationFailed naming every field at fault."""
+) -> tuple[StationEntry, list[tuple[AppliedCode, str]]]:
+    """The report's station and how each indicator is recorded (a code of an earlier catalogue
+    version is accepted during its transition), or ValidationFailed naming every field at fault."""
     errors: list[dict[str, str]] = []
     if body.occurred_at > now + FUTURE_TOLERANCE:
         errors.append({"field": "occurred_at", "message": "more than 10 minutes in the future"})
@@ -281,9 +286,13 @@ def _validate(
             errors.extend({"field": field, "message": message} for field, message in problems)
     if body.assault_at is not None and body.assault_at > now + FUTURE_TOLERANCE:
         errors.append({"field": "assault_at", "message": "more than 10 minutes in the future"})
+    recorded: list[tuple[AppliedCode, str]] = []
     for i, item in enumerate(body.indicators):
-        if catalogue.get(item.code) is None:
-            errors.append({"field": f"indicators.{i}.code", "message": f"unknown indicator '{item.code}'"})
+        applied = apply_code(item.code, now.date(), catalogue)
+        if isinstance(applied, Refusal):
+            errors.append({"field": f"indicators.{i}.code", "message": applied.message})
+        else:
+            recorded.append((applied, item.provenance))
     station = known.station(body.police_station)
     if station is None:
         errors.append({"field": "police_station", "message": "unknown station"})
@@ -299,4 +308,4 @@ def _validate(
     if errors:
         raise ValidationFailed("Check these fields: " + ", ".join(e["field"] for e in errors), errors=errors)
     assert station is not None, "an unknown station is a validation error raised above"
-    return station
+    return station, recorded

@@ -299,6 +299,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/handover/{item_id}/assignees": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Assignees
+         * @description Who may take this item over: the day-team members and managers of its team (not its owner).
+         */
+        get: operations["assignees_api_v1_handover__item_id__assignees_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/handover/{item_id}/close": {
         parameters: {
             query?: never;
@@ -405,6 +425,11 @@ export interface paths {
         /**
          * Update Incident
          * @description Custody events (police of the station) or indicators disclosed to a worker; triage re-runs.
+         *
+         *     With an `Idempotency-Key` (the PWA's outbox sends one per queued change), a replay of the
+         *     same change (same incident, body and If-Match) gets the first answer again, marked
+         *     `Idempotent-Replayed: true`, instead of a 412 for the version it already moved on; the key
+         *     with another change is a 422. A request that fails (412, 422, 503) does not use up its key.
          */
         patch: operations["update_incident_api_v1_incidents__incident_id__patch"];
         trace?: never;
@@ -599,8 +624,32 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Indicators */
+        /**
+         * List Indicators
+         * @description The indicator catalogue: the current version (what intake records), or an earlier one.
+         */
         get: operations["list_indicators_api_v1_indicators_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/indicators/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Catalogue Versions
+         * @description Every catalogue version, newest first: which is current, until when intake accepts the
+         *     codes of each earlier one, and which codes each version retired (and why).
+         */
+        get: operations["list_catalogue_versions_api_v1_indicators_versions_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -655,6 +704,29 @@ export interface paths {
         };
         /** My Calendar */
         get: operations["my_calendar_api_v1_me_shifts_ics_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/monitoring/disproportionality": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Disproportionality
+         * @description Counts per quarter of priority, custody outcomes and chosen indicators by the young
+         *     person's ethnic group and sex, over the incidents of the manager's teams. Counts of 1 to 4
+         *     are shown as "<5", and so is any further count that a total could give back. Reading it is
+         *     audited. Ethnicity and sex are recorded with PUT /young-people/{id}/monitoring.
+         */
+        get: operations["get_disproportionality_api_v1_monitoring_disproportionality_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1220,6 +1292,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/young-people/{young_person_id}/merges/{merge_id}/undo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Undo Merge
+         * @description Put the records back as they were before the merge; the possible match is open again.
+         */
+        post: operations["undo_merge_api_v1_young_people__young_person_id__merges__merge_id__undo_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/young-people/{young_person_id}/monitoring": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Put Monitoring
+         * @description Equality monitoring: the child's ethnicity (ONS 2021 categories, or not recorded, or
+         *     declined) and sex. Counted in the managers' disproportionality view; never used by triage.
+         *     The change is audited (which fields, never their values).
+         */
+        put: operations["put_monitoring_api_v1_young_people__young_person_id__monitoring_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/young-people/{young_person_id}/network": {
         parameters: {
             query?: never;
@@ -1235,6 +1349,68 @@ export interface paths {
         get: operations["get_network_api_v1_young_people__young_person_id__network_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/young-people/{young_person_id}/possible-matches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Possible Matches
+         * @description The child's records (merged ones included), the open possible matches with another
+         *     record, and the merges that touched the child. Reading it is audited.
+         */
+        get: operations["list_possible_matches_api_v1_young_people__young_person_id__possible_matches_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/young-people/{young_person_id}/possible-matches/{match_id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm Possible Match
+         * @description Same child: the younger record's child is merged into the older one (nothing moves; a
+         *     manager can undo it). Histories and missing counts then span both.
+         */
+        post: operations["confirm_possible_match_api_v1_young_people__young_person_id__possible_matches__match_id__confirm_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/young-people/{young_person_id}/possible-matches/{match_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject Possible Match
+         * @description Not the same child: remembered, so the pair is never suggested again.
+         */
+        post: operations["reject_possible_match_api_v1_young_people__young_person_id__possible_matches__match_id__reject_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1403,6 +1579,50 @@ export interface components {
             /** Username */
             username: string;
         };
+        /**
+         * CatalogueApplied
+         * @description The indicator catalogue an intake or update applied. Codes of an earlier version are
+         *     accepted during its transition period: a deprecated code with a replacement is recorded as
+         *     the replacement (``translated``); one without is recorded as sent, with its own version
+         *     (``kept``).
+         */
+        CatalogueApplied: {
+            /** Kept */
+            kept?: components["schemas"]["KeptCode"][];
+            /** Translated */
+            translated?: components["schemas"]["TranslatedCode"][];
+            /** Version */
+            version: number;
+        };
+        /**
+         * CatalogueVersionOut
+         * @description A version of the indicator catalogue: the current one, or an earlier one still readable.
+         */
+        CatalogueVersionOut: {
+            /**
+             * Accepted Until
+             * @description Intake accepts this version's codes until this day (UTC) inclusive; null for the current version, and for a version no longer accepted
+             */
+            accepted_until: string | null;
+            /** Current */
+            current: boolean;
+            /**
+             * Deprecated
+             * @description Codes of earlier versions this version retired
+             */
+            deprecated?: components["schemas"]["DeprecatedCodeOut"][];
+            /** Indicators */
+            indicators: components["schemas"]["IndicatorOut"][];
+            /** Version */
+            version: number;
+        };
+        /** CategoryOut */
+        CategoryOut: {
+            /** Code */
+            code: string;
+            /** Label */
+            label: string;
+        };
         /** CategorySplit */
         CategorySplit: {
             /** Both */
@@ -1554,6 +1774,34 @@ export interface components {
             last_seen: string;
             person: components["schemas"]["PersonOfConcernOut"];
         };
+        /** CountRow */
+        CountRow: {
+            /**
+             * Ethnicity
+             * @description By ONS 2021 high-level ethnic group
+             */
+            ethnicity: {
+                [key: string]: number | "<5";
+            };
+            /**
+             * Key
+             * @description P1, a custody status, an indicator code; empty for incidents
+             */
+            key: string;
+            /** Label */
+            label: string;
+            /**
+             * Measure
+             * @enum {string}
+             */
+            measure: "incidents" | "priority" | "custody" | "indicator";
+            /** Sex */
+            sex: {
+                [key: string]: number | "<5";
+            };
+            /** Total */
+            total: number | "<5";
+        };
         /** CustodyIn */
         CustodyIn: {
             /** Appropriate Adult Present */
@@ -1591,6 +1839,20 @@ export interface components {
              */
             status: "in_custody" | "charged_refused_bail" | "bailed" | "released" | "released_under_investigation" | "released_no_further_action" | "police_protection" | "not_detained" | "not_arrested" | "unknown";
         };
+        /** DeprecatedCodeOut */
+        DeprecatedCodeOut: {
+            /** Code */
+            code: string;
+            /**
+             * Label
+             * @description Its label in the last version that had it
+             */
+            label: string;
+            /** Replaced By */
+            replaced_by: string | null;
+            /** Why */
+            why: string;
+        };
         /** DeviceHolderOut */
         DeviceHolderOut: {
             /** Display Name */
@@ -1608,6 +1870,23 @@ export interface components {
              * @description A catalogue code
              */
             code: string;
+        };
+        /**
+         * DisproportionalityOut
+         * @description Incidents of the manager's teams, per quarter, by the young person's ethnic group and sex:
+         *     priority, custody outcomes and chosen indicators. Small numbers are suppressed.
+         */
+        DisproportionalityOut: {
+            /** Ethnic Groups */
+            ethnic_groups: components["schemas"]["CategoryOut"][];
+            /** Indicators */
+            indicators: components["schemas"]["IndicatorRefOut"][];
+            /** Quarters */
+            quarters: components["schemas"]["QuarterOut"][];
+            /** Sexes */
+            sexes: components["schemas"]["CategoryOut"][];
+            /** Suppression */
+            suppression: string;
         };
         /** FieldError */
         FieldError: {
@@ -1911,6 +2190,8 @@ export interface components {
         };
         /** IncidentCreated */
         IncidentCreated: {
+            /** @description The catalogue version applied (absent from replays of old requests) */
+            catalogue?: components["schemas"]["CatalogueApplied"] | null;
             /**
              * Id
              * Format: uuid
@@ -2253,6 +2534,7 @@ export interface components {
         };
         /** IncidentUpdated */
         IncidentUpdated: {
+            catalogue?: components["schemas"]["CatalogueApplied"] | null;
             /** Changes */
             changes: string[];
             /**
@@ -2286,7 +2568,10 @@ export interface components {
         };
         /** IndicatorIn */
         IndicatorIn: {
-            /** Code */
+            /**
+             * Code
+             * @description A code of the current catalogue (GET /indicators). Codes of earlier versions are accepted until the day GET /indicators/versions gives, and the answer's `catalogue` says how each was recorded
+             */
             code: string;
             /**
              * Provenance
@@ -2303,6 +2588,28 @@ export interface components {
             code: string;
             /** Group */
             group: string;
+            /**
+             * Group Label
+             * @description The group's display label in this catalogue version
+             */
+            group_label: string;
+            /** Label */
+            label: string;
+            /**
+             * Routes By Context
+             * @default false
+             */
+            routes_by_context: boolean;
+        };
+        /** IndicatorRefOut */
+        IndicatorRefOut: {
+            /** Code */
+            code: string;
+            /**
+             * Counts Also
+             * @description Deprecated codes counted with it (the codes it replaced)
+             */
+            counts_also?: string[];
             /** Label */
             label: string;
         };
@@ -2318,6 +2625,18 @@ export interface components {
             incidents: number;
             /** Label */
             label: string;
+        };
+        /** KeptCode */
+        KeptCode: {
+            /**
+             * Catalogue Version
+             * @description The earlier version it is recorded and read against
+             */
+            catalogue_version: number;
+            /** Code */
+            code: string;
+            /** Why */
+            why: string | null;
         };
         /** Liveness */
         Liveness: {
@@ -2345,6 +2664,30 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /**
+         * MatchedRecord
+         * @description The other record a possible match suggests: enough to tell whether it is the same child.
+         */
+        MatchedRecord: {
+            /** Aliases */
+            aliases: string[];
+            /** Apparent Age */
+            apparent_age: number | null;
+            /** Date Of Birth */
+            date_of_birth: string | null;
+            /** First Name */
+            first_name: string;
+            /** Gender */
+            gender: string | null;
+            /** Id */
+            id: string;
+            /** La Reference */
+            la_reference: string | null;
+            /** Last Name */
+            last_name: string;
+        } & {
+            [key: string]: unknown;
+        };
         /** MeOut */
         MeOut: {
             /** Display Name */
@@ -2363,6 +2706,75 @@ export interface components {
             teams: components["schemas"]["api__auth__schemas__TeamRefOut"][];
             /** Username */
             username: string;
+        };
+        /**
+         * MergeOut
+         * @description A confirmed match: the absorbed child's records now point at the survivor. Undone merges
+         *     show who undid them and when.
+         */
+        MergeOut: {
+            /** Id */
+            id: string;
+            /**
+             * Merged At
+             * Format: date-time
+             */
+            merged_at: string;
+            /** Merged By */
+            merged_by: string;
+            /** Merged Id */
+            merged_id: string;
+            /** Possible Match Id */
+            possible_match_id: string;
+            /** Records Moved */
+            records_moved: string[];
+            /** Survivor Id */
+            survivor_id: string;
+            /** Undone At */
+            undone_at: string | null;
+            /** Undone By */
+            undone_by: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * MonitoringIn
+         * @description Equality monitoring of a young person (ONS 2021 ethnic groups; sex). Both optional: an
+         *     absent field is recorded as not recorded. Used only by the managers' disproportionality
+         *     view, never by triage.
+         */
+        MonitoringIn: {
+            /**
+             * Ethnicity
+             * @description ONS 2021 category
+             * @default not_recorded
+             * @enum {string}
+             */
+            ethnicity: "asian_bangladeshi" | "asian_chinese" | "asian_indian" | "asian_pakistani" | "asian_other" | "black_african" | "black_caribbean" | "black_other" | "mixed_white_asian" | "mixed_white_black_african" | "mixed_white_black_caribbean" | "mixed_other" | "white_british" | "white_irish" | "white_gypsy_irish_traveller" | "white_roma" | "white_other" | "other_arab" | "other_any" | "not_recorded" | "declined";
+            /**
+             * Sex
+             * @default not_recorded
+             * @enum {string}
+             */
+            sex: "female" | "male" | "not_recorded" | "declined";
+        };
+        /** MonitoringOut */
+        MonitoringOut: {
+            /** Ethnic Group */
+            ethnic_group: string;
+            /** Ethnicity */
+            ethnicity: string;
+            /** Ethnicity Label */
+            ethnicity_label: string | null;
+            /** Sex */
+            sex: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Young Person Id */
+            young_person_id: string;
         };
         /** MyOnCallOut */
         MyOnCallOut: {
@@ -2844,12 +3256,47 @@ export interface components {
             /** Version */
             version: number | null;
         };
+        /** PossibleMatchOut */
+        PossibleMatchOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: string;
+            /** Reason */
+            reason: string;
+            record: components["schemas"]["MatchedRecord"];
+            /** State */
+            state: string;
+        } & {
+            [key: string]: unknown;
+        };
         /** PossibleMatchRef */
         PossibleMatchRef: {
             /** Candidate Id */
             candidate_id: string;
             /** Reason */
             reason: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * PossibleMatchesOut
+         * @description GET /young-people/{id}/possible-matches: the child's records, open suggestions, merges.
+         */
+        PossibleMatchesOut: {
+            /** Items */
+            items: components["schemas"]["PossibleMatchOut"][];
+            /** Merges */
+            merges: components["schemas"]["MergeOut"][];
+            /** Records */
+            records: string[];
+            /** Survivor Id */
+            survivor_id: string;
+            /** Young Person Id */
+            young_person_id: string;
         } & {
             [key: string]: unknown;
         };
@@ -2925,6 +3372,27 @@ export interface components {
             };
         } & {
             [key: string]: unknown;
+        };
+        /** QuarterOut */
+        QuarterOut: {
+            /**
+             * Ends On
+             * Format: date
+             * @description Last day of the quarter
+             */
+            ends_on: string;
+            /**
+             * Quarter
+             * @description Calendar quarter of the incidents' occurred_at (London), e.g. 2026-Q4
+             */
+            quarter: string;
+            /** Rows */
+            rows: components["schemas"]["CountRow"][];
+            /**
+             * Starts On
+             * Format: date
+             */
+            starts_on: string;
         };
         /** Readiness */
         Readiness: {
@@ -3602,6 +4070,18 @@ export interface components {
              */
             token_type: string;
         };
+        /** TranslatedCode */
+        TranslatedCode: {
+            /**
+             * Recorded
+             * @description The current code recorded in its place
+             */
+            recorded: string;
+            /** Sent */
+            sent: string;
+            /** Why */
+            why: string | null;
+        };
         /** UserCreate */
         UserCreate: {
             /** Display Name */
@@ -3729,6 +4209,8 @@ export interface components {
             apparent_age: number | null;
             /** Date Of Birth */
             date_of_birth: string | null;
+            /** Ethnicity */
+            ethnicity?: string | null;
             /** First Name */
             first_name: string;
             /** Gender */
@@ -3745,6 +4227,10 @@ export interface components {
             learning_disability: boolean;
             /** Legal Status */
             legal_status: string;
+            /** Merged Into Id */
+            merged_into_id?: string | null;
+            /** Sex */
+            sex?: string | null;
         } & {
             [key: string]: unknown;
         };
@@ -4294,6 +4780,44 @@ export interface operations {
             };
         };
     };
+    assignees_api_v1_handover__item_id__assignees_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                item_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonRef"][];
+                };
+            };
+            /** @description No such item, or not one of your teams' items */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     close_api_v1_handover__item_id__close_post: {
         parameters: {
             query?: never;
@@ -4603,6 +5127,7 @@ export interface operations {
             query?: never;
             header?: {
                 "If-Match"?: string | null;
+                "Idempotency-Key"?: string | null;
             };
             path: {
                 incident_id: string;
@@ -5145,7 +5670,10 @@ export interface operations {
     };
     list_indicators_api_v1_indicators_get: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description An earlier catalogue version, to read older incidents' codes */
+                version?: number | null;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -5159,6 +5687,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["IndicatorOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_catalogue_versions_api_v1_indicators_versions_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogueVersionOut"][];
                 };
             };
         };
@@ -5221,6 +5778,40 @@ export interface operations {
                 };
                 content: {
                     "text/calendar": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_disproportionality_api_v1_monitoring_disproportionality_get: {
+        parameters: {
+            query?: {
+                /** @description How many quarters, ending with this one */
+                quarters?: number;
+                /** @description Indicator codes to count (repeat the parameter); default: ITM-DRUGS-CASH, ITM-WEAPON, MOV-OUT-OF-AREA, REL-KNOWN-EXPLOITERS, REL-CONTROLLING-ADULT, HRM-EXPLOITER-VIOLENCE-DEBT */
+                indicator?: string[] | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisproportionalityOut"];
                 };
             };
             /** @description Validation Error */
@@ -6339,6 +6930,94 @@ export interface operations {
             };
         };
     };
+    undo_merge_api_v1_young_people__young_person_id__merges__merge_id__undo_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                young_person_id: string;
+                merge_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MergeOut"];
+                };
+            };
+            /** @description No such young person, or none of your teams' incidents */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Already undone, or a later merge must be undone first */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    put_monitoring_api_v1_young_people__young_person_id__monitoring_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                young_person_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MonitoringIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitoringOut"];
+                };
+            };
+            /** @description No such young person, or none of your teams' incidents */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     get_network_api_v1_young_people__young_person_id__network_get: {
         parameters: {
             query?: never;
@@ -6361,6 +7040,136 @@ export interface operations {
             };
             /** @description No such young person, or none of your teams' incidents */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_possible_matches_api_v1_young_people__young_person_id__possible_matches_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                young_person_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PossibleMatchesOut"];
+                };
+            };
+            /** @description No such young person, or none of your teams' incidents */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    confirm_possible_match_api_v1_young_people__young_person_id__possible_matches__match_id__confirm_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                young_person_id: string;
+                match_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MergeOut"];
+                };
+            };
+            /** @description No such young person, or none of your teams' incidents */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Already decided, or already one child */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    reject_possible_match_api_v1_young_people__young_person_id__possible_matches__match_id__reject_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                young_person_id: string;
+                match_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PossibleMatchOut"];
+                };
+            };
+            /** @description No such young person, or none of your teams' incidents */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Already decided */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
