@@ -14,9 +14,11 @@ import pytest
 from sqlalchemy import select
 
 from api.audit.models import AuditEvent, AuditSubject
+from api.auth.models import ROLES
 from api.incidents.models import Incident, TimelineEvent
 from api.people.models import PossibleMatch
 from api.places.models import Place
+from api.places.service import CASE_ROLES
 from api.rota.schedule import LONDON
 from tests.incident_payloads import report
 
@@ -444,7 +446,7 @@ async def test_jordans_network_shows_who_was_seen_with_him_how_often_and_where(
     assert after["peers"] == []
 
 
-async def test_police_and_admins_reach_none_of_it(client, db, custody, worker, make_user):
+async def test_police_admins_and_every_other_role_reach_none_of_it(client, db, custody, worker, make_user):
     station = await _place(client, worker)
     incident = await _report(client, custody)
     jordan_id = await _person_of(db, incident["id"])
@@ -452,8 +454,14 @@ async def test_police_and_admins_reach_none_of_it(client, db, custody, worker, m
         await client.post("/api/v1/persons-of-concern", json={"nickname": "Tee"}, headers=worker.headers)
     ).json()
     other_station = await make_user("police", station="loughborough")
-    admin = await make_user("admin")
     outsider = await make_user("worker", teams_=["rutland-cce"])
+    # Every role that is not a case role (admin, and any role added later, such as partners),
+    # even as a member of the incident's teams.
+    others = [
+        await make_user(role, teams_=["city-cce", "city-cse"])
+        for role in sorted(set(ROLES) - set(CASE_ROLES) - {"police"})
+    ]
+    assert others
     reads = [
         ("GET", "/api/v1/places", None),
         ("GET", f"/api/v1/places/{station['id']}", None),
@@ -465,13 +473,15 @@ async def test_police_and_admins_reach_none_of_it(client, db, custody, worker, m
         ("POST", f"/api/v1/places/{station['id']}/merge", {"into_place_id": station["id"]}),
         ("POST", f"/api/v1/places/{station['id']}/retire", None),
     ]
-    for person in (custody, other_station, admin):
+    for person in (custody, other_station, *others):
         for method, url, body in reads:
             response = await client.request(method, url, json=body, headers=person.headers)
             assert response.status_code == 403, (method, url, response.status_code)
     people = f"/api/v1/incidents/{incident['id']}/people"
     assert (await client.get(people, headers=custody.headers)).status_code == 403  # their own incident
     assert (await client.get(people, headers=other_station.headers)).status_code == 404
+    for person in others:
+        assert (await client.get(people, headers=person.headers)).status_code == 403
     assert (
         await client.post(people, json={"person_of_concern_id": tee["id"]}, headers=custody.headers)
     ).status_code == 403

@@ -22,6 +22,10 @@ import { AdminHome } from './screens/AdminHome';
 import { YoungPersonScreen } from './screens/YoungPersonScreen';
 import type { JSX } from 'preact';
 import { prefetchCatalogues } from './offline/catalogue';
+import { lazyScreen } from './ui/lazy';
+
+const PlaceProfile = lazyScreen<{ id: string }>(() => import('./screens/places/PlaceProfile'), 'the place');
+const Network = lazyScreen<{ id: string }>(() => import('./screens/places/Network'), 'the network');
 
 interface RouteDef {
   pattern: string;
@@ -40,6 +44,8 @@ const ROUTES: RouteDef[] = [
   { pattern: '/handover', roles: ['day_team', 'manager'], render: () => <HandoverQueue /> },
   { pattern: '/handover/print', roles: ['day_team', 'manager'], render: () => <HandoverPrint /> },
   { pattern: '/board', roles: ['manager'], render: () => <Board /> },
+  { pattern: '/young-people/:id/network', roles: ['worker', 'day_team', 'manager', 'coordinator'], render: (p) => <Network id={p.id!} /> },
+  { pattern: '/places/:id', roles: ['worker', 'day_team', 'manager', 'coordinator'], render: (p) => <PlaceProfile id={p.id!} /> },
   { pattern: '/outbox', roles: 'any', render: () => <OutboxScreen /> },
   { pattern: '/settings', roles: 'any', render: () => <Settings /> },
   { pattern: '/sign-out', roles: 'any', render: () => <SignOut /> },

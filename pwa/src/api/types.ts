@@ -143,7 +143,7 @@ export interface PageSummary {
 
 /** GET /incidents/{id} for case roles. */
 export interface IncidentDetail extends Omit<IncidentSummary, 'location' | 'young_person' | 'indicators'> {
-  location?: { description?: string; area?: string | null } | null;
+  location?: { description?: string; area?: string | null; place?: { id: string; name: string; type: string } | null } | null;
   indicators?: { code: string; label?: string; category?: string; group?: string | null; provenance?: Provenance | string | null }[];
   timeline?: TimelineEntry[];
   pages?: PageSummary[];

@@ -142,6 +142,14 @@ function Summary({ incident }: { incident: Incident }) {
                   </a>
                 </>
               ) : null}
+              {yp.id ? (
+                <>
+                  {' · '}
+                  <a href={`/young-people/${yp.id}/network`} data-testid="network-link">
+                    Network
+                  </a>
+                </>
+              ) : null}
             </dd>
           </>
         ) : null}
@@ -162,7 +170,17 @@ function Summary({ incident }: { incident: Incident }) {
         {incident.location?.description ? (
           <>
             <dt>Where</dt>
-            <dd>{incident.location.description}</dd>
+            <dd>
+              {incident.location.description}
+              {incident.location.place ? (
+                <>
+                  {' · '}
+                  <a href={`/places/${incident.location.place.id}`} data-testid="incident-place">
+                    {incident.location.place.name}
+                  </a>
+                </>
+              ) : null}
+            </dd>
           </>
         ) : null}
         {incident.custody_status ? (
