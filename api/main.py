@@ -25,6 +25,7 @@ from api.incidents.routes import router as incidents_router
 from api.paging.routes import router as paging_router
 from api.people.routes import router as people_router
 from api.platform.middleware import LanternMiddleware
+from api.referrals.routes import router as referrals_router
 from api.rota.routes import router as rota_router
 from api.settings import Settings, get_settings
 from api.support.routes import router as support_router
@@ -43,6 +44,7 @@ ROUTERS = [
     rota_router,
     paging_router,
     handover_router,
+    referrals_router,
 ]
 
 

@@ -9,9 +9,11 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from api.audit import service as audit
 from api.auth.dependencies import CurrentActor, public, roles
 from api.deps import SessionDep
-from api.handover import report, service
+from api.errors import NotFound
+from api.handover import nrm, report, service
 from api.handover.access import HANDOVER_ROLES, ReadableItem, WritableClock, WritableItem
 from api.handover.pdf import render_pdf
 from api.handover.schemas import (
@@ -23,11 +25,14 @@ from api.handover.schemas import (
     HandoverItemOut,
     HandoverQueue,
     ItemState,
+    NrmDecisionIn,
+    NrmOut,
     PickupOut,
     ReassignIn,
     ReassignOut,
     ReturnHomeInterviewIn,
 )
+from api.incidents.access import CASE_ROLES, CaseIncident, incident_roles
 from api.textinput import IdentifyingText
 from api.timewindows import ReportNight
 
@@ -226,4 +231,52 @@ async def return_home_interview(
         by=body.by,
         independent=body.independent,
         note=body.note,
+    )
+
+
+@router.get(
+    "/incidents/{incident_id}/nrm",
+    response_model=NrmOut,
+    dependencies=[incident_roles(*CASE_ROLES)],
+    responses={404: {"description": "No such incident, or no NRM action raised on it"}},
+)
+async def nrm_action(incident: CaseIncident, session: SessionDep, actor: CurrentActor) -> dict[str, Any]:
+    """ "Consider an NRM referral": the reasons, the note that children need no consent, the
+    s45 flag and the decision. The read is audited."""
+    view = await nrm.view_for(session, incident.id)
+    if view is None:
+        raise NotFound("No NRM action was raised on this incident.")
+    audit.record(
+        session,
+        actor,
+        "nrm.read",
+        resource_type="incident",
+        resource_id=incident.id,
+        young_person_id=incident.young_person_id,
+    )
+    return view
+
+
+@router.post(
+    "/incidents/{incident_id}/nrm/decision",
+    response_model=NrmOut,
+    dependencies=[incident_roles(*CASE_ROLES)],
+    responses={
+        404: {"description": "No such incident"},
+        409: {"description": "No NRM action raised, or its decision already recorded"},
+    },
+)
+async def nrm_decision(
+    incident: CaseIncident, body: NrmDecisionIn, session: SessionDep, actor: CurrentActor
+) -> dict[str, Any]:
+    """Record the NRM decision: referred (the referral's reference and date) or not referred
+    (the reason). Until then the incident's handover items cannot be closed."""
+    return await nrm.decide(
+        session,
+        actor,
+        incident,
+        decision=body.decision,
+        referral_reference=body.referral_reference,
+        referred_on=body.referred_on,
+        reason=body.reason,
     )
