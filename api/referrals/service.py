@@ -287,7 +287,7 @@ def _publish(session: AsyncSession, referral: Referral, team_ids: list[uuid.UUID
     publish(
         session,
         LiveEvent(
-            "referral.updated",
+            "handover.updated",  # the day teams' screens refresh the incident
             {"referral_id": str(referral.id), "incident_id": str(referral.incident_id)},
             Audience(team_ids=frozenset(team_ids)),
         ),
