@@ -471,6 +471,68 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/incidents/{incident_id}/nrm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Nrm Action
+         * @description "Consider an NRM referral": the reasons, the note that children need no consent, the
+         *     s45 flag and the decision. The read is audited.
+         */
+        get: operations["nrm_action_api_v1_incidents__incident_id__nrm_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{incident_id}/nrm/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Nrm Decision
+         * @description Record the NRM decision: referred (the referral's reference and date) or not referred
+         *     (the reason). Until then the incident's handover items cannot be closed.
+         */
+        post: operations["nrm_decision_api_v1_incidents__incident_id__nrm_decision_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{incident_id}/referral": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Incident Referral
+         * @description The incident's referral to children's services, as its document. The read is audited.
+         */
+        get: operations["incident_referral_api_v1_incidents__incident_id__referral_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/incidents/{incident_id}/status": {
         parameters: {
             query?: never;
@@ -684,6 +746,127 @@ export interface paths {
          * @description Send a test notification to each of my devices; their results show on my devices list.
          */
         post: operations["test_my_devices_api_v1_push_test_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/referrals/{referral_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Referral
+         * @description The referral as its document. The read is audited.
+         */
+        get: operations["referral_api_v1_referrals__referral_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/referrals/{referral_id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Referral Decision
+         * @description Record the receiving team's decision: no further action, early help, a child and family
+         *     assessment, a section 47 enquiry or a strategy discussion. It meets the decision clock.
+         */
+        post: operations["referral_decision_api_v1_referrals__referral_id__decision_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/referrals/{referral_id}/receipt": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Referral Receipt
+         * @description Record that the receiving team has the referral.
+         */
+        post: operations["referral_receipt_api_v1_referrals__referral_id__receipt_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/referrals/{referral_id}/referral.html": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Referral Html
+         * @description The referral as a printable page; the download is audited.
+         */
+        get: operations["referral_html_api_v1_referrals__referral_id__referral_html_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/referrals/{referral_id}/referral.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Referral Json
+         * @description The JSON export for the front door's case system; the download is audited.
+         */
+        get: operations["referral_json_api_v1_referrals__referral_id__referral_json_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/referrals/{referral_id}/referral.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Referral Pdf
+         * @description The referral as a PDF; the download is audited.
+         */
+        get: operations["referral_pdf_api_v1_referrals__referral_id__referral_pdf_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1125,6 +1308,19 @@ export interface components {
             slug: string;
         };
         /**
+         * AuthorityOut
+         * @description A local authority.
+         */
+        AuthorityOut: {
+            /**
+             * Code
+             * @description Lantern's area slug
+             */
+            code: string;
+            /** Name */
+            name: string;
+        };
+        /**
          * BoardOut
          * @description GET /board: incidents waiting for an answer, uncovered, for review; rota gaps.
          */
@@ -1147,10 +1343,47 @@ export interface components {
             /** Username */
             username: string;
         };
+        /** ChildOut */
+        ChildOut: {
+            /**
+             * Age Known
+             * @description False: treated as a child (Modern Slavery Act 2015 s51)
+             */
+            age_known: boolean;
+            /** Aliases */
+            aliases: string[];
+            /** Allocated Team */
+            allocated_team: string | null;
+            /**
+             * Apparent Age
+             * @description When the date of birth is not known
+             */
+            apparent_age: number | null;
+            /** Date Of Birth */
+            date_of_birth: string | null;
+            /** First Name */
+            first_name: string;
+            /** Gender */
+            gender: string | null;
+            /**
+             * La Reference
+             * @description The local authority's reference, when given
+             */
+            la_reference: string | null;
+            /** Last Name */
+            last_name: string;
+            /** Learning Disability */
+            learning_disability: boolean;
+            /** Legal Status */
+            legal_status: string;
+            /** @description A looked-after child placed out of area */
+            placement_authority: components["schemas"]["AuthorityOut"] | null;
+            responsible_authority: components["schemas"]["AuthorityOut"] | null;
+        };
         /** ClockList */
         ClockList: {
             /** Clocks */
-            clocks: components["schemas"]["ClockOut"][];
+            clocks: components["schemas"]["api__handover__schemas__ClockOut"][];
         };
         /** ClockMetIn */
         ClockMetIn: {
@@ -1182,62 +1415,6 @@ export interface components {
              * @description Required for rhi_72h (completed | declined), bail_refused_transfer (transferred | secure_accommodation_requested | certified_impracticable) and s47_outcome (not_substantiated | child_in_need_plan | initial_child_protection_conference | emergency_protection_order_sought | enquiries_continue_with_safety_plan); refused on other clocks
              */
             outcome?: string | null;
-        };
-        /** ClockOut */
-        ClockOut: {
-            /** Detail */
-            detail?: {
-                [key: string]: unknown;
-            };
-            /**
-             * Due At
-             * Format: date-time
-             */
-            due_at: string;
-            /**
-             * Id
-             * Format: uuid
-             */
-            id: string;
-            /**
-             * Incident Id
-             * Format: uuid
-             */
-            incident_id: string;
-            /** Incident Reference */
-            incident_reference?: string | null;
-            /** Kind */
-            kind: string;
-            /** Label */
-            label: string;
-            /** Met */
-            met: boolean;
-            /** Met At */
-            met_at: string | null;
-            met_by: components["schemas"]["PersonRef"] | null;
-            /** Met Note */
-            met_note: string | null;
-            /** Outcome */
-            outcome?: string | null;
-            owner: components["schemas"]["PersonRef"] | null;
-            /** Raised Approaching At */
-            raised_approaching_at: string | null;
-            /** Raised Overdue At */
-            raised_overdue_at: string | null;
-            /** Sequence */
-            sequence: number;
-            /** Source */
-            source: string;
-            /**
-             * Starts At
-             * Format: date-time
-             */
-            starts_at: string;
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "open" | "approaching" | "overdue" | "met";
         };
         /** CloseIn */
         CloseIn: {
@@ -1307,6 +1484,48 @@ export interface components {
              * @enum {string}
              */
             status: "in_custody" | "charged_refused_bail" | "bailed" | "released" | "released_under_investigation" | "released_no_further_action" | "police_protection" | "not_detained" | "not_arrested" | "unknown";
+        };
+        /**
+         * DecisionIn
+         * @description The receiving team's decision on the referral (meets the one-working-day clock).
+         */
+        DecisionIn: {
+            /**
+             * Decided At
+             * @description When; now if omitted
+             */
+            decided_at?: string | null;
+            /**
+             * Decided By
+             * @description Who decided (name or role)
+             */
+            decided_by: string;
+            /**
+             * Decision
+             * @enum {string}
+             */
+            decision: "no_further_action" | "early_help" | "child_and_family_assessment" | "s47_enquiry" | "strategy_discussion";
+            /** Note */
+            note?: string | null;
+        };
+        /** DecisionOut */
+        DecisionOut: {
+            /**
+             * Decided At
+             * Format: date-time
+             */
+            decided_at: string;
+            /** Decided By */
+            decided_by: string;
+            /**
+             * Decision
+             * @enum {string}
+             */
+            decision: "no_further_action" | "early_help" | "child_and_family_assessment" | "s47_enquiry" | "strategy_discussion";
+            /** Note */
+            note: string | null;
+            /** Recorded By */
+            recorded_by: string;
         };
         /** DeviceHolderOut */
         DeviceHolderOut: {
@@ -1385,7 +1604,7 @@ export interface components {
          */
         HandoverItemOut: {
             /** Clocks */
-            clocks: components["schemas"]["ClockOut"][];
+            clocks: components["schemas"]["api__handover__schemas__ClockOut"][];
             /** Closed At */
             closed_at: string | null;
             closed_by: components["schemas"]["PersonRef"] | null;
@@ -1428,8 +1647,10 @@ export interface components {
             incident: {
                 [key: string]: unknown;
             };
+            /** @description Consider an NRM referral; None when no rule applies */
+            nrm: components["schemas"]["api__handover__schemas__NrmOut"] | null;
             /** Open Clocks */
-            open_clocks: components["schemas"]["ClockOut"][];
+            open_clocks: components["schemas"]["api__handover__schemas__ClockOut"][];
             owner: components["schemas"]["PersonRef"] | null;
             /** Pages */
             pages: {
@@ -1823,6 +2044,56 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** IncidentOut */
+        IncidentOut: {
+            /** Charged */
+            charged: boolean;
+            /** Circumstances */
+            circumstances: string | null;
+            /** Custody Status */
+            custody_status: string | null;
+            /** Indicators */
+            indicators: components["schemas"]["api__referrals__document__IndicatorOut"][];
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "missing_return" | "arrest" | "stop_conversation";
+            /**
+             * Lantern Teams
+             * @description Lantern's out-of-hours teams that responded
+             */
+            lantern_teams: string[];
+            /** Location */
+            location: string;
+            location_authority: components["schemas"]["AuthorityOut"] | null;
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            /** Police References */
+            police_references: string[];
+            /** Police Station */
+            police_station: string;
+            /**
+             * Priority
+             * @enum {string}
+             */
+            priority: "P1" | "P2" | "P3";
+            /**
+             * Reference
+             * @description Lantern's incident reference
+             */
+            reference: string;
+            /**
+             * Reported At
+             * Format: date-time
+             */
+            reported_at: string;
+            /** Triage Reasons */
+            triage_reasons: string[];
+        };
         /** IncidentPage */
         IncidentPage: {
             /** Items */
@@ -1982,17 +2253,6 @@ export interface components {
              */
             provenance: "observed" | "disclosed" | "intelligence" | "concern";
         };
-        /** IndicatorOut */
-        IndicatorOut: {
-            /** Category */
-            category: string;
-            /** Code */
-            code: string;
-            /** Group */
-            group: string;
-            /** Label */
-            label: string;
-        };
         /** Liveness */
         Liveness: {
             /** Status */
@@ -2057,6 +2317,32 @@ export interface components {
              */
             starts_at: string;
             team: components["schemas"]["TeamRef"];
+        };
+        /**
+         * NrmDecisionIn
+         * @description The NRM decision: referred (reference and date) or not referred (reason).
+         */
+        NrmDecisionIn: {
+            /**
+             * Decision
+             * @enum {string}
+             */
+            decision: "referred" | "not_referred";
+            /**
+             * Reason
+             * @description not_referred: why not
+             */
+            reason?: string | null;
+            /**
+             * Referral Reference
+             * @description referred: the NRM referral's reference
+             */
+            referral_reference?: string | null;
+            /**
+             * Referred On
+             * @description referred: the date of the referral
+             */
+            referred_on?: string | null;
         };
         /** OfferKindOut */
         OfferKindOut: {
@@ -2251,6 +2537,156 @@ export interface components {
              * @enum {string}
              */
             state: "awaiting_pickup" | "picked_up" | "closed";
+        };
+        /**
+         * ReceiptIn
+         * @description The receiving team has the referral.
+         */
+        ReceiptIn: {
+            /**
+             * Received At
+             * @description When; now if omitted
+             */
+            received_at?: string | null;
+            /**
+             * Received By
+             * @description Who at the receiving team took it (name or role)
+             */
+            received_by: string;
+        };
+        /** ReceiptOut */
+        ReceiptOut: {
+            /**
+             * Received At
+             * Format: date-time
+             */
+            received_at: string;
+            /**
+             * Received By
+             * @description Who at the receiving team took it
+             */
+            received_by: string;
+            /**
+             * Recorded By
+             * @description The Lantern user who recorded it
+             */
+            recorded_by: string;
+        };
+        /**
+         * ReceivingOut
+         * @description Who the referral goes to.
+         */
+        ReceivingOut: {
+            authority: components["schemas"]["AuthorityOut"] | null;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "front_door" | "allocated_team";
+            /** Name */
+            name: string;
+        };
+        /**
+         * Lantern referral
+         * @description A referral to children's services from Lantern's out-of-hours response.
+         */
+        ReferralDocument: {
+            child: components["schemas"]["ChildOut"];
+            decision: components["schemas"]["DecisionOut"] | null;
+            /** @description A decision within one working day (Working Together 2023) */
+            decision_clock: components["schemas"]["api__referrals__document__ClockOut"];
+            /**
+             * Document
+             * @default lantern.referral
+             * @constant
+             */
+            document: "lantern.referral";
+            /**
+             * Generated At
+             * Format: date-time
+             */
+            generated_at: string;
+            /** Generated By */
+            generated_by: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            incident: components["schemas"]["IncidentOut"];
+            /**
+             * Inform
+             * @description Authorities to be informed (a host authority)
+             */
+            inform: components["schemas"]["AuthorityOut"][];
+            nrm: components["schemas"]["api__referrals__document__NrmOut"] | null;
+            receipt: components["schemas"]["ReceiptOut"] | null;
+            receiving: components["schemas"]["ReceivingOut"];
+            /**
+             * Referred At
+             * Format: date-time
+             */
+            referred_at: string;
+            /**
+             * Route
+             * @description Who knows the child: decides where the referral goes
+             * @enum {string}
+             */
+            route: "not_known" | "known" | "looked_after_out_of_area";
+            /** Routing Reasons */
+            routing_reasons: string[];
+            /**
+             * Schema Version
+             * @default 1
+             * @constant
+             */
+            schema_version: 1;
+        };
+        /**
+         * ReferralStateOut
+         * @description Where a referral stands (no content about the child).
+         */
+        ReferralStateOut: {
+            /** Decided At */
+            decided_at: string | null;
+            /** Decision */
+            decision: ("no_further_action" | "early_help" | "child_and_family_assessment" | "s47_enquiry" | "strategy_discussion") | null;
+            /**
+             * Decision Due At
+             * Format: date-time
+             */
+            decision_due_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Incident Id
+             * Format: uuid
+             */
+            incident_id: string;
+            /** Received At */
+            received_at: string | null;
+            /**
+             * Receiving Kind
+             * @enum {string}
+             */
+            receiving_kind: "front_door" | "allocated_team";
+            /** Receiving Name */
+            receiving_name: string;
+            /**
+             * Referred At
+             * Format: date-time
+             */
+            referred_at: string;
+            /**
+             * Route
+             * @enum {string}
+             */
+            route: "not_known" | "known" | "looked_after_out_of_area";
+            /** Version */
+            version: number;
         };
         /**
          * ReturnHomeInterviewIn
@@ -2943,6 +3379,11 @@ export interface components {
         YoungPersonIn: {
             /** Aliases */
             aliases?: string[];
+            /**
+             * Allocated Team
+             * @description The local authority team holding the child's case, when known (the referral goes there)
+             */
+            allocated_team?: string | null;
             /** Apparent Age */
             apparent_age?: number | null;
             /** Date Of Birth */
@@ -2967,6 +3408,11 @@ export interface components {
              * @enum {string}
              */
             legal_status: "none" | "looked_after" | "child_protection" | "child_in_need" | "care_leaver" | "unknown";
+            /**
+             * Placement Area
+             * @description Area slug where a looked-after child is placed (another authority is informed)
+             */
+            placement_area?: string | null;
             /**
              * Responsible Area
              * @description Area slug
@@ -3049,6 +3495,123 @@ export interface components {
             /** Slug */
             slug: string;
         };
+        /** ClockOut */
+        api__handover__schemas__ClockOut: {
+            /** Detail */
+            detail?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Due At
+             * Format: date-time
+             */
+            due_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Incident Id
+             * Format: uuid
+             */
+            incident_id: string;
+            /** Incident Reference */
+            incident_reference?: string | null;
+            /** Kind */
+            kind: string;
+            /** Label */
+            label: string;
+            /** Met */
+            met: boolean;
+            /** Met At */
+            met_at: string | null;
+            met_by: components["schemas"]["PersonRef"] | null;
+            /** Met Note */
+            met_note: string | null;
+            /** Outcome */
+            outcome?: string | null;
+            owner: components["schemas"]["PersonRef"] | null;
+            /** Raised Approaching At */
+            raised_approaching_at: string | null;
+            /** Raised Overdue At */
+            raised_overdue_at: string | null;
+            /** Sequence */
+            sequence: number;
+            /** Source */
+            source: string;
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "open" | "approaching" | "overdue" | "met";
+        };
+        /**
+         * NrmOut
+         * @description "Consider an NRM referral" on an incident: why, the consent note, and the decision.
+         */
+        api__handover__schemas__NrmOut: {
+            /**
+             * Consent Note
+             * @description Children need no consent for an NRM referral
+             */
+            consent_note: string;
+            /** Decided At */
+            decided_at: string | null;
+            decided_by: components["schemas"]["PersonRef"] | null;
+            /** Decision */
+            decision: ("referred" | "not_referred") | null;
+            /**
+             * Incident Id
+             * Format: uuid
+             */
+            incident_id: string;
+            /** Needs Decision */
+            needs_decision: boolean;
+            /** Not Referred Reason */
+            not_referred_reason: string | null;
+            /** Prompt */
+            prompt: string;
+            /**
+             * Raised At
+             * Format: date-time
+             */
+            raised_at: string;
+            /**
+             * Reasons
+             * @description The rules that apply (api/triage/nrm_rules.json)
+             */
+            reasons: string[];
+            /** Referral Reference */
+            referral_reference: string | null;
+            /** Referred On */
+            referred_on: string | null;
+            /** Rules */
+            rules: string[];
+            /**
+             * S45 Flag
+             * @description Set when the child was charged with exploitation indicators
+             */
+            s45_flag: string | null;
+            /** S45 Flagged At */
+            s45_flagged_at: string | null;
+        };
+        /** IndicatorOut */
+        api__incidents__schemas__IndicatorOut: {
+            /** Category */
+            category: string;
+            /** Code */
+            code: string;
+            /** Group */
+            group: string;
+            /** Label */
+            label: string;
+        };
         /** TeamRefOut */
         api__incidents__schemas__TeamRefOut: {
             /**
@@ -3058,6 +3621,55 @@ export interface components {
             id: string;
             /** Slug */
             slug: string;
+        };
+        /** ClockOut */
+        api__referrals__document__ClockOut: {
+            /**
+             * Due At
+             * Format: date-time
+             */
+            due_at: string;
+            /** Label */
+            label: string;
+            /** Met At */
+            met_at: string | null;
+            /** Source */
+            source: string;
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string;
+        };
+        /** IndicatorOut */
+        api__referrals__document__IndicatorOut: {
+            /**
+             * Category
+             * @enum {string}
+             */
+            category: "cse" | "cce" | "general";
+            /** Code */
+            code: string;
+            /** Label */
+            label: string;
+            /** Provenance */
+            provenance: string;
+        };
+        /**
+         * NrmOut
+         * @description The National Referral Mechanism action, when raised.
+         */
+        api__referrals__document__NrmOut: {
+            /** Decision */
+            decision: ("referred" | "not_referred") | null;
+            /** Reasons */
+            reasons: string[];
+            /** Referral Reference */
+            referral_reference: string | null;
+            /** Referred On */
+            referred_on: string | null;
+            /** S45 Flag */
+            s45_flag: string | null;
         };
     };
     responses: never;
@@ -3263,7 +3875,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ClockOut"];
+                    "application/json": components["schemas"]["api__handover__schemas__ClockOut"];
                 };
             };
             /** @description No such clock, or not one of your teams' incidents */
@@ -3305,7 +3917,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ClockOut"];
+                    "application/json": components["schemas"]["api__handover__schemas__ClockOut"];
                 };
             };
             /** @description No such clock, or not one of your teams' incidents */
@@ -4090,6 +4702,131 @@ export interface operations {
             };
         };
     };
+    nrm_action_api_v1_incidents__incident_id__nrm_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                incident_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api__handover__schemas__NrmOut"];
+                };
+            };
+            /** @description No such incident, or no NRM action raised on it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    nrm_decision_api_v1_incidents__incident_id__nrm_decision_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                incident_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NrmDecisionIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api__handover__schemas__NrmOut"];
+                };
+            };
+            /** @description No such incident */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No NRM action raised, or its decision already recorded */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    incident_referral_api_v1_incidents__incident_id__referral_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                incident_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReferralDocument"];
+                };
+            };
+            /** @description No such incident */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     get_status_api_v1_incidents__incident_id__status_get: {
         parameters: {
             query?: never;
@@ -4281,7 +5018,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["IndicatorOut"][];
+                    "application/json": components["schemas"]["api__incidents__schemas__IndicatorOut"][];
                 };
             };
         };
@@ -4491,6 +5228,256 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TestPushOut"];
+                };
+            };
+        };
+    };
+    referral_api_v1_referrals__referral_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                referral_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReferralDocument"];
+                };
+            };
+            /** @description No such referral, or not your teams' */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    referral_decision_api_v1_referrals__referral_id__decision_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                referral_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DecisionIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReferralStateOut"];
+                };
+            };
+            /** @description No such referral, or not your teams' */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not yet received, or the decision is already recorded */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    referral_receipt_api_v1_referrals__referral_id__receipt_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                referral_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReceiptIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReferralStateOut"];
+                };
+            };
+            /** @description No such referral, or not your teams' */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The receipt is already recorded */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    referral_html_api_v1_referrals__referral_id__referral_html_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                referral_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Printable page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description No such referral, or not your teams' */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    referral_json_api_v1_referrals__referral_id__referral_json_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                referral_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The export (schema: api/referrals/referral.schema.json), as an attachment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReferralDocument"];
+                };
+            };
+            /** @description No such referral, or not your teams' */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    referral_pdf_api_v1_referrals__referral_id__referral_pdf_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                referral_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The referral as PDF */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
+                };
+            };
+            /** @description No such referral, or not your teams' */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
