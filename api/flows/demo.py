@@ -26,6 +26,8 @@ from api.handover.models import HandoverItem
 from api.incidents.models import Incident
 from api.incidents.schemas import IncidentCreate
 from api.paging.acknowledgements import acknowledge
+from api.referrals import service as referrals
+from api.referrals.models import Referral
 from api.support import service as support
 from api.support.schemas import HandoverNoteIn, SupportOfferIn
 from api.teams.models import Team
@@ -71,6 +73,24 @@ async def last_nights_incidents(session: AsyncSession, teams: dict[str, Team]) -
                 await handover.close(
                     session, day, item, "RHI offered and done; no disclosure. Watch for repeat.", now=picked
                 )
+        # The front door had the referral the next morning and decided on early help.
+        referral = (
+            await session.execute(select(Referral).where(col(Referral.incident_id) == incident.id))
+        ).scalar_one()
+        morning = referral.decision_due_at - timedelta(hours=2)
+        await referrals.record_receipt(
+            session, day, referral, received_at=morning, received_by="MASH duty desk", now=morning
+        )
+        await referrals.record_decision(
+            session,
+            day,
+            referral,
+            decision="early_help",
+            decided_at=morning + timedelta(hours=1),
+            decided_by="MASH team manager",
+            note=None,
+            now=morning + timedelta(hours=1),
+        )
         for clock in await contents.clocks_of(session, incident.id):
             if not clock.met:
                 # A return home interview closes as completed by an independent service.
