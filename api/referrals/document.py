@@ -32,22 +32,22 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class AuthorityOut(_Strict):
+class ReferralAuthority(_Strict):
     """A local authority."""
 
     code: str = Field(description="Lantern's area slug")
     name: str
 
 
-class ReceivingOut(_Strict):
+class ReferralReceiving(_Strict):
     """Who the referral goes to."""
 
     kind: Literal["front_door", "allocated_team"]
     name: str
-    authority: AuthorityOut | None
+    authority: ReferralAuthority | None
 
 
-class ChildOut(_Strict):
+class ReferralChild(_Strict):
     first_name: str
     last_name: str
     aliases: list[str]
@@ -58,19 +58,21 @@ class ChildOut(_Strict):
     la_reference: str | None = Field(description="The local authority's reference, when given")
     legal_status: str
     learning_disability: bool
-    responsible_authority: AuthorityOut | None
-    placement_authority: AuthorityOut | None = Field(description="A looked-after child placed out of area")
+    responsible_authority: ReferralAuthority | None
+    placement_authority: ReferralAuthority | None = Field(
+        description="A looked-after child placed out of area"
+    )
     allocated_team: str | None
 
 
-class IndicatorOut(_Strict):
+class ReferralIndicator(_Strict):
     code: str
     label: str
     category: Literal["cse", "cce", "general"]
     provenance: str
 
 
-class IncidentOut(_Strict):
+class ReferralIncident(_Strict):
     reference: str = Field(description="Lantern's incident reference")
     kind: Literal["missing_return", "arrest", "stop_conversation"]
     occurred_at: datetime
@@ -78,17 +80,17 @@ class IncidentOut(_Strict):
     police_station: str
     police_references: list[str]
     location: str
-    location_authority: AuthorityOut | None
+    location_authority: ReferralAuthority | None
     circumstances: str | None
     custody_status: str | None
     charged: bool
     priority: Literal["P1", "P2", "P3"]
     triage_reasons: list[str]
     lantern_teams: list[str] = Field(description="Lantern's out-of-hours teams that responded")
-    indicators: list[IndicatorOut]
+    indicators: list[ReferralIndicator]
 
 
-class NrmOut(_Strict):
+class ReferralNrm(_Strict):
     """The National Referral Mechanism action, when raised."""
 
     reasons: list[str]
@@ -98,7 +100,7 @@ class NrmOut(_Strict):
     referred_on: date | None
 
 
-class ClockOut(_Strict):
+class ReferralClock(_Strict):
     label: str
     source: str
     starts_at: datetime
@@ -106,13 +108,13 @@ class ClockOut(_Strict):
     met_at: datetime | None
 
 
-class ReceiptOut(_Strict):
+class ReferralReceipt(_Strict):
     received_at: datetime
     received_by: str = Field(description="Who at the receiving team took it")
     recorded_by: str = Field(description="The Lantern user who recorded it")
 
 
-class DecisionOut(_Strict):
+class ReferralDecision(_Strict):
     decision: Decision
     decided_at: datetime
     decided_by: str
@@ -132,15 +134,17 @@ class ReferralDocument(_Strict):
     id: uuid.UUID
     route: Route = Field(description="Who knows the child: decides where the referral goes")
     routing_reasons: list[str]
-    receiving: ReceivingOut
-    inform: list[AuthorityOut] = Field(description="Authorities to be informed (a host authority)")
+    receiving: ReferralReceiving
+    inform: list[ReferralAuthority] = Field(description="Authorities to be informed (a host authority)")
     referred_at: datetime
-    decision_clock: ClockOut = Field(description="A decision within one working day (Working Together 2023)")
-    child: ChildOut
-    incident: IncidentOut
-    nrm: NrmOut | None
-    receipt: ReceiptOut | None
-    decision: DecisionOut | None
+    decision_clock: ReferralClock = Field(
+        description="A decision within one working day (Working Together 2023)"
+    )
+    child: ReferralChild
+    incident: ReferralIncident
+    nrm: ReferralNrm | None
+    receipt: ReferralReceipt | None
+    decision: ReferralDecision | None
     generated_at: datetime
     generated_by: str
 

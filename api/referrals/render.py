@@ -8,7 +8,7 @@ from html import escape
 
 from api.handover.pdf import DocumentPdf
 from api.handover.report import MARKING, STYLESHEET_URL
-from api.referrals.document import AuthorityOut, ReferralDocument
+from api.referrals.document import ReferralAuthority, ReferralDocument
 from api.rota.schedule import LONDON
 
 DECISION_LABELS = {
@@ -36,7 +36,7 @@ def _day(value: date | None) -> str:
     return value.isoformat() if value else ""
 
 
-def _authority(value: AuthorityOut | None) -> str:
+def _authority(value: ReferralAuthority | None) -> str:
     return value.name if value else ""
 
 

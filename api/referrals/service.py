@@ -139,8 +139,8 @@ def audit_read(session: AsyncSession, actor: Actor, referral: Referral, fmt: str
     )
 
 
-def _authority(area: Area | None) -> doc.AuthorityOut | None:
-    return doc.AuthorityOut(code=area.slug, name=area.name) if area else None
+def _authority(area: Area | None) -> doc.ReferralAuthority | None:
+    return doc.ReferralAuthority(code=area.slug, name=area.name) if area else None
 
 
 async def _name_of(session: AsyncSession, user_id: uuid.UUID | None) -> str:
@@ -186,14 +186,14 @@ async def document(session: AsyncSession, actor: Actor, referral: Referral) -> d
     nrm_view = await nrm.view_for(session, incident.id)
     receipt = None
     if referral.received_at is not None:
-        receipt = doc.ReceiptOut(
+        receipt = doc.ReferralReceipt(
             received_at=referral.received_at,
             received_by=referral.received_by or "",
             recorded_by=await _name_of(session, referral.receipt_recorded_by_id),
         )
     decision = None
     if referral.decision is not None and referral.decided_at is not None:
-        decision = doc.DecisionOut(
+        decision = doc.ReferralDecision(
             decision=referral.decision,
             decided_at=referral.decided_at,
             decided_by=referral.decided_by or "",
@@ -204,21 +204,21 @@ async def document(session: AsyncSession, actor: Actor, referral: Referral) -> d
         id=referral.id,
         route=referral.route,
         routing_reasons=list(referral.reasons),
-        receiving=doc.ReceivingOut(
+        receiving=doc.ReferralReceiving(
             kind=referral.receiving_kind,
             name=referral.receiving_name,
             authority=_authority(authority),
         ),
         inform=[a for a in [_authority(host)] if a is not None],
         referred_at=referral.referred_at,
-        decision_clock=doc.ClockOut(
+        decision_clock=doc.ReferralClock(
             label=clock.label,
             source=clock.source,
             starts_at=clock.starts_at,
             due_at=clock.due_at,
             met_at=clock.met_at,
         ),
-        child=doc.ChildOut(
+        child=doc.ReferralChild(
             first_name=person.first_name,
             last_name=person.last_name,
             aliases=list(person.aliases or []),
@@ -233,7 +233,7 @@ async def document(session: AsyncSession, actor: Actor, referral: Referral) -> d
             placement_authority=_authority(host),
             allocated_team=referral.allocated_team,
         ),
-        incident=doc.IncidentOut(
+        incident=doc.ReferralIncident(
             reference=incident.reference,
             kind=incident.kind,
             occurred_at=incident.occurred_at,
@@ -249,7 +249,7 @@ async def document(session: AsyncSession, actor: Actor, referral: Referral) -> d
             triage_reasons=list((incident.triage or {}).get("reasons", [])),
             lantern_teams=list(teams),
             indicators=[
-                doc.IndicatorOut(
+                doc.ReferralIndicator(
                     code=i.code,
                     label=catalogue.label_of(i.code),
                     category=i.category,
@@ -258,7 +258,7 @@ async def document(session: AsyncSession, actor: Actor, referral: Referral) -> d
                 for i in indicators
             ],
         ),
-        nrm=doc.NrmOut(
+        nrm=doc.ReferralNrm(
             reasons=nrm_view["reasons"],
             s45_flag=nrm_view["s45_flag"],
             decision=nrm_view["decision"],

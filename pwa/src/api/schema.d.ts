@@ -1308,19 +1308,6 @@ export interface components {
             slug: string;
         };
         /**
-         * AuthorityOut
-         * @description A local authority.
-         */
-        AuthorityOut: {
-            /**
-             * Code
-             * @description Lantern's area slug
-             */
-            code: string;
-            /** Name */
-            name: string;
-        };
-        /**
          * BoardOut
          * @description GET /board: incidents waiting for an answer, uncovered, for review; rota gaps.
          */
@@ -1343,47 +1330,10 @@ export interface components {
             /** Username */
             username: string;
         };
-        /** ChildOut */
-        ChildOut: {
-            /**
-             * Age Known
-             * @description False: treated as a child (Modern Slavery Act 2015 s51)
-             */
-            age_known: boolean;
-            /** Aliases */
-            aliases: string[];
-            /** Allocated Team */
-            allocated_team: string | null;
-            /**
-             * Apparent Age
-             * @description When the date of birth is not known
-             */
-            apparent_age: number | null;
-            /** Date Of Birth */
-            date_of_birth: string | null;
-            /** First Name */
-            first_name: string;
-            /** Gender */
-            gender: string | null;
-            /**
-             * La Reference
-             * @description The local authority's reference, when given
-             */
-            la_reference: string | null;
-            /** Last Name */
-            last_name: string;
-            /** Learning Disability */
-            learning_disability: boolean;
-            /** Legal Status */
-            legal_status: string;
-            /** @description A looked-after child placed out of area */
-            placement_authority: components["schemas"]["AuthorityOut"] | null;
-            responsible_authority: components["schemas"]["AuthorityOut"] | null;
-        };
         /** ClockList */
         ClockList: {
             /** Clocks */
-            clocks: components["schemas"]["api__handover__schemas__ClockOut"][];
+            clocks: components["schemas"]["ClockOut"][];
         };
         /** ClockMetIn */
         ClockMetIn: {
@@ -1415,6 +1365,62 @@ export interface components {
              * @description Required for rhi_72h (completed | declined), bail_refused_transfer (transferred | secure_accommodation_requested | certified_impracticable) and s47_outcome (not_substantiated | child_in_need_plan | initial_child_protection_conference | emergency_protection_order_sought | enquiries_continue_with_safety_plan); refused on other clocks
              */
             outcome?: string | null;
+        };
+        /** ClockOut */
+        ClockOut: {
+            /** Detail */
+            detail?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Due At
+             * Format: date-time
+             */
+            due_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Incident Id
+             * Format: uuid
+             */
+            incident_id: string;
+            /** Incident Reference */
+            incident_reference?: string | null;
+            /** Kind */
+            kind: string;
+            /** Label */
+            label: string;
+            /** Met */
+            met: boolean;
+            /** Met At */
+            met_at: string | null;
+            met_by: components["schemas"]["PersonRef"] | null;
+            /** Met Note */
+            met_note: string | null;
+            /** Outcome */
+            outcome?: string | null;
+            owner: components["schemas"]["PersonRef"] | null;
+            /** Raised Approaching At */
+            raised_approaching_at: string | null;
+            /** Raised Overdue At */
+            raised_overdue_at: string | null;
+            /** Sequence */
+            sequence: number;
+            /** Source */
+            source: string;
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "open" | "approaching" | "overdue" | "met";
         };
         /** CloseIn */
         CloseIn: {
@@ -1508,25 +1514,6 @@ export interface components {
             /** Note */
             note?: string | null;
         };
-        /** DecisionOut */
-        DecisionOut: {
-            /**
-             * Decided At
-             * Format: date-time
-             */
-            decided_at: string;
-            /** Decided By */
-            decided_by: string;
-            /**
-             * Decision
-             * @enum {string}
-             */
-            decision: "no_further_action" | "early_help" | "child_and_family_assessment" | "s47_enquiry" | "strategy_discussion";
-            /** Note */
-            note: string | null;
-            /** Recorded By */
-            recorded_by: string;
-        };
         /** DeviceHolderOut */
         DeviceHolderOut: {
             /** Display Name */
@@ -1604,7 +1591,7 @@ export interface components {
          */
         HandoverItemOut: {
             /** Clocks */
-            clocks: components["schemas"]["api__handover__schemas__ClockOut"][];
+            clocks: components["schemas"]["ClockOut"][];
             /** Closed At */
             closed_at: string | null;
             closed_by: components["schemas"]["PersonRef"] | null;
@@ -1648,9 +1635,9 @@ export interface components {
                 [key: string]: unknown;
             };
             /** @description Consider an NRM referral; None when no rule applies */
-            nrm: components["schemas"]["api__handover__schemas__NrmOut"] | null;
+            nrm: components["schemas"]["NrmOut"] | null;
             /** Open Clocks */
-            open_clocks: components["schemas"]["api__handover__schemas__ClockOut"][];
+            open_clocks: components["schemas"]["ClockOut"][];
             owner: components["schemas"]["PersonRef"] | null;
             /** Pages */
             pages: {
@@ -2044,56 +2031,6 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        /** IncidentOut */
-        IncidentOut: {
-            /** Charged */
-            charged: boolean;
-            /** Circumstances */
-            circumstances: string | null;
-            /** Custody Status */
-            custody_status: string | null;
-            /** Indicators */
-            indicators: components["schemas"]["api__referrals__document__IndicatorOut"][];
-            /**
-             * Kind
-             * @enum {string}
-             */
-            kind: "missing_return" | "arrest" | "stop_conversation";
-            /**
-             * Lantern Teams
-             * @description Lantern's out-of-hours teams that responded
-             */
-            lantern_teams: string[];
-            /** Location */
-            location: string;
-            location_authority: components["schemas"]["AuthorityOut"] | null;
-            /**
-             * Occurred At
-             * Format: date-time
-             */
-            occurred_at: string;
-            /** Police References */
-            police_references: string[];
-            /** Police Station */
-            police_station: string;
-            /**
-             * Priority
-             * @enum {string}
-             */
-            priority: "P1" | "P2" | "P3";
-            /**
-             * Reference
-             * @description Lantern's incident reference
-             */
-            reference: string;
-            /**
-             * Reported At
-             * Format: date-time
-             */
-            reported_at: string;
-            /** Triage Reasons */
-            triage_reasons: string[];
-        };
         /** IncidentPage */
         IncidentPage: {
             /** Items */
@@ -2253,6 +2190,17 @@ export interface components {
              */
             provenance: "observed" | "disclosed" | "intelligence" | "concern";
         };
+        /** IndicatorOut */
+        IndicatorOut: {
+            /** Category */
+            category: string;
+            /** Code */
+            code: string;
+            /** Group */
+            group: string;
+            /** Label */
+            label: string;
+        };
         /** Liveness */
         Liveness: {
             /** Status */
@@ -2343,6 +2291,56 @@ export interface components {
              * @description referred: the date of the referral
              */
             referred_on?: string | null;
+        };
+        /**
+         * NrmOut
+         * @description "Consider an NRM referral" on an incident: why, the consent note, and the decision.
+         */
+        NrmOut: {
+            /**
+             * Consent Note
+             * @description Children need no consent for an NRM referral
+             */
+            consent_note: string;
+            /** Decided At */
+            decided_at: string | null;
+            decided_by: components["schemas"]["PersonRef"] | null;
+            /** Decision */
+            decision: ("referred" | "not_referred") | null;
+            /**
+             * Incident Id
+             * Format: uuid
+             */
+            incident_id: string;
+            /** Needs Decision */
+            needs_decision: boolean;
+            /** Not Referred Reason */
+            not_referred_reason: string | null;
+            /** Prompt */
+            prompt: string;
+            /**
+             * Raised At
+             * Format: date-time
+             */
+            raised_at: string;
+            /**
+             * Reasons
+             * @description The rules that apply (api/triage/nrm_rules.json)
+             */
+            reasons: string[];
+            /** Referral Reference */
+            referral_reference: string | null;
+            /** Referred On */
+            referred_on: string | null;
+            /** Rules */
+            rules: string[];
+            /**
+             * S45 Flag
+             * @description Set when the child was charged with exploitation indicators
+             */
+            s45_flag: string | null;
+            /** S45 Flagged At */
+            s45_flagged_at: string | null;
         };
         /** OfferKindOut */
         OfferKindOut: {
@@ -2554,47 +2552,103 @@ export interface components {
              */
             received_by: string;
         };
-        /** ReceiptOut */
-        ReceiptOut: {
-            /**
-             * Received At
-             * Format: date-time
-             */
-            received_at: string;
-            /**
-             * Received By
-             * @description Who at the receiving team took it
-             */
-            received_by: string;
-            /**
-             * Recorded By
-             * @description The Lantern user who recorded it
-             */
-            recorded_by: string;
-        };
         /**
-         * ReceivingOut
-         * @description Who the referral goes to.
+         * ReferralAuthority
+         * @description A local authority.
          */
-        ReceivingOut: {
-            authority: components["schemas"]["AuthorityOut"] | null;
+        ReferralAuthority: {
             /**
-             * Kind
-             * @enum {string}
+             * Code
+             * @description Lantern's area slug
              */
-            kind: "front_door" | "allocated_team";
+            code: string;
             /** Name */
             name: string;
+        };
+        /** ReferralChild */
+        ReferralChild: {
+            /**
+             * Age Known
+             * @description False: treated as a child (Modern Slavery Act 2015 s51)
+             */
+            age_known: boolean;
+            /** Aliases */
+            aliases: string[];
+            /** Allocated Team */
+            allocated_team: string | null;
+            /**
+             * Apparent Age
+             * @description When the date of birth is not known
+             */
+            apparent_age: number | null;
+            /** Date Of Birth */
+            date_of_birth: string | null;
+            /** First Name */
+            first_name: string;
+            /** Gender */
+            gender: string | null;
+            /**
+             * La Reference
+             * @description The local authority's reference, when given
+             */
+            la_reference: string | null;
+            /** Last Name */
+            last_name: string;
+            /** Learning Disability */
+            learning_disability: boolean;
+            /** Legal Status */
+            legal_status: string;
+            /** @description A looked-after child placed out of area */
+            placement_authority: components["schemas"]["ReferralAuthority"] | null;
+            responsible_authority: components["schemas"]["ReferralAuthority"] | null;
+        };
+        /** ReferralClock */
+        ReferralClock: {
+            /**
+             * Due At
+             * Format: date-time
+             */
+            due_at: string;
+            /** Label */
+            label: string;
+            /** Met At */
+            met_at: string | null;
+            /** Source */
+            source: string;
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string;
+        };
+        /** ReferralDecision */
+        ReferralDecision: {
+            /**
+             * Decided At
+             * Format: date-time
+             */
+            decided_at: string;
+            /** Decided By */
+            decided_by: string;
+            /**
+             * Decision
+             * @enum {string}
+             */
+            decision: "no_further_action" | "early_help" | "child_and_family_assessment" | "s47_enquiry" | "strategy_discussion";
+            /** Note */
+            note: string | null;
+            /** Recorded By */
+            recorded_by: string;
         };
         /**
          * Lantern referral
          * @description A referral to children's services from Lantern's out-of-hours response.
          */
         ReferralDocument: {
-            child: components["schemas"]["ChildOut"];
-            decision: components["schemas"]["DecisionOut"] | null;
+            child: components["schemas"]["ReferralChild"];
+            decision: components["schemas"]["ReferralDecision"] | null;
             /** @description A decision within one working day (Working Together 2023) */
-            decision_clock: components["schemas"]["api__referrals__document__ClockOut"];
+            decision_clock: components["schemas"]["ReferralClock"];
             /**
              * Document
              * @default lantern.referral
@@ -2613,15 +2667,15 @@ export interface components {
              * Format: uuid
              */
             id: string;
-            incident: components["schemas"]["IncidentOut"];
+            incident: components["schemas"]["ReferralIncident"];
             /**
              * Inform
              * @description Authorities to be informed (a host authority)
              */
-            inform: components["schemas"]["AuthorityOut"][];
-            nrm: components["schemas"]["api__referrals__document__NrmOut"] | null;
-            receipt: components["schemas"]["ReceiptOut"] | null;
-            receiving: components["schemas"]["ReceivingOut"];
+            inform: components["schemas"]["ReferralAuthority"][];
+            nrm: components["schemas"]["ReferralNrm"] | null;
+            receipt: components["schemas"]["ReferralReceipt"] | null;
+            receiving: components["schemas"]["ReferralReceiving"];
             /**
              * Referred At
              * Format: date-time
@@ -2641,6 +2695,118 @@ export interface components {
              * @constant
              */
             schema_version: 1;
+        };
+        /** ReferralIncident */
+        ReferralIncident: {
+            /** Charged */
+            charged: boolean;
+            /** Circumstances */
+            circumstances: string | null;
+            /** Custody Status */
+            custody_status: string | null;
+            /** Indicators */
+            indicators: components["schemas"]["ReferralIndicator"][];
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "missing_return" | "arrest" | "stop_conversation";
+            /**
+             * Lantern Teams
+             * @description Lantern's out-of-hours teams that responded
+             */
+            lantern_teams: string[];
+            /** Location */
+            location: string;
+            location_authority: components["schemas"]["ReferralAuthority"] | null;
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            /** Police References */
+            police_references: string[];
+            /** Police Station */
+            police_station: string;
+            /**
+             * Priority
+             * @enum {string}
+             */
+            priority: "P1" | "P2" | "P3";
+            /**
+             * Reference
+             * @description Lantern's incident reference
+             */
+            reference: string;
+            /**
+             * Reported At
+             * Format: date-time
+             */
+            reported_at: string;
+            /** Triage Reasons */
+            triage_reasons: string[];
+        };
+        /** ReferralIndicator */
+        ReferralIndicator: {
+            /**
+             * Category
+             * @enum {string}
+             */
+            category: "cse" | "cce" | "general";
+            /** Code */
+            code: string;
+            /** Label */
+            label: string;
+            /** Provenance */
+            provenance: string;
+        };
+        /**
+         * ReferralNrm
+         * @description The National Referral Mechanism action, when raised.
+         */
+        ReferralNrm: {
+            /** Decision */
+            decision: ("referred" | "not_referred") | null;
+            /** Reasons */
+            reasons: string[];
+            /** Referral Reference */
+            referral_reference: string | null;
+            /** Referred On */
+            referred_on: string | null;
+            /** S45 Flag */
+            s45_flag: string | null;
+        };
+        /** ReferralReceipt */
+        ReferralReceipt: {
+            /**
+             * Received At
+             * Format: date-time
+             */
+            received_at: string;
+            /**
+             * Received By
+             * @description Who at the receiving team took it
+             */
+            received_by: string;
+            /**
+             * Recorded By
+             * @description The Lantern user who recorded it
+             */
+            recorded_by: string;
+        };
+        /**
+         * ReferralReceiving
+         * @description Who the referral goes to.
+         */
+        ReferralReceiving: {
+            authority: components["schemas"]["ReferralAuthority"] | null;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "front_door" | "allocated_team";
+            /** Name */
+            name: string;
         };
         /**
          * ReferralStateOut
@@ -3495,123 +3661,6 @@ export interface components {
             /** Slug */
             slug: string;
         };
-        /** ClockOut */
-        api__handover__schemas__ClockOut: {
-            /** Detail */
-            detail?: {
-                [key: string]: unknown;
-            };
-            /**
-             * Due At
-             * Format: date-time
-             */
-            due_at: string;
-            /**
-             * Id
-             * Format: uuid
-             */
-            id: string;
-            /**
-             * Incident Id
-             * Format: uuid
-             */
-            incident_id: string;
-            /** Incident Reference */
-            incident_reference?: string | null;
-            /** Kind */
-            kind: string;
-            /** Label */
-            label: string;
-            /** Met */
-            met: boolean;
-            /** Met At */
-            met_at: string | null;
-            met_by: components["schemas"]["PersonRef"] | null;
-            /** Met Note */
-            met_note: string | null;
-            /** Outcome */
-            outcome?: string | null;
-            owner: components["schemas"]["PersonRef"] | null;
-            /** Raised Approaching At */
-            raised_approaching_at: string | null;
-            /** Raised Overdue At */
-            raised_overdue_at: string | null;
-            /** Sequence */
-            sequence: number;
-            /** Source */
-            source: string;
-            /**
-             * Starts At
-             * Format: date-time
-             */
-            starts_at: string;
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "open" | "approaching" | "overdue" | "met";
-        };
-        /**
-         * NrmOut
-         * @description "Consider an NRM referral" on an incident: why, the consent note, and the decision.
-         */
-        api__handover__schemas__NrmOut: {
-            /**
-             * Consent Note
-             * @description Children need no consent for an NRM referral
-             */
-            consent_note: string;
-            /** Decided At */
-            decided_at: string | null;
-            decided_by: components["schemas"]["PersonRef"] | null;
-            /** Decision */
-            decision: ("referred" | "not_referred") | null;
-            /**
-             * Incident Id
-             * Format: uuid
-             */
-            incident_id: string;
-            /** Needs Decision */
-            needs_decision: boolean;
-            /** Not Referred Reason */
-            not_referred_reason: string | null;
-            /** Prompt */
-            prompt: string;
-            /**
-             * Raised At
-             * Format: date-time
-             */
-            raised_at: string;
-            /**
-             * Reasons
-             * @description The rules that apply (api/triage/nrm_rules.json)
-             */
-            reasons: string[];
-            /** Referral Reference */
-            referral_reference: string | null;
-            /** Referred On */
-            referred_on: string | null;
-            /** Rules */
-            rules: string[];
-            /**
-             * S45 Flag
-             * @description Set when the child was charged with exploitation indicators
-             */
-            s45_flag: string | null;
-            /** S45 Flagged At */
-            s45_flagged_at: string | null;
-        };
-        /** IndicatorOut */
-        api__incidents__schemas__IndicatorOut: {
-            /** Category */
-            category: string;
-            /** Code */
-            code: string;
-            /** Group */
-            group: string;
-            /** Label */
-            label: string;
-        };
         /** TeamRefOut */
         api__incidents__schemas__TeamRefOut: {
             /**
@@ -3621,55 +3670,6 @@ export interface components {
             id: string;
             /** Slug */
             slug: string;
-        };
-        /** ClockOut */
-        api__referrals__document__ClockOut: {
-            /**
-             * Due At
-             * Format: date-time
-             */
-            due_at: string;
-            /** Label */
-            label: string;
-            /** Met At */
-            met_at: string | null;
-            /** Source */
-            source: string;
-            /**
-             * Starts At
-             * Format: date-time
-             */
-            starts_at: string;
-        };
-        /** IndicatorOut */
-        api__referrals__document__IndicatorOut: {
-            /**
-             * Category
-             * @enum {string}
-             */
-            category: "cse" | "cce" | "general";
-            /** Code */
-            code: string;
-            /** Label */
-            label: string;
-            /** Provenance */
-            provenance: string;
-        };
-        /**
-         * NrmOut
-         * @description The National Referral Mechanism action, when raised.
-         */
-        api__referrals__document__NrmOut: {
-            /** Decision */
-            decision: ("referred" | "not_referred") | null;
-            /** Reasons */
-            reasons: string[];
-            /** Referral Reference */
-            referral_reference: string | null;
-            /** Referred On */
-            referred_on: string | null;
-            /** S45 Flag */
-            s45_flag: string | null;
         };
     };
     responses: never;
@@ -3875,7 +3875,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["api__handover__schemas__ClockOut"];
+                    "application/json": components["schemas"]["ClockOut"];
                 };
             };
             /** @description No such clock, or not one of your teams' incidents */
@@ -3917,7 +3917,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["api__handover__schemas__ClockOut"];
+                    "application/json": components["schemas"]["ClockOut"];
                 };
             };
             /** @description No such clock, or not one of your teams' incidents */
@@ -4719,7 +4719,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["api__handover__schemas__NrmOut"];
+                    "application/json": components["schemas"]["NrmOut"];
                 };
             };
             /** @description No such incident, or no NRM action raised on it */
@@ -4761,7 +4761,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["api__handover__schemas__NrmOut"];
+                    "application/json": components["schemas"]["NrmOut"];
                 };
             };
             /** @description No such incident */
@@ -5018,7 +5018,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["api__incidents__schemas__IndicatorOut"][];
+                    "application/json": components["schemas"]["IndicatorOut"][];
                 };
             };
         };
