@@ -7,6 +7,7 @@ import { announce, app, useStore } from '../state';
 import { ErrorText, Loading, PriorityBadge, StateBadge } from '../ui/bits';
 import { dueIn, formatTime, kindLabel, OUTCOME_LABELS, stationName, teamName } from '../ui/format';
 import { useAsync, useDebounced, useNow, useTitle } from '../ui/hooks';
+import { NrmAction } from './NrmAction';
 
 export type HandoverView = 'awaiting_pickup' | 'picked_up';
 
@@ -147,6 +148,7 @@ export function HandoverCard({ item, now, onPicked }: { item: HandoverItem; now:
           })}
         </ul>
       ) : null}
+      {item.nrm ? <NrmAction incidentId={incident.id} view={item.nrm} {...(onPicked ? { onDecided: onPicked } : {})} /> : null}
       {reasons.length ? (
         <details>
           <summary>Why Lantern routed it here</summary>
