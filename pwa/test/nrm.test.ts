@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { nrmBody, nrmDecisionText, nrmFormProblems, type NrmView } from '../src/screens/NrmAction';
+import { referralStatus, type ReferralDocument } from '../src/screens/incident/Referral';
 
 const view: NrmView = {
   incident_id: 'i1',
@@ -54,5 +55,24 @@ describe('the NRM decision', () => {
       needs_decision: false,
     });
     expect(text).toMatch(/^Referred: reference NRM-77, 2026-12-01 \(recorded by Day team CCE hub, /);
+  });
+});
+
+describe('the referral to the front door', () => {
+  const doc = {
+    decision_clock: { due_at: '2026-12-02T09:00:00Z' },
+    receipt: null,
+    decision: null,
+  } as unknown as ReferralDocument;
+
+  it('says where it stands: awaiting receipt, received, decided', () => {
+    expect(referralStatus(doc)).toMatch(/^Not yet received; decision due /);
+    const received = { ...doc, receipt: { received_at: '2026-12-01T09:10:00Z', received_by: 'MASH duty desk', recorded_by: 'x' } };
+    expect(referralStatus(received as ReferralDocument)).toMatch(/^Received by MASH duty desk at .*; decision due /);
+    const decided = {
+      ...received,
+      decision: { decision: 's47_enquiry', decided_at: '2026-12-01T11:00:00Z', decided_by: 'MASH manager', note: null, recorded_by: 'x' },
+    };
+    expect(referralStatus(decided as ReferralDocument)).toMatch(/^Decided: Section 47 enquiry \(MASH manager, /);
   });
 });

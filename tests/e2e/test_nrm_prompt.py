@@ -1,6 +1,7 @@
 """The day team's screen for the demo's county-lines arrest (issue 13): "Consider an NRM
 referral" with its reasons, the note that children need no consent, the s45 flag after the
-charge, and the decision recorded from the card."""
+charge, and the decision recorded from the card; then the incident's referral to the front
+door, its receipt recorded and its PDF downloaded."""
 
 from __future__ import annotations
 
@@ -40,5 +41,18 @@ async def test_the_day_team_sees_the_nrm_prompt_and_records_the_decision(live_se
         queue = await Api(live_server, "day.cce").get("/handover")
         [kai] = [i for i in queue["items"] if i["nrm"]]
         assert kai["nrm"]["decision"] == "not_referred"
+
+        # The incident's referral to children's services: where it went, its clock, receipt.
+        card = day.get_by_test_id("handover-item").filter(has=day.get_by_test_id("nrm-action"))
+        await card.get_by_role("link", name=kai["incident"]["reference"]).click()
+        referral = day.get_by_test_id("referral")
+        await expect(referral).to_contain_text("children's services front door (MASH)")
+        await expect(day.get_by_test_id("referral-status")).to_contain_text("Not yet received; decision due")
+        await day.get_by_label("Who at the receiving team took it").fill("MASH duty desk")
+        await day.get_by_role("button", name="Record receipt").click()
+        await expect(day.get_by_test_id("referral-status")).to_contain_text("Received by MASH duty desk")
+        async with day.expect_download() as pdf:
+            await day.get_by_role("button", name="Download PDF").click()
+        assert (await pdf.value).suggested_filename == f"lantern-referral-{kai['incident']['reference']}.pdf"
     finally:
         await context.close()

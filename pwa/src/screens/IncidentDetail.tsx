@@ -9,6 +9,7 @@ import { useAsync, useDebounced, useTitle } from '../ui/hooks';
 import { AckPanel } from './incident/AckPanel';
 import { HandoverNote } from './incident/HandoverNote';
 import { Offers } from './incident/Offers';
+import { Referral } from './incident/Referral';
 import { Timeline } from './incident/Timeline';
 
 const CACHE_PREFIX = 'incident:';
@@ -56,6 +57,7 @@ export function IncidentDetail({ id }: { id: string }) {
   const incident = loaded.data?.incident;
   useTitle(incident ? `Incident ${incident.reference}` : 'Incident');
   const canRespond = roles.includes('worker') || roles.includes('manager');
+  const caseRole = canRespond || roles.includes('day_team');
   const offline = loaded.errorStatus === 0;
 
   return (
@@ -90,6 +92,7 @@ export function IncidentDetail({ id }: { id: string }) {
           {canRespond ? <HandoverNote incidentId={id} reference={incident?.reference ?? ''} serverNotes={loaded.data?.notes ?? []} /> : null}
         </>
       ) : null}
+      {incident && caseRole ? <Referral incidentId={id} /> : null}
       {incident?.timeline?.length ? <Timeline entries={incident.timeline} /> : null}
     </>
   );
