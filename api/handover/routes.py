@@ -41,7 +41,10 @@ TeamSlug = Annotated[IdentifyingText, Query(min_length=1, max_length=64, descrip
 Night = Annotated[ReportNight, Query(description="The night (its date); within the last 400 days")]
 _PROBLEMS: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such item, or not one of your teams' items"},
-    409: {"description": "Already picked up (names the owner), closed, or not yet picked up"},
+    409: {
+        "description": "Already picked up (names the owner), closed, not yet picked up, or (closing) "
+        "the NRM decision not yet recorded"
+    },
 }
 
 

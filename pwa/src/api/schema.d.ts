@@ -4198,7 +4198,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Already picked up (names the owner), closed, or not yet picked up */
+            /** @description Already picked up (names the owner), closed, not yet picked up, or (closing) the NRM decision not yet recorded */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4243,7 +4243,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Already picked up (names the owner), closed, or not yet picked up */
+            /** @description Already picked up (names the owner), closed, not yet picked up, or (closing) the NRM decision not yet recorded */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4299,7 +4299,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Already picked up (names the owner), closed, or not yet picked up */
+            /** @description Already picked up (names the owner), closed, not yet picked up, or (closing) the NRM decision not yet recorded */
             409: {
                 headers: {
                     [name: string]: unknown;
