@@ -14,6 +14,7 @@ from api.incidents.models import (
 from api.jobs.models import Job
 from api.paging.models import Acknowledgement, Delivery, EscalationPolicy, Page, PushSubscription
 from api.people.models import PossibleMatch, YoungPerson
+from api.places.models import IncidentPerson, PersonOfConcern, Place, PlaceMerge
 from api.referrals.models import Referral
 from api.rota.models import OverrideShift, Rotation, RotationMember
 from api.support.models import HandoverNote, HandoverNoteVersion, SupportOffer, SupportOfferVersion
@@ -43,6 +44,10 @@ __all__ = [
     "IdempotencyRecord",
     "Incident",
     "IncidentIndicator",
+    "IncidentPerson",
+    "PersonOfConcern",
+    "Place",
+    "PlaceMerge",
     "IncidentTeam",
     "Job",
     "Membership",

@@ -29,7 +29,7 @@ async def test_the_demo_day_team_sees_last_nights_items_with_their_clocks(client
     await load_demo(settings)
     await load_demo(settings)  # safe to run twice: nothing is added the second time
     async with db.session() as session:
-        assert (await session.execute(select(func.count()).select_from(Incident))).scalar_one() == 5
+        assert (await session.execute(select(func.count()).select_from(Incident))).scalar_one() == 11
 
     headers = await _sign_in(client, "day.cce")
     items = (await client.get("/api/v1/handover", params={"team": "city-cce"}, headers=headers)).json()[
@@ -80,7 +80,7 @@ async def test_the_demo_county_lines_arrest_needs_an_nrm_decision_and_the_unknow
     nrm = kai["nrm"]
     assert nrm["prompt"] == "Consider an NRM referral" and nrm["needs_decision"]
     assert "Drugs or cash with travel out of area (county lines)" in nrm["reasons"]
-    assert "Found at a trap house, hotel or unknown address used by exploiters" in nrm["reasons"]
+    assert "Found at a trap house, or a home taken over by exploiters (cuckooing)" in nrm["reasons"]
     assert "no consent" in nrm["consent_note"]
     assert nrm["s45_flag"].startswith("Possible Modern Slavery Act s45 defence")
     assert (await client.post(f"/api/v1/handover/{kai['id']}/pickup", headers=day)).status_code == 200

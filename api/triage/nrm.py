@@ -25,7 +25,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from api.triage.catalogue import Catalogue, load_catalogue
+from api.triage.catalogue import Catalogue, load_catalogue, newest_entry
 from api.triage.rules import SPECIALIST_CATEGORIES, ObservedIndicator
 
 NRM_PROMPT = "Consider an NRM referral"
@@ -49,7 +49,8 @@ class Selector:
     def matches(self, indicator: ObservedIndicator, catalogue: Catalogue) -> bool:
         if self.code is not None:
             return indicator.code == self.code
-        entry = catalogue.get(indicator.code)
+        # A code kept from an earlier catalogue (deprecated, no replacement) keeps its meaning.
+        entry = catalogue.get(indicator.code) or newest_entry(indicator.code)
         group = entry.group if entry else None
         category = entry.category if entry else indicator.category
         return (self.group is None or group == self.group) and (
