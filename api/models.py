@@ -13,7 +13,7 @@ from api.incidents.models import (
 )
 from api.jobs.models import Job
 from api.paging.models import Acknowledgement, Delivery, EscalationPolicy, Page, PushSubscription
-from api.people.models import PossibleMatch, YoungPerson
+from api.people.models import PersonMerge, PossibleMatch, YoungPerson, YoungPersonName
 from api.places.models import IncidentPerson, PersonOfConcern, Place, PlaceMerge
 from api.referrals.models import Referral
 from api.rota.models import OverrideShift, Rotation, RotationMember
@@ -42,6 +42,8 @@ __all__ = [
     "AuditEvent",
     "AuditSubject",
     "IdempotencyRecord",
+    "PersonMerge",
+    "YoungPersonName",
     "Incident",
     "IncidentIndicator",
     "IncidentPerson",

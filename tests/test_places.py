@@ -316,7 +316,7 @@ async def test_a_place_profile_counts_weeks_categories_hours_indicators_and_peop
     station = await _place(client, worker)
     jordan = {"first_name": "Jordan", "last_name": "Reyes", "date_of_birth": "2011-04-02"}
     amira = {"first_name": "Amira", "last_name": "Hussain", "date_of_birth": "2011-02-11"}
-    cse = [{"code": "REL-OLDER-PARTNER", "provenance": "disclosed"}]
+    cse = [{"code": "REL-CONTROLLING-ADULT", "provenance": "disclosed"}]
     a = await _report(client, custody, occurred_at=_weeks_ago(1, 23), young_person=jordan)
     b = await _report(client, custody, occurred_at=_weeks_ago(1, 22), young_person=jordan)
     c = await _report(client, custody, occurred_at=_weeks_ago(3, 1), young_person=amira, indicators=cse)
@@ -335,7 +335,7 @@ async def test_a_place_profile_counts_weeks_categories_hours_indicators_and_peop
     cells = {(h["weekday"], h["hour"]): h["incidents"] for h in profile["weekday_hours"]}
     assert sum(cells.values()) == 3 and {2, 3} >= {d for d, _ in cells}
     indicators = {i["code"]: i["incidents"] for i in profile["indicators"]}
-    assert indicators == {"MOV-OUT-OF-AREA": 2, "ITM-UNEXPLAINED-MONEY": 2, "REL-OLDER-PARTNER": 1}
+    assert indicators == {"MOV-OUT-OF-AREA": 2, "ITM-UNEXPLAINED-MONEY": 2, "REL-CONTROLLING-ADULT": 1}
     people = [(p["first_name"], p["incidents"]) for p in profile["young_people"]]
     assert people == [("Jordan", 2), ("Amira", 1)]
     assert b["id"]

@@ -3,7 +3,7 @@
 Incidents reported before this revision have no referral record (only new reports make one).
 
 Revision ID: 0007c
-Revises: 0007a
+Revises: 0007e
 Create Date: 2026-12-01 18:14:30
 """
 from collections.abc import Sequence
@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql
 import api.db
 
 revision: str = '0007c'
-down_revision: str | None = '0007a'
+down_revision: str | None = '0007e'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,5 +1,7 @@
 """The demo night played through the real flows: police report through intake (triage, paging,
-handover items, clocks), the on-call worker acknowledges and records support, and two earlier
+handover items, clocks), the on-call worker acknowledges and records support, the incidents
+change after intake through the update flow (a charge with bail refused at 03:00, a disclosure
+to the worker that routes a new team, whose worker takes the page), and two earlier
 missing episodes of the same child were picked up and closed by the day team weeks ago (so the
 pattern and the repeat-missing review flag show). Skipped when the demo custody account has reported
 anything already, so `lantern demo` runs twice safely. The reports: api.handover.demo.
@@ -19,12 +21,13 @@ from api.auth.dependencies import Actor
 from api.auth.models import Membership, User
 from api.db import utcnow
 from api.flows.intake import report_incident
+from api.flows.updates import update_incident
 from api.handover import contents, nrm
 from api.handover import service as handover
 from api.handover.demo import earlier_episodes, last_night, reports
 from api.handover.models import HandoverItem
 from api.incidents.models import Incident
-from api.incidents.schemas import IncidentCreate
+from api.incidents.schemas import IncidentCreate, IncidentUpdate
 from api.paging.acknowledgements import acknowledge
 from api.places import demo as places_demo
 from api.places.models import IncidentPerson, PersonOfConcern
@@ -91,6 +94,8 @@ async def last_nights_incidents(session: AsyncSession, teams: dict[str, Team]) -
             await support.put_support_offer(
                 session, worker, incident_id=incident.id, offer_id=uuid.uuid4(), body=offer, if_match=None
             )
+        for username, change, new_team_worker in spec.get("_updates", []):
+            await _update(session, incident, username, change, new_team_worker, acked_at)
         if spec.get("_close"):
             manager = await _actor(session, "manager.duty")
             kind, closing, after = spec["_close"]
@@ -219,3 +224,37 @@ async def places_and_peers(session: AsyncSession, teams: dict[str, Team]) -> Non
                     )
                 )
     await session.flush()
+
+
+async def _update(
+    session: AsyncSession,
+    incident: Incident,
+    username: str,
+    change: dict[str, Any],
+    new_team_worker: str | None,
+    acked_at,
+) -> None:
+    """A change after intake through the update flow (as PATCH does it); the worker of a newly
+    routed team takes its page."""
+    actor = await _actor(session, username)
+    if actor is None:
+        return
+    await session.flush()
+    version = (
+        await session.execute(select(col(Incident.version)).where(col(Incident.id) == incident.id))
+    ).scalar_one()
+    result = await update_incident(
+        session, actor, incident.id, IncidentUpdate.model_validate(change), version
+    )
+    worker = await _actor(session, new_team_worker) if new_team_worker else None
+    if worker is not None and result.new_teams:
+        await acknowledge(
+            session,
+            incident.id,
+            worker.user,
+            action="phoning",
+            eta_minutes=None,
+            team_ids=worker.team_ids,
+            is_admin=False,
+            now=acked_at + timedelta(minutes=50),
+        )

@@ -23,7 +23,8 @@ from api.handover.clocks import custody_information
 from api.incidents.models import Incident, IncidentIndicator, IncidentTeam, TimelineEvent
 from api.incidents.service import category_of
 from api.paging import service as paging
-from api.people.models import PossibleMatch, YoungPerson
+from api.people import identity
+from api.people.models import YoungPerson
 from api.places.models import Place
 from api.support import service as support
 from api.teams.models import Area, Station, Team
@@ -88,17 +89,7 @@ async def incident_detail(session: AsyncSession, actor: Actor, incident: Inciden
             u.id: u.display_name
             for u in (await session.execute(select(User).where(col(User.id).in_(actor_ids)))).scalars()
         }
-    possible = (
-        (
-            await session.execute(
-                select(PossibleMatch).where(
-                    col(PossibleMatch.young_person_id) == person.id, col(PossibleMatch.state) == "open"
-                )
-            )
-        )
-        .scalars()
-        .all()
-    )
+    possible = await identity.open_suggestions(session, person.id)
     audit.record(
         session,
         actor,
@@ -135,7 +126,9 @@ async def incident_detail(session: AsyncSession, actor: Actor, incident: Inciden
             "la_reference": person.la_reference,
             "legal_status": person.legal_status,
             "learning_disability": person.learning_disability,
-            "possible_matches": [{"candidate_id": str(m.candidate_id), "reason": m.reason} for m in possible],
+            "possible_matches": [
+                {"candidate_id": str(s.other.id), "reason": s.match.reason} for s in possible
+            ],
         },
         "indicators": indicators,
         "circumstances": incident.circumstances,

@@ -1,7 +1,8 @@
 """The young person view: the record (people) with the incidents the reader may see (incidents).
 
 A read model above both domains. Only case roles of teams that had one of the person's
-incidents see the person at all; anyone else gets the same 404 as for an unknown id.
+incidents see the person at all; anyone else gets the same 404 as for an unknown id. The
+incidents span every record of the child (records merged by a confirmed match).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from api.errors import NotFound
 from api.flows.access_log import AccessLogPage, access_log
 from api.incidents.access import team_scope
 from api.incidents.models import Incident
+from api.people.identity import same_child
 from api.people.models import YoungPerson
 from api.people.monitoring import ethnic_group, ethnicity_label
 from api.people.schemas import MonitoringIn, MonitoringOut
@@ -37,7 +39,7 @@ async def young_person_view(
             (
                 await session.execute(
                     select(Incident)
-                    .where(col(Incident.young_person_id) == person.id, team_scope(actor))
+                    .where(col(Incident.young_person_id).in_(same_child(person.id)), team_scope(actor))
                     .order_by(col(Incident.occurred_at).desc())
                 )
             )
@@ -67,6 +69,7 @@ async def young_person_view(
         "learning_disability": person.learning_disability,
         "ethnicity": person.ethnicity,
         "sex": person.sex,
+        "merged_into_id": str(person.merged_into_id) if person.merged_into_id else None,
         "incidents": [
             {
                 "id": str(i.id),
@@ -88,7 +91,9 @@ async def person_access_log(
     the events of every team are shown (a subject access request needs them all). Reading it
     is itself audited."""
     in_scope = await session.scalar(
-        select(exists().where(col(Incident.young_person_id) == young_person_id, team_scope(actor)))
+        select(
+            exists().where(col(Incident.young_person_id).in_(same_child(young_person_id)), team_scope(actor))
+        )
     )
     if not in_scope:
         raise NotFound("No such young person.")

@@ -25,6 +25,7 @@ from api.handover.clocks import ClockKind, ClockSpec, clock_alert, custody_infor
 from api.handover.models import Clock, HandoverEvent, HandoverItem
 from api.incidents.models import Incident, IncidentIndicator, IncidentTeam, TimelineEvent
 from api.paging import service as paging
+from api.people.identity import same_child
 from api.people.models import YoungPerson
 from api.support import service as support
 from api.teams.models import Area, Station, Team
@@ -168,13 +169,14 @@ async def young_person_summary(
     session: AsyncSession, person: YoungPerson, incident: Incident
 ) -> dict[str, Any]:
     """The pattern up to this incident: earlier incidents, missing episodes in the last 30 and 90
-    days (this one included), indicators seen before, and every team involved."""
+    days (this one included), indicators seen before, and every team involved; over every
+    record of the child (confirmed matches)."""
     history = list(
         (
             await session.execute(
                 select(Incident)
                 .where(
-                    col(Incident.young_person_id) == person.id,
+                    col(Incident.young_person_id).in_(same_child(person.id)),
                     col(Incident.occurred_at) <= incident.occurred_at,
                 )
                 .order_by(col(Incident.occurred_at).desc(), col(Incident.id))
@@ -186,7 +188,9 @@ async def young_person_summary(
 
     def missing_within(days: int) -> int:
         since = incident.occurred_at - timedelta(days=days)
-        return sum(1 for i in history if i.kind == "missing_return" and i.occurred_at > since)
+        return sum(
+            1 for i in history if (i.was_missing or i.kind == "missing_return") and i.occurred_at > since
+        )
 
     seen: Counter[str] = Counter()
     last_seen: dict[str, datetime] = {}

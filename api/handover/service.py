@@ -43,6 +43,7 @@ from api.incidents import timeline
 from api.incidents.models import Incident, IncidentIndicator, IncidentTeam, TimelineEvent
 from api.jobs.service import NewJob, enqueue_many
 from api.paging.alerts import ALERT_JOB
+from api.people.identity import same_child
 from api.people.models import YoungPerson
 from api.people.service import age_on
 from api.rota.hours import handover_due
@@ -58,13 +59,14 @@ STEP_FUTURE_TOLERANCE = timedelta(minutes=10)
 
 
 async def missing_episodes_30d(session: AsyncSession, incident: Incident) -> int:
-    """Missing episodes of the incident's young person in the 30 days up to it, this one included."""
+    """Missing episodes of the incident's young person in the 30 days up to it, this one included,
+    over every record of the child (confirmed matches)."""
     earlier = (
         await session.execute(
             select(func.count())
             .select_from(Incident)
             .where(
-                col(Incident.young_person_id) == incident.young_person_id,
+                col(Incident.young_person_id).in_(same_child(incident.young_person_id)),
                 col(Incident.was_missing).is_(True),
                 col(Incident.id) != incident.id,
                 col(Incident.occurred_at) > incident.occurred_at - MISSING_WINDOW,

@@ -182,13 +182,43 @@ async def update_incident(
     session: SessionDep,
     actor: CurrentActor,
     if_match: Annotated[str | None, Header(alias="If-Match", max_length=40)] = None,
+    idempotency_key: Annotated[
+        str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200)
+    ] = None,
 ) -> Any:
-    """Custody events (police of the station) or indicators disclosed to a worker; triage re-runs."""
+    """Custody events (police of the station) or indicators disclosed to a worker; triage re-runs.
+
+    With an `Idempotency-Key` (the PWA's outbox sends one per queued change), a replay of the
+    same change (same incident, body and If-Match) gets the first answer again, marked
+    `Idempotent-Replayed: true`, instead of a 412 for the version it already moved on; the key
+    with another change is a 422. A request that fails (412, 422, 503) does not use up its key.
+    """
     version = updates.parse_if_match(if_match)
     if version is None:
         raise PreconditionRequired('Send If-Match with the incident\'s version (its ETag), such as "2".')
+    record = None
+    if idempotency_key:
+        claimed = await idempotency.claim(
+            session,
+            actor.id,
+            "incidents.update",
+            idempotency_key,
+            idempotency.body_hash(
+                {"incident": str(incident.id), "if_match": version, "body": body.model_dump(mode="json")}
+            ),
+        )
+        if isinstance(claimed, idempotency.Replay):
+            return JSONResponse(
+                claimed.response,
+                status_code=claimed.status_code,
+                headers={"ETag": f'"{claimed.response["version"]}"', "Idempotent-Replayed": "true"},
+            )
+        record = claimed
     result = await updates.update_incident(session, actor, incident.id, body, version)
-    return JSONResponse(result.as_response(), headers={"ETag": f'"{result.incident.version}"'})
+    response = result.as_response()
+    if record is not None:
+        idempotency.complete(record, 200, response)
+    return JSONResponse(response, headers={"ETag": f'"{result.incident.version}"'})
 
 
 @router.get(

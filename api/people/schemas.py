@@ -32,6 +32,7 @@ class YoungPersonOut(ReadModel):
     learning_disability: bool
     ethnicity: str | None = None
     sex: str | None = None
+    merged_into_id: str | None = None
     incidents: list[IncidentOfPerson]
 
 
@@ -51,3 +52,49 @@ class MonitoringOut(BaseModel):
     ethnic_group: str
     sex: str
     updated_at: Instant
+
+
+class MatchedRecord(ReadModel):
+    """The other record a possible match suggests: enough to tell whether it is the same child."""
+
+    id: str
+    first_name: str
+    last_name: str
+    aliases: list[str]
+    date_of_birth: Day | None
+    apparent_age: int | None
+    gender: str | None
+    la_reference: str | None
+
+
+class PossibleMatchOut(ReadModel):
+    id: str
+    reason: str
+    state: str
+    created_at: Instant
+    record: MatchedRecord
+
+
+class MergeOut(ReadModel):
+    """A confirmed match: the absorbed child's records now point at the survivor. Undone merges
+    show who undid them and when."""
+
+    id: str
+    possible_match_id: str
+    survivor_id: str
+    merged_id: str
+    records_moved: list[str]
+    merged_by: str
+    merged_at: Instant
+    undone_by: str | None
+    undone_at: Instant | None
+
+
+class PossibleMatchesOut(ReadModel):
+    """GET /young-people/{id}/possible-matches: the child's records, open suggestions, merges."""
+
+    young_person_id: str
+    survivor_id: str
+    records: list[str]
+    items: list[PossibleMatchOut]
+    merges: list[MergeOut]

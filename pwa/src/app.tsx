@@ -19,6 +19,7 @@ import { OutboxScreen } from './screens/OutboxScreen';
 import { Settings } from './screens/Settings';
 import { SignOut } from './screens/SignOut';
 import { AdminHome } from './screens/AdminHome';
+import { YoungPersonScreen } from './screens/YoungPersonScreen';
 import type { JSX } from 'preact';
 import { prefetchCatalogues } from './offline/catalogue';
 
@@ -32,6 +33,7 @@ const ROUTES: RouteDef[] = [
   { pattern: '/on-call', roles: ['worker', 'manager'], render: () => <WorkerHome /> },
   { pattern: '/incidents', roles: ['worker', 'day_team', 'manager'], render: () => <Inbox /> },
   { pattern: '/incidents/:id', roles: ['worker', 'day_team', 'manager'], render: (p) => <IncidentDetail id={p.id!} /> },
+  { pattern: '/young-people/:id', roles: ['worker', 'day_team', 'manager'], render: (p) => <YoungPersonScreen id={p.id!} /> },
   { pattern: '/report', roles: ['police'], render: () => <ReportForm /> },
   { pattern: '/reports', roles: ['police'], render: () => <MyReports /> },
   { pattern: '/reports/:id', roles: ['police'], render: (p) => <ReportStatus id={p.id!} /> },

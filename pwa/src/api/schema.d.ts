@@ -425,6 +425,11 @@ export interface paths {
         /**
          * Update Incident
          * @description Custody events (police of the station) or indicators disclosed to a worker; triage re-runs.
+         *
+         *     With an `Idempotency-Key` (the PWA's outbox sends one per queued change), a replay of the
+         *     same change (same incident, body and If-Match) gets the first answer again, marked
+         *     `Idempotent-Replayed: true`, instead of a 412 for the version it already moved on; the key
+         *     with another change is a 422. A request that fails (412, 422, 503) does not use up its key.
          */
         patch: operations["update_incident_api_v1_incidents__incident_id__patch"];
         trace?: never;
@@ -1470,6 +1475,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/young-people/{young_person_id}/merges/{merge_id}/undo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Undo Merge
+         * @description Put the records back as they were before the merge; the possible match is open again.
+         */
+        post: operations["undo_merge_api_v1_young_people__young_person_id__merges__merge_id__undo_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/young-people/{young_person_id}/monitoring": {
         parameters: {
             query?: never;
@@ -1507,6 +1532,68 @@ export interface paths {
         get: operations["get_network_api_v1_young_people__young_person_id__network_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/young-people/{young_person_id}/possible-matches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Possible Matches
+         * @description The child's records (merged ones included), the open possible matches with another
+         *     record, and the merges that touched the child. Reading it is audited.
+         */
+        get: operations["list_possible_matches_api_v1_young_people__young_person_id__possible_matches_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/young-people/{young_person_id}/possible-matches/{match_id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm Possible Match
+         * @description Same child: the younger record's child is merged into the older one (nothing moves; a
+         *     manager can undo it). Histories and missing counts then span both.
+         */
+        post: operations["confirm_possible_match_api_v1_young_people__young_person_id__possible_matches__match_id__confirm_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/young-people/{young_person_id}/possible-matches/{match_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject Possible Match
+         * @description Not the same child: remembered, so the pair is never suggested again.
+         */
+        post: operations["reject_possible_match_api_v1_young_people__young_person_id__possible_matches__match_id__reject_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2785,6 +2872,30 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /**
+         * MatchedRecord
+         * @description The other record a possible match suggests: enough to tell whether it is the same child.
+         */
+        MatchedRecord: {
+            /** Aliases */
+            aliases: string[];
+            /** Apparent Age */
+            apparent_age: number | null;
+            /** Date Of Birth */
+            date_of_birth: string | null;
+            /** First Name */
+            first_name: string;
+            /** Gender */
+            gender: string | null;
+            /** Id */
+            id: string;
+            /** La Reference */
+            la_reference: string | null;
+            /** Last Name */
+            last_name: string;
+        } & {
+            [key: string]: unknown;
+        };
         /** MeOut */
         MeOut: {
             /** Display Name */
@@ -2803,6 +2914,36 @@ export interface components {
             teams: components["schemas"]["api__auth__schemas__TeamRefOut"][];
             /** Username */
             username: string;
+        };
+        /**
+         * MergeOut
+         * @description A confirmed match: the absorbed child's records now point at the survivor. Undone merges
+         *     show who undid them and when.
+         */
+        MergeOut: {
+            /** Id */
+            id: string;
+            /**
+             * Merged At
+             * Format: date-time
+             */
+            merged_at: string;
+            /** Merged By */
+            merged_by: string;
+            /** Merged Id */
+            merged_id: string;
+            /** Possible Match Id */
+            possible_match_id: string;
+            /** Records Moved */
+            records_moved: string[];
+            /** Survivor Id */
+            survivor_id: string;
+            /** Undone At */
+            undone_at: string | null;
+            /** Undone By */
+            undone_by: string | null;
+        } & {
+            [key: string]: unknown;
         };
         /**
          * MonitoringIn
@@ -3399,12 +3540,47 @@ export interface components {
             /** Version */
             version: number | null;
         };
+        /** PossibleMatchOut */
+        PossibleMatchOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: string;
+            /** Reason */
+            reason: string;
+            record: components["schemas"]["MatchedRecord"];
+            /** State */
+            state: string;
+        } & {
+            [key: string]: unknown;
+        };
         /** PossibleMatchRef */
         PossibleMatchRef: {
             /** Candidate Id */
             candidate_id: string;
             /** Reason */
             reason: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * PossibleMatchesOut
+         * @description GET /young-people/{id}/possible-matches: the child's records, open suggestions, merges.
+         */
+        PossibleMatchesOut: {
+            /** Items */
+            items: components["schemas"]["PossibleMatchOut"][];
+            /** Merges */
+            merges: components["schemas"]["MergeOut"][];
+            /** Records */
+            records: string[];
+            /** Survivor Id */
+            survivor_id: string;
+            /** Young Person Id */
+            young_person_id: string;
         } & {
             [key: string]: unknown;
         };
@@ -4663,6 +4839,8 @@ export interface components {
             learning_disability: boolean;
             /** Legal Status */
             legal_status: string;
+            /** Merged Into Id */
+            merged_into_id?: string | null;
             /** Sex */
             sex?: string | null;
         } & {
@@ -5561,6 +5739,7 @@ export interface operations {
             query?: never;
             header?: {
                 "If-Match"?: string | null;
+                "Idempotency-Key"?: string | null;
             };
             path: {
                 incident_id: string;
@@ -7738,6 +7917,52 @@ export interface operations {
             };
         };
     };
+    undo_merge_api_v1_young_people__young_person_id__merges__merge_id__undo_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                young_person_id: string;
+                merge_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MergeOut"];
+                };
+            };
+            /** @description No such young person, or none of your teams' incidents */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Already undone, or a later merge must be undone first */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     put_monitoring_api_v1_young_people__young_person_id__monitoring_put: {
         parameters: {
             query?: never;
@@ -7802,6 +8027,136 @@ export interface operations {
             };
             /** @description No such young person, or none of your teams' incidents */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_possible_matches_api_v1_young_people__young_person_id__possible_matches_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                young_person_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PossibleMatchesOut"];
+                };
+            };
+            /** @description No such young person, or none of your teams' incidents */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    confirm_possible_match_api_v1_young_people__young_person_id__possible_matches__match_id__confirm_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                young_person_id: string;
+                match_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MergeOut"];
+                };
+            };
+            /** @description No such young person, or none of your teams' incidents */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Already decided, or already one child */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    reject_possible_match_api_v1_young_people__young_person_id__possible_matches__match_id__reject_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                young_person_id: string;
+                match_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PossibleMatchOut"];
+                };
+            };
+            /** @description No such young person, or none of your teams' incidents */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Already decided */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

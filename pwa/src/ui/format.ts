@@ -172,6 +172,9 @@ const TIMELINE_LABELS: Record<string, string> = {
   'clocks.started': 'Clocks started',
   'clock.raised': 'Clock alert',
   'clock.met': 'Clock met',
+  'custody.updated': 'Custody event',
+  'indicators.disclosed': 'Disclosed to worker',
+  'incident.retriaged': 'Triaged again',
 };
 
 const LEVEL_TARGETS: Record<string, string> = {
@@ -215,5 +218,7 @@ export function timelineDetail(detail: Record<string, unknown> | string | null |
   if (typeof d.people === 'number') parts.push(`${d.people} ${d.people === 1 ? 'person' : 'people'}`);
   if (typeof d.label === 'string') parts.push(d.label);
   if (typeof d.kind === 'string' && !d.label) parts.push(kindLabel(d.kind));
+  if (Array.isArray(d.events)) parts.push(d.events.map((e) => String(e).replace(/_/g, ' ')).join(', '));
+  if (Array.isArray(d.new_teams) && d.new_teams.length) parts.push(`new teams: ${d.new_teams.join(', ')}`);
   return parts.join(' · ');
 }
