@@ -55,14 +55,15 @@ async def _disclosures(db, incident_id: str) -> tuple[int, int, int]:
             await session.execute(
                 select(func.count())
                 .select_from(IncidentIndicator)
-                .where(IncidentIndicator.incident_id == iid, IncidentIndicator.code == "REL-OLDER-PARTNER")
+                .where(IncidentIndicator.incident_id == iid, IncidentIndicator.code == DISCLOSED_CODE)
             )
         ).scalar_one()
         version = (await session.get(Incident, iid)).version
     return events, indicators, version
 
 
-DISCLOSURE = {"indicators": [{"code": "REL-OLDER-PARTNER"}]}
+DISCLOSED_CODE = "REL-CONTROLLING-ADULT"
+DISCLOSURE = {"indicators": [{"code": DISCLOSED_CODE}]}
 
 
 async def test_a_replayed_change_gets_the_first_answer_once(client, db, police, make_user):

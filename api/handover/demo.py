@@ -53,7 +53,7 @@ def reports(evening: date) -> list[dict[str, Any]]:
             "_ack": ("worker.cce", "attending", 25),
             "_offers": [("safe_transport", "accepted"), ("return_home_conversation", "declined")],
             "_updates": [
-                ("worker.cce", {"indicators": [{"code": "REL-OLDER-PARTNER"}]}, "worker.cse"),
+                ("worker.cce", {"indicators": [{"code": "REL-CONTROLLING-ADULT"}]}, "worker.cse"),
             ],
             "_note": "Home by 03:30 with mum. He would not say where he had been; on the way he "
             "talked about an older 'girlfriend' who gives him money (added as disclosed, CSE team "

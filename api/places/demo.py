@@ -105,7 +105,7 @@ def earlier_reports(evening: date) -> list[dict[str, Any]]:
         indicators = (
             [
                 {"code": "MOV-VEHICLE-UNKNOWN-ADULT", "provenance": "observed"},
-                {"code": "REL-OLDER-PARTNER", "provenance": "disclosed"},
+                {"code": "REL-CONTROLLING-ADULT", "provenance": "disclosed"},
             ]
             if category == "cse"
             else [

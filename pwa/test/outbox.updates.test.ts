@@ -26,10 +26,10 @@ describe('custody events and disclosures as outbox drafts', () => {
     const draft = custodyEventDraft(INCIDENT, 'charged', '2026-03-01T03:00:00Z', { bailRefused: true });
     expect(draft).toMatchObject({ kind: 'incident_update', incident_id: INCIDENT_ID, if_match: '3' });
     expect(draft.label).toBe('Custody event · charged, bail refused · LAN-2026-000123');
-    const disclosure = disclosureDraft(INCIDENT, ['REL-OLDER-PARTNER'], () => 'Older partner');
-    expect(disclosure.body).toEqual({ indicators: [{ code: 'REL-OLDER-PARTNER' }] });
-    expect(disclosure.label).toBe('Disclosed to worker · Older partner · LAN-2026-000123');
-    expect(describeUpdate(disclosure.body as never, () => 'Older partner')).toBe('disclosed: Older partner');
+    const disclosure = disclosureDraft(INCIDENT, ['REL-CONTROLLING-ADULT'], () => 'Controlling adult');
+    expect(disclosure.body).toEqual({ indicators: [{ code: 'REL-CONTROLLING-ADULT' }] });
+    expect(disclosure.label).toBe('Disclosed to worker · Controlling adult · LAN-2026-000123');
+    expect(describeUpdate(disclosure.body as never, () => 'Controlling adult')).toBe('disclosed: Controlling adult');
   });
 });
 
@@ -38,7 +38,7 @@ describe('sending incident updates', () => {
     const outbox = await openOutbox();
     const a = await outbox.add(offerDraft('a'));
     const b = await outbox.add(offerDraft('b'));
-    const update = await outbox.add(disclosureDraft(INCIDENT, ['REL-OLDER-PARTNER']));
+    const update = await outbox.add(disclosureDraft(INCIDENT, ['REL-CONTROLLING-ADULT']));
     const api = fakeApi((req) =>
       req.method === 'POST'
         ? json(200, {
@@ -55,7 +55,7 @@ describe('sending incident updates', () => {
     expect(patch.url).toBe(`/api/v1/incidents/${INCIDENT_ID}`);
     expect(patch.headers['If-Match']).toBe('"3"');
     expect(patch.headers['Idempotency-Key']).toBe(update.id);
-    expect(patch.body).toEqual({ indicators: [{ code: 'REL-OLDER-PARTNER' }] });
+    expect(patch.body).toEqual({ indicators: [{ code: 'REL-CONTROLLING-ADULT' }] });
     const batch = api.seen.find((r) => r.method === 'POST')!;
     expect((batch.body as { items: unknown[] }).items).toHaveLength(2);
     expect(await outbox.get(update.id)).toMatchObject({ state: 'sent', payload: { result: { version: '4' } } });
@@ -81,7 +81,7 @@ describe('sending incident updates', () => {
 
   it('keeps a 412 for the person, with the version the server holds, and sends again on it with the same key', async () => {
     const outbox = await openOutbox();
-    const item = await outbox.add(disclosureDraft(INCIDENT, ['REL-OLDER-PARTNER']));
+    const item = await outbox.add(disclosureDraft(INCIDENT, ['REL-CONTROLLING-ADULT']));
     const answers = [
       json(412, { title: 'Precondition failed', status: 412, version: 5 }, { ETag: '"5"' }),
       json(200, { id: INCIDENT_ID, version: 6 }, { ETag: '"6"' }),
@@ -107,7 +107,7 @@ describe('sending incident updates', () => {
 
   it('retries a lost answer with the same Idempotency-Key and If-Match', async () => {
     const outbox = await openOutbox();
-    const item = await outbox.add(disclosureDraft(INCIDENT, ['REL-OLDER-PARTNER']));
+    const item = await outbox.add(disclosureDraft(INCIDENT, ['REL-CONTROLLING-ADULT']));
     let n = 0;
     const api = fakeApi(() => {
       n += 1;

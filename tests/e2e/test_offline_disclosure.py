@@ -29,7 +29,7 @@ from tests.e2e.helpers import (
 pytestmark = pytest.mark.browser
 
 PHONE_390 = {**PHONE, "viewport": {"width": 390, "height": 844}}
-DISCLOSED = "REL-OLDER-PARTNER"  # a CSE indicator: the CSE team is routed when it arrives
+DISCLOSED = "REL-CONTROLLING-ADULT"  # a CSE indicator: the CSE team is routed when it arrives
 
 
 async def _phone(persistent_chromium):
@@ -79,7 +79,7 @@ async def test_a_disclosure_saved_offline_is_sent_once_and_routes_the_cse_team(
         await page.get_by_test_id("disclosure-save").click()
         pending = page.get_by_test_id("pending-update")
         await expect(pending).to_contain_text("Saved on this device")
-        await expect(pending).to_contain_text('Older or controlling "partner"')
+        await expect(pending).to_contain_text("has power or control over them")
         await expect(page.get_by_test_id("outbox-count")).to_have_text("1 unsent")
 
         # Back online: sent by itself, once; triage ran again and routed the CSE team.
