@@ -20,7 +20,8 @@ async def test_the_day_team_sees_the_nrm_prompt_and_records_the_decision(live_se
     try:
         day = await context.new_page()
         await sign_in(day, live_server, "day.cce")
-        action = day.get_by_test_id("nrm-action")
+        # The arrest's card (the demo's 03:00 charge of another child raises one too).
+        action = day.get_by_test_id("nrm-action").filter(has_text="Drugs or cash with travel out of area")
         await expect(action).to_have_count(1)
         await expect(action.get_by_role("heading", level=3)).to_have_text("Consider an NRM referral")
         await expect(action).to_contain_text("Drugs or cash with travel out of area (county lines)")
@@ -39,11 +40,11 @@ async def test_the_day_team_sees_the_nrm_prompt_and_records_the_decision(live_se
             "Not referred: Referred last week by the youth offending service (recorded by Day team CCE hub"
         )
         queue = await Api(live_server, "day.cce").get("/handover")
-        [kai] = [i for i in queue["items"] if i["nrm"]]
+        [kai] = [i for i in queue["items"] if i["nrm"] and "county-lines-travel" in i["nrm"]["rules"]]
         assert kai["nrm"]["decision"] == "not_referred"
 
         # The incident's referral to children's services: where it went, its clock, receipt.
-        card = day.get_by_test_id("handover-item").filter(has=day.get_by_test_id("nrm-action"))
+        card = day.get_by_test_id("handover-item").filter(has=action)
         await card.get_by_role("link", name=kai["incident"]["reference"]).click()
         referral = day.get_by_test_id("referral")
         await expect(referral).to_contain_text("children's services front door (MASH)")
