@@ -28,6 +28,7 @@ from api.people.routes import router as people_router
 from api.places.routes import router as places_router
 from api.platform import precompressed
 from api.platform.middleware import LanternMiddleware
+from api.referrals.routes import router as referrals_router
 from api.rota.routes import router as rota_router
 from api.settings import Settings, get_settings
 from api.support.routes import router as support_router
@@ -48,6 +49,7 @@ ROUTERS = [
     paging_router,
     handover_router,
     monitoring_router,
+    referrals_router,
 ]
 
 

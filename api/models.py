@@ -2,7 +2,7 @@
 
 from api.audit.models import AuditEvent, AuditSubject
 from api.auth.models import SessionRevocation, SigninFailure, User
-from api.handover.models import Clock, HandoverEvent, HandoverItem
+from api.handover.models import Clock, HandoverEvent, HandoverItem, NrmConsideration
 from api.incidents.models import (
     IdempotencyRecord,
     Incident,
@@ -15,6 +15,7 @@ from api.jobs.models import Job
 from api.paging.models import Acknowledgement, Delivery, EscalationPolicy, Page, PushSubscription
 from api.people.models import PersonMerge, PossibleMatch, YoungPerson, YoungPersonName
 from api.places.models import IncidentPerson, PersonOfConcern, Place, PlaceMerge
+from api.referrals.models import Referral
 from api.rota.models import OverrideShift, Rotation, RotationMember
 from api.support.models import HandoverNote, HandoverNoteVersion, SupportOffer, SupportOfferVersion
 from api.teams.models import Area, Membership, Station, Team
@@ -23,6 +24,8 @@ __all__ = [
     "Clock",
     "HandoverEvent",
     "HandoverItem",
+    "NrmConsideration",
+    "Referral",
     "HandoverNote",
     "HandoverNoteVersion",
     "SupportOffer",

@@ -44,11 +44,12 @@ from api.audit.models import AuditEvent
 from api.auth import throttle
 from api.auth.models import SessionRevocation
 from api.db import Database, rows_affected, table_of, utcnow
-from api.handover.models import HandoverItem
+from api.handover.models import HandoverItem, NrmConsideration
 from api.incidents.models import IdempotencyRecord, Incident, TimelineEvent
 from api.jobs.models import Job
 from api.jobs.service import enqueue
 from api.people.models import YoungPerson
+from api.referrals.models import Referral
 from api.settings import Settings
 from api.support.models import HandoverNote, SupportOffer
 
@@ -85,6 +86,8 @@ INVOLVEMENT: list[tuple[Any, Any]] = [
     (SupportOffer.incident_id, SupportOffer.updated_at),
     (HandoverNote.incident_id, HandoverNote.updated_at),
     (HandoverItem.incident_id, HandoverItem.updated_at),
+    (NrmConsideration.incident_id, NrmConsideration.updated_at),
+    (Referral.incident_id, Referral.updated_at),
 ]
 
 
@@ -103,7 +106,7 @@ def retention_table(settings: Settings) -> list[Rule]:
     return [
         Rule(
             "young people, incidents and everything about them (support offers, notes, "
-            "timeline, pages, deliveries, handover items, clocks)",
+            "timeline, pages, deliveries, handover items, clocks, NRM decisions, referrals)",
             f"until the {s.retention_child_until_age}th birthday or "
             f"{s.retention_child_years_after_last_involvement} years after the last involvement, "
             "whichever is later (birthday estimated from the apparent age when the date of "

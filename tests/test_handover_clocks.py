@@ -77,7 +77,9 @@ async def test_a_missing_return_starts_the_return_home_interview_clock(client, p
 async def test_a_stop_conversation_starts_only_the_handover_clock(client, police, day):
     created = await report_at(client, police, london(2026, 11, 24, 1, 40), kind="stop_conversation")
     item = await item_of(client, day, created["id"])
-    assert [c["kind"] for c in item["clocks"]] == ["handover"]
+    # Besides the front door's decision on the referral every incident makes (issue 13).
+    assert [c["kind"] for c in item["clocks"] if c["kind"] != "referral_decision"] == ["handover"]
+    assert [c["kind"] for c in item["clocks"]].count("referral_decision") == 1
 
 
 async def test_police_protection_ends_72_hours_after_it_began(client, police, day):
@@ -174,7 +176,10 @@ async def test_clocks_for_incident_lists_them_by_due_time(client, police, db):
     async with db.session() as session:
         clocks = await clocks_for_incident(session, uuid.UUID(created["id"]))
     # Missing, then held and refused bail: no return home yet, so no RHI clock until there is.
-    assert [c["kind"] for c in clocks] == ["handover", "bail_refused_transfer"]
+    assert [c["kind"] for c in clocks if c["kind"] != "referral_decision"] == [
+        "handover",
+        "bail_refused_transfer",
+    ]
     assert [c["due_at"] for c in clocks] == sorted(c["due_at"] for c in clocks)
 
 

@@ -65,3 +65,51 @@ async def test_the_demo_day_team_sees_last_nights_items_with_their_clocks(client
     )
     assert report.status_code == 200
     assert all(i["incident"]["reference"] in report.text for i in items)
+
+
+async def test_the_demo_county_lines_arrest_needs_an_nrm_decision_and_the_unknown_child_is_referred(
+    client, settings
+):
+    """Issue 13, done when: the county-lines arrest shows the NRM prompt and cannot be closed
+    without a decision; an unknown child's incident has a front-door referral with its clock,
+    the PDF and the JSON."""
+    await load_demo(settings)
+    day = await _sign_in(client, "day.cce")
+    items = (await client.get("/api/v1/handover", params={"team": "city-cce"}, headers=day)).json()["items"]
+    kai = next(i for i in items if i["young_person"]["first_name"] == "Kai")
+    nrm = kai["nrm"]
+    assert nrm["prompt"] == "Consider an NRM referral" and nrm["needs_decision"]
+    assert "Drugs or cash with travel out of area (county lines)" in nrm["reasons"]
+    assert "Found at a trap house, or a home taken over by exploiters (cuckooing)" in nrm["reasons"]
+    assert "no consent" in nrm["consent_note"]
+    assert nrm["s45_flag"].startswith("Possible Modern Slavery Act s45 defence")
+    assert (await client.post(f"/api/v1/handover/{kai['id']}/pickup", headers=day)).status_code == 200
+    refused = await client.post(f"/api/v1/handover/{kai['id']}/close", json={"note": "done"}, headers=day)
+    assert refused.status_code == 409
+    decided = await client.post(
+        f"/api/v1/incidents/{kai['incident']['id']}/nrm/decision",
+        json={"decision": "referred", "referral_reference": "NRM-DEMO-1", "referred_on": kai["due_at"][:10]},
+        headers=day,
+    )
+    assert decided.status_code == 200, decided.text
+    closed = await client.post(f"/api/v1/handover/{kai['id']}/close", json={"note": "done"}, headers=day)
+    assert closed.status_code == 200, closed.text
+
+    # Amira: nobody knew her; the referral goes to the front door with its clock.
+    cse = await _sign_in(client, "day.cse")
+    amira = next(
+        i
+        for i in (await client.get("/api/v1/handover", params={"team": "city-cse"}, headers=cse)).json()[
+            "items"
+        ]
+        if i["young_person"]["first_name"] == "Amira"
+    )
+    referral = await client.get(f"/api/v1/incidents/{amira['incident']['id']}/referral", headers=cse)
+    assert referral.status_code == 200, referral.text
+    document = referral.json()
+    assert document["route"] == "not_known" and document["receiving"]["kind"] == "front_door"
+    assert "referral_decision" in {c["kind"] for c in amira["open_clocks"]}
+    pdf = await client.get(f"/api/v1/referrals/{document['id']}/referral.pdf", headers=cse)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+    exported = await client.get(f"/api/v1/referrals/{document['id']}/referral.json", headers=cse)
+    assert exported.status_code == 200 and exported.json()["id"] == document["id"]

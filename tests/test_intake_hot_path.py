@@ -23,9 +23,14 @@ from tests.incident_payloads import report
 
 # New person, two indicators, one team: BEGIN (SQLite) or pg_notify at commit (PostgreSQL),
 # the person query, the reference, then one INSERT per table (person, incident, indicators,
-# team, page, handover item, clocks, timeline, job, audit), and the audit chain's head read
-# (hash-chained audit trail, issue 10). Was 19 before the flows work.
-BUDGET = 14
+# team, page, handover item, clocks, timeline, job, audit, referral), and the audit chain's head
+# read (hash-chained audit trail, issue 10). Was 19 before the flows work; 14 before every
+# incident made its referral to the front door (issue 13: one INSERT INTO referrals; its clock
+# and timeline event share the clocks' and the timeline's INSERTs).
+BUDGET = 15
+# A known person also costs the count of earlier missing episodes and the allocated team named on
+# their latest referral (where the referral goes when nobody names the team this time).
+KNOWN_PERSON_BUDGET = BUDGET + 1
 
 
 @pytest.fixture
@@ -68,7 +73,8 @@ async def test_an_intake_stays_within_its_statement_budget(client, custody, db):
     assert _matching(seen, r"FROM users") == []  # the actor came from the cache
     assert _matching(seen, r"FROM escalation_policies") == []  # so did the policy
     assert _matching(seen, r"FROM incidents") == []  # a new person has no earlier episodes
-    for table in ("timeline_events", "incident_indicators", "clocks"):
+    assert _matching(seen, r"FROM referrals") == []  # a new person has no earlier referral
+    for table in ("timeline_events", "incident_indicators", "clocks", "referrals"):
         assert len(_matching(seen, rf"^INSERT INTO {table}\b")) == 1, table  # one statement each
 
 
@@ -99,6 +105,7 @@ async def test_the_incident_is_written_once_in_its_final_state(client, custody, 
             "state.changed",
             "handover.queued",
             "clocks.started",
+            "referral.made",
         ]
 
 
@@ -123,7 +130,8 @@ async def test_earlier_episodes_are_counted_not_fetched_and_a_known_person_is_no
     assert len(_matching(seen, r"^SELECT count\(\*\)")) == 1
     assert _matching(seen, r"^SELECT incidents\.id FROM incidents") == []
     assert _matching(seen, r"^UPDATE young_people") == []  # nothing new: no write
-    assert len(seen) <= BUDGET
+    assert len(_matching(seen, r"^SELECT referrals\.allocated_team")) == 1
+    assert len(seen) <= KNOWN_PERSON_BUDGET, "\n".join(seen)
     with statements(db) as seen:
         await _post(client, custody, report(young_person={**person, "learning_disability": True}))
     assert len(_matching(seen, r"^UPDATE young_people")) == 1  # something new: written

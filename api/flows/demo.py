@@ -22,7 +22,7 @@ from api.auth.models import Membership, User
 from api.db import utcnow
 from api.flows.intake import report_incident
 from api.flows.updates import update_incident
-from api.handover import contents
+from api.handover import contents, nrm
 from api.handover import service as handover
 from api.handover.demo import earlier_episodes, last_night, reports
 from api.handover.models import HandoverItem
@@ -31,6 +31,9 @@ from api.incidents.schemas import IncidentCreate, IncidentUpdate
 from api.paging.acknowledgements import acknowledge
 from api.places import demo as places_demo
 from api.places.models import IncidentPerson, PersonOfConcern
+from api.referrals import service as referrals
+from api.referrals.models import Referral
+from api.rota.schedule import LONDON
 from api.support import service as support
 from api.support.schemas import HandoverNoteIn, SupportOfferIn
 from api.teams.models import Area, Team
@@ -113,8 +116,41 @@ async def last_nights_incidents(session: AsyncSession, teams: dict[str, Team]) -
 
 
 async def _closed_by_day_teams(session: AsyncSession, incident: Incident, closers: list[Actor]) -> None:
-    """An earlier report, long dealt with: each day team picked up and closed its item, and
-    the clocks were met (a return home interview by an independent service)."""
+    """An earlier report, long dealt with: an NRM action raised on it was decided (referred),
+    the front door received the referral the next morning and decided on early help, each day
+    team picked up and closed its item, and the clocks were met (a return home interview by an
+    independent service)."""
+    decider = closers[0]
+    next_day = incident.occurred_at + timedelta(hours=20)
+    raised = await nrm.consideration_of(session, incident.id)
+    if raised is not None and raised.decision is None:
+        await nrm.decide(
+            session,
+            decider,
+            incident,
+            decision="referred",
+            referral_reference=f"NRM-DEMO-{incident.reference[-6:]}",
+            referred_on=next_day.astimezone(LONDON).date(),
+            reason=None,
+            now=next_day,
+        )
+    referral = (
+        await session.execute(select(Referral).where(col(Referral.incident_id) == incident.id))
+    ).scalar_one()
+    morning = referral.decision_due_at - timedelta(hours=2)
+    await referrals.record_receipt(
+        session, decider, referral, received_at=morning, received_by="MASH duty desk", now=morning
+    )
+    await referrals.record_decision(
+        session,
+        decider,
+        referral,
+        decision="early_help",
+        decided_at=morning + timedelta(hours=1),
+        decided_by="MASH team manager",
+        note=None,
+        now=morning + timedelta(hours=1),
+    )
     for item in (
         await session.execute(select(HandoverItem).where(col(HandoverItem.incident_id) == incident.id))
     ).scalars():

@@ -23,9 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.audit import service as audit
 from api.auth.dependencies import Actor
-from api.db import insert_rows, utcnow
+from api.db import Row, insert_rows, utcnow
 from api.errors import ValidationFailed
 from api.events.bus import Audience, LiveEvent, publish
+from api.handover.nrm import plan_nrm
 from api.handover.service import facts_of, missing_episodes_30d, plan_handover
 from api.incidents import reports, timeline
 from api.incidents.models import Incident
@@ -36,6 +37,8 @@ from api.paging.policy import effective_policies
 from api.paging.service import DEFAULT_ACK_TIMEOUT_SECONDS, PagePlan, plan_pages
 from api.people.service import age_on, match_person
 from api.places.service import PlaceIndex, place_index
+from api.referrals.routing import Authority, RoutingFacts, route_referral
+from api.referrals.service import plan_referral, remembered_team
 from api.teams.directory import Directory, StationEntry, TeamEntry, directory
 from api.triage.catalogue import Catalogue, load_catalogue
 from api.triage.rules import (
@@ -208,6 +211,20 @@ async def report_incident(session: AsyncSession, actor: Actor, body: IncidentCre
     )
     events += handover.events
 
+    # The NRM action (when the rules apply) and the referral to the front door.
+    nrm_rows = plan_nrm(incident, observed, catalogue=catalogue, now=now)
+    referral_rows = _referral(
+        incident,
+        known,
+        body,
+        responsible_slug=responsible_slug,
+        station_area=area_by_id[station.area_id].slug,
+        legal_status=person.legal_status,
+        allocated_team=yp.allocated_team
+        or (None if match.is_new else await remembered_team(session, person.id)),
+        now=now,
+    )
+
     # Write: parents before children, one statement per table; then the jobs.
     await insert_rows(
         session,
@@ -220,6 +237,8 @@ async def report_incident(session: AsyncSession, actor: Actor, body: IncidentCre
             *handover.items,
             *handover.clocks,
             *events,
+            *nrm_rows,
+            *referral_rows,
         ],
     )
     await enqueue_many(session, [*pages.jobs, *handover.alerts])
@@ -263,6 +282,43 @@ def _place(
     return (match.place.id, "matched") if match else (None, "none")
 
 
+def _referral(
+    incident: Incident,
+    known: Directory,
+    body: IncidentCreate,
+    *,
+    responsible_slug: str | None,
+    station_area: str,
+    legal_status: str,
+    allocated_team: str | None,
+    now: datetime,
+) -> list[Row]:
+    """The referral rows: routed by who knows the child (api.referrals.routing)."""
+    areas = known.areas
+
+    def authority(slug: str | None) -> Authority | None:
+        return Authority(slug, areas[slug].name) if slug and slug in areas else None
+
+    routing = route_referral(
+        RoutingFacts(
+            responsible=authority(responsible_slug),
+            found_in=authority(body.location.area),
+            station_area=authority(station_area),
+            legal_status=legal_status,
+            allocated_team=allocated_team,
+            placement=authority(body.young_person.placement_area),
+        )
+    )
+    return plan_referral(
+        incident,
+        routing,
+        authority_id=areas[routing.authority.slug].id if routing.authority else None,
+        host_authority_id=areas[routing.host.slug].id if routing.host else None,
+        allocated_team=allocated_team,
+        now=now,
+    )
+
+
 def _validate(
     body: IncidentCreate,
     actor: Actor,
@@ -303,6 +359,8 @@ def _validate(
         errors.append({"field": "location.area", "message": "unknown area"})
     if body.young_person.responsible_area and body.young_person.responsible_area not in areas:
         errors.append({"field": "young_person.responsible_area", "message": "unknown area"})
+    if body.young_person.placement_area and body.young_person.placement_area not in areas:
+        errors.append({"field": "young_person.placement_area", "message": "unknown area"})
     if body.place_id is not None and places.lookup(body.place_id) is None:
         errors.append({"field": "place_id", "message": "no such active place"})
     if errors:

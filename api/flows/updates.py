@@ -35,6 +35,7 @@ from api.auth.dependencies import Actor
 from api.db import Row, insert_rows, new_row, utcnow
 from api.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from api.events.bus import LiveEvent, publish
+from api.handover import nrm
 from api.handover.clocks import RHI_WITHIN
 from api.handover.models import Clock
 from api.handover.service import on_incident_triaged
@@ -336,6 +337,9 @@ async def update_incident(
     # every clock the facts now start, and a handover item for each team (new ones included).
     await _stop_and_retime(session, actor, incident, body, now)
     await on_incident_triaged(session, incident, [*linked, *new_team_ids], now=now)
+    # The NRM action: raised when the rules now apply; a charge with exploitation indicators
+    # flags the possible s45 defence.
+    changes += await nrm.on_incident_updated(session, incident, observed, catalogue=catalogue, now=now)
 
     if raised:
         await _announce_priority(session, incident, previous_priority, exclude=set(new_team_ids), now=now)

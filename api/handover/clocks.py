@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from api.rota.hours import handover_due
+from api.rota.hours import handover_due, one_working_day_after
 from api.rota.schedule import require_aware
 
 IncidentKind = Literal["missing_return", "arrest", "stop_conversation"]
@@ -46,6 +46,7 @@ ClockKind = Literal[
     "pepse",
     "sarc_referral",
     "pace_review",  # rows from before these rules only: never started any more
+    "referral_decision",
 ]
 ClockAlert = Literal["approaching", "overdue"]
 
@@ -97,6 +98,7 @@ _LABELS: dict[str, str] = {
     "pepse": "HIV post-exposure prophylaxis (PEPSE) offered within 72 h",
     "sarc_referral": "Sexual assault referral centre (SARC) referral within the forensic window",
     "pace_review": "PACE detention review",
+    "referral_decision": "Front door decision on the referral (within one working day)",
 }
 _SOURCES: dict[str, str] = {
     "handover": "EDT protocols (local practice)",
@@ -111,6 +113,7 @@ _SOURCES: dict[str, str] = {
     "pepse": "BASHH/BHIVA UK guideline for HIV post-exposure prophylaxis 2021",
     "sarc_referral": "FFLM forensic time frames (up to 7 days; shorter for some samples)",
     "pace_review": "PACE Code C",
+    "referral_decision": "Working Together to Safeguard Children 2023: a decision within one working day",
 }
 
 # --- How a clock may be closed --------------------------------------------------------------
@@ -136,6 +139,11 @@ S47_OUTCOMES = (
     "emergency_protection_order_sought",
     "enquiries_continue_with_safety_plan",
 )
+# Clocks met only by recording something elsewhere (POST /clocks/{id}/met refuses them).
+MET_ELSEWHERE: dict[str, str] = {
+    "referral_decision": "met when the receiving team's decision is recorded on the referral "
+    "(POST /api/v1/referrals/{id}/decision)",
+}
 OUTCOMES: dict[str, tuple[str, ...]] = {
     "rhi_72h": RHI_OUTCOMES,
     "bail_refused_transfer": S38_OUTCOMES,
@@ -375,6 +383,13 @@ def clocks_for(facts: ClockFacts) -> list[ClockSpec]:
     return sorted(clocks, key=lambda c: (c.due_at, c.kind))
 
 
+def referral_clock(referred_at: datetime) -> ClockSpec:
+    """The front door's decision on a referral: one working day from the referral (counted
+    from when the office receives it: ``api.rota.hours.one_working_day_after``)."""
+    referred_at = require_aware("referred_at", referred_at)
+    return _spec("referral_decision", referred_at, one_working_day_after(referred_at))
+
+
 def due_before_handover(clocks: Sequence[ClockSpec], next_handover: datetime) -> list[ClockSpec]:
     """The open clocks that fall due strictly before ``next_handover``, soonest first.
 
@@ -410,6 +425,8 @@ def closure_problems(
     with an outcome from ``S38_OUTCOMES`` (a certificate of impracticability with a permitted
     ground); the s47 outcome from ``S47_OUTCOMES``. Other clocks take no outcome.
     """
+    if kind in MET_ELSEWHERE:
+        return [("clock_id", MET_ELSEWHERE[kind])]
     allowed = OUTCOMES.get(kind)
     problems: list[tuple[str, str]] = []
     if allowed is None:

@@ -20,6 +20,7 @@ from sqlmodel import col
 
 from api.auth.models import User
 from api.db import utcnow
+from api.handover import nrm
 from api.handover.clocks import ClockKind, ClockSpec, clock_alert, custody_information
 from api.handover.models import Clock, HandoverEvent, HandoverItem
 from api.incidents.models import Incident, IncidentIndicator, IncidentTeam, TimelineEvent
@@ -56,6 +57,10 @@ STORY_ACTIONS = frozenset(
         "clock.due_before_handover",
         "clock.met",
         "clock.step",
+        "nrm.raised",
+        "nrm.reasons_added",
+        "nrm.s45_flagged",
+        "nrm.decided",
     }
 )
 
@@ -408,6 +413,8 @@ async def item_view(session: AsyncSession, item: HandoverItem, now: datetime | N
             "prompts": triage.get("prompts", []),
             "safety_plan": [o for o in offers if o.get("kind") == "safety_plan"],
         },
+        # "Consider an NRM referral": the reasons, the consent note, the decision (or None).
+        "nrm": await nrm.view_for(session, incident.id),
         "places_and_peers": await _places_and_peers(session, incident, area),
         "clocks": clocks,
         "open_clocks": [c for c in clocks if not c["met"]],

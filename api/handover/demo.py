@@ -63,10 +63,19 @@ def reports(evening: date) -> list[dict[str, Any]]:
             "kind": "arrest",
             "occurred_at": _at(evening, 23, 50),
             "police_reference": "DEMO-0002",
-            "young_person": {"first_name": "Kai", "last_name": "Whitlock", "date_of_birth": "2009-08-19"},
+            "young_person": {
+                "first_name": "Kai",
+                "last_name": "Whitlock",
+                "date_of_birth": "2009-08-19",
+                "responsible_area": "leicestershire",
+            },
             "location": {"description": "Flat above Narborough Road takeaway", "area": "leicester-city"},
+            # County lines: drugs and cash, far from home, at a trap house. Lantern raises
+            # "Consider an NRM referral" and, as he is charged, the s45 defence flag; the day
+            # team cannot close the item until the NRM decision is recorded.
             "indicators": [
                 {"code": "ITM-DRUGS-CASH", "provenance": "observed"},
+                {"code": "MOV-OUT-OF-AREA", "provenance": "observed"},
                 {"code": "MOV-DRUG-SUPPLY-ADDRESS", "provenance": "intelligence"},
             ],
             "custody": {

@@ -9,10 +9,10 @@ pick-up and follows reassignment of that item.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Column, Index, Integer, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, Date, Index, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from api.db import JsonType, UtcDateTime, new_id, utcnow
@@ -96,3 +96,36 @@ class Clock(SQLModel, table=True):
     @property
     def met(self) -> bool:
         return self.met_at is not None
+
+
+NRM_DECISIONS = ("referred", "not_referred")
+
+
+class NrmConsideration(SQLModel, table=True):
+    """ "Consider an NRM referral": raised on an incident by the rules in api.triage.nrm.
+
+    One per incident. The incident's handover items cannot be closed until ``decision`` is
+    recorded: ``referred`` (with the NRM referral's reference and date) or ``not_referred``
+    (with the reason). ``s45_flagged_at``: the child was charged while exploitation indicators
+    were recorded (possible Modern Slavery Act 2015 s45 defence).
+    """
+
+    __tablename__ = "nrm_considerations"
+    __table_args__ = (
+        CheckConstraint("decision IS NULL OR decision IN ('referred', 'not_referred')", name="decision"),
+    )
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    incident_id: uuid.UUID = Field(foreign_key="incidents.id", unique=True)
+    # [{"rule": code, "reason": text}], in the rules table's order; rules added by updates append.
+    reasons: list[dict[str, Any]] = Field(default_factory=list, sa_type=JsonType)
+    raised_at: datetime = Field(sa_type=UtcDateTime)
+    s45_flagged_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    decision: str | None = Field(default=None, max_length=16)
+    referral_reference: str | None = Field(default=None, max_length=64)
+    referred_on: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
+    not_referred_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    decided_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    decided_by_id: uuid.UUID | None = Field(default=None, foreign_key="users.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)

@@ -23,6 +23,7 @@ from api.handover.report import (
     _local,
     _name,
     _note_lines,
+    _nrm_lines,
     _offer_lines,
     _page_lines,
     _young_person_name,
@@ -40,14 +41,17 @@ def _text(value: Any) -> str:
     return unicodedata.normalize("NFC", "" if value is None else str(value))
 
 
-class _ReportPdf(FPDF):
-    def __init__(self, report: NightReport) -> None:
+class DocumentPdf(FPDF):
+    """An A4 document in Lantern's fonts: marked OFFICIAL-SENSITIVE, its title (never personal
+    data) and page numbers in the footer. The handover report and the referral use it."""
+
+    def __init__(self, title: str) -> None:
         super().__init__(orientation="portrait", unit="mm", format="A4")
-        self.report = report
+        self.document_title = title
         self.set_margins(MARGIN, MARGIN, MARGIN)
         self.set_auto_page_break(auto=True, margin=MARGIN)
         # Document metadata: the title carries no personal data.
-        self.set_title(_text(report.title))
+        self.set_title(_text(title))
         self.set_creator("Lantern")
         self._families: list[fonts.FontFile] = []
         main = fonts.primary()
@@ -133,7 +137,7 @@ class _ReportPdf(FPDF):
         with self.local_context():
             self.set_y(-12)
             self.set_font(self._family, "", 8)
-            text = self._prepare(f"{self.report.title} - page {self.page_no()}/{{nb}}")
+            text = self._prepare(f"{self.document_title} - page {self.page_no()}/{{nb}}")
             self.cell(0, 5, text, align="C")
 
     def heading(self, text: str, size: int = 12) -> None:
@@ -152,7 +156,7 @@ class _ReportPdf(FPDF):
 
 
 def render_pdf(report: NightReport) -> bytes:
-    pdf = _ReportPdf(report)
+    pdf = DocumentPdf(report.title)
     pdf.add_page()
     pdf.heading(report.title, 14)
     pdf.write_block(
@@ -192,6 +196,8 @@ def render_pdf(report: NightReport) -> bytes:
             [f"{i['label']} ({i['code']}, {i['provenance']})" for i in item["current_risk"]["indicators"]],
             "No indicators recorded.",
         )
+        if item.get("nrm"):
+            pdf.bullets("National Referral Mechanism", _nrm_lines(item), "")
         pdf.bullets(
             "People present",
             [

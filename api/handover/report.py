@@ -24,7 +24,7 @@ from sqlmodel import col
 from api.audit import service as audit
 from api.auth.dependencies import Actor
 from api.db import utcnow
-from api.handover import contents
+from api.handover import contents, nrm
 from api.handover.models import HandoverItem
 from api.handover.service import team_for
 from api.incidents.models import Incident
@@ -154,6 +154,17 @@ def _clock_lines(item: dict[str, Any], *, open_only: bool) -> list[str]:
     return out
 
 
+def _nrm_lines(item: dict[str, Any]) -> list[str]:
+    view = item.get("nrm")
+    if not view:
+        return []
+    lines = [f"{view['prompt']}: {'; '.join(view['reasons'])}", view["consent_note"]]
+    if view.get("s45_flag"):
+        lines.append(view["s45_flag"])
+    lines.append(nrm.decision_line(view))
+    return lines
+
+
 def _young_person_name(item: dict[str, Any]) -> str:
     yp = item["young_person"]
     return f"{yp['first_name']} {yp['last_name']}"
@@ -187,6 +198,7 @@ CSV_COLUMNS = [
     "support_offers",
     "handover_notes",
     "clocks",
+    "nrm",
     "people_present",
     "owner",
     "picked_up_at",
@@ -241,6 +253,7 @@ def render_csv(report: NightReport) -> str:
             "support_offers": "; ".join(_offer_lines(item)),
             "handover_notes": "; ".join(_note_lines(item)),
             "clocks": "; ".join(_clock_lines(item, open_only=False)),
+            "nrm": "; ".join(_nrm_lines(item)),
             "people_present": "; ".join(
                 f"{p.get('role', '')}: {p.get('description') or ''}".strip()
                 for p in item["places_and_peers"]["people_present"]
@@ -347,6 +360,7 @@ def _item_html(item: dict[str, Any]) -> str:
             ]
         ),
         _list(indicators, "No indicators recorded."),
+        *(["<h3>National Referral Mechanism</h3>", _list(_nrm_lines(item), "")] if item.get("nrm") else []),
         "<h3>Places and peers of concern</h3>",
         _list([place, *peers], "None recorded."),
         "<h3>Clocks</h3>",

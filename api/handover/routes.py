@@ -9,9 +9,11 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from api.audit import service as audit
 from api.auth.dependencies import CurrentActor, public, roles
 from api.deps import SessionDep
-from api.handover import report, service
+from api.errors import NotFound
+from api.handover import nrm, report, service
 from api.handover.access import HANDOVER_ROLES, ReadableItem, WritableClock, WritableItem
 from api.handover.pdf import render_pdf
 from api.handover.schemas import (
@@ -23,12 +25,15 @@ from api.handover.schemas import (
     HandoverItemOut,
     HandoverQueue,
     ItemState,
+    NrmDecisionIn,
+    NrmOut,
     PersonRef,
     PickupOut,
     ReassignIn,
     ReassignOut,
     ReturnHomeInterviewIn,
 )
+from api.incidents.access import CASE_ROLES, CaseIncident, incident_roles
 from api.textinput import IdentifyingText
 from api.timewindows import ReportNight
 
@@ -37,7 +42,10 @@ TeamSlug = Annotated[IdentifyingText, Query(min_length=1, max_length=64, descrip
 Night = Annotated[ReportNight, Query(description="The night (its date); within the last 400 days")]
 _PROBLEMS: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such item, or not one of your teams' items"},
-    409: {"description": "Already picked up (names the owner), closed, or not yet picked up"},
+    409: {
+        "description": "Already picked up (names the owner), closed, not yet picked up, or (closing) "
+        "the NRM decision not yet recorded"
+    },
 }
 
 
@@ -238,4 +246,52 @@ async def return_home_interview(
         by=body.by,
         independent=body.independent,
         note=body.note,
+    )
+
+
+@router.get(
+    "/incidents/{incident_id}/nrm",
+    response_model=NrmOut,
+    dependencies=[incident_roles(*CASE_ROLES)],
+    responses={404: {"description": "No such incident, or no NRM action raised on it"}},
+)
+async def nrm_action(incident: CaseIncident, session: SessionDep, actor: CurrentActor) -> dict[str, Any]:
+    """ "Consider an NRM referral": the reasons, the note that children need no consent, the
+    s45 flag and the decision. The read is audited."""
+    view = await nrm.view_for(session, incident.id)
+    if view is None:
+        raise NotFound("No NRM action was raised on this incident.")
+    audit.record(
+        session,
+        actor,
+        "nrm.read",
+        resource_type="incident",
+        resource_id=incident.id,
+        young_person_id=incident.young_person_id,
+    )
+    return view
+
+
+@router.post(
+    "/incidents/{incident_id}/nrm/decision",
+    response_model=NrmOut,
+    dependencies=[incident_roles(*CASE_ROLES)],
+    responses={
+        404: {"description": "No such incident"},
+        409: {"description": "No NRM action raised, or its decision already recorded"},
+    },
+)
+async def nrm_decision(
+    incident: CaseIncident, body: NrmDecisionIn, session: SessionDep, actor: CurrentActor
+) -> dict[str, Any]:
+    """Record the NRM decision: referred (the referral's reference and date) or not referred
+    (the reason). Until then the incident's handover items cannot be closed."""
+    return await nrm.decide(
+        session,
+        actor,
+        incident,
+        decision=body.decision,
+        referral_reference=body.referral_reference,
+        referred_on=body.referred_on,
+        reason=body.reason,
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -115,6 +115,39 @@ class ClockList(BaseModel):
     clocks: list[ClockOut]
 
 
+class NrmOut(BaseModel):
+    """ "Consider an NRM referral" on an incident: why, the consent note, and the decision."""
+
+    incident_id: uuid.UUID
+    prompt: str
+    consent_note: str = Field(description="Children need no consent for an NRM referral")
+    reasons: list[str] = Field(description="The rules that apply (api/triage/nrm_rules.json)")
+    rules: list[str]
+    raised_at: datetime
+    s45_flag: str | None = Field(description="Set when the child was charged with exploitation indicators")
+    s45_flagged_at: datetime | None
+    decision: Literal["referred", "not_referred"] | None
+    referral_reference: str | None
+    referred_on: date | None
+    not_referred_reason: str | None
+    decided_at: datetime | None
+    decided_by: PersonRef | None
+    needs_decision: bool
+
+
+class NrmDecisionIn(WriteModel):
+    """The NRM decision: referred (reference and date) or not referred (reason)."""
+
+    decision: Literal["referred", "not_referred"]
+    referral_reference: IdentifyingText | None = Field(
+        default=None, min_length=1, max_length=64, description="referred: the NRM referral's reference"
+    )
+    referred_on: date | None = Field(default=None, description="referred: the date of the referral")
+    reason: FreeText | None = Field(
+        default=None, min_length=1, max_length=2000, description="not_referred: why not"
+    )
+
+
 class HandoverItemOut(BaseModel):
     """One handover item and everything it holds (see domain-reference.md)."""
 
@@ -136,6 +169,7 @@ class HandoverItemOut(BaseModel):
     support_offers: list[dict[str, Any]]
     handover_notes: list[dict[str, Any]]
     current_risk: dict[str, Any]
+    nrm: NrmOut | None = Field(description="Consider an NRM referral; None when no rule applies")
     places_and_peers: dict[str, Any]
     clocks: list[ClockOut]
     open_clocks: list[ClockOut]

@@ -26,7 +26,7 @@ from api.auth.models import User
 from api.db import Row, new_row, utcnow
 from api.errors import Conflict, Forbidden, ValidationFailed
 from api.events.bus import Audience, LiveEvent, publish
-from api.handover import contents
+from api.handover import contents, nrm
 from api.handover.access import HANDOVER_ROLES
 from api.handover.clocks import (
     PACE_REVIEW_INTERVAL,
@@ -579,6 +579,7 @@ async def close(
         raise Conflict("Pick the item up before closing it.", extra={"state": item.state})
     if not _may_act_on(actor, item):
         raise Forbidden("Only the owner or a manager of the team may close this item.")
+    await nrm.require_decision(session, item.incident_id)
     item.state = "closed"
     item.closing_note = note
     item.closed_at = now

@@ -49,6 +49,17 @@ class YoungPersonIn(WriteModel):
         "treated as a child (Modern Slavery Act 2015 s51).",
     )
     learning_disability: bool = False
+    allocated_team: IdentifyingText | None = Field(
+        default=None,
+        min_length=1,
+        max_length=120,
+        description="The local authority team holding the child's case, when known (the referral goes there)",
+    )
+    placement_area: IdentifyingText | None = Field(
+        default=None,
+        max_length=64,
+        description="Area slug where a looked-after child is placed (another authority is informed)",
+    )
 
 
 class LocationIn(WriteModel):

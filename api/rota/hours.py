@@ -81,6 +81,23 @@ def handover_due(at: datetime) -> datetime:
     return _at_london(day, OFFICE_OPENS)
 
 
+def received_at(at: datetime) -> datetime:
+    """When something sent at ``at`` reaches an office: ``at`` itself during office hours,
+    otherwise the next opening (09:00 London on the next working day), in UTC."""
+    at = require_aware("at", at)
+    return at.astimezone(UTC) if not is_out_of_hours(at) else handover_due(at)
+
+
+def one_working_day_after(at: datetime) -> datetime:
+    """One working day from ``at``: counted from when an office receives it (``received_at``)
+    to the same London wall time on the next working day (weekends and bank holidays in
+    England skipped), in UTC. A referral made on a Friday night before a bank holiday Monday
+    is received at 09:00 on Tuesday and due at 09:00 on Wednesday."""
+    received = received_at(at).astimezone(LONDON)
+    day = next_working_day(received.date())
+    return datetime.combine(day, received.time().replace(tzinfo=None), tzinfo=LONDON).astimezone(UTC)
+
+
 def out_of_hours_windows(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
     """Out-of-hours windows within ``[start, end)``, in UTC, clipped to it, in order.
 

@@ -38,6 +38,8 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Read the answer as text (e.g. an HTML report). */
   text?: boolean;
+  /** Read the answer as a Blob (a PDF or a JSON file to download). */
+  blob?: boolean;
 }
 
 /** A file from the API (a CSV or PDF report) saved on the device under `filename`: fetched with
@@ -79,7 +81,7 @@ export async function call<T>(path: string, options: CallOptions = {}): Promise<
     throw new ApiError(401, { status: 401, title: 'Signed out' });
   }
   const headers: Record<string, string> = {
-    Accept: options.text ? 'text/html' : 'application/json, application/problem+json',
+    Accept: options.text ? 'text/html' : options.blob ? '*/*' : 'application/json, application/problem+json',
     Authorization: `Bearer ${token}`,
     ...options.headers,
   };
@@ -105,6 +107,7 @@ export async function call<T>(path: string, options: CallOptions = {}): Promise<
   if (!response.ok) throw new ApiError(response.status, await problemFrom(response));
   if (response.status === 204) return undefined as T;
   if (options.text) return (await response.text()) as T;
+  if (options.blob) return (await response.blob()) as T;
   const text = await response.text();
   return (text ? JSON.parse(text) : undefined) as T;
 }

@@ -496,6 +496,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/incidents/{incident_id}/nrm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Nrm Action
+         * @description "Consider an NRM referral": the reasons, the note that children need no consent, the
+         *     s45 flag and the decision. The read is audited.
+         */
+        get: operations["nrm_action_api_v1_incidents__incident_id__nrm_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{incident_id}/nrm/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Nrm Decision
+         * @description Record the NRM decision: referred (the referral's reference and date) or not referred
+         *     (the reason). Until then the incident's handover items cannot be closed.
+         */
+        post: operations["nrm_decision_api_v1_incidents__incident_id__nrm_decision_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/incidents/{incident_id}/people": {
         parameters: {
             query?: never;
@@ -552,6 +594,26 @@ export interface paths {
          *     The incident's own location description is not changed.
          */
         put: operations["link_incident_place_api_v1_incidents__incident_id__place_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{incident_id}/referral": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Incident Referral
+         * @description The incident's referral to children's services, as its document. The read is audited.
+         */
+        get: operations["incident_referral_api_v1_incidents__incident_id__referral_get"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -991,6 +1053,127 @@ export interface paths {
          * @description Send a test notification to each of my devices; their results show on my devices list.
          */
         post: operations["test_my_devices_api_v1_push_test_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/referrals/{referral_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Referral
+         * @description The referral as its document. The read is audited.
+         */
+        get: operations["referral_api_v1_referrals__referral_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/referrals/{referral_id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Referral Decision
+         * @description Record the receiving team's decision: no further action, early help, a child and family
+         *     assessment, a section 47 enquiry or a strategy discussion. It meets the decision clock.
+         */
+        post: operations["referral_decision_api_v1_referrals__referral_id__decision_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/referrals/{referral_id}/receipt": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Referral Receipt
+         * @description Record that the receiving team has the referral.
+         */
+        post: operations["referral_receipt_api_v1_referrals__referral_id__receipt_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/referrals/{referral_id}/referral.html": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Referral Html
+         * @description The referral as a printable page; the download is audited.
+         */
+        get: operations["referral_html_api_v1_referrals__referral_id__referral_html_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/referrals/{referral_id}/referral.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Referral Json
+         * @description The JSON export for the front door's case system; the download is audited.
+         */
+        get: operations["referral_json_api_v1_referrals__referral_id__referral_json_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/referrals/{referral_id}/referral.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Referral Pdf
+         * @description The referral as a PDF; the download is audited.
+         */
+        get: operations["referral_pdf_api_v1_referrals__referral_id__referral_pdf_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1839,6 +2022,29 @@ export interface components {
              */
             status: "in_custody" | "charged_refused_bail" | "bailed" | "released" | "released_under_investigation" | "released_no_further_action" | "police_protection" | "not_detained" | "not_arrested" | "unknown";
         };
+        /**
+         * DecisionIn
+         * @description The receiving team's decision on the referral (meets the one-working-day clock).
+         */
+        DecisionIn: {
+            /**
+             * Decided At
+             * @description When; now if omitted
+             */
+            decided_at?: string | null;
+            /**
+             * Decided By
+             * @description Who decided (name or role)
+             */
+            decided_by: string;
+            /**
+             * Decision
+             * @enum {string}
+             */
+            decision: "no_further_action" | "early_help" | "child_and_family_assessment" | "s47_enquiry" | "strategy_discussion";
+            /** Note */
+            note?: string | null;
+        };
         /** DeprecatedCodeOut */
         DeprecatedCodeOut: {
             /** Code */
@@ -1990,6 +2196,8 @@ export interface components {
             incident: {
                 [key: string]: unknown;
             };
+            /** @description Consider an NRM referral; None when no rule applies */
+            nrm: components["schemas"]["NrmOut"] | null;
             /** Open Clocks */
             open_clocks: components["schemas"]["ClockOut"][];
             owner: components["schemas"]["PersonRef"] | null;
@@ -2869,6 +3077,82 @@ export interface components {
             /** Places */
             places: components["schemas"]["PlaceSeen"][];
         };
+        /**
+         * NrmDecisionIn
+         * @description The NRM decision: referred (reference and date) or not referred (reason).
+         */
+        NrmDecisionIn: {
+            /**
+             * Decision
+             * @enum {string}
+             */
+            decision: "referred" | "not_referred";
+            /**
+             * Reason
+             * @description not_referred: why not
+             */
+            reason?: string | null;
+            /**
+             * Referral Reference
+             * @description referred: the NRM referral's reference
+             */
+            referral_reference?: string | null;
+            /**
+             * Referred On
+             * @description referred: the date of the referral
+             */
+            referred_on?: string | null;
+        };
+        /**
+         * NrmOut
+         * @description "Consider an NRM referral" on an incident: why, the consent note, and the decision.
+         */
+        NrmOut: {
+            /**
+             * Consent Note
+             * @description Children need no consent for an NRM referral
+             */
+            consent_note: string;
+            /** Decided At */
+            decided_at: string | null;
+            decided_by: components["schemas"]["PersonRef"] | null;
+            /** Decision */
+            decision: ("referred" | "not_referred") | null;
+            /**
+             * Incident Id
+             * Format: uuid
+             */
+            incident_id: string;
+            /** Needs Decision */
+            needs_decision: boolean;
+            /** Not Referred Reason */
+            not_referred_reason: string | null;
+            /** Prompt */
+            prompt: string;
+            /**
+             * Raised At
+             * Format: date-time
+             */
+            raised_at: string;
+            /**
+             * Reasons
+             * @description The rules that apply (api/triage/nrm_rules.json)
+             */
+            reasons: string[];
+            /** Referral Reference */
+            referral_reference: string | null;
+            /** Referred On */
+            referred_on: string | null;
+            /** Rules */
+            rules: string[];
+            /**
+             * S45 Flag
+             * @description Set when the child was charged with exploitation indicators
+             */
+            s45_flag: string | null;
+            /** S45 Flagged At */
+            s45_flagged_at: string | null;
+        };
         /** OfferKindOut */
         OfferKindOut: {
             /** Code */
@@ -3441,6 +3725,324 @@ export interface components {
              * @enum {string}
              */
             state: "awaiting_pickup" | "picked_up" | "closed";
+        };
+        /**
+         * ReceiptIn
+         * @description The receiving team has the referral.
+         */
+        ReceiptIn: {
+            /**
+             * Received At
+             * @description When; now if omitted
+             */
+            received_at?: string | null;
+            /**
+             * Received By
+             * @description Who at the receiving team took it (name or role)
+             */
+            received_by: string;
+        };
+        /**
+         * ReferralAuthority
+         * @description A local authority.
+         */
+        ReferralAuthority: {
+            /**
+             * Code
+             * @description Lantern's area slug
+             */
+            code: string;
+            /** Name */
+            name: string;
+        };
+        /** ReferralChild */
+        ReferralChild: {
+            /**
+             * Age Known
+             * @description False: treated as a child (Modern Slavery Act 2015 s51)
+             */
+            age_known: boolean;
+            /** Aliases */
+            aliases: string[];
+            /** Allocated Team */
+            allocated_team: string | null;
+            /**
+             * Apparent Age
+             * @description When the date of birth is not known
+             */
+            apparent_age: number | null;
+            /** Date Of Birth */
+            date_of_birth: string | null;
+            /** First Name */
+            first_name: string;
+            /** Gender */
+            gender: string | null;
+            /**
+             * La Reference
+             * @description The local authority's reference, when given
+             */
+            la_reference: string | null;
+            /** Last Name */
+            last_name: string;
+            /** Learning Disability */
+            learning_disability: boolean;
+            /** Legal Status */
+            legal_status: string;
+            /** @description A looked-after child placed out of area */
+            placement_authority: components["schemas"]["ReferralAuthority"] | null;
+            responsible_authority: components["schemas"]["ReferralAuthority"] | null;
+        };
+        /** ReferralClock */
+        ReferralClock: {
+            /**
+             * Due At
+             * Format: date-time
+             */
+            due_at: string;
+            /** Label */
+            label: string;
+            /** Met At */
+            met_at: string | null;
+            /** Source */
+            source: string;
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string;
+        };
+        /** ReferralDecision */
+        ReferralDecision: {
+            /**
+             * Decided At
+             * Format: date-time
+             */
+            decided_at: string;
+            /** Decided By */
+            decided_by: string;
+            /**
+             * Decision
+             * @enum {string}
+             */
+            decision: "no_further_action" | "early_help" | "child_and_family_assessment" | "s47_enquiry" | "strategy_discussion";
+            /** Note */
+            note: string | null;
+            /** Recorded By */
+            recorded_by: string;
+        };
+        /**
+         * Lantern referral
+         * @description A referral to children's services from Lantern's out-of-hours response.
+         */
+        ReferralDocument: {
+            child: components["schemas"]["ReferralChild"];
+            decision: components["schemas"]["ReferralDecision"] | null;
+            /** @description A decision within one working day (Working Together 2023) */
+            decision_clock: components["schemas"]["ReferralClock"];
+            /**
+             * Document
+             * @default lantern.referral
+             * @constant
+             */
+            document: "lantern.referral";
+            /**
+             * Generated At
+             * Format: date-time
+             */
+            generated_at: string;
+            /** Generated By */
+            generated_by: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            incident: components["schemas"]["ReferralIncident"];
+            /**
+             * Inform
+             * @description Authorities to be informed (a host authority)
+             */
+            inform: components["schemas"]["ReferralAuthority"][];
+            nrm: components["schemas"]["ReferralNrm"] | null;
+            receipt: components["schemas"]["ReferralReceipt"] | null;
+            receiving: components["schemas"]["ReferralReceiving"];
+            /**
+             * Referred At
+             * Format: date-time
+             */
+            referred_at: string;
+            /**
+             * Route
+             * @description Who knows the child: decides where the referral goes
+             * @enum {string}
+             */
+            route: "not_known" | "known" | "looked_after_out_of_area";
+            /** Routing Reasons */
+            routing_reasons: string[];
+            /**
+             * Schema Version
+             * @default 1
+             * @constant
+             */
+            schema_version: 1;
+        };
+        /** ReferralIncident */
+        ReferralIncident: {
+            /** Charged */
+            charged: boolean;
+            /** Circumstances */
+            circumstances: string | null;
+            /** Custody Status */
+            custody_status: string | null;
+            /** Indicators */
+            indicators: components["schemas"]["ReferralIndicator"][];
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "missing_return" | "arrest" | "stop_conversation";
+            /**
+             * Lantern Teams
+             * @description Lantern's out-of-hours teams that responded
+             */
+            lantern_teams: string[];
+            /** Location */
+            location: string;
+            location_authority: components["schemas"]["ReferralAuthority"] | null;
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            /** Police References */
+            police_references: string[];
+            /** Police Station */
+            police_station: string;
+            /**
+             * Priority
+             * @enum {string}
+             */
+            priority: "P1" | "P2" | "P3";
+            /**
+             * Reference
+             * @description Lantern's incident reference
+             */
+            reference: string;
+            /**
+             * Reported At
+             * Format: date-time
+             */
+            reported_at: string;
+            /** Triage Reasons */
+            triage_reasons: string[];
+        };
+        /** ReferralIndicator */
+        ReferralIndicator: {
+            /**
+             * Category
+             * @enum {string}
+             */
+            category: "cse" | "cce" | "general";
+            /** Code */
+            code: string;
+            /** Label */
+            label: string;
+            /** Provenance */
+            provenance: string;
+        };
+        /**
+         * ReferralNrm
+         * @description The National Referral Mechanism action, when raised.
+         */
+        ReferralNrm: {
+            /** Decision */
+            decision: ("referred" | "not_referred") | null;
+            /** Reasons */
+            reasons: string[];
+            /** Referral Reference */
+            referral_reference: string | null;
+            /** Referred On */
+            referred_on: string | null;
+            /** S45 Flag */
+            s45_flag: string | null;
+        };
+        /** ReferralReceipt */
+        ReferralReceipt: {
+            /**
+             * Received At
+             * Format: date-time
+             */
+            received_at: string;
+            /**
+             * Received By
+             * @description Who at the receiving team took it
+             */
+            received_by: string;
+            /**
+             * Recorded By
+             * @description The Lantern user who recorded it
+             */
+            recorded_by: string;
+        };
+        /**
+         * ReferralReceiving
+         * @description Who the referral goes to.
+         */
+        ReferralReceiving: {
+            authority: components["schemas"]["ReferralAuthority"] | null;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "front_door" | "allocated_team";
+            /** Name */
+            name: string;
+        };
+        /**
+         * ReferralStateOut
+         * @description Where a referral stands (no content about the child).
+         */
+        ReferralStateOut: {
+            /** Decided At */
+            decided_at: string | null;
+            /** Decision */
+            decision: ("no_further_action" | "early_help" | "child_and_family_assessment" | "s47_enquiry" | "strategy_discussion") | null;
+            /**
+             * Decision Due At
+             * Format: date-time
+             */
+            decision_due_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Incident Id
+             * Format: uuid
+             */
+            incident_id: string;
+            /** Received At */
+            received_at: string | null;
+            /**
+             * Receiving Kind
+             * @enum {string}
+             */
+            receiving_kind: "front_door" | "allocated_team";
+            /** Receiving Name */
+            receiving_name: string;
+            /**
+             * Referred At
+             * Format: date-time
+             */
+            referred_at: string;
+            /**
+             * Route
+             * @enum {string}
+             */
+            route: "not_known" | "known" | "looked_after_out_of_area";
+            /** Version */
+            version: number;
         };
         /**
          * ReturnHomeInterviewIn
@@ -4164,6 +4766,11 @@ export interface components {
         YoungPersonIn: {
             /** Aliases */
             aliases?: string[];
+            /**
+             * Allocated Team
+             * @description The local authority team holding the child's case, when known (the referral goes there)
+             */
+            allocated_team?: string | null;
             /** Apparent Age */
             apparent_age?: number | null;
             /** Date Of Birth */
@@ -4188,6 +4795,11 @@ export interface components {
              * @enum {string}
              */
             legal_status: "none" | "looked_after" | "child_protection" | "child_in_need" | "care_leaver" | "unknown";
+            /**
+             * Placement Area
+             * @description Area slug where a looked-after child is placed (another authority is informed)
+             */
+            placement_area?: string | null;
             /**
              * Responsible Area
              * @description Area slug
@@ -4875,7 +5487,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Already picked up (names the owner), closed, or not yet picked up */
+            /** @description Already picked up (names the owner), closed, not yet picked up, or (closing) the NRM decision not yet recorded */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4920,7 +5532,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Already picked up (names the owner), closed, or not yet picked up */
+            /** @description Already picked up (names the owner), closed, not yet picked up, or (closing) the NRM decision not yet recorded */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4976,7 +5588,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Already picked up (names the owner), closed, or not yet picked up */
+            /** @description Already picked up (names the owner), closed, not yet picked up, or (closing) the NRM decision not yet recorded */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5380,6 +5992,93 @@ export interface operations {
             };
         };
     };
+    nrm_action_api_v1_incidents__incident_id__nrm_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                incident_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NrmOut"];
+                };
+            };
+            /** @description No such incident, or no NRM action raised on it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    nrm_decision_api_v1_incidents__incident_id__nrm_decision_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                incident_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NrmDecisionIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NrmOut"];
+                };
+            };
+            /** @description No such incident */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No NRM action raised, or its decision already recorded */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_present_api_v1_incidents__incident_id__people_get: {
         parameters: {
             query?: never;
@@ -5499,6 +6198,44 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["IncidentPlaceOut"];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    incident_referral_api_v1_incidents__incident_id__referral_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                incident_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReferralDocument"];
+                };
+            };
+            /** @description No such incident */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {
@@ -6342,6 +7079,256 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TestPushOut"];
+                };
+            };
+        };
+    };
+    referral_api_v1_referrals__referral_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                referral_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReferralDocument"];
+                };
+            };
+            /** @description No such referral, or not your teams' */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    referral_decision_api_v1_referrals__referral_id__decision_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                referral_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DecisionIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReferralStateOut"];
+                };
+            };
+            /** @description No such referral, or not your teams' */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not yet received, or the decision is already recorded */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    referral_receipt_api_v1_referrals__referral_id__receipt_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                referral_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReceiptIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReferralStateOut"];
+                };
+            };
+            /** @description No such referral, or not your teams' */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The receipt is already recorded */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    referral_html_api_v1_referrals__referral_id__referral_html_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                referral_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Printable page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description No such referral, or not your teams' */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    referral_json_api_v1_referrals__referral_id__referral_json_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                referral_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The export (schema: api/referrals/referral.schema.json), as an attachment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReferralDocument"];
+                };
+            };
+            /** @description No such referral, or not your teams' */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    referral_pdf_api_v1_referrals__referral_id__referral_pdf_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                referral_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The referral as PDF */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
+                };
+            };
+            /** @description No such referral, or not your teams' */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

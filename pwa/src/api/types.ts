@@ -231,6 +231,8 @@ export interface HandoverItem {
   handover_notes?: HandoverNote[];
   clocks?: Clock[];
   open_clocks?: Clock[];
+  /** "Consider an NRM referral" (null when no rule applies). */
+  nrm?: Schemas['NrmOut'] | null;
 }
 
 export interface RotaGap {

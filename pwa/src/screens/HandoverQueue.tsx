@@ -8,6 +8,7 @@ import { ErrorText, LoadError, Loading, PriorityBadge, StateBadge } from '../ui/
 import { dueIn, formatTime, kindLabel, OUTCOME_LABELS, stationName, teamName } from '../ui/format';
 import { useAsync, useDebounced, useNow, useTitle } from '../ui/hooks';
 import { ItemActions } from './handover/ItemActions';
+import { NrmAction } from './NrmAction';
 
 export type HandoverView = 'awaiting_pickup' | 'picked_up';
 
@@ -176,6 +177,7 @@ export function HandoverCard({ item, now, onPicked }: { item: HandoverItem; now:
           })}
         </ul>
       ) : null}
+      {item.nrm ? <NrmAction incidentId={incident.id} view={item.nrm} {...(onPicked ? { onDecided: onPicked } : {})} /> : null}
       {reasons.length ? (
         <details>
           <summary>Why Lantern routed it here</summary>

@@ -9,6 +9,7 @@ import { useAsync, useDebounced, useTitle } from '../ui/hooks';
 import { AckPanel } from './incident/AckPanel';
 import { HandoverNote } from './incident/HandoverNote';
 import { Offers } from './incident/Offers';
+import { Referral } from './incident/Referral';
 import { Timeline } from './incident/Timeline';
 import { Disclosures } from './incident/Updates';
 
@@ -107,6 +108,7 @@ export function IncidentDetail({ id }: { id: string }) {
           {canRespond ? <HandoverNote incidentId={id} reference={incident?.reference ?? ''} serverNotes={loaded.data?.notes ?? []} /> : null}
         </>
       ) : null}
+      {incident && canDisclose ? <Referral incidentId={id} /> : null}
       {incident?.timeline?.length ? <Timeline entries={incident.timeline} /> : null}
     </>
   );
