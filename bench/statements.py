@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 from sqlalchemy import event
@@ -77,7 +80,10 @@ class Counter:
         return len(self.statements), self.commits
 
 
-async def run(kind: str, intakes: int, show: bool) -> dict:
+@contextlib.asynccontextmanager
+async def lantern_in_process(kind: str) -> AsyncIterator[tuple[Any, httpx.AsyncClient, str]]:
+    """A fresh migrated database with the demo data and one police user, and the real app (its
+    lifespan, no worker) reached through httpx's ASGITransport: (app, client, database URL)."""
     url, drop = await make_database(kind)
     var_dir = Path(tempfile.mkdtemp(prefix="lantern-bench-var-"))
     settings = Settings(
@@ -108,41 +114,51 @@ async def run(kind: str, intakes: int, show: bool) -> dict:
         headers = {"Authorization": f"Bearer {issue_access_token(settings, user.id).token}"}
         app = create_app(settings)
         async with app.router.lifespan_context(app):
-            counter = Counter(app.state.database.engine)
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://bench", headers=headers) as c:
-
-                async def post(payload: dict) -> None:
-                    response = await c.post("/api/v1/incidents", json=payload)
-                    if response.status_code != 201:
-                        raise RuntimeError(f"{response.status_code} {response.text[:300]}")
-
-                for i in range(5):  # warm up: caches, the reference counter, the known person
-                    await post(body(i))
-                await post(body(0, la_reference="BENCH-LA-1"))
-                result: dict = {"database": kind}
-                for label, payload in (
-                    ("new person", body(10_000)),
-                    ("known person", body(0, la_reference="BENCH-LA-1")),
-                ):
-                    counter.start()
-                    await post(payload)
-                    statements, commits = counter.stop()
-                    result[label] = (statements, commits)
-                    if show:
-                        print(f"-- {kind}, {label}: {statements} statements, {commits} commit(s)")
-                        for s in counter.statements:
-                            print("   ", s)
-                started_wall, started_cpu = time.perf_counter(), time.process_time()
-                for i in range(intakes):
-                    await post(body(20_000 + i))
-                cpu = time.process_time() - started_cpu
-                wall = time.perf_counter() - started_wall
-                result["cpu_ms"] = cpu / intakes * 1000
-                result["wall_ms"] = wall / intakes * 1000
-        return result
+                yield app, c, url
     finally:
         await drop()
+
+
+async def post_intake(client: httpx.AsyncClient, payload: dict) -> dict:
+    response = await client.post("/api/v1/incidents", json=payload)
+    if response.status_code != 201:
+        raise RuntimeError(f"{response.status_code} {response.text[:300]}")
+    return response.json()
+
+
+async def run(kind: str, intakes: int, show: bool) -> dict:
+    async with lantern_in_process(kind) as (app, c, _):
+        counter = Counter(app.state.database.engine)
+
+        async def post(payload: dict) -> None:
+            await post_intake(c, payload)
+
+        for i in range(5):  # warm up: caches, the reference counter, the known person
+            await post(body(i))
+        await post(body(0, la_reference="BENCH-LA-1"))
+        result: dict = {"database": kind}
+        for label, payload in (
+            ("new person", body(10_000)),
+            ("known person", body(0, la_reference="BENCH-LA-1")),
+        ):
+            counter.start()
+            await post(payload)
+            statements, commits = counter.stop()
+            result[label] = (statements, commits)
+            if show:
+                print(f"-- {kind}, {label}: {statements} statements, {commits} commit(s)")
+                for s in counter.statements:
+                    print("   ", s)
+        started_wall, started_cpu = time.perf_counter(), time.process_time()
+        for i in range(intakes):
+            await post(body(20_000 + i))
+        cpu = time.process_time() - started_cpu
+        wall = time.perf_counter() - started_wall
+        result["cpu_ms"] = cpu / intakes * 1000
+        result["wall_ms"] = wall / intakes * 1000
+    return result
 
 
 async def main() -> None:
