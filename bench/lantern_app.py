@@ -11,4 +11,4 @@ from api.settings import get_settings
 def create() -> FastAPI:
     settings = get_settings()
     configure_logging(settings.log_level)
-    return create_app(settings)
+    return create_app(settings, freeze_gc=True)
