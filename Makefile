@@ -48,10 +48,15 @@ test: $(VENV)/.installed-dev pwa lint
 	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadgroup
 	@if [ -f pwa/package.json ]; then cd pwa && npm test; fi
 
-# Load figures (not tests): intake throughput, page latency, offline sync. Needs PostgreSQL too.
+# Load figures (not tests): intake throughput beside its yardsticks (wrk), page latency, the
+# worker's statements, growth, memory, offline sync. Needs PostgreSQL and wrk too.
 bench: $(VENV)/.installed-dev
-	$(BIN)/python bench/intake.py
+	$(BIN)/python bench/intake.py --seconds 5
 	$(BIN)/python bench/paging.py --databases sqlite,postgres --rate 20 --count 200
+	$(BIN)/python bench/statements.py --intakes 200
+	$(BIN)/python bench/growth.py --databases sqlite,postgres
+	$(BIN)/python bench/memory.py --intakes 10000
+	$(BIN)/python bench/gc_pauses.py --intakes 1000
 	$(BIN)/python bench/support_sync.py
 	$(BIN)/python bench/pwa_load.py
 

@@ -28,6 +28,7 @@ from api.people.routes import router as people_router
 from api.places.routes import router as places_router
 from api.platform import precompressed
 from api.platform.middleware import LanternMiddleware
+from api.platform.startup import freeze_after_start_up
 from api.referrals.routes import router as referrals_router
 from api.rota.routes import router as rota_router
 from api.settings import Settings, get_settings
@@ -53,9 +54,11 @@ ROUTERS = [
 ]
 
 
-def create_app(settings: Settings | None = None, *, background=None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, background=None, freeze_gc: bool = False) -> FastAPI:
     """Build the app for `settings`; `background` is an optional async context manager
-    factory run for the app's lifetime (the in-process worker loop on the embedded default)."""
+    factory run for the app's lifetime (the in-process worker loop on the embedded default).
+    `freeze_gc`: a serving process (not tests) moves what start-up made out of the collector's
+    sight once started (see `freeze_after_start_up`)."""
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -65,8 +68,12 @@ def create_app(settings: Settings | None = None, *, background=None) -> FastAPI:
             async with live_events(settings):
                 if background is not None:
                     async with background(app):
+                        if freeze_gc:
+                            freeze_after_start_up()
                         yield
                 else:
+                    if freeze_gc:
+                        freeze_after_start_up()
                     yield
         finally:
             await app.state.database.dispose()

@@ -28,7 +28,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from api.demo import DEMO_PASSWORD, USERS  # noqa: E402
-from bench.common import ROOT, bench_env, free_port, make_database, run_cli, server  # noqa: E402
+from bench.common import ROOT, bench_env, free_port, load_average, make_database, run_cli, server  # noqa: E402
 from tests.fakes.push_service import FakePushService, generate_vapid_key_pair  # noqa: E402
 
 PASSWORD = "bench-password-long"
@@ -165,9 +165,11 @@ async def run(kind: str, rate: float, count: int, worker_count: int) -> None:
     committed = [(first[i] - answered) * 1000 for i, (_, answered) in sent.items() if i in first]
     from_request = [(first[i] - started_at) * 1000 for i, (started_at, _) in sent.items() if i in first]
     mode = f"serve --no-worker + {worker_count} workers" if separate else "serve with its in-process worker"
+    unpaged = len(sent) - len(first)
     print(
         f"\n{kind} ({mode}): {len(sent)} incidents in {elapsed:.1f} s ({len(sent) / elapsed:.1f}/s), "
-        f"{len(first)} paged, failures at the push service: {len(push.failures)}"
+        f"{len(first)} paged, UNPAGED: {unpaged}, failures at the push service: {len(push.failures)}; "
+        f"load average {load_average()}"
     )
     if committed:
         print(

@@ -84,7 +84,7 @@ def serve(
         background = runtime.in_process_background(settings)
     from api.main import create_app
 
-    application = create_app(settings, background=background)
+    application = create_app(settings, background=background, freeze_gc=True)
     typer.echo(f"Lantern listening on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
     uvicorn.run(application, host=host, port=port, **server_options(settings))
 

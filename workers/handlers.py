@@ -5,6 +5,7 @@ transactions, call the rules, and do the network I/O between them (never inside 
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,7 +16,7 @@ from api import retention
 from api.db import Database
 from api.jobs.service import Claimant
 from api.paging import alerts, deliveries, escalation, reachability
-from api.paging.deliveries import DONE, NextStep
+from api.paging.deliveries import DONE, NextStep, PreparedDelivery
 from api.settings import Settings
 from workers import queue
 from workers.queue import ClaimedJob
@@ -45,12 +46,28 @@ class JobContext:
         lease_until = self.clock() + timedelta(seconds=self.settings.job_lease_seconds)
         return Claimant(self.worker_id, lease_until)
 
-    async def run_claimed(self, claimant: Claimant) -> None:
+    async def prepare_claimed(
+        self, session: AsyncSession, claimant: Claimant
+    ) -> dict[uuid.UUID, PreparedDelivery]:
+        """What each delivery written leased to us will send, read in the transaction that wrote
+        it (so `delivery_send` needs no transaction of its own before the network call)."""
+        prepared = {}
+        for job_id, kind, payload, _ in claimant.claimed:
+            if kind == escalation.DELIVERY_JOB:
+                ready = await deliveries.prepare(session, self.settings, payload, self.clock())
+                if ready is not None:  # nothing to send: its own run settles it as usual
+                    prepared[job_id] = ready
+        return prepared
+
+    async def run_claimed(
+        self, claimant: Claimant, prepared: dict[uuid.UUID, PreparedDelivery] | None = None
+    ) -> None:
         """Run, after the commit, the jobs written leased to us (no claim round trip)."""
         if claimant.claimed:
+            ready = prepared or {}
             await self.run_now(
                 [
-                    ClaimedJob(job_id, kind, payload, 1, max_attempts)
+                    ClaimedJob(job_id, kind, payload, 1, max_attempts, ready.get(job_id))
                     for job_id, kind, payload, max_attempts in claimant.claimed
                 ]
             )
@@ -80,8 +97,9 @@ async def page_level(ctx: JobContext, job: ClaimedJob) -> NextStep:
     claimant = ctx.claimant()
     async with ctx.database.session() as session:
         await escalation.run_level_job(session, job.payload, ctx.clock(), claimant)
+        prepared = await ctx.prepare_claimed(session, claimant)
         step = await ctx.settle(session, DONE)
-    await ctx.run_claimed(claimant)  # the level's deliveries, at once
+    await ctx.run_claimed(claimant, prepared)  # the level's deliveries, at once
     return step
 
 
@@ -89,16 +107,19 @@ async def page_escalate(ctx: JobContext, job: ClaimedJob) -> NextStep:
     claimant = ctx.claimant()
     async with ctx.database.session() as session:
         await escalation.run_escalate_job(session, job.payload, ctx.clock(), claimant)
+        prepared = await ctx.prepare_claimed(session, claimant)
         step = await ctx.settle(session, DONE)
-    await ctx.run_claimed(claimant)
+    await ctx.run_claimed(claimant, prepared)
     return step
 
 
 async def delivery_send(ctx: JobContext, job: ClaimedJob) -> NextStep:
-    async with ctx.database.session() as session:
-        prepared = await deliveries.prepare(session, ctx.settings, job.payload, ctx.clock())
-        if prepared is None:  # acknowledged, cancelled or otherwise moot: nothing to send
-            return await ctx.settle(session, DONE)
+    prepared: PreparedDelivery | None = job.prepared  # read in the page's own transaction
+    if prepared is None:
+        async with ctx.database.session() as session:
+            prepared = await deliveries.prepare(session, ctx.settings, job.payload, ctx.clock())
+            if prepared is None:  # acknowledged, cancelled or otherwise moot: nothing to send
+                return await ctx.settle(session, DONE)
     # The network call happens between transactions, never inside one.
     result = await ctx.channels.send(prepared)
     claimant = ctx.claimant()

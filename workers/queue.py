@@ -31,6 +31,10 @@ class ClaimedJob:
     payload: dict[str, Any]
     attempts: int  # including this one
     max_attempts: int
+    # A delivery written and prepared by this worker in the transaction that just committed
+    # (see handlers.page_level): what `deliveries.prepare` would read again. Never set for a
+    # job claimed from the table (a retry, or one taken over after a lease expired).
+    prepared: Any = None
 
 
 def _claimable(now: datetime) -> ColumnElement[bool]:

@@ -36,6 +36,7 @@ from api.handover.service import raise_due
 from api.jobs import service as jobs
 from api.paging import reachability
 from api.platform.metrics import JOBS_RUN, JOBS_STUCK, WORKER_HEARTBEAT
+from api.platform.startup import freeze_after_start_up
 from api.settings import Settings
 from workers import queue
 from workers.handlers import HANDLERS, JobContext, LeaseLost
@@ -401,6 +402,7 @@ async def run_forever(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    freeze_after_start_up()
     try:
         await run_loop(database, settings, stop)
     finally:

@@ -80,6 +80,8 @@ class Channels:
             urgency="normal" if prepared.purpose == "test" else "high",
             topic=topic_for(prepared.topic_id or uuid.uuid4()),
             timeout=self.settings.push_timeout_seconds,
+            session=self.webpush.session(),
+            vapid_tokens=self.webpush.vapid_tokens,
         )
 
 

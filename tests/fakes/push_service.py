@@ -151,6 +151,7 @@ class ReceivedPush:
     vapid_public_key: str  # `k`, base64url
     received_at_monotonic: float
     received_at: float  # wall clock, time.time()
+    vapid_token: str = ""  # the JWT `t` itself (ES256 signatures differ per signing)
 
 
 @dataclass(frozen=True)
@@ -440,7 +441,7 @@ class FakePushService:
         body = await request.body()
         try:
             subscription = self._subscription(subscription_id)
-            claims, vapid_key = self._verify_vapid(request.headers.get("authorization"))
+            claims, vapid_key, token = self._verify_vapid(request.headers.get("authorization"))
             expected = subscription.application_server_key or self.expected_vapid_public_key
             if expected is not None and vapid_key != expected:
                 raise _Refusal(403, "VAPID key k is not the subscription's application server key")
@@ -473,6 +474,7 @@ class FakePushService:
                     vapid_public_key=vapid_key,
                     received_at_monotonic=now_monotonic,
                     received_at=now_wall,
+                    vapid_token=token,
                 )
             )
             left = self._expire_after.get(subscription_id)
@@ -496,7 +498,7 @@ class FakePushService:
             raise _Refusal(410, "subscription expired", record=False)
         return subscription
 
-    def _verify_vapid(self, authorization: str | None) -> tuple[dict[str, Any], str]:
+    def _verify_vapid(self, authorization: str | None) -> tuple[dict[str, Any], str, str]:
         if not authorization:
             raise _Refusal(401, "missing Authorization header")
         scheme, _, params = authorization.strip().partition(" ")
@@ -554,7 +556,7 @@ class FakePushService:
         sub = claims.get("sub")
         if not isinstance(sub, str) or not sub.startswith(("mailto:", "https:")):
             raise _Refusal(401, "JWT sub is not a mailto: or https: URI")
-        return claims, b64url_encode(key_bytes)
+        return claims, b64url_encode(key_bytes), token
 
     @staticmethod
     def _check_headers(request_headers: Any, body: bytes) -> dict[str, str]:

@@ -8,7 +8,10 @@ pywebpush's one-call helpers (`webpush`, `webpush_async`) do not allow:
   internal network;
 - the whole attempt (connect, send, read) is bounded by one `timeout` and never blocks the loop;
 - we choose every header (TTL, Urgency, Topic, Content-Type) and the claims explicitly, in a
-  fresh dict per send; pywebpush mutates the claims dict it is given.
+  fresh dict per signing; pywebpush mutates the claims dict it is given.
+
+A channel signs one VAPID token per push service and reuses it until it nears its expiry
+(`VapidTokens`): an ES256 signature per page is the largest CPU cost of a send.
 
 The payload is never logged, nor is the endpoint (a capability URL): logs carry the push
 service origin, the status and the latency.
@@ -24,7 +27,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -48,6 +51,10 @@ from workers.channels.base import (
 logger = logging.getLogger(__name__)
 
 VAPID_TOKEN_LIFETIME_SECONDS = 12 * 60 * 60  # RFC 8292: at most 24 h
+# A cached token with less than this left is signed again (clock skew at the push service,
+# a send that is slow to arrive).
+VAPID_TOKEN_RENEW_SECONDS = 60 * 60
+_VAPID_TOKENS_KEPT = 64  # push service origins (a handful in practice: FCM, Mozilla, Apple, WNS)
 URGENCIES = frozenset({"very-low", "low", "normal", "high"})
 _TOPIC = re.compile(r"^[A-Za-z0-9_-]{1,32}$")  # RFC 8030 §5.4: ≤ 32 chars of base64url
 _DEFAULT_PORTS = {"https": 443, "http": 80}
@@ -55,6 +62,7 @@ _MAX_ERROR_BODY_BYTES = 512
 
 __all__ = [
     "PushTarget",
+    "VapidTokens",
     "WebPushChannel",
     "generate_vapid_private_key_pem",
     "push_service_origin",
@@ -100,6 +108,49 @@ def _vapid_signer(private_key: str) -> Vapid:
         return Vapid.from_string(private_key)
     except Exception as exc:  # py_vapid raises whatever its decoders raise
         raise ValueError("the VAPID key is neither a PEM nor a base64url P-256 key") from exc
+
+
+class VapidTokens:
+    """The VAPID `Authorization` header for each push service origin, signed once and reused
+    while it has more than `renew_seconds` left (and no more than its lifetime: a clock set back
+    never makes a token look longer-lived than a push service accepts).
+
+    Each signing gets a fresh claims dict (py_vapid mutates it); callers get a copy of the header.
+    `clock` (seconds since the epoch) is injectable for tests.
+    """
+
+    def __init__(
+        self,
+        vapid_private_key_pem: str,
+        vapid_subject: str,
+        *,
+        lifetime_seconds: int = VAPID_TOKEN_LIFETIME_SECONDS,
+        renew_seconds: int = VAPID_TOKEN_RENEW_SECONDS,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if not 0 <= renew_seconds < lifetime_seconds:
+            raise ValueError("renew_seconds must be shorter than the token lifetime")
+        self._signer = _vapid_signer(vapid_private_key_pem)
+        self._subject = vapid_subject
+        self._lifetime = lifetime_seconds
+        self._renew = renew_seconds
+        self.clock = clock
+        self._tokens: dict[str, tuple[dict[str, str], int]] = {}
+        self.signed = 0  # how many tokens were signed (metrics, tests)
+
+    def authorization(self, origin: str) -> dict[str, str]:
+        """`{"Authorization": "vapid t=<jwt>,k=<public key>"}` for a push to `origin`."""
+        now = int(self.clock())
+        cached = self._tokens.get(origin)
+        if cached is not None and self._renew < cached[1] - now <= self._lifetime:
+            return dict(cached[0])
+        exp = now + self._lifetime
+        headers = self._signer.sign({"aud": origin, "exp": exp, "sub": self._subject})
+        self.signed += 1
+        if origin not in self._tokens and len(self._tokens) >= _VAPID_TOKENS_KEPT:
+            self._tokens.pop(next(iter(self._tokens)))  # the oldest origin
+        self._tokens[origin] = (dict(headers), exp)
+        return dict(headers)
 
 
 def generate_vapid_private_key_pem() -> str:
@@ -163,13 +214,15 @@ async def send_web_push(
     topic: str | None = None,
     timeout: float,  # noqa: ASYNC109 - per-send bound, enforced with asyncio.timeout below
     session: aiohttp.ClientSession | None = None,
+    vapid_tokens: VapidTokens | None = None,
 ) -> DeliveryResult:
     """Encrypt `payload` (as JSON) for `subscription` and POST it to its push service.
 
     Raises `ValueError` for bad arguments (ttl <= 0, unknown urgency, malformed topic, bad VAPID
     key or subject) before any I/O. Everything the network or the push service does becomes a
     `DeliveryResult`. Pass a long-lived `session` to reuse connections; otherwise one is opened
-    for this send.
+    for this send. Pass `vapid_tokens` (made for the same key and subject) to reuse a signed
+    token per push service; otherwise one is signed for this send.
     """
     _check_arguments(ttl=ttl, urgency=urgency, topic=topic, timeout=timeout, vapid_subject=vapid_subject)
     signer = _vapid_signer(vapid_private_key_pem)
@@ -187,14 +240,14 @@ async def send_web_push(
     except (WebPushException, http_ece.ECEException, ValueError, TypeError):
         return _result(DeliveryOutcome.REJECTED, started, error="invalid subscription keys")
 
-    # A fresh claims dict per send: `aud` differs per push service, and nothing shared mutates.
-    claims = {
-        "aud": origin,
-        "exp": int(time.time()) + VAPID_TOKEN_LIFETIME_SECONDS,
-        "sub": vapid_subject,
-    }
+    if vapid_tokens is not None:
+        authorization = vapid_tokens.authorization(origin)
+    else:
+        # A fresh claims dict per signing: `aud` differs per push service, nothing shared mutates.
+        claims = {"aud": origin, "exp": int(time.time()) + VAPID_TOKEN_LIFETIME_SECONDS, "sub": vapid_subject}
+        authorization = signer.sign(claims)
     headers = {
-        **signer.sign(claims),  # {"Authorization": "vapid t=<jwt>,k=<public key>"}
+        **authorization,  # {"Authorization": "vapid t=<jwt>,k=<public key>"}
         "TTL": str(ttl),
         "Urgency": urgency,
         "Content-Encoding": "aes128gcm",
@@ -301,6 +354,7 @@ class WebPushChannel:
         self._allowed_hosts = list(allowed_hosts) if allowed_hosts is not None else None
         self._session: aiohttp.ClientSession | None = None
         self._session_loop: asyncio.AbstractEventLoop | None = None
+        self.vapid_tokens = VapidTokens(vapid_private_key_pem, vapid_subject)
 
     async def send(self, target: PushTarget, message: PageMessage) -> DeliveryResult:
         if self._allowed_hosts is not None:
@@ -317,10 +371,12 @@ class WebPushChannel:
             urgency=self._urgency,
             topic=topic_for(message.incident_id),
             timeout=self._timeout,
-            session=self._current_session(),
+            session=self.session(),
+            vapid_tokens=self.vapid_tokens,
         )
 
-    def _current_session(self) -> aiohttp.ClientSession:
+    def session(self) -> aiohttp.ClientSession:
+        """The connection pool of the running event loop (made on first use)."""
         loop = asyncio.get_running_loop()
         if self._session is None or self._session.closed or self._session_loop is not loop:
             self._session = aiohttp.ClientSession()
