@@ -34,6 +34,7 @@ from api.paging.schemas import (
     AckOut,
     DeviceHolderOut,
     PolicyIn,
+    PolicyLevelOut,
     PolicyOut,
     PublicKeyOut,
     SubscriptionCreate,
@@ -42,6 +43,7 @@ from api.paging.schemas import (
     TokenAckIn,
 )
 from api.rota.access import team_to_manage, team_to_read
+from api.rota.service import people
 
 router = APIRouter(prefix="/api/v1", tags=["paging"])
 
@@ -224,10 +226,20 @@ async def test_my_devices(session: SessionDep, actor: CurrentActor) -> TestPushO
 # -- escalation policies ----------------------------------------------------------------------
 
 
-def _policy_out(team_id: uuid.UUID, levels: list, repeat: int, row=None) -> PolicyOut:
+async def _policy_out(session, team_id: uuid.UUID, levels: list, repeat: int, row=None) -> PolicyOut:
+    named = {uuid.UUID(str(level["user_id"])) for level in levels if level.get("user_id")}
+    names = {u.id: u.display_name for u in (await people(session, named)).values()}
     return PolicyOut(
         team_id=team_id,
-        levels=levels,
+        levels=[
+            PolicyLevelOut(
+                target=level["target"],
+                user_id=level.get("user_id"),
+                display_name=names.get(uuid.UUID(str(level["user_id"]))) if level.get("user_id") else None,
+                ack_timeout_seconds=level["ack_timeout_seconds"],
+            )
+            for level in levels
+        ],
         repeat=repeat,
         version=row.version if row else None,
         updated_at=row.updated_at if row else None,
@@ -241,12 +253,16 @@ def _policy_out(team_id: uuid.UUID, levels: list, repeat: int, row=None) -> Poli
 async def set_escalation_policy(
     team_id: uuid.UUID, body: PolicyIn, session: SessionDep, settings: SettingsDep, actor: CurrentActor
 ) -> PolicyOut:
-    """Replace the team's escalation. Pages already running keep the policy they started with."""
+    """Replace the team's escalation. Pages already running keep the policy they started with.
+
+    A level's `target` is `primary` or `secondary` (whoever the rota has on call then),
+    `managers` (the team's managers), or `person` with `user_id`, one active member of the team
+    (e.g. a senior practitioner); a named person who has left the team by then is skipped."""
     await team_to_manage(session, actor, team_id)
     row = await policies.set_policy(
         session,
         team_id,
-        levels=[level.model_dump() for level in body.levels],
+        levels=[level.model_dump(mode="json", exclude_none=True) for level in body.levels],
         repeat=body.repeat,
         min_ack_timeout_seconds=settings.min_ack_timeout_seconds,
         updated_by_id=actor.id,
@@ -259,7 +275,7 @@ async def set_escalation_policy(
         resource_id=row.id,
         team_id=team_id,
     )
-    return _policy_out(team_id, row.levels, row.repeat, row)
+    return await _policy_out(session, team_id, row.levels, row.repeat, row)
 
 
 @router.get("/teams/{team_id}/escalation-policy", response_model=PolicyOut, dependencies=[roles(*ALL_STAFF)])
@@ -270,8 +286,8 @@ async def get_escalation_policy(
     row = await policies.policy_of(session, team_id)
     if row is None:
         default = policies.default_policy(settings.default_ack_timeout_seconds)
-        return _policy_out(team_id, default["levels"], default["repeat"])
-    return _policy_out(team_id, row.levels, row.repeat, row)
+        return await _policy_out(session, team_id, default["levels"], default["repeat"])
+    return await _policy_out(session, team_id, row.levels, row.repeat, row)
 
 
 # -- acknowledgements -----------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 from api.auth.schemas import WriteModel
 from api.textinput import FreeText, IdentifyingText
 
-Target = Literal["primary", "secondary", "managers"]
+Target = Literal["primary", "secondary", "managers", "person"]
 Action = Literal["attending", "phoning", "cannot_attend"]
 
 
@@ -65,8 +65,19 @@ class TestPushOut(BaseModel):
 
 
 class PolicyLevel(WriteModel):
-    target: Target
+    target: Target = Field(
+        description="Who the level pages: the rota's primary or secondary, the team's managers, "
+        "or `person`, one named member of the team (`user_id`)"
+    )
+    user_id: uuid.UUID | None = Field(None, description="With `person` only: the member to page")
     ack_timeout_seconds: int = Field(ge=1, le=3600)
+
+
+class PolicyLevelOut(BaseModel):
+    target: Target
+    user_id: uuid.UUID | None = None
+    display_name: str | None = Field(None, description="The named person's name (staff)")
+    ack_timeout_seconds: int
 
 
 class PolicyIn(WriteModel):
@@ -76,7 +87,7 @@ class PolicyIn(WriteModel):
 
 class PolicyOut(BaseModel):
     team_id: uuid.UUID
-    levels: list[dict]
+    levels: list[PolicyLevelOut]
     repeat: int
     version: int | None
     updated_at: AwareDatetime | None
