@@ -216,10 +216,25 @@ async def remove_device(subscription_id: uuid.UUID, session: SessionDep, actor: 
     status_code=status.HTTP_202_ACCEPTED,
     response_model=TestPushOut,
     dependencies=[roles(*ALL_STAFF)],
+    responses={
+        409: {
+            "description": "No device registered: nothing to test (register this browser first)",
+            "content": {"application/problem+json": {}},
+        }
+    },
 )
-async def test_my_devices(session: SessionDep, actor: CurrentActor) -> TestPushOut:
-    """Send a test notification to each of my devices; their results show on my devices list."""
+async def test_my_devices(session: SessionDep, actor: CurrentActor) -> TestPushOut | JSONResponse:
+    """Send a test notification to each of my devices; their results show on my devices list.
+    With no device registered there is nothing to send: 409 problem+json, nothing queued."""
     devices = await deliveries.queue_test_pushes(session, actor.id, utcnow())
+    if not devices:
+        return problem(
+            status.HTTP_409_CONFLICT,
+            slug="no-device-registered",
+            title="No device registered",
+            detail="You have no working device registered for notifications. Turn on notifications "
+            "on this phone first, then send a test.",
+        )
     return TestPushOut(queued=len(devices), device_ids=[d.id for d in devices])
 
 
