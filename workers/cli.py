@@ -227,13 +227,25 @@ def import_setup(
 
 
 async def _apply_setup(settings, parsed):
+    from api.audit import service as audit
     from api.db import Database
     from api.teams import setup
 
     database = Database(settings.database_url)
     try:
         async with database.session() as session:
-            return await setup.apply(session, parsed)
+            report = await setup.apply(session, parsed)
+            if report.changes:  # a second run of the same file writes nothing at all
+                audit.record(
+                    session,
+                    None,
+                    "setup.import",
+                    detail={
+                        "created": {k: len(v) for k, v in report.created.items()},
+                        "changed": {k: len(v) for k, v in report.changed.items()},
+                    },
+                )
+            return report
     finally:
         await database.dispose()
 

@@ -7,6 +7,9 @@ Idempotent: each row is found by its slug (users by username) and changed only w
 from the file, so running the same file twice changes nothing the second time. Rows the file
 does not mention are left alone (nothing is ever deleted; retire with `active: false`).
 
+The caller records the import in the audit trail (in the same transaction) when it changed
+anything; a second run of the same file writes nothing at all.
+
 Passwords never sit in the file in clear. A user may carry `password_hash` (an Argon2 hash, as
 `lantern users create` or any argon2id tool makes); a new user without one gets a random
 first password, returned once to be printed for the operator to hand over. An existing user's
@@ -23,7 +26,6 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.audit import service as audit
 from api.auth.models import User
 from api.errors import ValidationFailed
 from api.teams import service
@@ -240,15 +242,4 @@ async def apply(session: AsyncSession, setup: SetupFile) -> SetupReport:
             ) from None
         report.note("users", user.username, _outcome(created, changed))
 
-    if not report.changes:
-        return report  # nothing to record: the second run of a file writes nothing at all
-    audit.record(
-        session,
-        None,
-        "setup.import",
-        detail={
-            "created": {k: len(v) for k, v in report.created.items()},
-            "changed": {k: len(v) for k, v in report.changed.items()},
-        },
-    )
     return report
