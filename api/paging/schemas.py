@@ -124,3 +124,30 @@ class AckOut(BaseModel):
     acknowledged_at: AwareDatetime
     escalated: bool = Field(description="True for cannot_attend: the page went to its next level")
     pages: list[AckPageOut]
+
+
+class PhoneIn(WriteModel):
+    mobile_number: str = Field(
+        min_length=1, max_length=32, description="A UK mobile: 07… or +44 7…; stored as +447…"
+    )
+
+
+class MeUpdate(WriteModel):
+    """Only the fields sent change; `mobile_number: null` removes the number."""
+
+    display_name: IdentifyingText | None = Field(None, min_length=1, max_length=120)
+    mobile_number: str | None = Field(None, min_length=1, max_length=32, description="A UK mobile")
+
+
+class TestSmsOut(BaseModel):
+    at: AwareDatetime
+    outcome: str = Field(description="accepted (Notify took it), or why not")
+
+
+class ContactOut(BaseModel):
+    """How Lantern reaches me when no phone of mine answers a push. The number is never shown whole."""
+
+    display_name: str
+    mobile_number: str | None = Field(description='Masked, e.g. "07••• •••123"; null when none is recorded')
+    sms_enabled: bool = Field(description="Whether this deployment sends SMS (GOV.UK Notify configured)")
+    last_test_sms: TestSmsOut | None = Field(description="The last test SMS to my number and its result")
