@@ -263,3 +263,13 @@ async def test_deleting_an_override_gives_the_interval_back_to_the_rotation(clie
         ).scalar_one()
         assert event.team_id == team.id
     assert (await client.delete(url, headers=manager.headers)).status_code == 404
+
+
+async def test_the_team_members_list_names_who_can_go_on_the_rota(client, team, people, make_user):
+    response = await client.get(f"/api/v1/teams/{team.id}/members", headers=people["alice"].headers)
+    assert response.status_code == 200, response.text
+    listed = {m["id"]: m for m in response.json()}
+    assert set(listed) == {str(people[k].id) for k in ("manager", "alice", "ben")}
+    assert listed[str(people["alice"].id)]["on_call"] is True
+    outsider = await client.get(f"/api/v1/teams/{team.id}/members", headers=people["outsider"].headers)
+    assert outsider.status_code == 403

@@ -26,6 +26,7 @@ from api.rota.schedule import local_to_utc
 from api.rota.schemas import (
     Gap,
     GapsOut,
+    MemberOut,
     MyOnCallOut,
     MyShift,
     OnCallOut,
@@ -206,6 +207,21 @@ async def end_rotation(
         team_id=team.id,
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/teams/{team_id}/members", response_model=list[MemberOut], dependencies=[roles(*ALL_STAFF)])
+async def team_members(team_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> list[MemberOut]:
+    """The team's active members (staff names and roles): who a rota or a policy level can name."""
+    await team_to_read(session, actor, team_id)
+    return [
+        MemberOut(
+            id=u.id,
+            display_name=u.display_name,
+            roles=u.roles,
+            on_call=bool(service.ON_CALL_ROLES & set(u.roles)),
+        )
+        for u in await service.members_of_team(session, team_id)
+    ]
 
 
 @router.post(

@@ -20,6 +20,13 @@ class PersonRef(BaseModel):
     display_name: str
 
 
+class MemberOut(BaseModel):
+    id: uuid.UUID
+    display_name: str
+    roles: list[str]
+    on_call: bool = Field(description="A worker or manager: may be put on the rota")
+
+
 class TeamRef(BaseModel):
     id: uuid.UUID
     slug: str

@@ -319,6 +319,16 @@ async def overrides_of(
     return list(rows.scalars())
 
 
+async def members_of_team(session: AsyncSession, team_id: uuid.UUID) -> list[User]:
+    rows = await session.execute(
+        select(User)
+        .join(Membership, col(Membership.user_id) == col(User.id))
+        .where(col(Membership.team_id) == team_id, col(User.active).is_(True))
+        .order_by(col(User.display_name), col(User.username))
+    )
+    return list(rows.scalars())
+
+
 async def people(session: AsyncSession, user_ids: set[uuid.UUID] | list[uuid.UUID]) -> dict[uuid.UUID, User]:
     if not user_ids:
         return {}

@@ -19,6 +19,7 @@ import { OutboxScreen } from './screens/OutboxScreen';
 import { Settings } from './screens/Settings';
 import { SignOut } from './screens/SignOut';
 import { AdminHome } from './screens/AdminHome';
+import { Rota } from './screens/Rota';
 import type { JSX } from 'preact';
 import { prefetchCatalogues } from './offline/catalogue';
 
@@ -38,6 +39,7 @@ const ROUTES: RouteDef[] = [
   { pattern: '/handover', roles: ['day_team', 'manager'], render: () => <HandoverQueue /> },
   { pattern: '/handover/print', roles: ['day_team', 'manager'], render: () => <HandoverPrint /> },
   { pattern: '/board', roles: ['manager'], render: () => <Board /> },
+  { pattern: '/rota', roles: ['manager'], render: () => <Rota /> },
   { pattern: '/outbox', roles: 'any', render: () => <OutboxScreen /> },
   { pattern: '/settings', roles: 'any', render: () => <Settings /> },
   { pattern: '/sign-out', roles: 'any', render: () => <SignOut /> },
