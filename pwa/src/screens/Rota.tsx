@@ -381,7 +381,7 @@ function PolicyEditor({ base, policy, members, onSaved }: { base: string; policy
           <li key={i} data-testid="policy-level">
             <label>
               Level {i + 1} pages{' '}
-              <select value={l.target} onChange={(e) => change(i, { target: (e.target as HTMLSelectElement).value as Target })}>
+              <select value={l.target} onChange={(e) => change(i, { target: (e.target as HTMLSelectElement).value as Target })} data-testid="level-target">
                 {(Object.keys(TARGET_LABELS) as Target[]).map((t) => (
                   <option key={t} value={t}>
                     {TARGET_LABELS[t]}
@@ -392,7 +392,13 @@ function PolicyEditor({ base, policy, members, onSaved }: { base: string; policy
             {l.target === 'person' ? (
               <label>
                 Person{' '}
-                <select value={l.user_id} onChange={(e) => change(i, { user_id: (e.target as HTMLSelectElement).value })} required>
+                <select
+                  value={l.user_id}
+                  onChange={(e) => change(i, { user_id: (e.target as HTMLSelectElement).value })}
+                  required
+                  aria-label={`Person to page at level ${i + 1}`}
+                  data-testid="level-person"
+                >
                   <option value="">Choose…</option>
                   {members.map((m) => (
                     <option key={m.id} value={m.id}>
