@@ -143,6 +143,9 @@ async def test_no_screen_has_accessibility_violations(live_server, chromium):
         await sign_in(page, live_server, "manager.duty")
         await expect(page.get_by_test_id("board-unacknowledged")).to_contain_text(incident["reference"])
         await audit.check(page, "board", "Board")
+        await page.get_by_role("link", name="Rotas and escalation").click()
+        await expect(page.get_by_test_id("policy")).to_be_visible()
+        await audit.check(page, "rota and escalation", "Rotas and escalation")
     finally:
         await context.close()
 
