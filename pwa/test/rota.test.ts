@@ -46,3 +46,13 @@ describe('the board', () => {
     expect(pagingText({ ...page, state: 'uncovered', target: 'uncovered', paging: [] })).toBe('City CCE: uncovered · paging nobody');
   });
 });
+
+describe('my mobile number', () => {
+  it('says what became of the last test SMS, never the number', async () => {
+    const { testSmsText } = await import('../src/screens/MyMobile');
+    const base = { display_name: 'Sam', mobile_number: '07••• •••123', sms_enabled: true, last_test_sms: null };
+    expect(testSmsText(base)).toBeNull();
+    expect(testSmsText({ ...base, last_test_sms: { at: '2026-12-01T18:00:00Z', outcome: 'accepted' } })).toMatch(/^Test SMS sent .*: check it arrived\.$/);
+    expect(testSmsText({ ...base, last_test_sms: { at: '2026-12-01T18:00:00Z', outcome: 'auth_failed' } })).toMatch(/failed \(auth_failed\)/);
+  });
+});

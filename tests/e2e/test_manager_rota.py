@@ -109,3 +109,30 @@ async def test_a_manager_runs_the_rota_and_the_escalation_from_a_phone(live_serv
         assert saved["levels"][-1]["display_name"] == "Priya Shah (CCE worker)"
     finally:
         await context.close()
+
+
+@bounded(90)
+async def test_a_worker_records_their_mobile_number_and_sees_it_masked(live_server, chromium):
+    from playwright.async_api import expect
+
+    context = await new_context(chromium, **PHONE_390)
+    try:
+        page = await context.new_page()
+        await sign_in(page, live_server, "worker2.cce", path="/settings")
+        await expect(page.get_by_role("heading", level=1)).to_have_text("Settings")
+        await expect(page.get_by_test_id("mobile-current")).to_have_text("No number recorded.")
+        await page.get_by_label("UK mobile number").fill("01632 960123")
+        await page.get_by_role("button", name="Save number").click()
+        await expect(page.get_by_text("must be a UK mobile number")).to_be_visible()
+
+        await page.get_by_label("UK mobile number").fill("07700 900123")
+        await page.get_by_role("button", name="Save number").click()
+        await expect(page.get_by_test_id("mobile-current")).to_have_text("Recorded: 07••• •••123")
+        assert "900123" not in await page.content()
+        # This demo service has no GOV.UK Notify key: no test SMS can be sent, and it says so.
+        await expect(page.get_by_role("button", name="Send a test SMS")).to_be_disabled()
+        await expect(page.get_by_text("SMS is not set up on this service yet")).to_be_visible()
+        contact = await Api(live_server, "worker2.cce").get("/me/phone")
+        assert contact["mobile_number"] == "07••• •••123"
+    finally:
+        await context.close()
