@@ -56,3 +56,11 @@ describe('my mobile number', () => {
     expect(testSmsText({ ...base, last_test_sms: { at: '2026-12-01T18:00:00Z', outcome: 'auth_failed' } })).toMatch(/failed \(auth_failed\)/);
   });
 });
+
+describe('administration', () => {
+  it('retires an active row and brings back a retired one', async () => {
+    const { toggleBody } = await import('../src/screens/AdminHome');
+    expect(toggleBody(true)).toEqual({ active: false });
+    expect(toggleBody(false)).toEqual({ active: true });
+  });
+});

@@ -149,5 +149,15 @@ async def test_no_screen_has_accessibility_violations(live_server, chromium):
     finally:
         await context.close()
 
+    # The administrator.
+    context = await _context(chromium, **DESKTOP)
+    try:
+        page = await context.new_page()
+        await sign_in(page, live_server, "admin")
+        await expect(page.get_by_test_id("admin-users")).to_contain_text("worker.cce")
+        await audit.check(page, "administration", "Administration")
+    finally:
+        await context.close()
+
     assert not audit.violations, f"axe violations on {sorted(audit.violations)}:\n{audit.report()}"
     assert len(audit.screens) >= 16
