@@ -44,7 +44,7 @@ def _wall(at: datetime) -> str:
     return at.astimezone(LONDON).replace(tzinfo=None, microsecond=0).isoformat()
 
 
-NOW = datetime.now(UTC).replace(microsecond=0)
+NOW = datetime.now(UTC).replace(microsecond=0)  # when the module was imported: only for far-off instants
 
 
 async def _weekly(client, team, manager, members, start: datetime | None = None) -> dict:
@@ -215,7 +215,7 @@ async def test_delete_ends_a_running_rotation_now_and_removes_one_not_started(cl
         f"/api/v1/teams/{team.id}/rotations/{running['id']}", headers=manager.headers
     )
     assert response.status_code == 204, response.text
-    assert await _on_call(client, team, manager, NOW + timedelta(minutes=1)) == []
+    assert await _on_call(client, team, manager, datetime.now(UTC) + timedelta(minutes=1)) == []
     response = await client.delete(
         f"/api/v1/teams/{team.id}/rotations/{future['id']}", headers=manager.headers
     )
