@@ -136,3 +136,20 @@ async def test_a_worker_records_their_mobile_number_and_sees_it_masked(live_serv
         assert contact["mobile_number"] == "07••• •••123"
     finally:
         await context.close()
+
+
+@bounded(90)
+async def test_the_rota_and_admin_screens_fit_a_320_px_phone(live_server, chromium):
+    from playwright.async_api import expect
+
+    narrow = {**PHONE_390, "viewport": {"width": 320, "height": 640}}
+    for username, path, ready in (("manager.duty", "/rota", "policy"), ("admin", "/admin", "admin-users")):
+        context = await new_context(chromium, **narrow)
+        try:
+            page = await context.new_page()
+            await sign_in(page, live_server, username, path=path)
+            await expect(page.get_by_test_id(ready)).to_be_visible()
+            width = await page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 320, f"{path} scrolls sideways at 320 px ({width} px wide)"
+        finally:
+            await context.close()
