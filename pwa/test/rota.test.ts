@@ -64,3 +64,13 @@ describe('administration', () => {
     expect(toggleBody(false)).toEqual({ active: true });
   });
 });
+
+describe('an admin paged because nobody answered', () => {
+  it('may open the incident screen (the API admits only the uncovered ones)', async () => {
+    const { ROUTES, allowed } = await import('../src/app');
+    const detail = ROUTES.find((r) => r.pattern === '/incidents/:id')!;
+    expect(allowed(['admin'], detail)).toBe(true);
+    expect(allowed(['police'], detail)).toBe(false);
+    expect(allowed(['admin'], ROUTES.find((r) => r.pattern === '/incidents')!)).toBe(false);
+  });
+});
