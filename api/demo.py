@@ -6,8 +6,9 @@ Idempotent: every row is looked up by its slug or username before it is created.
 from __future__ import annotations
 
 from api.db import Database
-from api.flows.demo import last_nights_incidents
+from api.flows.demo import last_nights_incidents, places_and_peers
 from api.paging.demo import seed_policies
+from api.places.demo import seed_places
 from api.rota.demo import seed_rotas
 from api.settings import Settings
 from api.teams import service
@@ -62,6 +63,13 @@ USERS = [
         ],
         None,
     ),
+    (
+        "coordinator.hubs",
+        "Hub coordinator (CSE and CCE hubs)",
+        ["coordinator"],
+        ["city-cce", "city-cse", "county-cce", "county-cse"],
+        None,
+    ),
     ("admin", "System administrator", ["admin"], [], None),
 ]
 
@@ -110,6 +118,7 @@ async def load_demo(settings: Settings) -> list[tuple[str, str, str]]:
     return [(u, DEMO_PASSWORD, ",".join(r)) for u, _, r, _, _ in USERS]
 
 
-# After the teams and users: escalation policies and rotas, then last night's incidents (paged
-# to whoever was on call).
-DEMO_HOOKS: list = [seed_policies, seed_rotas, last_nights_incidents]
+# After the teams and users: escalation policies, rotas and places, then last night's incidents
+# (paged to whoever was on call, their locations resolved to the places), then earlier reports
+# at the places and who was seen with Jordan.
+DEMO_HOOKS: list = [seed_policies, seed_rotas, seed_places, last_nights_incidents, places_and_peers]

@@ -13,7 +13,8 @@ from api.incidents.models import (
 )
 from api.jobs.models import Job
 from api.paging.models import Acknowledgement, Delivery, EscalationPolicy, Page, PushSubscription
-from api.people.models import PossibleMatch, YoungPerson
+from api.people.models import PersonMerge, PossibleMatch, YoungPerson, YoungPersonName
+from api.places.models import IncidentPerson, PersonOfConcern, Place, PlaceMerge
 from api.rota.models import OverrideShift, Rotation, RotationMember
 from api.support.models import HandoverNote, HandoverNoteVersion, SupportOffer, SupportOfferVersion
 from api.teams.models import Area, Membership, Station, Team
@@ -38,8 +39,14 @@ __all__ = [
     "AuditEvent",
     "AuditSubject",
     "IdempotencyRecord",
+    "PersonMerge",
+    "YoungPersonName",
     "Incident",
     "IncidentIndicator",
+    "IncidentPerson",
+    "PersonOfConcern",
+    "Place",
+    "PlaceMerge",
     "IncidentTeam",
     "Job",
     "Membership",

@@ -13,7 +13,7 @@ from api.handover.models import HandoverEvent
 from api.incidents.models import Incident
 from tests.handover_helpers import item_of, london, queue, rename, report_at, utc
 
-CSE_ONLY = [{"code": "REL-OLDER-PARTNER", "provenance": "observed"}]
+CSE_ONLY = [{"code": "REL-CONTROLLING-ADULT", "provenance": "observed"}]
 
 
 @pytest.fixture
@@ -76,7 +76,7 @@ async def test_an_item_is_due_at_0900_on_the_next_working_day(client, police, da
 
 
 async def test_an_incident_routed_to_two_teams_gets_an_item_in_each_queue(client, police, manager):
-    both = [{"code": "REL-OLDER-PARTNER"}, {"code": "ITM-DRUGS-CASH"}]
+    both = [{"code": "REL-CONTROLLING-ADULT"}, {"code": "ITM-DRUGS-CASH"}]
     created = await report_at(client, police, london(2026, 11, 24, 2, 0), indicators=both)
     assert {t["slug"] for t in created["teams"]} == {"city-cse", "city-cce"}
     cce = await item_of(client, manager, created["id"], team="city-cce")
@@ -127,7 +127,7 @@ async def test_the_young_person_summary_shows_the_pattern(client, police, day):
         client,
         police,
         london(2026, 11, 10, 22, 0),
-        indicators=[{"code": "REL-OLDER-PARTNER"}, {"code": "ITM-MULTIPLE-PHONES"}],
+        indicators=[{"code": "REL-CONTROLLING-ADULT"}, {"code": "ITM-MULTIPLE-PHONES"}],
     )
     latest = await report_at(client, police, london(2026, 11, 24, 1, 0))
     item = await item_of(client, day, latest["id"])
@@ -139,7 +139,7 @@ async def test_the_young_person_summary_shows_the_pattern(client, police, day):
     assert person["missing_episodes_90d"] == 3
     seen = {i["code"]: i["times"] for i in person["indicators_seen_before"]}
     assert seen["ITM-MULTIPLE-PHONES"] == 2
-    assert seen["REL-OLDER-PARTNER"] == 1
+    assert seen["REL-CONTROLLING-ADULT"] == 1
     assert {t["slug"] for t in person["teams_involved"]} == {"city-cce", "city-cse"}
 
 
@@ -379,3 +379,29 @@ async def test_two_people_picking_up_at_once_get_one_owner(client, police, day, 
     loser = next(a for a in answers if a.status_code == 409).json()
     assert loser["owner"] == winner
     assert [h["action"] for h in (await item_of(client, day, created["id"]))["history"]] == ["picked_up"]
+
+
+async def test_assignees_are_the_items_day_team_and_managers_without_its_owner(
+    client, police, day, colleague, manager, make_user
+):
+    """What the app offers under "Reassign to": exactly the people `reassign` accepts."""
+    created = await report_at(client, police, london(2026, 11, 24, 1, 40))
+    item = await item_of(client, day, created["id"])
+    await make_user("day_team", teams_=["city-cse"])  # another team's day worker
+    await make_user("worker", teams_=["city-cce"])  # a night worker of the team
+    url = f"/api/v1/handover/{item['id']}/assignees"
+
+    before = await client.get(url, headers=day.headers)
+    assert before.status_code == 200, before.text
+    assert {p["display_name"] for p in before.json()} == {"Dana Day", "Colin Colleague", "Mina Manager"}
+
+    await client.post(f"/api/v1/handover/{item['id']}/pickup", headers=day.headers)
+    after = (await client.get(url, headers=day.headers)).json()
+    assert [p["display_name"] for p in after] == ["Colin Colleague", "Mina Manager"]
+    for person in after:  # every one offered is accepted
+        taken = await client.post(
+            f"/api/v1/handover/{item['id']}/reassign", json={"user_id": person["id"]}, headers=manager.headers
+        )
+        assert taken.status_code == 200, taken.text
+
+    assert (await client.get(url, headers=police.headers)).status_code == 403

@@ -9,8 +9,8 @@ inside a row a unit may import only those to its left:
 
     routes main                       (and `workers`, outside `api`, on top of everything)
     flows
-    rota paging support handover
-    triage people incidents
+    rota paging support handover places
+    triage people incidents monitoring
     audit jobs events auth teams
     platform db errors settings migrations deps
 
@@ -32,8 +32,8 @@ API = Path(__file__).resolve().parent.parent / "api"
 LAYERS: list[list[str]] = [
     ["platform", "db", "errors", "settings", "migrations", "deps", "textinput", "timewindows"],
     ["audit", "jobs", "events", "auth", "teams"],
-    ["triage", "people", "incidents"],
-    ["rota", "paging", "support", "handover"],
+    ["triage", "people", "incidents", "monitoring"],
+    ["rota", "paging", "support", "handover", "places"],
     ["flows"],
     ["routes", "main"],
     # Retention reaches every table (it loads them all to follow foreign keys); only the
@@ -61,15 +61,18 @@ ALLOWED: dict[str, set[str]] = {
     "triage": CORE,
     "people": CORE | {"auth"},
     "incidents": CORE | {"deps", "audit", "auth", "events", "teams", "triage", "people"},
+    "monitoring": CORE,
     "rota": CORE | {"deps", "auth", "teams"},
     "paging": CORE | {"deps", "audit", "auth", "events", "jobs", "teams", "incidents", "rota"},
     "support": CORE | {"deps", "audit", "auth", "events", "incidents", "paging"},
     "handover": CORE
     | {"deps", "audit", "auth", "events", "jobs", "teams", "triage", "people", "incidents"}
     | {"rota", "paging", "support"},
+    # Places and the people seen at incidents: they link to incidents and young people.
+    "places": CORE | {"deps", "audit", "auth", "teams", "triage", "people", "incidents"},
     "flows": CORE
-    | {"audit", "auth", "events", "jobs", "teams", "triage", "people", "incidents"}
-    | {"rota", "paging", "support", "handover"},
+    | {"audit", "auth", "events", "jobs", "teams", "triage", "people", "incidents", "monitoring"}
+    | {"rota", "paging", "support", "handover", "places"},
     "routes": {unit for layer in LAYERS[:-2] for unit in layer} | {"migrations"},
     "main": {unit for layer in LAYERS[:-1] for unit in layer} - {"main"},
     "retention": {unit for layer in LAYERS[:-1] for unit in layer} - {"routes"},

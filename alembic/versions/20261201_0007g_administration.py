@@ -1,7 +1,7 @@
 """administration: rotations can be edited (a version) and areas and stations retired
 
 Revision ID: 0007g
-Revises: 0006h
+Revises: 0007e
 Create Date: 2026-12-01 18:30:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import api.db
 
 revision: str = "0007g"
-down_revision: str | None = "0006h"
+down_revision: str | None = "0007e"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -10,7 +10,8 @@ from sqlmodel import Field, SQLModel
 
 from api.db import JsonType, UtcDateTime, new_id, utcnow
 
-ROLES = ("police", "worker", "day_team", "manager", "admin")
+# coordinator: a hub coordinator, across the teams of one or more hubs (their memberships).
+ROLES = ("police", "worker", "day_team", "manager", "coordinator", "admin")
 
 
 class User(SQLModel, table=True):

@@ -1,5 +1,7 @@
 """The demo night played through the real flows: police report through intake (triage, paging,
-handover items, clocks), the on-call worker acknowledges and records support, and two earlier
+handover items, clocks), the on-call worker acknowledges and records support, the incidents
+change after intake through the update flow (a charge with bail refused at 03:00, a disclosure
+to the worker that routes a new team, whose worker takes the page), and two earlier
 missing episodes of the same child were picked up and closed by the day team weeks ago (so the
 pattern and the repeat-missing review flag show). Skipped when the demo custody account has reported
 anything already, so `lantern demo` runs twice safely. The reports: api.handover.demo.
@@ -19,16 +21,19 @@ from api.auth.dependencies import Actor
 from api.auth.models import Membership, User
 from api.db import utcnow
 from api.flows.intake import report_incident
+from api.flows.updates import update_incident
 from api.handover import contents
 from api.handover import service as handover
 from api.handover.demo import earlier_episodes, last_night, reports
 from api.handover.models import HandoverItem
 from api.incidents.models import Incident
-from api.incidents.schemas import IncidentCreate
+from api.incidents.schemas import IncidentCreate, IncidentUpdate
 from api.paging.acknowledgements import acknowledge
+from api.places import demo as places_demo
+from api.places.models import IncidentPerson, PersonOfConcern
 from api.support import service as support
 from api.support.schemas import HandoverNoteIn, SupportOfferIn
-from api.teams.models import Team
+from api.teams.models import Area, Team
 
 
 async def _actor(session: AsyncSession, username: str) -> Actor | None:
@@ -62,29 +67,7 @@ async def last_nights_incidents(session: AsyncSession, teams: dict[str, Team]) -
 
     for spec in earlier_episodes(evening):
         incident = await _report(session, police, spec)
-        for item in (
-            await session.execute(select(HandoverItem).where(col(HandoverItem.incident_id) == incident.id))
-        ).scalars():
-            if item.team_id in day.team_ids:
-                picked = item.due_at + timedelta(minutes=12)
-                await handover.pick_up(session, day, item, now=picked)
-                await handover.close(
-                    session, day, item, "RHI offered and done; no disclosure. Watch for repeat.", now=picked
-                )
-        for clock in await contents.clocks_of(session, incident.id):
-            if not clock.met:
-                # A return home interview closes as completed by an independent service.
-                interview = clock.kind == "rhi_72h"
-                await handover.mark_met(
-                    session,
-                    day,
-                    clock,
-                    detention_ended=True,
-                    outcome="completed" if interview else None,
-                    by="Independent return home interview service" if interview else None,
-                    independent=True if interview else None,
-                    now=incident.occurred_at + timedelta(hours=30),
-                )
+        await _closed_by_day_teams(session, incident, [day])
 
     for spec in reports(evening):
         incident = await _report(session, police, spec)
@@ -108,6 +91,8 @@ async def last_nights_incidents(session: AsyncSession, teams: dict[str, Team]) -
             await support.put_support_offer(
                 session, worker, incident_id=incident.id, offer_id=uuid.uuid4(), body=offer, if_match=None
             )
+        for username, change, new_team_worker in spec.get("_updates", []):
+            await _update(session, incident, username, change, new_team_worker, acked_at)
         if spec.get("_close"):
             manager = await _actor(session, "manager.duty")
             kind, closing, after = spec["_close"]
@@ -125,3 +110,115 @@ async def last_nights_incidents(session: AsyncSession, teams: dict[str, Team]) -
                 body=HandoverNoteIn(text=spec["_note"]),
                 if_match=None,
             )
+
+
+async def _closed_by_day_teams(session: AsyncSession, incident: Incident, closers: list[Actor]) -> None:
+    """An earlier report, long dealt with: each day team picked up and closed its item, and
+    the clocks were met (a return home interview by an independent service)."""
+    for item in (
+        await session.execute(select(HandoverItem).where(col(HandoverItem.incident_id) == incident.id))
+    ).scalars():
+        closer = next((c for c in closers if item.team_id in c.team_ids), None)
+        if closer is not None:
+            picked = item.due_at + timedelta(minutes=12)
+            await handover.pick_up(session, closer, item, now=picked)
+            await handover.close(
+                session, closer, item, "RHI offered and done; no disclosure. Watch for repeat.", now=picked
+            )
+    for clock in await contents.clocks_of(session, incident.id):
+        if not clock.met:
+            # A return home interview closes as completed by an independent service.
+            interview = clock.kind == "rhi_72h"
+            await handover.mark_met(
+                session,
+                closers[0],
+                clock,
+                detention_ended=True,
+                outcome="completed" if interview else None,
+                by="Independent return home interview service" if interview else None,
+                independent=True if interview else None,
+                now=incident.occurred_at + timedelta(hours=30),
+            )
+
+
+async def places_and_peers(session: AsyncSession, teams: dict[str, Team]) -> None:
+    """The demo hook after last night's reports: other children's reports over the past weeks
+    (at the demo places, closed since), the persons of concern seen with Jordan, and who was
+    present at his reports. Skipped once any person of concern exists."""
+    police = await _actor(session, "custody.euston")
+    closers = [a for a in [await _actor(session, "day.cce"), await _actor(session, "day.cse")] if a]
+    worker = await _actor(session, "worker.cce")
+    if police is None or worker is None or len(closers) < 2:
+        return
+    if (await session.execute(select(col(PersonOfConcern.id)).limit(1))).first() is not None:
+        return
+    evening = last_night(utcnow())
+    for spec in places_demo.earlier_reports(evening):
+        await _closed_by_day_teams(session, await _report(session, police, spec), closers)
+
+    city = (await session.execute(select(Area).where(col(Area.slug) == "leicester-city"))).scalar_one()
+    concerns = places_demo.persons_of_concern(city.id, worker.id)
+    session.add_all(concerns.values())
+    await session.flush()
+    reported = {
+        ref: incident
+        for incident in (
+            await session.execute(select(Incident).where(col(Incident.reporter_id) == police.id))
+        ).scalars()
+        for ref in incident.police_references
+    }
+    kai = next((i.young_person_id for ref, i in reported.items() if ref == "DEMO-0002"), None)
+    for ref, present in places_demo.PRESENT.items():
+        incident = reported.get(ref)
+        if incident is None:
+            continue
+        for who in present:
+            if who == "KAI":
+                if kai is not None:
+                    session.add(
+                        IncidentPerson(incident_id=incident.id, young_person_id=kai, created_by_id=worker.id)
+                    )
+            else:
+                session.add(
+                    IncidentPerson(
+                        incident_id=incident.id,
+                        person_of_concern_id=concerns[who].id,
+                        role="adult",
+                        created_by_id=worker.id,
+                    )
+                )
+    await session.flush()
+
+
+async def _update(
+    session: AsyncSession,
+    incident: Incident,
+    username: str,
+    change: dict[str, Any],
+    new_team_worker: str | None,
+    acked_at,
+) -> None:
+    """A change after intake through the update flow (as PATCH does it); the worker of a newly
+    routed team takes its page."""
+    actor = await _actor(session, username)
+    if actor is None:
+        return
+    await session.flush()
+    version = (
+        await session.execute(select(col(Incident.version)).where(col(Incident.id) == incident.id))
+    ).scalar_one()
+    result = await update_incident(
+        session, actor, incident.id, IncidentUpdate.model_validate(change), version
+    )
+    worker = await _actor(session, new_team_worker) if new_team_worker else None
+    if worker is not None and result.new_teams:
+        await acknowledge(
+            session,
+            incident.id,
+            worker.user,
+            action="phoning",
+            eta_minutes=None,
+            team_ids=worker.team_ids,
+            is_admin=False,
+            now=acked_at + timedelta(minutes=50),
+        )

@@ -26,10 +26,12 @@ from api.incidents.access import may_see_case
 from api.incidents.models import Incident, IncidentIndicator, IncidentTeam, TimelineEvent
 from api.incidents.service import category_of
 from api.paging import service as paging
-from api.people.models import PossibleMatch, YoungPerson
+from api.people import identity
+from api.people.models import YoungPerson
+from api.places.models import Place
 from api.support import service as support
 from api.teams.models import Area, Station, Team
-from api.triage.catalogue import load_catalogue
+from api.triage.catalogue import entry_as_recorded
 
 
 async def incident_to_read(
@@ -55,12 +57,12 @@ async def incident_detail(
 ) -> dict[str, Any]:
     """Everything a case role may see of one incident; the read is audited (with its ground
     when it is not team membership)."""
-    catalogue = load_catalogue()
     person = await session.get(YoungPerson, incident.young_person_id)
     assert person is not None, "incidents.young_person_id is a non-null foreign key"
     station = await session.get(Station, incident.station_id)
     assert station is not None, "incidents.station_id is a non-null foreign key"
     area = await session.get(Area, incident.area_id) if incident.area_id else None
+    place = await session.get(Place, incident.place_id) if incident.place_id else None
     teams = [
         {"id": str(t.id), "slug": t.slug, "name": t.name, "specialism": t.specialism}
         for t in (
@@ -79,7 +81,9 @@ async def incident_detail(
             .order_by(col(IncidentIndicator.code))
         )
     ).scalars():
-        entry = catalogue.get(row.code)
+        # Each row is read in the catalogue version it was recorded with: a v1 incident keeps
+        # v1's labels after v3 reworded or retired them.
+        entry = entry_as_recorded(row.code, row.catalogue_version)
         indicators.append(
             {
                 "code": row.code,
@@ -109,17 +113,7 @@ async def incident_detail(
             u.id: u.display_name
             for u in (await session.execute(select(User).where(col(User.id).in_(actor_ids)))).scalars()
         }
-    possible = (
-        (
-            await session.execute(
-                select(PossibleMatch).where(
-                    col(PossibleMatch.young_person_id) == person.id, col(PossibleMatch.state) == "open"
-                )
-            )
-        )
-        .scalars()
-        .all()
-    )
+    possible = await identity.open_suggestions(session, person.id)
     audit.record(
         session,
         actor,
@@ -143,7 +137,11 @@ async def incident_detail(
         "police_reference": incident.police_references[0] if incident.police_references else None,
         "category": category_of(incident),
         "custody_status": incident.custody.get("status"),
-        "location": {"description": incident.location_description, "area": area.slug if area else None},
+        "location": {
+            "description": incident.location_description,
+            "area": area.slug if area else None,
+            "place": {"id": str(place.id), "name": place.name, "type": place.type} if place else None,
+        },
         "young_person": {
             "id": str(person.id),
             "first_name": person.first_name,
@@ -153,7 +151,9 @@ async def incident_detail(
             "la_reference": person.la_reference,
             "legal_status": person.legal_status,
             "learning_disability": person.learning_disability,
-            "possible_matches": [{"candidate_id": str(m.candidate_id), "reason": m.reason} for m in possible],
+            "possible_matches": [
+                {"candidate_id": str(s.other.id), "reason": s.match.reason} for s in possible
+            ],
         },
         "indicators": indicators,
         "circumstances": incident.circumstances,

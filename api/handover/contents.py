@@ -24,10 +24,11 @@ from api.handover.clocks import ClockKind, ClockSpec, clock_alert, custody_infor
 from api.handover.models import Clock, HandoverEvent, HandoverItem
 from api.incidents.models import Incident, IncidentIndicator, IncidentTeam, TimelineEvent
 from api.paging import service as paging
+from api.people.identity import same_child
 from api.people.models import YoungPerson
 from api.support import service as support
 from api.teams.models import Area, Station, Team
-from api.triage.catalogue import load_catalogue
+from api.triage.catalogue import Indicator, entry_as_recorded, newest_entry
 
 KIND_LABELS = {
     "missing_return": "Missing return",
@@ -155,18 +156,22 @@ async def _teams_of(session: AsyncSession, incident_ids: list[uuid.UUID]) -> dic
     return out
 
 
+def _label(entry: Indicator | None, code: str) -> str:
+    return entry.label if entry else code
+
+
 async def young_person_summary(
     session: AsyncSession, person: YoungPerson, incident: Incident
 ) -> dict[str, Any]:
     """The pattern up to this incident: earlier incidents, missing episodes in the last 30 and 90
-    days (this one included), indicators seen before, and every team involved."""
-    catalogue = load_catalogue()
+    days (this one included), indicators seen before, and every team involved; over every
+    record of the child (confirmed matches)."""
     history = list(
         (
             await session.execute(
                 select(Incident)
                 .where(
-                    col(Incident.young_person_id) == person.id,
+                    col(Incident.young_person_id).in_(same_child(person.id)),
                     col(Incident.occurred_at) <= incident.occurred_at,
                 )
                 .order_by(col(Incident.occurred_at).desc(), col(Incident.id))
@@ -178,7 +183,9 @@ async def young_person_summary(
 
     def missing_within(days: int) -> int:
         since = incident.occurred_at - timedelta(days=days)
-        return sum(1 for i in history if i.kind == "missing_return" and i.occurred_at > since)
+        return sum(
+            1 for i in history if (i.was_missing or i.kind == "missing_return") and i.occurred_at > since
+        )
 
     seen: Counter[str] = Counter()
     last_seen: dict[str, datetime] = {}
@@ -224,7 +231,7 @@ async def young_person_summary(
         "indicators_seen_before": [
             {
                 "code": code,
-                "label": catalogue.label_of(code),
+                "label": _label(newest_entry(code), code),
                 "times": count,
                 "last_seen_at": iso(last_seen[code]),
             }
@@ -314,7 +321,6 @@ async def history_of(session: AsyncSession, item_id: uuid.UUID) -> list[dict[str
 async def item_view(session: AsyncSession, item: HandoverItem, now: datetime | None = None) -> dict[str, Any]:
     """Everything the day team needs for one item, as JSON."""
     now = now or utcnow()
-    catalogue = load_catalogue()
     incident = await session.get(Incident, item.incident_id)
     assert incident is not None, "handover_items.incident_id is a non-null foreign key"
     person = await session.get(YoungPerson, incident.young_person_id)
@@ -328,7 +334,8 @@ async def item_view(session: AsyncSession, item: HandoverItem, now: datetime | N
     indicators = [
         {
             "code": row.code,
-            "label": catalogue.label_of(row.code),
+            # In the catalogue version the row was recorded with (v1 keeps v1's labels).
+            "label": _label(entry_as_recorded(row.code, row.catalogue_version), row.code),
             "category": row.category,
             "provenance": row.provenance,
         }

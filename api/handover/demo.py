@@ -1,7 +1,13 @@
 """Demo data for the morning handover: last night's reports, so the queues are not empty.
 
-The reports and what happened to them (acknowledged, support recorded, earlier episodes picked
-up and closed) are data here; api.flows.demo plays them through the real flows.
+The reports and what happened to them (acknowledged, support recorded, updated after intake,
+earlier episodes picked up and closed) are data here; api.flows.demo plays them through the
+real flows.
+
+`_updates` are changes after intake through the PATCH flow: (who, body, who of a newly routed
+team takes its page). Kai is charged at 03:00 and refused bail (the s38(6) action starts and the
+worker holding the page hears the priority went up); Jordan tells the worker about an older
+"girlfriend" who gives him money (triage routes the CSE team too, which is paged).
 """
 
 from __future__ import annotations
@@ -46,7 +52,12 @@ def reports(evening: date) -> list[dict[str, Any]]:
             "custody_status": "released",
             "_ack": ("worker.cce", "attending", 25),
             "_offers": [("safe_transport", "accepted"), ("return_home_conversation", "declined")],
-            "_note": "Home by 03:30 with mum. He would not say where he had been. RHI needed.",
+            "_updates": [
+                ("worker.cce", {"indicators": [{"code": "REL-CONTROLLING-ADULT"}]}, "worker.cse"),
+            ],
+            "_note": "Home by 03:30 with mum. He would not say where he had been; on the way he "
+            "talked about an older 'girlfriend' who gives him money (added as disclosed, CSE team "
+            "paged). RHI needed.",
         },
         {
             "kind": "arrest",
@@ -56,20 +67,21 @@ def reports(evening: date) -> list[dict[str, Any]]:
             "location": {"description": "Flat above Narborough Road takeaway", "area": "leicester-city"},
             "indicators": [
                 {"code": "ITM-DRUGS-CASH", "provenance": "observed"},
-                {"code": "MOV-HOTEL-TRAPHOUSE", "provenance": "intelligence"},
+                {"code": "MOV-DRUG-SUPPLY-ADDRESS", "provenance": "intelligence"},
             ],
             "custody": {
                 "status": "in_custody",
                 "detained_at": _at(evening, 23, 55),
-                "charged": True,
-                "bail_refused": True,
                 "appropriate_adult_present": True,
             },
             "_ack": ("worker.cce", "phoning", None),
             "_offers": [("appropriate_adult", "attended"), ("accommodation", "accepted")],
-            "_note": "Charged, bail refused. s38(6): duty manager arranged an emergency foster placement; "
-            "transferred at 01:20. Lack of a bed is never a reason to keep a child in the cells.",
-            "_close": ("bail_refused_transfer", {"outcome": "transferred"}, timedelta(hours=1, minutes=30)),
+            "_updates": [
+                ("custody.euston", {"charged_at": _at(morning, 3, 0), "bail_refused": True}, None),
+            ],
+            "_note": "Charged at 03:00, bail refused. s38(6): duty manager arranged an emergency foster "
+            "placement; transferred at 04:30. Lack of a bed is never a reason to keep a child in the cells.",
+            "_close": ("bail_refused_transfer", {"outcome": "transferred"}, timedelta(hours=4, minutes=40)),
         },
         {
             "kind": "stop_conversation",
@@ -79,7 +91,7 @@ def reports(evening: date) -> list[dict[str, Any]]:
             "location": {"description": "Car park behind the Highcross cinema", "area": "leicester-city"},
             "indicators": [
                 {"code": "MOV-VEHICLE-UNKNOWN-ADULT", "provenance": "observed"},
-                {"code": "REL-OLDER-PARTNER", "provenance": "disclosed"},
+                {"code": "REL-CONTROLLING-ADULT", "provenance": "disclosed"},
             ],
             "people_present": [{"role": "adult", "description": "Man in his 20s, grey Audi"}],
             "custody": {"status": "police_protection", "police_protection_started_at": _at(evening, 22, 30)},

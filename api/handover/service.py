@@ -43,6 +43,7 @@ from api.incidents import timeline
 from api.incidents.models import Incident, IncidentIndicator, IncidentTeam, TimelineEvent
 from api.jobs.service import NewJob, enqueue_many
 from api.paging.alerts import ALERT_JOB
+from api.people.identity import same_child
 from api.people.models import YoungPerson
 from api.people.service import age_on
 from api.rota.hours import handover_due
@@ -58,13 +59,14 @@ STEP_FUTURE_TOLERANCE = timedelta(minutes=10)
 
 
 async def missing_episodes_30d(session: AsyncSession, incident: Incident) -> int:
-    """Missing episodes of the incident's young person in the 30 days up to it, this one included."""
+    """Missing episodes of the incident's young person in the 30 days up to it, this one included,
+    over every record of the child (confirmed matches)."""
     earlier = (
         await session.execute(
             select(func.count())
             .select_from(Incident)
             .where(
-                col(Incident.young_person_id) == incident.young_person_id,
+                col(Incident.young_person_id).in_(same_child(incident.young_person_id)),
                 col(Incident.was_missing).is_(True),
                 col(Incident.id) != incident.id,
                 col(Incident.occurred_at) > incident.occurred_at - MISSING_WINDOW,
@@ -476,6 +478,22 @@ async def pick_up(
     await _record_change(session, actor, "handover.pickup", item, incident, incident_moved=moved)
     await session.flush()
     return _owner_answer(item, {actor.id: actor.user})
+
+
+async def assignees(session: AsyncSession, item: HandoverItem) -> list[dict[str, Any]]:
+    """Who the item may be reassigned to: active day-team members and managers of its team, by
+    name, without its owner (the same rule `reassign` enforces)."""
+    rows = await session.execute(
+        select(User)
+        .join(Membership, col(Membership.user_id) == col(User.id))
+        .where(col(Membership.team_id) == item.team_id, col(User.active).is_(True))
+        .order_by(col(User.display_name))
+    )
+    return [
+        {"id": user.id, "display_name": user.display_name}
+        for user in rows.scalars()
+        if set(user.roles) & set(HANDOVER_ROLES) and user.id != item.owner_id
+    ]
 
 
 async def reassign(

@@ -12,10 +12,11 @@ from api.auth.dependencies import CurrentActor, roles
 from api.deps import SessionDep, SettingsDep
 from api.errors import PreconditionRequired
 from api.flows import board, incident_view, intake, updates
-from api.incidents import idempotency, service
+from api.incidents import catalogue_reads, idempotency, service
 from api.incidents.access import StatusIncident, incident_roles
 from api.incidents.schemas import (
     BoardOut,
+    CatalogueVersionOut,
     IncidentCreate,
     IncidentCreated,
     IncidentDetailOut,
@@ -29,7 +30,6 @@ from api.incidents.schemas import (
 )
 from api.textinput import IdentifyingText
 from api.timewindows import SearchInstant
-from api.triage.catalogue import load_catalogue
 
 router = APIRouter(prefix="/api/v1", tags=["incidents"])
 CASE_ROLES = ("worker", "day_team", "manager")
@@ -38,11 +38,25 @@ CASE_ROLES = ("worker", "day_team", "manager")
 @router.get(
     "/indicators", response_model=list[IndicatorOut], dependencies=[roles("police", *CASE_ROLES, "admin")]
 )
-async def list_indicators() -> list[IndicatorOut]:
-    return [
-        IndicatorOut(code=i.code, label=i.label, category=i.category, group=i.group)
-        for i in load_catalogue().all()
-    ]
+async def list_indicators(
+    version: Annotated[
+        int | None,
+        Query(ge=1, le=1000, description="An earlier catalogue version, to read older incidents' codes"),
+    ] = None,
+) -> list[IndicatorOut]:
+    """The indicator catalogue: the current version (what intake records), or an earlier one."""
+    return catalogue_reads.indicators(version)
+
+
+@router.get(
+    "/indicators/versions",
+    response_model=list[CatalogueVersionOut],
+    dependencies=[roles("police", *CASE_ROLES, "admin")],
+)
+async def list_catalogue_versions() -> list[CatalogueVersionOut]:
+    """Every catalogue version, newest first: which is current, until when intake accepts the
+    codes of each earlier one, and which codes each version retired (and why)."""
+    return catalogue_reads.versions()
 
 
 @router.post(
@@ -67,7 +81,10 @@ async def report_incident(
             actor.id,
             "incidents.create",
             idempotency_key,
-            idempotency.body_hash(body.model_dump(mode="json")),
+            # Without the place_id extension, the hash of a body is what it was before it existed.
+            idempotency.body_hash(
+                body.model_dump(mode="json", exclude={"place_id"} if body.place_id is None else None)
+            ),
         )
         if isinstance(claimed, idempotency.Replay):
             return JSONResponse(claimed.response, status_code=200, headers={"Idempotent-Replayed": "true"})
@@ -170,13 +187,43 @@ async def update_incident(
     session: SessionDep,
     actor: CurrentActor,
     if_match: Annotated[str | None, Header(alias="If-Match", max_length=40)] = None,
+    idempotency_key: Annotated[
+        str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200)
+    ] = None,
 ) -> Any:
-    """Custody events (police of the station) or indicators disclosed to a worker; triage re-runs."""
+    """Custody events (police of the station) or indicators disclosed to a worker; triage re-runs.
+
+    With an `Idempotency-Key` (the PWA's outbox sends one per queued change), a replay of the
+    same change (same incident, body and If-Match) gets the first answer again, marked
+    `Idempotent-Replayed: true`, instead of a 412 for the version it already moved on; the key
+    with another change is a 422. A request that fails (412, 422, 503) does not use up its key.
+    """
     version = updates.parse_if_match(if_match)
     if version is None:
         raise PreconditionRequired('Send If-Match with the incident\'s version (its ETag), such as "2".')
+    record = None
+    if idempotency_key:
+        claimed = await idempotency.claim(
+            session,
+            actor.id,
+            "incidents.update",
+            idempotency_key,
+            idempotency.body_hash(
+                {"incident": str(incident.id), "if_match": version, "body": body.model_dump(mode="json")}
+            ),
+        )
+        if isinstance(claimed, idempotency.Replay):
+            return JSONResponse(
+                claimed.response,
+                status_code=claimed.status_code,
+                headers={"ETag": f'"{claimed.response["version"]}"', "Idempotent-Replayed": "true"},
+            )
+        record = claimed
     result = await updates.update_incident(session, actor, incident.id, body, version)
-    return JSONResponse(result.as_response(), headers={"ETag": f'"{result.incident.version}"'})
+    response = result.as_response()
+    if record is not None:
+        idempotency.complete(record, 200, response)
+    return JSONResponse(response, headers={"ETag": f'"{result.incident.version}"'})
 
 
 @router.get(

@@ -3,21 +3,26 @@
 The LA case reference matches exactly; otherwise normalised name plus date of birth.
 A partial match (same name, other or missing birth date; or a known alias) never merges:
 it creates a new record and a `PossibleMatch` for a person to confirm later.
+
+Aliases are matched both ways: the reported name against other records' aliases, and the
+reported aliases against other records' names and aliases. A pair that was ever suggested
+(open, confirmed or rejected) is never suggested again, and records already merged into one
+child are suggested once, as that child.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import case, or_, select
+from sqlalchemy import case, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from api.db import utcnow
-from api.people.models import PossibleMatch, YoungPerson
+from api.people.models import PossibleMatch, YoungPerson, YoungPersonName
 
 # Latin letters that carry their accent inside (no decomposition): folded by hand.
 _UNDECOMPOSED = str.maketrans(
@@ -66,6 +71,13 @@ def normalise_name(first: str, last: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def alias_keys(aliases: list[str], *, besides: str = "") -> list[str]:
+    """The matching keys of `aliases` (an alias is a whole name, such as "Jay Smith" or "JJ"),
+    without duplicates, empty keys or the key `besides` (the record's own name)."""
+    keys = {normalise_name(alias, "")[:170] for alias in aliases}
+    return sorted(k for k in keys if k and k != besides)
+
+
 def age_on(date_of_birth: date, on: date) -> int:
     years = on.year - date_of_birth.year
     if (on.month, on.day) < (date_of_birth.month, date_of_birth.day):
@@ -82,14 +94,15 @@ class MatchResult:
     person: YoungPerson
     matched_by: str  # "la_reference" | "name_and_dob" | "new"
     possible_matches: list[PossibleMatch]
+    names: list[YoungPersonName] = field(default_factory=list)
 
     @property
     def is_new(self) -> bool:
-        """A new record: the caller writes `rows()` (the person, then its possible matches)."""
         return self.matched_by == "new"
 
-    def rows(self) -> list[YoungPerson | PossibleMatch]:
-        return [self.person, *self.possible_matches] if self.is_new else []
+    def rows(self) -> list[YoungPerson | YoungPersonName | PossibleMatch]:
+        """What the caller writes: a new record, alias keys not yet known, possible matches."""
+        return [*([self.person] if self.is_new else []), *self.names, *self.possible_matches]
 
 
 async def match_person(
@@ -113,21 +126,28 @@ async def match_person(
     writes them with the incident, in one statement per table).
     """
     key = normalise_name(first_name, last_name)
-    known = await _same_name_or_reference(session, key, la_reference, date_of_birth)
+    aka = alias_keys(aliases, besides=key)
+    known = await _same_name_or_reference(session, key, aka, la_reference, date_of_birth)
+    found: YoungPerson | None = None
+    matched_by = "new"
     if la_reference:
         found = next((p for p in known if p.la_reference == la_reference), None)
-        if found is not None:
-            _refresh(found, learning_disability, legal_status, responsible_area_id)
-            return MatchResult(found, "la_reference", [])
+        matched_by = "la_reference"
     same_name = [p for p in known if p.match_name == key] if key else []
-    if date_of_birth is not None:
+    if found is None and date_of_birth is not None:
         found = next((p for p in same_name if p.date_of_birth == date_of_birth), None)
-        if found is not None and (not la_reference or not found.la_reference):
-            if la_reference and not found.la_reference:
-                found.la_reference = la_reference
-                found.updated_at = utcnow()
-            _refresh(found, learning_disability, legal_status, responsible_area_id)
-            return MatchResult(found, "name_and_dob", [])
+        matched_by = "name_and_dob"
+        if found is not None and la_reference and found.la_reference:
+            found = None  # same name and birth date, another LA reference: someone else
+    if found is not None:
+        if la_reference and not found.la_reference:
+            found.la_reference = la_reference
+            found.updated_at = utcnow()
+        _refresh(found, learning_disability, legal_status, responsible_area_id)
+        names = await _new_aliases(session, found, aliases, aka)
+        by_alias = [p for p in known if p not in same_name and p is not found]
+        possible = await _not_yet_suggested(session, found, [_suggest(found, p, aka) for p in by_alias])
+        return MatchResult(found, matched_by, possible, names)
 
     person = YoungPerson(
         first_name=first_name,
@@ -142,21 +162,125 @@ async def match_person(
         legal_status=legal_status,
         learning_disability=learning_disability,
     )
-    possible = [
-        PossibleMatch(
-            young_person_id=person.id, candidate_id=candidate.id, reason=_reason(date_of_birth, candidate)
-        )
-        for candidate in same_name[:CANDIDATES]
+    groups: set = set()
+    possible = []
+    for candidate in [*same_name, *(p for p in known if p not in same_name)]:
+        if candidate.record_group in groups or len(possible) >= CANDIDATES:
+            continue  # one suggestion per child, however many records it has
+        groups.add(candidate.record_group)
+        if candidate in same_name:
+            reason = _reason(date_of_birth, candidate)
+            possible.append(
+                PossibleMatch(young_person_id=person.id, candidate_id=candidate.id, reason=reason)
+            )
+        else:
+            possible.append(_suggest(person, candidate, aka))
+    names = [YoungPersonName(young_person_id=person.id, match_name=k) for k in aka]
+    return MatchResult(person, "new", possible, names)
+
+
+def _suggest(person: YoungPerson, candidate: YoungPerson, aka: list[str]) -> PossibleMatch:
+    reason = (
+        "an alias matches this record's name"
+        if candidate.match_name in aka
+        else "name or alias matches one of this record's aliases"
+    )
+    return PossibleMatch(young_person_id=person.id, candidate_id=candidate.id, reason=reason)
+
+
+async def _new_aliases(
+    session: AsyncSession, person: YoungPerson, aliases: list[str], aka: list[str]
+) -> list[YoungPersonName]:
+    """Aliases this report adds to a known record: kept on the record and given their keys."""
+    have = set(alias_keys(person.aliases))
+    added = [a for a in aliases if alias_keys([a]) and alias_keys([a])[0] not in have | {person.match_name}]
+    if not added:
+        return []
+    person.aliases = [*person.aliases, *added][:20]
+    person.updated_at = utcnow()
+    stored = set(
+        (
+            await session.execute(
+                select(col(YoungPersonName.match_name)).where(
+                    col(YoungPersonName.young_person_id) == person.id,
+                    col(YoungPersonName.match_name).in_(aka),
+                )
+            )
+        ).scalars()
+    )
+    return [
+        YoungPersonName(young_person_id=person.id, match_name=k)
+        for k in alias_keys(added, besides=person.match_name)
+        if k not in stored
     ]
-    return MatchResult(person, "new", possible)
+
+
+async def _not_yet_suggested(
+    session: AsyncSession, person: YoungPerson, possible: list[PossibleMatch]
+) -> list[PossibleMatch]:
+    """Drop suggestions between records of one child, and pairs suggested before (in either
+    order, whatever became of them: a rejection is remembered)."""
+    possible = [p for p in possible if p.candidate_id != person.id]
+    if not possible:
+        return []
+    candidates = [p.candidate_id for p in possible]
+    groups = {
+        row.id: row.merged_into_id or row.id
+        for row in (
+            await session.execute(
+                select(col(YoungPerson.id), col(YoungPerson.merged_into_id)).where(
+                    col(YoungPerson.id).in_(candidates)
+                )
+            )
+        ).all()
+    }
+    pairs = [(person.id, c) for c in candidates] + [(c, person.id) for c in candidates]
+    seen = {
+        frozenset(row)
+        for row in (
+            await session.execute(
+                select(col(PossibleMatch.young_person_id), col(PossibleMatch.candidate_id)).where(
+                    tuple_(col(PossibleMatch.young_person_id), col(PossibleMatch.candidate_id)).in_(pairs)
+                )
+            )
+        ).all()
+    }
+    out, kept_groups = [], set()
+    for suggestion in possible:
+        group = groups.get(suggestion.candidate_id, suggestion.candidate_id)
+        if group == person.record_group or group in kept_groups:
+            continue
+        if frozenset((person.id, suggestion.candidate_id)) in seen:
+            continue
+        kept_groups.add(group)
+        out.append(suggestion)
+    return out
 
 
 async def _same_name_or_reference(
-    session: AsyncSession, key: str, la_reference: str | None, date_of_birth: date | None
+    session: AsyncSession, key: str, aka: list[str], la_reference: str | None, date_of_birth: date | None
 ) -> list[YoungPerson]:
     """Records with this LA reference or this normalised name: the reference first, then
-    those born on `date_of_birth` (oldest record first), then the other namesakes."""
+    those born on `date_of_birth` (oldest record first), then the other namesakes; with
+    aliases, also records whose name or alias is one of the reported names."""
     wanted = col(YoungPerson.match_name) == key
+    if aka:
+        wanted = or_(
+            wanted,
+            col(YoungPerson.match_name).in_(aka),
+            col(YoungPerson.id).in_(
+                select(col(YoungPersonName.young_person_id)).where(
+                    col(YoungPersonName.match_name).in_([key, *aka])
+                )
+            ),
+        )
+    else:
+        wanted = or_(
+            wanted,
+            col(YoungPerson.id).in_(
+                select(col(YoungPersonName.young_person_id)).where(col(YoungPersonName.match_name) == key)
+            ),
+        )
     first = []
     if la_reference:
         wanted = or_(wanted, col(YoungPerson.la_reference) == la_reference)

@@ -20,6 +20,7 @@ import { Settings } from './screens/Settings';
 import { SignOut } from './screens/SignOut';
 import { AdminHome } from './screens/AdminHome';
 import { Rota } from './screens/Rota';
+import { YoungPersonScreen } from './screens/YoungPersonScreen';
 import type { JSX } from 'preact';
 import { prefetchCatalogues } from './offline/catalogue';
 
@@ -34,6 +35,7 @@ export const ROUTES: RouteDef[] = [
   { pattern: '/incidents', roles: ['worker', 'day_team', 'manager'], render: () => <Inbox /> },
   // Admins too: an admin paged because nobody answered opens the incident (the API allows only those).
   { pattern: '/incidents/:id', roles: ['worker', 'day_team', 'manager', 'admin'], render: (p) => <IncidentDetail id={p.id!} /> },
+  { pattern: '/young-people/:id', roles: ['worker', 'day_team', 'manager'], render: (p) => <YoungPersonScreen id={p.id!} /> },
   { pattern: '/report', roles: ['police'], render: () => <ReportForm /> },
   { pattern: '/reports', roles: ['police'], render: () => <MyReports /> },
   { pattern: '/reports/:id', roles: ['police'], render: (p) => <ReportStatus id={p.id!} /> },

@@ -9,7 +9,7 @@ import type { components } from './schema';
 export type { components, paths } from './schema';
 type Schemas = components['schemas'];
 
-export type Role = 'police' | 'worker' | 'day_team' | 'manager' | 'admin';
+export type Role = 'police' | 'worker' | 'day_team' | 'manager' | 'coordinator' | 'admin';
 
 export interface TeamRef {
   id: string;
@@ -57,6 +57,8 @@ export type OfferKind = Omit<Schemas['OfferKindOut'], 'outcomes'> & { outcomes?:
 export interface IncidentStatus {
   id?: string;
   reference: string;
+  /** The incident's version (its ETag): what a custody event is sent on, in If-Match. */
+  version?: number;
   state: IncidentState;
   kind?: IncidentKind;
   reported_at?: string;
@@ -151,10 +153,13 @@ export interface IncidentDetail extends Omit<IncidentSummary, 'location' | 'youn
     apparent_age?: number | null;
     la_reference?: string | null;
     legal_status?: string | null;
+    possible_matches?: { candidate_id: string; reason: string }[];
   } | null;
   circumstances?: string | null;
   custody_status?: string | null;
   police_reference?: string | null;
+  /** The incident's version (its ETag): what a disclosure is sent on, in If-Match. */
+  version?: number;
 }
 
 export interface Page<T> {
@@ -244,3 +249,11 @@ export interface Board {
   needs_review?: IncidentSummary[];
   rota_gaps: RotaGap[];
 }
+
+/** GET /young-people/{id}: the record and the incidents (of every merged record) the reader may see. */
+export type YoungPerson = Schemas['YoungPersonOut'];
+
+/** GET /young-people/{id}/possible-matches: the child's records, open suggestions and merges. */
+export type PossibleMatches = Schemas['PossibleMatchesOut'];
+export type PossibleMatch = Schemas['PossibleMatchOut'];
+export type PersonMerge = Schemas['MergeOut'];

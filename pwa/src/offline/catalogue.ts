@@ -34,6 +34,9 @@ export function indicators(): Promise<Catalogue<Indicator>> {
 
 /** Fetch the catalogues a role will need offline, right after sign-in. */
 export function prefetchCatalogues(roles: string[]): void {
-  if (roles.includes('police')) void indicators().catch(() => undefined);
+  // Police report indicators; workers and managers add those disclosed to them.
+  if (roles.some((r) => r === 'police' || r === 'worker' || r === 'manager' || r === 'day_team')) {
+    void indicators().catch(() => undefined);
+  }
   if (roles.some((r) => r === 'worker' || r === 'manager')) void offerKinds().catch(() => undefined);
 }

@@ -2,7 +2,7 @@
 // nothing personal ever appears in a key, a store name or an index name.
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 
-export type RecordKind = 'support_offer' | 'handover_note' | 'incident_report';
+export type RecordKind = 'support_offer' | 'handover_note' | 'incident_report' | 'incident_update';
 export type RecordState = 'saved' | 'sending' | 'sent' | 'needs_attention';
 
 /** What IndexedDB holds for one outbox record: metadata in clear, the rest encrypted. */

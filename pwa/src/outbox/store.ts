@@ -178,6 +178,25 @@ export class Outbox {
     });
   }
 
+  /**
+   * An update of `incidentId` was accepted and moved it from version `from` to `to`: later
+   * updates of it saved on this device against `from` were made on top of what this device
+   * sent, so they go with `to` (not a conflict with ourselves). Returns how many moved.
+   */
+  async rebaseUpdates(incidentId: string, from: string, to: string): Promise<number> {
+    const waiting = (await this.list()).filter(
+      (i) =>
+        i.payload.kind === 'incident_update' &&
+        i.payload.incident_id === incidentId &&
+        i.payload.if_match === from &&
+        (i.state === 'saved' || i.state === 'sending'),
+    );
+    for (const item of waiting) {
+      await this.rewrite(item.id, (current) => ({ ...current, payload: { ...current.payload, if_match: to } as OutboxPayload }));
+    }
+    return waiting.length;
+  }
+
   /** The user explicitly gave a record up. The only way a record leaves unsent. */
   async discard(id: string): Promise<void> {
     await this.db.delete('records', id);

@@ -7,6 +7,11 @@
 //
 // Offers and handover notes go as `PUT /incidents/{id}/support-offers/{record id}` and
 // `PUT /incidents/{id}/handover-note/{record id}`; two or more of them as one `POST /sync`.
+// Incident updates (custody events, disclosed indicators) go one by one as
+// `PATCH /incidents/{id}` with If-Match (the version the person saw) and the record id as
+// Idempotency-Key, so a replay after a lost answer gets the first answer, never a second change.
+// An accepted update moves this device's later updates of the same incident to the new version;
+// a 412 (someone else changed it) waits for the person: reload, check, send again.
 import type { Outbox } from './store';
 import type { OutboxItem, Problem } from './types';
 
@@ -105,7 +110,7 @@ export function createSyncEngine(deps: SyncDeps) {
     if (!due.length) return report;
     await deps.outbox.markSending(due.map((i) => i.id));
 
-    const batchable = batchUnsupported ? [] : due.filter((i) => i.payload.kind !== 'incident_report').slice(0, BATCH_MAX);
+    const batchable = batchUnsupported ? [] : due.filter((i) => isBatchable(i)).slice(0, BATCH_MAX);
     const batch = batchable.length > 1 ? batchable : [];
     let queue = due.filter((i) => !batch.includes(i));
 
@@ -128,7 +133,9 @@ export function createSyncEngine(deps: SyncDeps) {
     return { ...report, reason: 'unauthorised' };
   }
 
-  async function sendOne(item: OutboxItem, token: string): Promise<Verdict> {
+  async function sendOne(queued: OutboxItem, token: string): Promise<Verdict> {
+    // An update may have been moved to a newer version by the one sent just before it.
+    const item = queued.payload.kind === 'incident_update' ? ((await deps.outbox.get(queued.id)) ?? queued) : queued;
     const { url, init } = requestFor(item, token);
     let response: Response;
     try {
@@ -166,6 +173,13 @@ export function createSyncEngine(deps: SyncDeps) {
           url: `${base}/incidents`,
           init: { method: 'POST', headers, body: JSON.stringify(p.body) },
         };
+      case 'incident_update':
+        headers['If-Match'] = `"${p.if_match}"`;
+        headers['Idempotency-Key'] = item.id;
+        return {
+          url: `${base}/incidents/${p.incident_id}`,
+          init: { method: 'PATCH', headers, body: JSON.stringify(p.body) },
+        };
     }
   }
 
@@ -173,7 +187,12 @@ export function createSyncEngine(deps: SyncDeps) {
     const status = response.status;
     if (response.ok) {
       const body = await readJson(response);
-      await deps.outbox.markSent(item.id, resultOf(body, response));
+      const result = resultOf(body, response);
+      await deps.outbox.markSent(item.id, result);
+      const p = item.payload;
+      if (p.kind === 'incident_update' && result?.version && result.version !== p.if_match) {
+        await deps.outbox.rebaseUpdates(p.incident_id, p.if_match, result.version);
+      }
       return 'sent';
     }
     if (status === 401) return 'unauthorised';
@@ -302,6 +321,10 @@ interface BatchResult {
   title?: string;
   detail?: string;
   errors?: { field: string; message: string }[];
+}
+
+function isBatchable(item: OutboxItem): boolean {
+  return item.payload.kind === 'support_offer' || item.payload.kind === 'handover_note';
 }
 
 function empty(): SyncReport {

@@ -34,11 +34,27 @@ export interface IncidentReportBody {
   custody_status?: string;
 }
 
+/**
+ * A change to an incident after intake (PATCH /incidents/{id}): custody events from police of
+ * the station, or indicators disclosed to a worker. Sent with If-Match (the version the person
+ * saw) and the record id as Idempotency-Key.
+ */
+export interface IncidentUpdateBody {
+  detained_at?: string;
+  charged_at?: string;
+  bail_refused?: boolean;
+  released_at?: string;
+  transferred_at?: string;
+  returned_home_at?: string;
+  indicators?: { code: string }[];
+}
+
 /** What the user asked to send. `label` is a short, non-personal description for lists. */
 export type OutboxDraft =
   | { kind: 'support_offer'; incident_id: string; label: string; body: SupportOfferBody }
   | { kind: 'handover_note'; incident_id: string; label: string; body: HandoverNoteBody }
-  | { kind: 'incident_report'; label: string; body: IncidentReportBody };
+  | { kind: 'incident_report'; label: string; body: IncidentReportBody }
+  | { kind: 'incident_update'; incident_id: string; label: string; if_match: string; body: IncidentUpdateBody };
 
 /** An RFC 9457 problem as the API returns it, or one we made up for a network failure. */
 export interface Problem {

@@ -12,7 +12,7 @@ type Station = components['schemas']['StationOut'];
 type Team = components['schemas']['TeamOut'];
 type User = components['schemas']['UserOut'];
 
-const ROLES = ['police', 'worker', 'day_team', 'manager', 'admin'] as const;
+const ROLES = ['police', 'worker', 'day_team', 'manager', 'coordinator', 'admin'] as const;
 
 /** The body of PATCH …{id} that flips a row between active and retired. */
 export function toggleBody(active: boolean): { active: boolean } {

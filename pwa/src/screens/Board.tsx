@@ -1,7 +1,7 @@
 import { call } from '../api/client';
 import type { BoardIncident, BoardPage, Board as BoardData } from '../api/types';
 import { useLive } from '../live';
-import { ErrorText, Loading, PriorityBadge, Section, StateBadge } from '../ui/bits';
+import { Loading, PriorityBadge, Section, StateBadge, LoadError } from '../ui/bits';
 import { ago, categoryLabel, formatTime, kindLabel, stationName, teamName } from '../ui/format';
 import { useAsync, useDebounced, useNow, useTitle } from '../ui/hooks';
 
@@ -20,7 +20,7 @@ export function Board() {
         Updates live. <a href="/rota">Rotas and escalation</a>
       </p>
       {board.loading && !data ? <Loading what="the board" /> : null}
-      {board.error ? <ErrorText>{board.error}</ErrorText> : null}
+      <LoadError state={board} what="the board" />
       {data ? (
         <>
           <Section title={`Uncovered (${data.uncovered.length})`} id="uncovered">

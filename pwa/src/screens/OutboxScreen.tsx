@@ -95,6 +95,7 @@ function AttentionItem({ item }: { item: OutboxItem }) {
   const p = item.payload;
   // 409: another version is stored; 412: it changed again since the version we meant to replace.
   const conflict = p.problem?.status === 409 || p.problem?.status === 412;
+  const update = p.kind === 'incident_update';
   const current = p.server_current as { outcome?: keyof typeof OUTCOME_LABELS; notes?: string; text?: string } | undefined;
 
   async function again(overwrite = false) {
@@ -114,7 +115,11 @@ function AttentionItem({ item }: { item: OutboxItem }) {
         <strong>{p.label}</strong> · saved {formatTime(item.created_at)}
       </p>
       <p class="error-text">
-        {conflict ? 'Someone saved a different version on the server.' : `Not accepted: ${p.problem?.title ?? 'refused by the server'}`}
+        {conflict
+          ? update
+            ? 'The incident was changed by someone else after you made this update; nothing of yours was applied.'
+            : 'Someone saved a different version on the server.'
+          : `Not accepted: ${p.problem?.title ?? 'refused by the server'}`}
         {p.problem?.detail ? ` — ${p.problem.detail}` : ''}
       </p>
       {p.problem?.errors?.length ? (
@@ -135,9 +140,14 @@ function AttentionItem({ item }: { item: OutboxItem }) {
         </p>
       ) : null}
       <div class="actions">
+        {conflict && update ? (
+          <a class="button" href={`/incidents/${p.incident_id}`}>
+            Open the incident to check
+          </a>
+        ) : null}
         {conflict ? (
           <button type="button" class="primary" onClick={() => again(true)} disabled={!p.server_version}>
-            Replace the server's version with mine
+            {update ? 'Send again on the new version' : "Replace the server's version with mine"}
           </button>
         ) : null}
         {p.kind === 'incident_report' ? (

@@ -4,6 +4,7 @@ import { incidentOf, useLive } from '../live';
 import { ErrorText, Loading } from '../ui/bits';
 import { formatTime, timelineDetail, timelineLabel } from '../ui/format';
 import { useAsync, useDebounced, useTitle } from '../ui/hooks';
+import { CustodyEvents } from './incident/Updates';
 import { statusText, steps } from './reportStatus';
 
 /** One report's live response status, as police may see it. */
@@ -40,6 +41,7 @@ export function ReportStatus({ id }: { id: string }) {
           {status.error ? <p class="hint">Could not refresh: {status.error}</p> : <p class="hint">Updates live.</p>}
         </section>
       ) : null}
+      {s ? <CustodyEvents target={{ id, reference: s.reference, version: s.version }} onReload={status.reload} /> : null}
       {s?.timeline?.length ? (
         <section class="card" aria-labelledby="report-timeline-h">
           <h2 id="report-timeline-h">What has happened</h2>

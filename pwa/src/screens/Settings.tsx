@@ -6,6 +6,11 @@ import { useTitle } from '../ui/hooks';
 import { MyMobile } from './MyMobile';
 
 const IDLE_CHOICES = [5, 10, 15, 30, 60];
+const THEMES: [Theme, string][] = [
+  ['system', 'Match this phone'],
+  ['dark', 'Dark'],
+  ['light', 'Light'],
+];
 
 export function Settings() {
   useTitle('Settings');
@@ -28,19 +33,23 @@ export function Settings() {
       </Section>
       {me?.roles.some((r) => r === 'worker' || r === 'manager' || r === 'admin') ? <MyMobile /> : null}
       <Section title="Appearance" id="appearance">
-        <button
-          type="button"
-          aria-pressed={theme === 'light'}
-          data-testid="theme-toggle"
-          onClick={() => {
-            const next: Theme = theme === 'dark' ? 'light' : 'dark';
-            setTheme(next);
-            setThemeState(next);
-            announce(`${next === 'dark' ? 'Dark' : 'Light'} theme.`);
-          }}
-        >
-          Light theme
-        </button>
+        <div role="group" aria-label="Theme" class="row">
+          {THEMES.map(([value, label]) => (
+            <button
+              key={value}
+              type="button"
+              aria-pressed={theme === value}
+              data-testid={`theme-${value}`}
+              onClick={() => {
+                setTheme(value);
+                setThemeState(value);
+                announce(value === 'system' ? 'The theme follows this phone.' : `${label} theme.`);
+              }}
+            >
+              {label}
+            </button>
+          ))}
+        </div>
       </Section>
       <Section title="Lock" id="lock">
         <label for="idle-minutes">Lock after this long without use</label>
