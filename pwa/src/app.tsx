@@ -18,11 +18,14 @@ import { Board } from './screens/Board';
 import { OutboxScreen } from './screens/OutboxScreen';
 import { Settings } from './screens/Settings';
 import { SignOut } from './screens/SignOut';
-import { AdminHome } from './screens/AdminHome';
-import { Rota } from './screens/Rota';
+import { Lazy } from './ui/Lazy';
 import { YoungPersonScreen } from './screens/YoungPersonScreen';
 import type { JSX } from 'preact';
 import { prefetchCatalogues } from './offline/catalogue';
+
+// Screens few people open, loaded on first use (out of the app shell).
+const loadRota = () => import('./screens/Rota').then((m) => m.Rota);
+const loadAdmin = () => import('./screens/AdminHome').then((m) => m.AdminHome);
 
 interface RouteDef {
   pattern: string;
@@ -42,11 +45,11 @@ export const ROUTES: RouteDef[] = [
   { pattern: '/handover', roles: ['day_team', 'manager'], render: () => <HandoverQueue /> },
   { pattern: '/handover/print', roles: ['day_team', 'manager'], render: () => <HandoverPrint /> },
   { pattern: '/board', roles: ['manager'], render: () => <Board /> },
-  { pattern: '/rota', roles: ['manager'], render: () => <Rota /> },
+  { pattern: '/rota', roles: ['manager'], render: () => <Lazy load={loadRota} /> },
   { pattern: '/outbox', roles: 'any', render: () => <OutboxScreen /> },
   { pattern: '/settings', roles: 'any', render: () => <Settings /> },
   { pattern: '/sign-out', roles: 'any', render: () => <SignOut /> },
-  { pattern: '/admin', roles: ['admin'], render: () => <AdminHome /> },
+  { pattern: '/admin', roles: ['admin'], render: () => <Lazy load={loadAdmin} /> },
 ];
 
 /** Where "/" leads for a role: the screen of that role's night. */

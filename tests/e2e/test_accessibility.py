@@ -130,7 +130,7 @@ async def test_no_screen_has_accessibility_violations(live_server, chromium):
         await sign_in(page, live_server, "day.cce")
         await expect(page.get_by_test_id("handover-item").first).to_be_visible()
         await audit.check(page, "handover queue", "Handover")
-        await page.get_by_test_id("handover-report").click()
+        await page.get_by_test_id("handover-report").first.click()
         frame = page.frame_locator("[data-testid=handover-report-frame]")
         await expect(frame.get_by_role("heading", level=1)).to_have_text("Handover report")
         await audit.check(page, "printable report", "Handover report")
