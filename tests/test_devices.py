@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from api.audit.models import AuditEvent
+from api.jobs.models import Job
 from api.paging.models import DeviceMove, EscalationPolicy, PushSubscription
 from tests import paging_helpers
 from tests.handover_helpers import rename
@@ -153,6 +154,16 @@ async def test_a_test_notification_reaches_each_of_my_phones(client, world, make
     assert all(d["last_success_at"] for d in devices)
 
 
+async def test_a_test_notification_with_no_device_is_a_409_and_queues_nothing(client, db, world, make_user):
+    me = await make_user("worker", teams_=["city-cce"])
+    answer = await client.post("/api/v1/push/test", headers=me.headers)
+    assert answer.status_code == 409, answer.text
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    assert answer.json()["title"] == "No device registered"
+    async with db.session() as session:
+        assert (await session.execute(select(Job).where(Job.kind == "delivery.send"))).scalars().all() == []
+
+
 # -- escalation policies ------------------------------------------------------------------------
 
 
@@ -174,7 +185,10 @@ async def test_a_manager_sets_the_team_policy_and_members_read_it(client, world,
     }
     saved = await client.put(f"/api/v1/teams/{team.id}/escalation-policy", json=body, headers=manager.headers)
     assert saved.status_code == 200, saved.text
-    assert saved.json()["levels"] == body["levels"] and saved.json()["repeat"] == 2
+    assert saved.json()["levels"] == [
+        {**lvl, "user_id": None, "display_name": None} for lvl in body["levels"]
+    ]
+    assert saved.json()["repeat"] == 2
     again = await client.put(f"/api/v1/teams/{team.id}/escalation-policy", json=body, headers=manager.headers)
     assert again.json()["version"] == 2
     assert (await client.get(f"/api/v1/teams/{team.id}/escalation-policy", headers=member.headers)).json()[
@@ -288,7 +302,7 @@ async def test_a_shared_phone_passes_to_a_teammate_audited_and_the_previous_hold
     assert phone.endpoint not in repr(event.detail) and phone.endpoint not in (event.client_ip or "")
 
     # Pages follow the phone: Bob's test reaches it, Alice has nothing left to test.
-    assert (await client.post("/api/v1/push/test", headers=alice.headers)).json()["queued"] == 0
+    assert (await client.post("/api/v1/push/test", headers=alice.headers)).status_code == 409
     assert (await client.post("/api/v1/push/test", headers=bob.headers)).json()["queued"] == 1
     await worker.drain()
     assert len(received_by(push, [phone])) == 1

@@ -177,6 +177,83 @@ async def _create_user(settings, username, password, roles, team_slugs, display_
         await database.dispose()
 
 
+setup_app = typer.Typer(help="First set-up of a deployment.", no_args_is_help=True)
+app.add_typer(setup_app, name="setup")
+
+
+def import_setup(
+    path: Annotated[str, typer.Argument(help="A YAML or JSON file of areas, stations, teams and users")],
+) -> None:
+    """Create or bring up to date the areas, stations, teams and users of FILE (idempotent: a
+    second run changes nothing). New users without a password_hash get a first password,
+    printed here once; hand it over in person."""
+    import json
+    from pathlib import Path
+
+    import yaml
+
+    from api.errors import LanternError
+    from api.teams import setup
+
+    source = Path(path)
+    try:
+        text = source.read_text(encoding="utf-8")
+        data = json.loads(text) if source.suffix == ".json" else yaml.safe_load(text)
+    except (OSError, ValueError, yaml.YAMLError) as exc:
+        typer.echo(f"setup import: cannot read {path}: {type(exc).__name__}", err=True)
+        raise typer.Exit(2) from None
+    settings = _settings()
+    _ensure_sqlite_dir(settings.database_url)
+    asyncio.run(_migrate(settings.database_url))
+    try:
+        parsed = setup.parse(data)
+        report = asyncio.run(_apply_setup(settings, parsed))
+    except LanternError as exc:
+        typer.echo(f"setup import: {exc.detail}; nothing was changed", err=True)
+        for error in exc.errors or []:
+            typer.echo(f"  {error['field']}: {error['message']}", err=True)
+        raise typer.Exit(1) from None
+    for kind in ("areas", "stations", "teams", "users"):
+        typer.echo(
+            f"{kind:<9} created {len(report.created.get(kind, [])):>3}  changed "
+            f"{len(report.changed.get(kind, [])):>3}  unchanged {len(report.unchanged.get(kind, [])):>3}"
+        )
+    if report.first_passwords:
+        typer.echo("First passwords (shown once; hand each over in person):")
+        for username, password in report.first_passwords.items():
+            typer.echo(f"  {username:<24} {password}")
+    if not report.changes:
+        typer.echo("nothing to change")
+
+
+async def _apply_setup(settings, parsed):
+    from api.audit import service as audit
+    from api.db import Database
+    from api.teams import setup
+
+    database = Database(settings.database_url)
+    try:
+        async with database.session() as session:
+            report = await setup.apply(session, parsed)
+            if report.changes:  # a second run of the same file writes nothing at all
+                audit.record(
+                    session,
+                    None,
+                    "setup.import",
+                    detail={
+                        "created": {k: len(v) for k, v in report.created.items()},
+                        "changed": {k: len(v) for k, v in report.changed.items()},
+                    },
+                )
+            return report
+    finally:
+        await database.dispose()
+
+
+setup_app.command("import")(import_setup)
+app.command("import")(import_setup)  # the name api-contract.md gives the same command
+
+
 @app.command()
 def vapid() -> None:
     """Print the VAPID public key (creating the key pair where none is configured)."""

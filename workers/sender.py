@@ -58,6 +58,11 @@ class Channels:
             else:
                 result = await self._send_other(target, prepared)
             return _plain("webpush", result)
+        if prepared.purpose == "sms_test":  # confirming a newly recorded mobile number
+            if self.sms is None or not prepared.phone_number:
+                return SendResult("sms", "rejected", None, 0.0, "SMS is not configured")
+            reference = f"test-{prepared.user_id}"
+            return _plain("sms", await self.sms.send_test(SmsTarget(prepared.phone_number), reference))
         if prepared.page_message is None:  # only pages fall back; a device test has no fallback
             return SendResult("log", "rejected", None, 0.0, "nothing to fall back to")
         message = PageMessage(**prepared.page_message)

@@ -17,6 +17,7 @@ from api.incidents.access import team_scope
 from api.incidents.models import Incident
 from api.incidents.service import summaries
 from api.paging.gaps import find_gaps
+from api.paging.service import being_paged
 from api.teams.models import Team
 
 UNANSWERED = ("reported", "paging")
@@ -92,9 +93,17 @@ async def board(
         detail={"incident_ids": sorted({str(i.id) for i in shown})},
         subjects=[i.young_person_id for i in shown],
     )
+    paging = await being_paged(session, [i.id for i in [*unacknowledged, *uncovered]])
+
+    async def with_pages(incidents: list[Incident]) -> list[dict[str, Any]]:
+        return [
+            {**summary, "pages": paging.get(incident.id, [])}
+            for incident, summary in zip(incidents, await summaries(session, incidents), strict=True)
+        ]
+
     return {
-        "unacknowledged": await summaries(session, list(unacknowledged)),
-        "uncovered": await summaries(session, list(uncovered)),
+        "unacknowledged": await with_pages(list(unacknowledged)),
+        "uncovered": await with_pages(list(uncovered)),
         "needs_review": await summaries(session, list(needs_review)),
         "rota_gaps": rota_gaps,
     }

@@ -8,6 +8,7 @@ upwards to build it. The read is audited.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from sqlalchemy import select
@@ -18,8 +19,10 @@ from api.audit import service as audit
 from api.auth.dependencies import Actor
 from api.auth.models import User
 from api.db import utcnow
+from api.errors import NotFound
 from api.handover import service as handover
 from api.handover.clocks import custody_information
+from api.incidents.access import may_see_case
 from api.incidents.models import Incident, IncidentIndicator, IncidentTeam, TimelineEvent
 from api.incidents.service import category_of
 from api.paging import service as paging
@@ -31,8 +34,29 @@ from api.teams.models import Area, Station, Team
 from api.triage.catalogue import entry_as_recorded
 
 
-async def incident_detail(session: AsyncSession, actor: Actor, incident: Incident) -> dict[str, Any]:
-    """Everything a case role may see of one incident; the read is audited."""
+async def incident_to_read(
+    session: AsyncSession, actor: Actor, incident_id: uuid.UUID
+) -> tuple[Incident, str]:
+    """The incident a caller may open, and on what grounds ("team", or "paged_uncovered").
+
+    Case roles: incidents routed to their teams. Admins have no case content, except an
+    incident one of whose pages went uncovered: every admin is paged then, and must be able
+    to see what they are asked to take. That read is audited like any other, with its ground.
+    Anything else is 404 (the id's existence is not revealed)."""
+    incident = await session.get(Incident, incident_id)
+    if incident is not None:
+        if await may_see_case(session, actor, incident_id):
+            return incident, "team"
+        if actor.has("admin") and await paging.went_uncovered(session, incident_id):
+            return incident, "paged_uncovered"
+    raise NotFound("No such incident.")
+
+
+async def incident_detail(
+    session: AsyncSession, actor: Actor, incident: Incident, *, ground: str = "team"
+) -> dict[str, Any]:
+    """Everything a case role may see of one incident; the read is audited (with its ground
+    when it is not team membership)."""
     person = await session.get(YoungPerson, incident.young_person_id)
     assert person is not None, "incidents.young_person_id is a non-null foreign key"
     station = await session.get(Station, incident.station_id)
@@ -97,6 +121,7 @@ async def incident_detail(session: AsyncSession, actor: Actor, incident: Inciden
         resource_type="incident",
         resource_id=incident.id,
         young_person_id=person.id,
+        detail={"ground": ground} if ground != "team" else None,
     )
     return {
         "id": str(incident.id),

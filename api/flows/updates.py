@@ -503,7 +503,9 @@ async def _announce_priority(
             users = await team_managers(session, page.team_id)
         else:
             level = page.policy["levels"][page.level_index]
-            users = await level_targets(session, page.team_id, level["target"], now)
+            users = await level_targets(
+                session, page.team_id, level["target"], now, person_id=level.get("user_id")
+            )
         for user_id in users:
             holders.setdefault(user_id, page.id)
     stage = f"priority:{incident.version}"

@@ -401,11 +401,34 @@ class RotaGapOut(ReadModel):
     user_id: str | None
 
 
+class PagedPerson(ReadModel):
+    id: str
+    display_name: str
+
+
+class BoardPage(ReadModel):
+    """One open page of a board incident: where its escalation stands and whom it pages now."""
+
+    page_id: str
+    team: TeamOfIncident
+    state: str = Field(description="active, or uncovered (every level went unanswered)")
+    level: int = Field(description="The current level, counted from 0")
+    levels: int = Field(description="How many levels the page's policy has")
+    target: str = Field(description="primary, secondary, managers, person; uncovered: managers and admins")
+    repeat: int
+    level_started_at: Instant
+    paging: list[PagedPerson] = Field(description="Who the current level pages (staff names)")
+
+
+class BoardItem(IncidentItem):
+    pages: list[BoardPage] = Field(default_factory=list)
+
+
 class BoardOut(ReadModel):
     """GET /board: incidents waiting for an answer, uncovered, for review; rota gaps."""
 
-    unacknowledged: list[IncidentItem]
-    uncovered: list[IncidentItem]
+    unacknowledged: list[BoardItem]
+    uncovered: list[BoardItem]
     needs_review: list[IncidentItem]
     rota_gaps: list[RotaGapOut]
 

@@ -358,3 +358,29 @@ async def queue_test_pushes(
             now=now,
         )
     return devices
+
+
+def sms_enabled(settings: Settings) -> bool:
+    """Whether this deployment can send SMS (GOV.UK Notify is configured)."""
+    return _sms_enabled(settings)
+
+
+async def queue_test_sms(session: AsyncSession, user_id: uuid.UUID, now: datetime) -> uuid.UUID | None:
+    """A test SMS to the person's recorded number (its result shows on GET /me/phone)."""
+    return await enqueue(
+        session,
+        DELIVERY_JOB,
+        {"purpose": "sms_test", "page_id": None, "user_id": str(user_id), "device_id": None},
+        run_at=now,
+    )
+
+
+async def last_test_sms(session: AsyncSession, user_id: uuid.UUID) -> Delivery | None:
+    return (
+        await session.execute(
+            select(Delivery)
+            .where(col(Delivery.user_id) == user_id, col(Delivery.purpose) == "sms_test")
+            .order_by(col(Delivery.at).desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()

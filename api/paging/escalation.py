@@ -91,14 +91,32 @@ async def admins(session: AsyncSession) -> list[uuid.UUID]:
     return [uid for uid, roles in rows.all() if "admin" in roles]
 
 
+async def named_person(session: AsyncSession, team_id: uuid.UUID, user_id: str | None) -> list[uuid.UUID]:
+    """A level naming one person reaches them while they are active and still in the team."""
+    if not user_id:
+        return []
+    row = await session.execute(
+        select(col(User.id))
+        .join(Membership, col(Membership.user_id) == col(User.id))
+        .where(
+            col(User.id) == uuid.UUID(str(user_id)),
+            col(Membership.team_id) == team_id,
+            col(User.active).is_(True),
+        )
+    )
+    return list(row.scalars())
+
+
 async def level_targets(
-    session: AsyncSession, team_id: uuid.UUID, target: str, at: datetime
+    session: AsyncSession, team_id: uuid.UUID, target: str, at: datetime, *, person_id: str | None = None
 ) -> list[uuid.UUID]:
-    """The people a level reaches at instant `at`."""
+    """The people a level reaches at instant `at` (`person_id`: the level's named person)."""
     if target in ("primary", "secondary"):
         return await rota.on_call(session, team_id, target, at)
     if target == "managers":
         return await team_managers(session, team_id)
+    if target == "person":
+        return await named_person(session, team_id, person_id)
     log.error("unknown escalation target %s on a page of team %s", target, team_id)
     return []
 
@@ -172,7 +190,9 @@ async def start_level(
 ) -> None:
     """Page the people of the page's current level and set its timer; nobody → next level now."""
     level = page.policy["levels"][page.level_index]
-    user_ids = await level_targets(session, page.team_id, level["target"], now)
+    user_ids = await level_targets(
+        session, page.team_id, level["target"], now, person_id=level.get("user_id")
+    )
     detail = {"level": page.level_index, "target": level["target"], "repeat": page.repeat_count}
     if not user_ids:
         timeline.add_event(session, page.incident_id, "page.level_empty", team_id=page.team_id, detail=detail)

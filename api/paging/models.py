@@ -12,11 +12,12 @@ from sqlmodel import Field, SQLModel
 from api.db import JsonType, UtcDateTime, new_id, utcnow
 
 PAGE_STATES = ("active", "acknowledged", "uncovered", "cancelled")
-TARGETS = ("primary", "secondary", "managers")
+# "person": one named member of the team (the level carries their `user_id`).
+TARGETS = ("primary", "secondary", "managers", "person")
 ACTIONS = ("attending", "phoning", "cannot_attend")
 # What a delivery was for: a page level, the uncovered alarm, a device test, a reachability check,
-# an alert to managers that someone on call cannot be reached.
-PURPOSES = ("page", "uncovered", "test", "reachability", "alert")
+# an alert to managers that someone on call cannot be reached, a test SMS to a new number.
+PURPOSES = ("page", "uncovered", "test", "reachability", "alert", "sms_test")
 
 
 class PushSubscription(SQLModel, table=True):

@@ -14,10 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from api.auth.models import User
 from api.db import utcnow
 from api.errors import ValidationFailed
 from api.paging.models import EscalationPolicy
 from api.platform.cache import MISSING, ProcessCache
+from api.teams.models import Membership
 
 POLICY_TTL_SECONDS = 5.0
 _policies = ProcessCache("escalation_policies", (EscalationPolicy,), POLICY_TTL_SECONDS)
@@ -76,6 +78,39 @@ def _copy(policy: dict[str, Any]) -> dict[str, Any]:
     return {"levels": [dict(level) for level in policy["levels"]], "repeat": policy["repeat"]}
 
 
+async def _check_named_people(
+    session: AsyncSession, team_id: uuid.UUID, levels: list[dict[str, Any]]
+) -> None:
+    """A `person` level names an active member of the team; other levels name nobody."""
+    named = {str(level["user_id"]) for level in levels if level.get("user_id")}
+    members: set[str] = set()
+    if named:
+        rows = await session.execute(
+            select(col(User.id))
+            .join(Membership, col(Membership.user_id) == col(User.id))
+            .where(
+                col(Membership.team_id) == team_id,
+                col(User.active).is_(True),
+                col(User.id).in_([uuid.UUID(u) for u in named]),
+            )
+        )
+        members = {str(uid) for uid in rows.scalars()}
+    errors = []
+    for i, level in enumerate(levels):
+        user_id = level.get("user_id")
+        if level["target"] == "person":
+            if not user_id:
+                errors.append({"field": f"levels.{i}.user_id", "message": "name the person to page"})
+            elif str(user_id) not in members:
+                errors.append(
+                    {"field": f"levels.{i}.user_id", "message": "not an active member of this team"}
+                )
+        elif user_id:
+            errors.append({"field": f"levels.{i}.user_id", "message": "only a `person` level names someone"})
+    if errors:
+        raise ValidationFailed("A level names nobody it can page.", errors=errors)
+
+
 async def set_policy(
     session: AsyncSession,
     team_id: uuid.UUID,
@@ -93,6 +128,7 @@ async def set_policy(
     ]
     if errors:
         raise ValidationFailed("An ack timeout is too short.", errors=errors)
+    await _check_named_people(session, team_id, levels)
     policy = await policy_of(session, team_id)
     if policy is None:
         policy = EscalationPolicy(team_id=team_id, levels=levels, repeat=repeat, updated_by_id=updated_by_id)

@@ -20,28 +20,35 @@ from fastapi.responses import JSONResponse
 
 from api.audit import service as audit
 from api.auth.dependencies import ALL_STAFF, Actor, CurrentActor, public, roles
+from api.auth.models import User
 from api.auth.runtime import AuthRuntimeDep
 from api.db import utcnow
 from api.deps import SessionDep, SettingsDep
-from api.errors import problem
+from api.errors import ValidationFailed, problem
 from api.incidents.access import incident_roles
-from api.paging import acknowledgements, deliveries
+from api.paging import acknowledgements, deliveries, phones
 from api.paging import devices as device_rules
 from api.paging import policy as policies
 from api.paging.models import PushSubscription
 from api.paging.schemas import (
     AckIn,
     AckOut,
+    ContactOut,
     DeviceHolderOut,
+    MeUpdate,
+    PhoneIn,
     PolicyIn,
+    PolicyLevelOut,
     PolicyOut,
     PublicKeyOut,
     SubscriptionCreate,
     SubscriptionOut,
     TestPushOut,
+    TestSmsOut,
     TokenAckIn,
 )
 from api.rota.access import team_to_manage, team_to_read
+from api.rota.service import people
 
 router = APIRouter(prefix="/api/v1", tags=["paging"])
 
@@ -214,20 +221,169 @@ async def remove_device(subscription_id: uuid.UUID, session: SessionDep, actor: 
     status_code=status.HTTP_202_ACCEPTED,
     response_model=TestPushOut,
     dependencies=[roles(*ALL_STAFF)],
+    responses={
+        409: {
+            "description": "No device registered: nothing to test (register this browser first)",
+            "content": {"application/problem+json": {}},
+        }
+    },
 )
-async def test_my_devices(session: SessionDep, actor: CurrentActor) -> TestPushOut:
-    """Send a test notification to each of my devices; their results show on my devices list."""
+async def test_my_devices(session: SessionDep, actor: CurrentActor) -> TestPushOut | JSONResponse:
+    """Send a test notification to each of my devices; their results show on my devices list.
+    With no device registered there is nothing to send: 409 problem+json, nothing queued."""
     devices = await deliveries.queue_test_pushes(session, actor.id, utcnow())
+    if not devices:
+        return problem(
+            status.HTTP_409_CONFLICT,
+            slug="no-device-registered",
+            title="No device registered",
+            detail="You have no working device registered for notifications. Turn on notifications "
+            "on this phone first, then send a test.",
+        )
     return TestPushOut(queued=len(devices), device_ids=[d.id for d in devices])
+
+
+# -- my mobile number (the SMS fallback) -------------------------------------------------------------
+
+REACHABLE = ("worker", "manager", "admin")  # the roles a page or an uncovered alarm can reach
+
+
+async def _contact_out(session, settings, user: User) -> ContactOut:
+    last = await deliveries.last_test_sms(session, user.id)
+    return ContactOut(
+        display_name=user.display_name,
+        mobile_number=phones.mask(user.phone_number),
+        sms_enabled=deliveries.sms_enabled(settings),
+        last_test_sms=TestSmsOut(at=last.at, outcome=last.outcome) if last else None,
+    )
+
+
+async def _me_for_update(session, actor: Actor) -> User:
+    user = await session.get(User, actor.id, with_for_update=True, populate_existing=True)
+    assert user is not None, "the actor was read in this request"
+    return user
+
+
+async def _set_number(session, actor: Actor, user: User, number: str | None) -> None:
+    """Record (or remove) my number; audited without the number, which is never logged."""
+    user.phone_number = phones.normalise_uk_mobile(number) if number is not None else None
+    await session.flush()
+    audit.record(
+        session,
+        actor,
+        "user.phone.update" if number is not None else "user.phone.remove",
+        resource_type="user",
+        resource_id=user.id,
+    )
+
+
+@router.get("/me/phone", response_model=ContactOut, dependencies=[roles(*REACHABLE)])
+async def my_phone(session: SessionDep, settings: SettingsDep, actor: CurrentActor) -> ContactOut:
+    """My mobile number (masked), whether SMS is on here, and my last test SMS's result."""
+    return await _contact_out(session, settings, actor.user)
+
+
+@router.put("/me/phone", response_model=ContactOut, dependencies=[roles(*REACHABLE)])
+async def set_my_phone(
+    body: PhoneIn, session: SessionDep, settings: SettingsDep, actor: CurrentActor
+) -> ContactOut:
+    """Record my mobile number for the SMS fallback (pages reach it when no phone of mine takes
+    a push). A UK mobile only, stored as +447…; answered masked. Then send a test SMS."""
+    user = await _me_for_update(session, actor)
+    await _set_number(session, actor, user, body.mobile_number)
+    return await _contact_out(session, settings, user)
+
+
+@router.delete("/me/phone", response_model=ContactOut, dependencies=[roles(*REACHABLE)])
+async def remove_my_phone(session: SessionDep, settings: SettingsDep, actor: CurrentActor) -> ContactOut:
+    """Forget my mobile number: pages then fall back to nothing but the log."""
+    user = await _me_for_update(session, actor)
+    await _set_number(session, actor, user, None)
+    return await _contact_out(session, settings, user)
+
+
+@router.patch("/me", response_model=ContactOut, dependencies=[roles(*REACHABLE)])
+async def update_me(
+    body: MeUpdate, session: SessionDep, settings: SettingsDep, actor: CurrentActor
+) -> ContactOut:
+    """Change my display name and/or mobile number (`null` removes it); the contract's name for
+    what PUT /me/phone does, with the display name besides."""
+    changes = body.model_dump(exclude_unset=True)
+    if "display_name" in changes and changes["display_name"] is None:
+        raise ValidationFailed.field("display_name", "may not be null")
+    user = await _me_for_update(session, actor)
+    if "display_name" in changes and changes["display_name"] != user.display_name:
+        user.display_name = changes["display_name"]
+        audit.record(
+            session,
+            actor,
+            "user.update",
+            resource_type="user",
+            resource_id=user.id,
+            detail={"fields": ["display_name"]},
+        )
+    if "mobile_number" in changes:
+        await _set_number(session, actor, user, changes["mobile_number"])
+    await session.flush()
+    return await _contact_out(session, settings, user)
+
+
+SMS_REFUSED_DOC: dict[int | str, dict[str, Any]] = {
+    409: {
+        "description": "No mobile number recorded, or this deployment sends no SMS",
+        "content": {"application/problem+json": {}},
+    }
+}
+
+
+@router.post(
+    "/me/test-sms",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=ContactOut,
+    dependencies=[roles(*REACHABLE)],
+    responses=SMS_REFUSED_DOC,
+)
+async def send_me_a_test_sms(
+    session: SessionDep, settings: SettingsDep, actor: CurrentActor
+) -> ContactOut | JSONResponse:
+    """Send a test SMS to my recorded number through GOV.UK Notify; its result shows in
+    `last_test_sms` (GET /me/phone) within a minute."""
+    if not actor.user.phone_number:
+        return problem(
+            status.HTTP_409_CONFLICT,
+            slug="no-mobile-number",
+            title="No mobile number recorded",
+            detail="Record your mobile number first, then send a test SMS.",
+        )
+    if not deliveries.sms_enabled(settings):
+        return problem(
+            status.HTTP_409_CONFLICT,
+            slug="sms-not-configured",
+            title="SMS is not configured",
+            detail="This deployment sends no SMS (GOV.UK Notify is not configured); ask the administrator.",
+        )
+    await deliveries.queue_test_sms(session, actor.id, utcnow())
+    audit.record(session, actor, "user.phone.test", resource_type="user", resource_id=actor.id)
+    return await _contact_out(session, settings, actor.user)
 
 
 # -- escalation policies ----------------------------------------------------------------------
 
 
-def _policy_out(team_id: uuid.UUID, levels: list, repeat: int, row=None) -> PolicyOut:
+async def _policy_out(session, team_id: uuid.UUID, levels: list, repeat: int, row=None) -> PolicyOut:
+    named = {uuid.UUID(str(level["user_id"])) for level in levels if level.get("user_id")}
+    names = {u.id: u.display_name for u in (await people(session, named)).values()}
     return PolicyOut(
         team_id=team_id,
-        levels=levels,
+        levels=[
+            PolicyLevelOut(
+                target=level["target"],
+                user_id=level.get("user_id"),
+                display_name=names.get(uuid.UUID(str(level["user_id"]))) if level.get("user_id") else None,
+                ack_timeout_seconds=level["ack_timeout_seconds"],
+            )
+            for level in levels
+        ],
         repeat=repeat,
         version=row.version if row else None,
         updated_at=row.updated_at if row else None,
@@ -241,12 +397,16 @@ def _policy_out(team_id: uuid.UUID, levels: list, repeat: int, row=None) -> Poli
 async def set_escalation_policy(
     team_id: uuid.UUID, body: PolicyIn, session: SessionDep, settings: SettingsDep, actor: CurrentActor
 ) -> PolicyOut:
-    """Replace the team's escalation. Pages already running keep the policy they started with."""
+    """Replace the team's escalation. Pages already running keep the policy they started with.
+
+    A level's `target` is `primary` or `secondary` (whoever the rota has on call then),
+    `managers` (the team's managers), or `person` with `user_id`, one active member of the team
+    (e.g. a senior practitioner); a named person who has left the team by then is skipped."""
     await team_to_manage(session, actor, team_id)
     row = await policies.set_policy(
         session,
         team_id,
-        levels=[level.model_dump() for level in body.levels],
+        levels=[level.model_dump(mode="json", exclude_none=True) for level in body.levels],
         repeat=body.repeat,
         min_ack_timeout_seconds=settings.min_ack_timeout_seconds,
         updated_by_id=actor.id,
@@ -259,7 +419,7 @@ async def set_escalation_policy(
         resource_id=row.id,
         team_id=team_id,
     )
-    return _policy_out(team_id, row.levels, row.repeat, row)
+    return await _policy_out(session, team_id, row.levels, row.repeat, row)
 
 
 @router.get("/teams/{team_id}/escalation-policy", response_model=PolicyOut, dependencies=[roles(*ALL_STAFF)])
@@ -270,8 +430,8 @@ async def get_escalation_policy(
     row = await policies.policy_of(session, team_id)
     if row is None:
         default = policies.default_policy(settings.default_ack_timeout_seconds)
-        return _policy_out(team_id, default["levels"], default["repeat"])
-    return _policy_out(team_id, row.levels, row.repeat, row)
+        return await _policy_out(session, team_id, default["levels"], default["repeat"])
+    return await _policy_out(session, team_id, row.levels, row.repeat, row)
 
 
 # -- acknowledgements -----------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 from api.auth.schemas import WriteModel
 from api.textinput import FreeText, IdentifyingText
 
-Target = Literal["primary", "secondary", "managers"]
+Target = Literal["primary", "secondary", "managers", "person"]
 Action = Literal["attending", "phoning", "cannot_attend"]
 
 
@@ -65,8 +65,19 @@ class TestPushOut(BaseModel):
 
 
 class PolicyLevel(WriteModel):
-    target: Target
+    target: Target = Field(
+        description="Who the level pages: the rota's primary or secondary, the team's managers, "
+        "or `person`, one named member of the team (`user_id`)"
+    )
+    user_id: uuid.UUID | None = Field(None, description="With `person` only: the member to page")
     ack_timeout_seconds: int = Field(ge=1, le=3600)
+
+
+class PolicyLevelOut(BaseModel):
+    target: Target
+    user_id: uuid.UUID | None = None
+    display_name: str | None = Field(None, description="The named person's name (staff)")
+    ack_timeout_seconds: int
 
 
 class PolicyIn(WriteModel):
@@ -76,7 +87,7 @@ class PolicyIn(WriteModel):
 
 class PolicyOut(BaseModel):
     team_id: uuid.UUID
-    levels: list[dict]
+    levels: list[PolicyLevelOut]
     repeat: int
     version: int | None
     updated_at: AwareDatetime | None
@@ -113,3 +124,30 @@ class AckOut(BaseModel):
     acknowledged_at: AwareDatetime
     escalated: bool = Field(description="True for cannot_attend: the page went to its next level")
     pages: list[AckPageOut]
+
+
+class PhoneIn(WriteModel):
+    mobile_number: str = Field(
+        min_length=1, max_length=32, description="A UK mobile: 07… or +44 7…; stored as +447…"
+    )
+
+
+class MeUpdate(WriteModel):
+    """Only the fields sent change; `mobile_number: null` removes the number."""
+
+    display_name: IdentifyingText | None = Field(None, min_length=1, max_length=120)
+    mobile_number: str | None = Field(None, min_length=1, max_length=32, description="A UK mobile")
+
+
+class TestSmsOut(BaseModel):
+    at: AwareDatetime
+    outcome: str = Field(description="accepted (Notify took it), or why not")
+
+
+class ContactOut(BaseModel):
+    """How Lantern reaches me when no phone of mine answers a push. The number is never shown whole."""
+
+    display_name: str
+    mobile_number: str | None = Field(description='Masked, e.g. "07••• •••123"; null when none is recorded')
+    sms_enabled: bool = Field(description="Whether this deployment sends SMS (GOV.UK Notify configured)")
+    last_test_sms: TestSmsOut | None = Field(description="The last test SMS to my number and its result")

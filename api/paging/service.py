@@ -21,7 +21,7 @@ from api.db import Row, new_row, utcnow
 from api.incidents import timeline
 from api.incidents.models import Incident, TimelineEvent
 from api.jobs.service import NewJob, enqueue_many
-from api.paging.escalation import LEVEL_JOB
+from api.paging.escalation import LEVEL_JOB, admins, level_targets, team_managers
 from api.paging.models import Acknowledgement, Delivery, Page, PushSubscription
 from api.paging.policy import effective_policies
 from api.rota.service import people
@@ -278,3 +278,77 @@ async def pages_for_incident(session: AsyncSession, incident_id: uuid.UUID) -> l
             }
         )
     return summary
+
+
+async def being_paged(
+    session: AsyncSession, incident_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[dict[str, Any]]]:
+    """For the duty manager's board: each open page of the incidents, its current level (the
+    target, counted from 0) and who that level pages (staff names only). An uncovered page
+    pages the team's managers and the admins."""
+    if not incident_ids:
+        return {}
+    pages = list(
+        (
+            await session.execute(
+                select(Page)
+                .where(col(Page.incident_id).in_(incident_ids), col(Page.state).in_(("active", "uncovered")))
+                .order_by(col(Page.started_at), col(Page.id))
+            )
+        ).scalars()
+    )
+    teams = {
+        t.id: t
+        for t in (
+            await session.execute(select(Team).where(col(Team.id).in_({p.team_id for p in pages})))
+        ).scalars()
+    }
+    found: dict[uuid.UUID, list[dict[str, Any]]] = {i: [] for i in incident_ids}
+    paged: list[tuple[Page, str, list[uuid.UUID]]] = []
+    for page in pages:
+        if page.state == "uncovered":
+            target = "uncovered"
+            user_ids = list(
+                dict.fromkeys([*await team_managers(session, page.team_id), *await admins(session)])
+            )
+        else:
+            level = page.policy["levels"][page.level_index]
+            target = level["target"]
+            user_ids = await level_targets(
+                session, page.team_id, target, page.level_started_at, person_id=level.get("user_id")
+            )
+        paged.append((page, target, user_ids))
+    names = await people(session, {u for _, _, ids in paged for u in ids})
+    for page, target, user_ids in paged:
+        team = teams.get(page.team_id)
+        found[page.incident_id].append(
+            {
+                "page_id": str(page.id),
+                "team": {
+                    "id": str(page.team_id),
+                    "slug": team.slug if team else None,
+                    "name": team.name if team else None,
+                },
+                "state": page.state,
+                "level": page.level_index,
+                "levels": len(page.policy["levels"]),
+                "target": target,
+                "repeat": page.repeat_count,
+                "level_started_at": _iso(page.level_started_at),
+                "paging": [
+                    {"id": str(u), "display_name": names[u].display_name if u in names else ""}
+                    for u in user_ids
+                ],
+            }
+        )
+    return found
+
+
+async def went_uncovered(session: AsyncSession, incident_id: uuid.UUID) -> bool:
+    """Whether a page of the incident went uncovered (its managers and every admin were paged)."""
+    row = await session.execute(
+        select(col(Page.id))
+        .where(col(Page.incident_id) == incident_id, col(Page.uncovered_at).is_not(None))
+        .limit(1)
+    )
+    return row.first() is not None

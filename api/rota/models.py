@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, UniqueConstraint
+from sqlalchemy import Column, DateTime, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from api.db import UtcDateTime, new_id, utcnow
@@ -30,6 +30,9 @@ class Rotation(SQLModel, table=True):
     length_minutes: int
     created_by_id: uuid.UUID | None = Field(default=None, foreign_key="users.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    # Raised by every edit; `If-Match` on PATCH names the version the editor saw.
+    version: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))
+    updated_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
 class RotationMember(SQLModel, table=True):

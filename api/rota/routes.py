@@ -10,12 +10,13 @@ import uuid
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Header, Query, Response, status
 
 from api.audit import service as audit
 from api.auth.dependencies import ALL_STAFF, CurrentActor, roles
 from api.db import utcnow
 from api.deps import SessionDep, SettingsDep
+from api.errors import ValidationFailed
 from api.paging.gaps import find_gaps
 from api.rota import service
 from api.rota.access import team_to_manage, team_to_read
@@ -25,12 +26,14 @@ from api.rota.schedule import local_to_utc
 from api.rota.schemas import (
     Gap,
     GapsOut,
+    MemberOut,
     MyOnCallOut,
     MyShift,
     OnCallOut,
     PersonRef,
     RotationCreate,
     RotationOut,
+    RotationUpdate,
     ShiftCreate,
     ShiftOut,
     TeamRef,
@@ -61,8 +64,21 @@ def _rotation_out(rotation: Rotation, members: list[uuid.UUID], names: dict) -> 
         length_hours=rotation.length_minutes / 60,
         ends_local=rotation.ends_local,
         starts_at=local_to_utc(rotation.start_local),
+        ends_at=local_to_utc(rotation.ends_local) if rotation.ends_local else None,
         created_at=rotation.created_at,
+        version=rotation.version,
+        updated_at=rotation.updated_at,
     )
+
+
+def _if_match(value: str | None) -> int | None:
+    """The version an `If-Match` names (`"3"`, `W/"3"` or `3`); None when absent."""
+    if value is None:
+        return None
+    text = value.strip().removeprefix("W/").strip('"')
+    if not text.isdigit() or len(text) > 9 or int(text) < 1:
+        raise ValidationFailed.field("If-Match", 'must be the rotation\'s version, such as "2"')
+    return int(text)
 
 
 def _shift_out(shift: OverrideShift, names: dict) -> ShiftOut:
@@ -119,6 +135,95 @@ async def list_rotations(team_id: uuid.UUID, session: SessionDep, actor: Current
     return [_rotation_out(r, members, names) for r, members in rotations]
 
 
+@router.patch(
+    "/teams/{team_id}/rotations/{rotation_id}",
+    response_model=RotationOut,
+    dependencies=[roles(*MANAGERS)],
+    responses={
+        404: {"description": "No such rotation in this team"},
+        412: {"description": "`If-Match` named a version that is no longer the rotation's"},
+    },
+)
+async def update_rotation(
+    team_id: uuid.UUID,
+    rotation_id: uuid.UUID,
+    body: RotationUpdate,
+    response: Response,
+    session: SessionDep,
+    actor: CurrentActor,
+    if_match: Annotated[str | None, Header(alias="If-Match", max_length=40)] = None,
+) -> RotationOut:
+    """Edit a rotation: its name, members, first hand-off, shift length or end (`ends_local`;
+    shifts after it leave on-call, the gaps and the calendars). Only the fields sent change.
+
+    Send `If-Match` with the `version` you read to be refused (412) if someone else edited it
+    since; without it the last write wins (a manager fixing tonight's rota from a phone)."""
+    team = await team_to_manage(session, actor, team_id)
+    changes = body.model_dump(exclude_unset=True)
+    nulls = [
+        k for k in ("name", "members", "start_local", "length_hours") if k in changes and changes[k] is None
+    ]
+    if nulls:
+        raise ValidationFailed(
+            "These fields cannot be emptied.",
+            errors=[{"field": k, "message": "may not be null"} for k in nulls],
+        )
+    rotation, members = await service.update_rotation(
+        session, team, rotation_id, changes=changes, if_version=_if_match(if_match)
+    )
+    audit.record(
+        session,
+        actor,
+        "rota.rotation.update",
+        resource_type="rotation",
+        resource_id=rotation.id,
+        team_id=team.id,
+        detail={"fields": sorted(changes), "version": rotation.version},
+    )
+    response.headers["ETag"] = f'"{rotation.version}"'
+    return _rotation_out(rotation, members, await service.people(session, set(members)))
+
+
+@router.delete(
+    "/teams/{team_id}/rotations/{rotation_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    dependencies=[roles(*MANAGERS)],
+    responses={404: {"description": "No such rotation in this team"}},
+)
+async def end_rotation(
+    team_id: uuid.UUID, rotation_id: uuid.UUID, session: SessionDep, actor: CurrentActor
+) -> Response:
+    """End a rotation now (its `ends_local` becomes now; it stays listed for the record). A
+    rotation that has not started yet is removed. To end it at another time, PATCH `ends_local`."""
+    team = await team_to_manage(session, actor, team_id)
+    ended = await service.end_rotation(session, team, rotation_id, utcnow())
+    audit.record(
+        session,
+        actor,
+        "rota.rotation.end" if ended is not None else "rota.rotation.delete",
+        resource_type="rotation",
+        resource_id=rotation_id,
+        team_id=team.id,
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/teams/{team_id}/members", response_model=list[MemberOut], dependencies=[roles(*ALL_STAFF)])
+async def team_members(team_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> list[MemberOut]:
+    """The team's active members (staff names and roles): who a rota or a policy level can name."""
+    await team_to_read(session, actor, team_id)
+    return [
+        MemberOut(
+            id=u.id,
+            display_name=u.display_name,
+            roles=u.roles,
+            on_call=bool(service.ON_CALL_ROLES & set(u.roles)),
+        )
+        for u in await service.members_of_team(session, team_id)
+    ]
+
+
 @router.post(
     "/teams/{team_id}/shifts",
     status_code=status.HTTP_201_CREATED,
@@ -148,6 +253,31 @@ async def create_shift(
         team_id=team.id,
     )
     return _shift_out(shift, await service.people(session, {shift.user_id}))
+
+
+@router.delete(
+    "/teams/{team_id}/shifts/{shift_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    dependencies=[roles(*MANAGERS)],
+    responses={404: {"description": "No such shift in this team"}},
+)
+async def delete_shift(
+    team_id: uuid.UUID, shift_id: uuid.UUID, session: SessionDep, actor: CurrentActor
+) -> Response:
+    """Remove an override shift: the rotations cover its interval again."""
+    team = await team_to_manage(session, actor, team_id)
+    shift = await service.delete_override(session, team, shift_id)
+    audit.record(
+        session,
+        actor,
+        "rota.shift.delete",
+        resource_type="override_shift",
+        resource_id=shift.id,
+        team_id=team.id,
+        detail={"user_id": str(shift.user_id), "level": shift.level},
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/teams/{team_id}/shifts", response_model=list[ShiftOut], dependencies=[roles(*ALL_STAFF)])

@@ -20,6 +20,13 @@ class PersonRef(BaseModel):
     display_name: str
 
 
+class MemberOut(BaseModel):
+    id: uuid.UUID
+    display_name: str
+    roles: list[str]
+    on_call: bool = Field(description="A worker or manager: may be put on the rota")
+
+
 class TeamRef(BaseModel):
     id: uuid.UUID
     slug: str
@@ -37,6 +44,20 @@ class RotationCreate(WriteModel):
     ends_local: RotaWallTime | None = Field(None, description="Europe/London wall time the rotation stops")
 
 
+class RotationUpdate(WriteModel):
+    """Only the fields sent change; `ends_local: null` takes the end away. The level stays."""
+
+    name: IdentifyingText | None = Field(None, max_length=120)
+    members: list[uuid.UUID] | None = Field(
+        None, min_length=1, max_length=50, description="In hand-off order"
+    )
+    start_local: RotaWallTime | None = None
+    length_hours: int | None = Field(None, ge=1, le=672)
+    ends_local: RotaWallTime | None = Field(
+        None, description="Europe/London wall time the rotation stops (its shifts after it go)"
+    )
+
+
 class RotationOut(BaseModel):
     id: uuid.UUID
     team_id: uuid.UUID
@@ -47,7 +68,10 @@ class RotationOut(BaseModel):
     length_hours: float
     ends_local: datetime | None
     starts_at: AwareDatetime = Field(description="The first hand-off as a UTC instant")
+    ends_at: AwareDatetime | None = Field(None, description="`ends_local` as a UTC instant")
     created_at: AwareDatetime
+    version: int = Field(1, description="Send it back in `If-Match` on PATCH to refuse a lost update")
+    updated_at: AwareDatetime | None = None
 
 
 class ShiftCreate(WriteModel):

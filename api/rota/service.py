@@ -10,12 +10,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from api.auth.models import User
-from api.errors import ValidationFailed
+from api.db import utcnow
+from api.errors import NotFound, PreconditionFailed, ValidationFailed
 from api.rota import schedule
 from api.rota.models import OverrideShift, Rotation, RotationMember
 from api.teams.models import Membership, Team
@@ -169,6 +170,109 @@ async def create_rotation(
     return rotation, members
 
 
+UNSET: object = object()
+
+
+async def rotation_of_team(
+    session: AsyncSession, team_id: uuid.UUID, rotation_id: uuid.UUID, *, lock: bool = False
+) -> Rotation:
+    """The team's rotation (locked for update when `lock`); 404 for another team's."""
+    rotation = await session.get(Rotation, rotation_id, with_for_update=lock or None, populate_existing=lock)
+    if rotation is None or rotation.team_id != team_id:
+        raise NotFound("No such rotation in this team.")
+    return rotation
+
+
+async def members_of(session: AsyncSession, rotation_id: uuid.UUID) -> list[uuid.UUID]:
+    rows = await session.execute(
+        select(col(RotationMember.user_id))
+        .where(col(RotationMember.rotation_id) == rotation_id)
+        .order_by(col(RotationMember.position))
+    )
+    return list(rows.scalars())
+
+
+async def update_rotation(
+    session: AsyncSession,
+    team: Team,
+    rotation_id: uuid.UUID,
+    *,
+    changes: dict,
+    if_version: int | None,
+) -> tuple[Rotation, list[uuid.UUID]]:
+    """Change a rotation's name, members, start, shift length or end (only the keys in `changes`;
+    `ends_local: None` clears the end). With `if_version`, refuse (412) unless it is still the
+    stored version; without it the last write wins. The whole rotation is recomputed from the
+    new values, past shifts included: what happened on past pages stays in their deliveries."""
+    rotation = await rotation_of_team(session, team.id, rotation_id, lock=True)
+    if if_version is not None and if_version != rotation.version:
+        raise PreconditionFailed(
+            f"The rotation changed since you read it (now version {rotation.version}); reload and retry."
+        )
+    members = await members_of(session, rotation.id)
+    new_members = changes.get("members", members)
+    if "members" in changes:
+        await _check_members(session, team.id, new_members, "members")
+    start_local = changes.get("start_local", rotation.start_local)
+    ends_local = changes.get("ends_local", rotation.ends_local)
+    length_minutes = changes["length_hours"] * 60 if "length_hours" in changes else rotation.length_minutes
+    if ends_local is not None and ends_local <= start_local:
+        raise ValidationFailed.field("ends_local", "must be after start_local")
+    draft = Rotation(
+        id=rotation.id,
+        team_id=team.id,
+        level=rotation.level,
+        start_local=start_local,
+        ends_local=ends_local,
+        length_minutes=length_minutes,
+    )
+    to_schedule(draft, new_members)  # the schedule's own invariants, before anything is written
+    if "name" in changes:
+        rotation.name = changes["name"]
+    rotation.start_local = start_local
+    rotation.ends_local = ends_local
+    rotation.length_minutes = length_minutes
+    rotation.version += 1
+    rotation.updated_at = utcnow()
+    if new_members != members:
+        await session.execute(delete(RotationMember).where(col(RotationMember.rotation_id) == rotation.id))
+        await session.flush()
+        for position, user_id in enumerate(new_members):
+            session.add(RotationMember(rotation_id=rotation.id, position=position, user_id=user_id))
+    await session.flush()
+    return rotation, new_members
+
+
+async def end_rotation(
+    session: AsyncSession, team: Team, rotation_id: uuid.UUID, now: datetime
+) -> Rotation | None:
+    """Stop a rotation now: from this instant nobody is on call through it. One that has not
+    started yet is removed outright (None); one that already ended before now is left as it is."""
+    rotation = await rotation_of_team(session, team.id, rotation_id, lock=True)
+    if schedule.local_to_utc(rotation.start_local) > now:
+        await session.execute(delete(RotationMember).where(col(RotationMember.rotation_id) == rotation.id))
+        await session.delete(rotation)
+        await session.flush()
+        return None
+    wall_now = now.astimezone(schedule.LONDON).replace(tzinfo=None, second=0, microsecond=0)
+    if rotation.ends_local is None or rotation.ends_local > wall_now:
+        rotation.ends_local = max(wall_now, rotation.start_local + timedelta(minutes=1))
+        rotation.version += 1
+        rotation.updated_at = now
+        await session.flush()
+    return rotation
+
+
+async def delete_override(session: AsyncSession, team: Team, shift_id: uuid.UUID) -> OverrideShift:
+    """Remove an override shift: the rotations cover its interval again."""
+    shift = await session.get(OverrideShift, shift_id)
+    if shift is None or shift.team_id != team.id:
+        raise NotFound("No such shift in this team.")
+    await session.delete(shift)
+    await session.flush()
+    return shift
+
+
 async def create_override(
     session: AsyncSession,
     team: Team,
@@ -211,6 +315,16 @@ async def overrides_of(
             col(OverrideShift.starts_at) < end,
         )
         .order_by(col(OverrideShift.starts_at))
+    )
+    return list(rows.scalars())
+
+
+async def members_of_team(session: AsyncSession, team_id: uuid.UUID) -> list[User]:
+    rows = await session.execute(
+        select(User)
+        .join(Membership, col(Membership.user_id) == col(User.id))
+        .where(col(Membership.team_id) == team_id, col(User.active).is_(True))
+        .order_by(col(User.display_name), col(User.username))
     )
     return list(rows.scalars())
 

@@ -92,7 +92,8 @@ async def directory(session: AsyncSession) -> Directory:
     areas = {a.slug: AreaEntry(a.id, a.slug, a.name) for a in (await session.execute(select(Area))).scalars()}
     stations = tuple(
         StationEntry(s.id, s.slug, s.name, s.area_id)
-        for s in (await session.execute(select(Station))).scalars()
+        # A retired station takes no more reports: intake no longer finds it.
+        for s in (await session.execute(select(Station).where(col(Station.active).is_(True)))).scalars()
     )
     teams = tuple(
         TeamEntry(t.id, t.slug, t.name, t.specialism, t.area_id)

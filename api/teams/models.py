@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Column, String
+from sqlalchemy import Boolean, Column, String, true
 from sqlmodel import Field, SQLModel
 
 from api.auth.models import Membership as Membership  # defined beside the users (auth reads it)
@@ -21,6 +21,8 @@ class Area(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     slug: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
     name: str = Field(max_length=120)
+    # Retired, never deleted (stations, teams and incidents refer to it).
+    active: bool = Field(default=True, sa_column=Column(Boolean, nullable=False, server_default=true()))
 
 
 class Station(SQLModel, table=True):
@@ -30,6 +32,8 @@ class Station(SQLModel, table=True):
     slug: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
     name: str = Field(max_length=120)
     area_id: uuid.UUID = Field(foreign_key="areas.id", index=True)
+    # A retired station takes no more reports (it leaves the intake directory); its incidents stay.
+    active: bool = Field(default=True, sa_column=Column(Boolean, nullable=False, server_default=true()))
 
 
 class Team(SQLModel, table=True):

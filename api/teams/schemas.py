@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.auth.schemas import WriteModel
 from api.textinput import IdentifyingText
 
-Role = Literal["police", "worker", "day_team", "manager", "admin"]
+Role = Literal["police", "worker", "day_team", "manager", "coordinator", "admin"]
 Slug = Field(min_length=2, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")
 
 
@@ -29,6 +29,50 @@ class TeamOut(BaseModel):
     name: str
     specialism: str
     area: str
+    active: bool = True
+
+
+class TeamUpdate(WriteModel):
+    """Only the fields sent change. `active: false` retires the team: intake routes nothing
+    more to it; its incidents, rotas and members stay."""
+
+    name: IdentifyingText | None = Field(None, min_length=1, max_length=120)
+    specialism: Literal["cse", "cce", "general"] | None = None
+    area: IdentifyingText | None = Field(None, min_length=2, max_length=64, description="Area slug")
+    active: bool | None = None
+
+
+class AreaCreate(WriteModel):
+    slug: IdentifyingText = Slug
+    name: IdentifyingText = Field(min_length=1, max_length=120)
+
+
+class AreaUpdate(WriteModel):
+    name: IdentifyingText | None = Field(None, min_length=1, max_length=120)
+    active: bool | None = Field(None, description="false retires it: no new stations or teams in it")
+
+
+class StationCreate(WriteModel):
+    slug: IdentifyingText = Slug
+    name: IdentifyingText = Field(min_length=1, max_length=120)
+    area: IdentifyingText = Field(min_length=2, max_length=64, description="Area slug")
+
+
+class StationUpdate(WriteModel):
+    name: IdentifyingText | None = Field(None, min_length=1, max_length=120)
+    area: IdentifyingText | None = Field(None, min_length=2, max_length=64, description="Area slug")
+    active: bool | None = Field(None, description="false retires it: it takes no more reports")
+
+
+class UserUpdate(WriteModel):
+    """Only the fields sent change. `team_ids` replaces the user's teams; `active: false`
+    deactivates the user (their sign-ins and tokens stop working; nothing they did is removed)."""
+
+    display_name: IdentifyingText | None = Field(None, min_length=1, max_length=120)
+    roles: list[Role] | None = Field(None, min_length=1)
+    team_ids: list[uuid.UUID] | None = None
+    station: IdentifyingText | None = Field(None, max_length=64, description="Station slug (police)")
+    active: bool | None = None
 
 
 class UserCreate(WriteModel):
@@ -49,12 +93,14 @@ class UserOut(BaseModel):
     roles: list[str]
     team_ids: list[uuid.UUID]
     station: str | None = None
+    active: bool = True
 
 
 class AreaOut(BaseModel):
     id: uuid.UUID
     slug: str
     name: str
+    active: bool = True
 
 
 class StationOut(BaseModel):
@@ -62,3 +108,4 @@ class StationOut(BaseModel):
     slug: str
     name: str
     area: str
+    active: bool = True

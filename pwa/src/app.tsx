@@ -18,14 +18,18 @@ import { Board } from './screens/Board';
 import { OutboxScreen } from './screens/OutboxScreen';
 import { Settings } from './screens/Settings';
 import { SignOut } from './screens/SignOut';
-import { AdminHome } from './screens/AdminHome';
+import { Lazy } from './ui/Lazy';
 import { YoungPersonScreen } from './screens/YoungPersonScreen';
 import type { JSX } from 'preact';
 import { prefetchCatalogues } from './offline/catalogue';
-import { lazyScreen } from './ui/lazy';
+import { lazyScreen } from './ui/lazyScreen';
 
 const PlaceProfile = lazyScreen<{ id: string }>(() => import('./screens/places/PlaceProfile'), 'the place');
 const Network = lazyScreen<{ id: string }>(() => import('./screens/places/Network'), 'the network');
+
+// Screens few people open, loaded on first use (out of the app shell).
+const loadRota = () => import('./screens/Rota').then((m) => m.Rota);
+const loadAdmin = () => import('./screens/AdminHome').then((m) => m.AdminHome);
 
 interface RouteDef {
   pattern: string;
@@ -33,10 +37,11 @@ interface RouteDef {
   render: (params: Record<string, string>) => JSX.Element;
 }
 
-const ROUTES: RouteDef[] = [
+export const ROUTES: RouteDef[] = [
   { pattern: '/on-call', roles: ['worker', 'manager'], render: () => <WorkerHome /> },
   { pattern: '/incidents', roles: ['worker', 'day_team', 'manager'], render: () => <Inbox /> },
-  { pattern: '/incidents/:id', roles: ['worker', 'day_team', 'manager'], render: (p) => <IncidentDetail id={p.id!} /> },
+  // Admins too: an admin paged because nobody answered opens the incident (the API allows only those).
+  { pattern: '/incidents/:id', roles: ['worker', 'day_team', 'manager', 'admin'], render: (p) => <IncidentDetail id={p.id!} /> },
   { pattern: '/young-people/:id', roles: ['worker', 'day_team', 'manager'], render: (p) => <YoungPersonScreen id={p.id!} /> },
   { pattern: '/report', roles: ['police'], render: () => <ReportForm /> },
   { pattern: '/reports', roles: ['police'], render: () => <MyReports /> },
@@ -46,10 +51,11 @@ const ROUTES: RouteDef[] = [
   { pattern: '/board', roles: ['manager'], render: () => <Board /> },
   { pattern: '/young-people/:id/network', roles: ['worker', 'day_team', 'manager', 'coordinator'], render: (p) => <Network id={p.id!} /> },
   { pattern: '/places/:id', roles: ['worker', 'day_team', 'manager', 'coordinator'], render: (p) => <PlaceProfile id={p.id!} /> },
+  { pattern: '/rota', roles: ['manager'], render: () => <Lazy load={loadRota} /> },
   { pattern: '/outbox', roles: 'any', render: () => <OutboxScreen /> },
   { pattern: '/settings', roles: 'any', render: () => <Settings /> },
   { pattern: '/sign-out', roles: 'any', render: () => <SignOut /> },
-  { pattern: '/admin', roles: ['admin'], render: () => <AdminHome /> },
+  { pattern: '/admin', roles: ['admin'], render: () => <Lazy load={loadAdmin} /> },
 ];
 
 /** Where "/" leads for a role: the screen of that role's night. */

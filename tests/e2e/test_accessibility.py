@@ -144,6 +144,19 @@ async def test_no_screen_has_accessibility_violations(live_server, chromium):
         await sign_in(page, live_server, "manager.duty")
         await expect(page.get_by_test_id("board-unacknowledged")).to_contain_text(incident["reference"])
         await audit.check(page, "board", "Board")
+        await page.get_by_role("link", name="Rotas and escalation").click()
+        await expect(page.get_by_test_id("policy")).to_be_visible()
+        await audit.check(page, "rota and escalation", "Rotas and escalation")
+    finally:
+        await context.close()
+
+    # The administrator.
+    context = await _context(chromium, **DESKTOP)
+    try:
+        page = await context.new_page()
+        await sign_in(page, live_server, "admin")
+        await expect(page.get_by_test_id("admin-users")).to_contain_text("worker.cce")
+        await audit.check(page, "administration", "Administration")
     finally:
         await context.close()
 

@@ -27,6 +27,14 @@ from workers.channels.base import (
 logger = logging.getLogger(__name__)
 
 NOTIFY_BASE_URL = "https://api.notifications.service.gov.uk"
+# The page template's fields for a test SMS: nothing about anyone, not even the recipient.
+TEST_PERSONALISATION = {
+    "reference": "TEST",
+    "kind": "test message",
+    "team": "Lantern",
+    "priority": "none",
+    "station": "none",
+}
 
 
 class NotifySmsChannel:
@@ -58,21 +66,42 @@ class NotifySmsChannel:
     def _client(self) -> NotificationsAPIClient:
         return NotificationsAPIClient(self._api_key, base_url=self._base_url, timeout=self._timeout)
 
-    def _send_blocking(self, phone_number: str, message: PageMessage) -> None:
+    def _send_blocking(self, phone_number: str, personalisation: dict[str, str], reference: str) -> None:
         self._client().send_sms_notification(
             phone_number=phone_number,
             template_id=self._template_id,
-            personalisation=message.sms_personalisation(),
-            reference=str(message.page_id),  # Notify's own id for this send: ids only
+            personalisation=personalisation,
+            reference=reference,  # Notify's own id for this send: ids only
         )
 
     async def send(self, target: SmsTarget, message: PageMessage) -> DeliveryResult:
+        result = await self._send(target, message.sms_personalisation(), str(message.page_id))
+        log = logger.error if result.outcome is DeliveryOutcome.AUTH_FAILED else logger.info
+        log(
+            "sms page %s for incident %s: %s (status %s)",
+            message.page_id,
+            message.incident_id,
+            result.outcome.value,
+            result.status_code,
+        )
+        return result
+
+    async def send_test(self, target: SmsTarget, reference: str) -> DeliveryResult:
+        """A test SMS confirming a newly recorded number, through the page template (the same
+        fields, filled with TEST), so it proves exactly the path a page would take."""
+        result = await self._send(target, TEST_PERSONALISATION, reference)
+        logger.info("test sms %s: %s (status %s)", reference, result.outcome.value, result.status_code)
+        return result
+
+    async def _send(
+        self, target: SmsTarget, personalisation: dict[str, str], reference: str
+    ) -> DeliveryResult:
         started = time.perf_counter()
         status: int | None = None
         retry_after: float | None = None
         error: str | None = None
         try:
-            await asyncio.to_thread(self._send_blocking, target.phone_number, message)
+            await asyncio.to_thread(self._send_blocking, target.phone_number, personalisation, reference)
         except InvalidResponse:
             # Notify answered 2xx with an unreadable body: the SMS was taken, do not send twice.
             outcome, status, error = DeliveryOutcome.ACCEPTED, 200, "unreadable Notify response"
@@ -89,22 +118,13 @@ class NotifySmsChannel:
             outcome, error = DeliveryOutcome.RETRY, "Notify client error"
         else:
             outcome, status = DeliveryOutcome.ACCEPTED, 201
-        result = DeliveryResult(
+        return DeliveryResult(
             outcome=outcome,
             status_code=status,
             retry_after_seconds=retry_after,
             latency_ms=(time.perf_counter() - started) * 1000.0,
             error=error,
         )
-        log = logger.error if outcome is DeliveryOutcome.AUTH_FAILED else logger.info
-        log(
-            "sms page %s for incident %s: %s (status %s)",
-            message.page_id,
-            message.incident_id,
-            outcome.value,
-            status,
-        )
-        return result
 
 
 class LogChannel:

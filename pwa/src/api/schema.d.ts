@@ -37,11 +37,32 @@ export interface paths {
         /** List Areas */
         get: operations["list_areas_api_v1_areas_get"];
         put?: never;
-        post?: never;
+        /**
+         * Create Area
+         * @description A local authority area (teams and stations belong to one).
+         */
+        post: operations["create_area_api_v1_areas_post"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/areas/{area_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Update Area */
+        patch: operations["update_area_api_v1_areas__area_id__patch"];
         trace?: never;
     };
     "/api/v1/auth/sign-out": {
@@ -415,7 +436,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Incident */
+        /**
+         * Get Incident
+         * @description The incident with its timeline, pages and offers. Case roles: their teams' incidents.
+         *     Admins: only an incident whose page went uncovered (they were paged to take it); audited.
+         */
         get: operations["get_incident_api_v1_incidents__incident_id__get"];
         put?: never;
         post?: never;
@@ -734,7 +759,12 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Update Me
+         * @description Change my display name and/or mobile number (`null` removes it); the contract's name for
+         *     what PUT /me/phone does, with the display name besides.
+         */
+        patch: operations["update_me_api_v1_me_patch"];
         trace?: never;
     };
     "/api/v1/me/on-call": {
@@ -757,6 +787,35 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/phone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Phone
+         * @description My mobile number (masked), whether SMS is on here, and my last test SMS's result.
+         */
+        get: operations["my_phone_api_v1_me_phone_get"];
+        /**
+         * Set My Phone
+         * @description Record my mobile number for the SMS fallback (pages reach it when no phone of mine takes
+         *     a push). A UK mobile only, stored as +447…; answered masked. Then send a test SMS.
+         */
+        put: operations["set_my_phone_api_v1_me_phone_put"];
+        post?: never;
+        /**
+         * Remove My Phone
+         * @description Forget my mobile number: pages then fall back to nothing but the log.
+         */
+        delete: operations["remove_my_phone_api_v1_me_phone_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/shifts.ics": {
         parameters: {
             query?: never;
@@ -768,6 +827,27 @@ export interface paths {
         get: operations["my_calendar_api_v1_me_shifts_ics_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/test-sms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send Me A Test Sms
+         * @description Send a test SMS to my recorded number through GOV.UK Notify; its result shows in
+         *     `last_test_sms` (GET /me/phone) within a minute.
+         */
+        post: operations["send_me_a_test_sms_api_v1_me_test_sms_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1051,6 +1131,7 @@ export interface paths {
         /**
          * Test My Devices
          * @description Send a test notification to each of my devices; their results show on my devices list.
+         *     With no device registered there is nothing to send: 409 problem+json, nothing queued.
          */
         post: operations["test_my_devices_api_v1_push_test_post"];
         delete?: never;
@@ -1190,11 +1271,35 @@ export interface paths {
         /** List Stations */
         get: operations["list_stations_api_v1_stations_get"];
         put?: never;
-        post?: never;
+        /**
+         * Create Station
+         * @description A police station (custody suite) whose staff report incidents.
+         */
+        post: operations["create_station_api_v1_stations_post"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stations/{station_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update Station
+         * @description Rename, move, or retire (`active: false`: it takes no more reports) a station.
+         */
+        patch: operations["update_station_api_v1_stations__station_id__patch"];
         trace?: never;
     };
     "/api/v1/support-offer-kinds": {
@@ -1259,6 +1364,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/teams/{team_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update Team
+         * @description Rename, re-specialise, move to another area, or retire (`active: false`) a team.
+         */
+        patch: operations["update_team_api_v1_teams__team_id__patch"];
+        trace?: never;
+    };
     "/api/v1/teams/{team_id}/clocks": {
         parameters: {
             query?: never;
@@ -1291,8 +1416,32 @@ export interface paths {
         /**
          * Set Escalation Policy
          * @description Replace the team's escalation. Pages already running keep the policy they started with.
+         *
+         *     A level's `target` is `primary` or `secondary` (whoever the rota has on call then),
+         *     `managers` (the team's managers), or `person` with `user_id`, one active member of the team
+         *     (e.g. a senior practitioner); a named person who has left the team by then is skipped.
          */
         put: operations["set_escalation_policy_api_v1_teams__team_id__escalation_policy_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team_id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Team Members
+         * @description The team's active members (staff names and roles): who a rota or a policy level can name.
+         */
+        get: operations["team_members_api_v1_teams__team_id__members_get"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -1376,6 +1525,35 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/teams/{team_id}/rotations/{rotation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * End Rotation
+         * @description End a rotation now (its `ends_local` becomes now; it stays listed for the record). A
+         *     rotation that has not started yet is removed. To end it at another time, PATCH `ends_local`.
+         */
+        delete: operations["end_rotation_api_v1_teams__team_id__rotations__rotation_id__delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Rotation
+         * @description Edit a rotation: its name, members, first hand-off, shift length or end (`ends_local`;
+         *     shifts after it leave on-call, the gaps and the calendars). Only the fields sent change.
+         *
+         *     Send `If-Match` with the `version` you read to be refused (412) if someone else edited it
+         *     since; without it the last write wins (a manager fixing tonight's rota from a phone).
+         */
+        patch: operations["update_rotation_api_v1_teams__team_id__rotations__rotation_id__patch"];
+        trace?: never;
+    };
     "/api/v1/teams/{team_id}/shifts": {
         parameters: {
             query?: never;
@@ -1397,7 +1575,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/users": {
+    "/api/v1/teams/{team_id}/shifts/{shift_id}": {
         parameters: {
             query?: never;
             header?: never;
@@ -1406,12 +1584,58 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        post?: never;
+        /**
+         * Delete Shift
+         * @description Remove an override shift: the rotations cover its interval again.
+         */
+        delete: operations["delete_shift_api_v1_teams__team_id__shifts__shift_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Users
+         * @description Every user, deactivated ones included (staff names and roles; no case content).
+         */
+        get: operations["list_users_api_v1_users_get"];
+        put?: never;
         /** Create User */
         post: operations["create_user_api_v1_users_post"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update User
+         * @description Change a user's name, roles, teams (`team_ids` replaces them), station, or deactivate them
+         *     (`active: false`; their tokens stop working at their next request). Admins cannot
+         *     deactivate themselves or take their own admin role away (someone must be left to undo it).
+         */
+        patch: operations["update_user_api_v1_users__user_id__patch"];
         trace?: never;
     };
     "/api/v1/users/{user_id}/revoke-sessions": {
@@ -1727,8 +1951,20 @@ export interface components {
              */
             team_id: string;
         };
+        /** AreaCreate */
+        AreaCreate: {
+            /** Name */
+            name: string;
+            /** Slug */
+            slug: string;
+        };
         /** AreaOut */
         AreaOut: {
+            /**
+             * Active
+             * @default true
+             */
+            active: boolean;
             /**
              * Id
              * Format: uuid
@@ -1738,6 +1974,69 @@ export interface components {
             name: string;
             /** Slug */
             slug: string;
+        };
+        /** AreaUpdate */
+        AreaUpdate: {
+            /**
+             * Active
+             * @description false retires it: no new stations or teams in it
+             */
+            active?: boolean | null;
+            /** Name */
+            name?: string | null;
+        };
+        /** BoardItem */
+        BoardItem: {
+            /** Acknowledged Action */
+            acknowledged_action: string | null;
+            /** Acknowledged At */
+            acknowledged_at: string | null;
+            /** Category */
+            category?: string | null;
+            /** Eta Minutes */
+            eta_minutes: number | null;
+            /** Id */
+            id: string;
+            /** Indicators */
+            indicators?: string[] | null;
+            /** Kind */
+            kind: string;
+            /** Location */
+            location?: string | null;
+            /** Needs Manager Review */
+            needs_manager_review?: boolean | null;
+            /** Occurred At */
+            occurred_at?: string | null;
+            /** Pages */
+            pages?: components["schemas"]["BoardPage"][];
+            /** Police Station */
+            police_station?: string | null;
+            /** Priority */
+            priority?: string | null;
+            /** Reference */
+            reference: string;
+            /**
+             * Reported At
+             * Format: date-time
+             */
+            reported_at: string;
+            /** State */
+            state: string;
+            /** Station */
+            station?: string | null;
+            /** Teams */
+            teams?: components["schemas"]["TeamOfIncident"][] | null;
+            /** Triage */
+            triage?: {
+                [key: string]: unknown;
+            } | null;
+            /** Uncovered */
+            uncovered: boolean;
+            /** Version */
+            version?: number | null;
+            young_person?: components["schemas"]["YoungPersonRef"] | null;
+        } & {
+            [key: string]: unknown;
         };
         /**
          * BoardOut
@@ -1749,9 +2048,52 @@ export interface components {
             /** Rota Gaps */
             rota_gaps: components["schemas"]["RotaGapOut"][];
             /** Unacknowledged */
-            unacknowledged: components["schemas"]["IncidentItem"][];
+            unacknowledged: components["schemas"]["BoardItem"][];
             /** Uncovered */
-            uncovered: components["schemas"]["IncidentItem"][];
+            uncovered: components["schemas"]["BoardItem"][];
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * BoardPage
+         * @description One open page of a board incident: where its escalation stands and whom it pages now.
+         */
+        BoardPage: {
+            /**
+             * Level
+             * @description The current level, counted from 0
+             */
+            level: number;
+            /**
+             * Level Started At
+             * Format: date-time
+             */
+            level_started_at: string;
+            /**
+             * Levels
+             * @description How many levels the page's policy has
+             */
+            levels: number;
+            /** Page Id */
+            page_id: string;
+            /**
+             * Paging
+             * @description Who the current level pages (staff names)
+             */
+            paging: components["schemas"]["PagedPerson"][];
+            /** Repeat */
+            repeat: number;
+            /**
+             * State
+             * @description active, or uncovered (every level went unanswered)
+             */
+            state: string;
+            /**
+             * Target
+             * @description primary, secondary, managers, person; uncovered: managers and admins
+             */
+            target: string;
+            team: components["schemas"]["TeamOfIncident"];
         } & {
             [key: string]: unknown;
         };
@@ -1956,6 +2298,26 @@ export interface components {
              */
             last_seen: string;
             person: components["schemas"]["PersonOfConcernOut"];
+        };
+        /**
+         * ContactOut
+         * @description How Lantern reaches me when no phone of mine answers a push. The number is never shown whole.
+         */
+        ContactOut: {
+            /** Display Name */
+            display_name: string;
+            /** @description The last test SMS to my number and its result */
+            last_test_sms: components["schemas"]["TestSmsOut"] | null;
+            /**
+             * Mobile Number
+             * @description Masked, e.g. "07••• •••123"; null when none is recorded
+             */
+            mobile_number: string | null;
+            /**
+             * Sms Enabled
+             * @description Whether this deployment sends SMS (GOV.UK Notify configured)
+             */
+            sms_enabled: boolean;
         };
         /** CountRow */
         CountRow: {
@@ -2926,6 +3288,36 @@ export interface components {
             username: string;
         };
         /**
+         * MeUpdate
+         * @description Only the fields sent change; `mobile_number: null` removes the number.
+         */
+        MeUpdate: {
+            /** Display Name */
+            display_name?: string | null;
+            /**
+             * Mobile Number
+             * @description A UK mobile
+             */
+            mobile_number?: string | null;
+        };
+        /** MemberOut */
+        MemberOut: {
+            /** Display Name */
+            display_name: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * On Call
+             * @description A worker or manager: may be put on the rota
+             */
+            on_call: boolean;
+            /** Roles */
+            roles: string[];
+        };
+        /**
          * MergeOut
          * @description A confirmed match: the absorbed child's records now point at the survivor. Undone merges
          *     show who undid them and when.
@@ -3187,6 +3579,15 @@ export interface components {
              */
             team_id: string;
         };
+        /** PagedPerson */
+        PagedPerson: {
+            /** Display Name */
+            display_name: string;
+            /** Id */
+            id: string;
+        } & {
+            [key: string]: unknown;
+        };
         /**
          * PeerIn
          * @description A peer by what is known of them: matched as intake matches a young person (the LA
@@ -3306,6 +3707,14 @@ export interface components {
             limit: number;
             /** Text */
             text: string;
+        };
+        /** PhoneIn */
+        PhoneIn: {
+            /**
+             * Mobile Number
+             * @description A UK mobile: 07… or +44 7…; stored as +447…
+             */
+            mobile_number: string;
         };
         /** PickupOut */
         PickupOut: {
@@ -3523,9 +3932,32 @@ export interface components {
             ack_timeout_seconds: number;
             /**
              * Target
+             * @description Who the level pages: the rota's primary or secondary, the team's managers, or `person`, one named member of the team (`user_id`)
              * @enum {string}
              */
-            target: "primary" | "secondary" | "managers";
+            target: "primary" | "secondary" | "managers" | "person";
+            /**
+             * User Id
+             * @description With `person` only: the member to page
+             */
+            user_id?: string | null;
+        };
+        /** PolicyLevelOut */
+        PolicyLevelOut: {
+            /** Ack Timeout Seconds */
+            ack_timeout_seconds: number;
+            /**
+             * Display Name
+             * @description The named person's name (staff)
+             */
+            display_name?: string | null;
+            /**
+             * Target
+             * @enum {string}
+             */
+            target: "primary" | "secondary" | "managers" | "person";
+            /** User Id */
+            user_id?: string | null;
         };
         /** PolicyOut */
         PolicyOut: {
@@ -3535,9 +3967,7 @@ export interface components {
              */
             default: boolean;
             /** Levels */
-            levels: {
-                [key: string]: unknown;
-            }[];
+            levels: components["schemas"]["PolicyLevelOut"][];
             /** Repeat */
             repeat: number;
             /**
@@ -4135,6 +4565,11 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /**
+             * Ends At
+             * @description `ends_local` as a UTC instant
+             */
+            ends_at?: string | null;
             /** Ends Local */
             ends_local: string | null;
             /**
@@ -4167,6 +4602,36 @@ export interface components {
              * Format: uuid
              */
             team_id: string;
+            /** Updated At */
+            updated_at?: string | null;
+            /**
+             * Version
+             * @description Send it back in `If-Match` on PATCH to refuse a lost update
+             * @default 1
+             */
+            version: number;
+        };
+        /**
+         * RotationUpdate
+         * @description Only the fields sent change; `ends_local: null` takes the end away. The level stays.
+         */
+        RotationUpdate: {
+            /**
+             * Ends Local
+             * @description Europe/London wall time the rotation stops (its shifts after it go)
+             */
+            ends_local?: string | null;
+            /** Length Hours */
+            length_hours?: number | null;
+            /**
+             * Members
+             * @description In hand-off order
+             */
+            members?: string[] | null;
+            /** Name */
+            name?: string | null;
+            /** Start Local */
+            start_local?: string | null;
         };
         /** ShiftCreate */
         ShiftCreate: {
@@ -4222,6 +4687,18 @@ export interface components {
             team_id: string;
             user: components["schemas"]["PersonRef"];
         };
+        /** StationCreate */
+        StationCreate: {
+            /**
+             * Area
+             * @description Area slug
+             */
+            area: string;
+            /** Name */
+            name: string;
+            /** Slug */
+            slug: string;
+        };
         /** StationOfIncident */
         StationOfIncident: {
             /** Name */
@@ -4233,6 +4710,11 @@ export interface components {
         };
         /** StationOut */
         StationOut: {
+            /**
+             * Active
+             * @default true
+             */
+            active: boolean;
             /** Area */
             area: string;
             /**
@@ -4256,6 +4738,21 @@ export interface components {
             name: string;
             /** Slug */
             slug: string;
+        };
+        /** StationUpdate */
+        StationUpdate: {
+            /**
+             * Active
+             * @description false retires it: it takes no more reports
+             */
+            active?: boolean | null;
+            /**
+             * Area
+             * @description Area slug
+             */
+            area?: string | null;
+            /** Name */
+            name?: string | null;
         };
         /** StatusTeam */
         StatusTeam: {
@@ -4608,6 +5105,11 @@ export interface components {
         };
         /** TeamOut */
         TeamOut: {
+            /**
+             * Active
+             * @default true
+             */
+            active: boolean;
             /** Area */
             area: string;
             /**
@@ -4634,12 +5136,43 @@ export interface components {
             /** Slug */
             slug: string;
         };
+        /**
+         * TeamUpdate
+         * @description Only the fields sent change. `active: false` retires the team: intake routes nothing
+         *     more to it; its incidents, rotas and members stay.
+         */
+        TeamUpdate: {
+            /** Active */
+            active?: boolean | null;
+            /**
+             * Area
+             * @description Area slug
+             */
+            area?: string | null;
+            /** Name */
+            name?: string | null;
+            /** Specialism */
+            specialism?: ("cse" | "cce" | "general") | null;
+        };
         /** TestPushOut */
         TestPushOut: {
             /** Device Ids */
             device_ids: string[];
             /** Queued */
             queued: number;
+        };
+        /** TestSmsOut */
+        TestSmsOut: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /**
+             * Outcome
+             * @description accepted (Notify took it), or why not
+             */
+            outcome: string;
         };
         /** TimelineEntryOut */
         TimelineEntryOut: {
@@ -4710,7 +5243,7 @@ export interface components {
             /** Password */
             password: string;
             /** Roles */
-            roles: ("police" | "worker" | "day_team" | "manager" | "admin")[];
+            roles: ("police" | "worker" | "day_team" | "manager" | "coordinator" | "admin")[];
             /**
              * Station
              * @description Station slug (police users)
@@ -4723,6 +5256,11 @@ export interface components {
         };
         /** UserOut */
         UserOut: {
+            /**
+             * Active
+             * @default true
+             */
+            active: boolean;
             /** Display Name */
             display_name: string;
             /**
@@ -4738,6 +5276,26 @@ export interface components {
             team_ids: string[];
             /** Username */
             username: string;
+        };
+        /**
+         * UserUpdate
+         * @description Only the fields sent change. `team_ids` replaces the user's teams; `active: false`
+         *     deactivates the user (their sign-ins and tokens stop working; nothing they did is removed).
+         */
+        UserUpdate: {
+            /** Active */
+            active?: boolean | null;
+            /** Display Name */
+            display_name?: string | null;
+            /** Roles */
+            roles?: ("police" | "worker" | "day_team" | "manager" | "coordinator" | "admin")[] | null;
+            /**
+             * Station
+             * @description Station slug (police)
+             */
+            station?: string | null;
+            /** Team Ids */
+            team_ids?: string[] | null;
         };
         /** ValidationError */
         ValidationError: {
@@ -4987,6 +5545,81 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AreaOut"][];
+                };
+            };
+        };
+    };
+    create_area_api_v1_areas_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AreaCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AreaOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_area_api_v1_areas__area_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                area_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AreaUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AreaOut"];
+                };
+            };
+            /** @description No such row */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -6496,6 +7129,39 @@ export interface operations {
             };
         };
     };
+    update_me_api_v1_me_patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MeUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     my_on_call_api_v1_me_on_call_get: {
         parameters: {
             query?: never;
@@ -6512,6 +7178,79 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MyOnCallOut"];
+                };
+            };
+        };
+    };
+    my_phone_api_v1_me_phone_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactOut"];
+                };
+            };
+        };
+    };
+    set_my_phone_api_v1_me_phone_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PhoneIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    remove_my_phone_api_v1_me_phone_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactOut"];
                 };
             };
         };
@@ -6543,6 +7282,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    send_me_a_test_sms_api_v1_me_test_sms_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactOut"];
+                };
+            };
+            /** @description No mobile number recorded, or this deployment sends no SMS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
                 };
             };
         };
@@ -7081,6 +7849,15 @@ export interface operations {
                     "application/json": components["schemas"]["TestPushOut"];
                 };
             };
+            /** @description No device registered: nothing to test (register this browser first) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
         };
     };
     referral_api_v1_referrals__referral_id__get: {
@@ -7353,6 +8130,81 @@ export interface operations {
             };
         };
     };
+    create_station_api_v1_stations_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StationCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StationOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_station_api_v1_stations__station_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                station_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StationUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StationOut"];
+                };
+            };
+            /** @description No such row */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_offer_kinds_api_v1_support_offer_kinds_get: {
         parameters: {
             query?: never;
@@ -7459,6 +8311,48 @@ export interface operations {
             };
         };
     };
+    update_team_api_v1_teams__team_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TeamUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamOut"];
+                };
+            };
+            /** @description No such row */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     team_clocks_api_v1_teams__team_id__clocks_get: {
         parameters: {
             query?: {
@@ -7546,6 +8440,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PolicyOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    team_members_api_v1_teams__team_id__members_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberOut"][];
                 };
             };
             /** @description Validation Error */
@@ -7725,6 +8650,95 @@ export interface operations {
             };
         };
     };
+    end_rotation_api_v1_teams__team_id__rotations__rotation_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team_id: string;
+                rotation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such rotation in this team */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_rotation_api_v1_teams__team_id__rotations__rotation_id__patch: {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-Match"?: string | null;
+            };
+            path: {
+                team_id: string;
+                rotation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RotationUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RotationOut"];
+                };
+            };
+            /** @description No such rotation in this team */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `If-Match` named a version that is no longer the rotation's */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_shifts_api_v1_teams__team_id__shifts_get: {
         parameters: {
             query?: {
@@ -7794,6 +8808,63 @@ export interface operations {
             };
         };
     };
+    delete_shift_api_v1_teams__team_id__shifts__shift_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team_id: string;
+                shift_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such shift in this team */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_users_api_v1_users_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserOut"][];
+                };
+            };
+        };
+    };
     create_user_api_v1_users_post: {
         parameters: {
             query?: never;
@@ -7815,6 +8886,48 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["UserOut"];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_user_api_v1_users__user_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserOut"];
+                };
+            };
+            /** @description No such row */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {

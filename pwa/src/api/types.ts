@@ -244,9 +244,13 @@ export interface RotaGap {
 }
 
 /** GET /board (managers). */
+/** One open page of a board incident: its current escalation level and whom it pages. */
+export type BoardPage = Schemas['BoardPage'];
+export type BoardIncident = IncidentSummary & { pages?: BoardPage[] };
+
 export interface Board {
-  unacknowledged: IncidentSummary[];
-  uncovered: IncidentSummary[];
+  unacknowledged: BoardIncident[];
+  uncovered: BoardIncident[];
   needs_review?: IncidentSummary[];
   rota_gaps: RotaGap[];
 }

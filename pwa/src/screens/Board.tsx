@@ -1,5 +1,5 @@
 import { call } from '../api/client';
-import type { Board as BoardData, IncidentSummary } from '../api/types';
+import type { BoardIncident, BoardPage, Board as BoardData } from '../api/types';
 import { useLive } from '../live';
 import { Loading, PriorityBadge, Section, StateBadge, LoadError } from '../ui/bits';
 import { ago, categoryLabel, formatTime, kindLabel, stationName, teamName } from '../ui/format';
@@ -16,7 +16,9 @@ export function Board() {
   return (
     <>
       <h1>Board</h1>
-      <p class="hint">Updates live.</p>
+      <p class="hint">
+        Updates live. <a href="/rota">Rotas and escalation</a>
+      </p>
       {board.loading && !data ? <Loading what="the board" /> : null}
       <LoadError state={board} what="the board" />
       {data ? (
@@ -58,7 +60,7 @@ export function Board() {
   );
 }
 
-function IncidentList({ items, now, empty, testId }: { items: IncidentSummary[]; now: number; empty: string; testId: string }) {
+function IncidentList({ items, now, empty, testId }: { items: BoardIncident[]; now: number; empty: string; testId: string }) {
   if (!items.length) return <p>{empty}</p>;
   return (
     <ul class="cards" data-testid={testId}>
@@ -76,9 +78,29 @@ function IncidentList({ items, now, empty, testId }: { items: IncidentSummary[];
             <span class="line3">
               {formatTime(i.occurred_at ?? i.reported_at)} · {ago(i.reported_at ?? i.occurred_at, now)}
             </span>
+            {(i.pages ?? []).map((p) => (
+              <span class="line3" key={p.page_id} data-testid="board-paging">
+                {pagingText(p)}
+              </span>
+            ))}
           </a>
         </li>
       ))}
     </ul>
   );
+}
+
+const TARGET_TEXT: Record<string, string> = {
+  primary: 'primary on call',
+  secondary: 'secondary on call',
+  managers: 'managers',
+  person: 'named person',
+  uncovered: 'nobody answered: managers and admins',
+};
+
+/** "City CCE: level 2 of 3 (secondary on call) · paging Ben Ode" */
+export function pagingText(p: BoardPage): string {
+  const who = p.paging.length ? p.paging.map((x) => x.display_name).join(', ') : 'nobody';
+  const level = p.state === 'uncovered' ? 'uncovered' : `level ${p.level + 1} of ${p.levels} (${TARGET_TEXT[p.target] ?? p.target})`;
+  return `${teamName(p.team)}: ${level} · paging ${who}`;
 }

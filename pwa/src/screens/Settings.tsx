@@ -3,6 +3,7 @@ import { getIdleMinutes, getTheme, setIdleMinutes, setTheme, type Theme } from '
 import { announce, app, useStore } from '../state';
 import { Section } from '../ui/bits';
 import { useTitle } from '../ui/hooks';
+import { MyMobile } from './MyMobile';
 
 const IDLE_CHOICES = [5, 10, 15, 30, 60];
 const THEMES: [Theme, string][] = [
@@ -30,6 +31,7 @@ export function Settings() {
           Signed in as <strong>{me?.display_name}</strong> ({me?.username}) · {me?.roles.join(', ')}
         </p>
       </Section>
+      {me?.roles.some((r) => r === 'worker' || r === 'manager' || r === 'admin') ? <MyMobile /> : null}
       <Section title="Appearance" id="appearance">
         <div role="group" aria-label="Theme" class="row">
           {THEMES.map(([value, label]) => (
