@@ -31,7 +31,11 @@ from api.migrations import upgrade
 from api.settings import Settings, _new_vapid_private_pem
 from api.teams import service as teams
 from api.teams.models import Membership
-from tests.parallel import _alone_if_slow, pytest_xdist_make_scheduler  # noqa: F401 - used by pytest
+from tests.parallel import (  # noqa: F401 - used by pytest
+    _alone_if_marked,
+    pytest_collection_modifyitems,
+    pytest_xdist_make_scheduler,
+)
 
 PG_ADMIN_DSN = os.environ.get("LANTERN_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 REQUIRE_PG = os.environ.get("LANTERN_REQUIRE_POSTGRES") == "1"
