@@ -36,12 +36,14 @@ from tests.parallel import (  # noqa: F401 - used by pytest
     pytest_collection_modifyitems,
     pytest_xdist_make_scheduler,
 )
+from tests.routes_once import share_built_routes
 
 PG_ADMIN_DSN = os.environ.get("LANTERN_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 REQUIRE_PG = os.environ.get("LANTERN_REQUIRE_POSTGRES") == "1"
 WANTED = os.environ.get("LANTERN_TEST_DATABASES", "sqlite,postgres").split(",")
 PASSWORD = "correct horse battery staple"
 VAPID_PEM = _new_vapid_private_pem()
+share_built_routes()
 
 
 async def _postgres_answers() -> bool:
