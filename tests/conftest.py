@@ -30,7 +30,7 @@ from api.main import create_app
 from api.migrations import upgrade
 from api.settings import Settings, _new_vapid_private_pem
 from api.teams import service as teams
-from api.teams.models import Membership
+from api.teams.models import Area, Membership, Station, Team
 from tests.parallel import (  # noqa: F401 - used by pytest
     _alone_if_marked,
     pytest_collection_modifyitems,
@@ -313,17 +313,20 @@ class World:
 async def world(db: Database) -> World:
     from api.demo import AREAS, STATIONS, demo_teams
 
+    # The rows the teams service would make, in two flushes rather than ~40 round trips.
     async with db.session() as session:
-        areas = {slug: await teams.ensure_area(session, slug, name) for slug, name in AREAS}
+        areas = {slug: Area(slug=slug, name=name) for slug, name in AREAS}
+        session.add_all(areas.values())
+        await session.flush()
         stations = {
-            slug: await teams.ensure_station(session, slug, name, areas[area])
-            for slug, name, area in STATIONS
+            slug: Station(slug=slug, name=name, area_id=areas[area].id) for slug, name, area in STATIONS
         }
-        team_rows = {}
-        for slug, name, specialism, area in demo_teams():
-            team_rows[slug] = await teams.create_team(
-                session, slug=slug, name=name, specialism=specialism, area_slug=area
-            )
+        team_rows = {
+            slug: Team(slug=slug, name=name, specialism=specialism, area_id=areas[area].id)
+            for slug, name, specialism, area in demo_teams()
+        }
+        session.add_all([*stations.values(), *team_rows.values()])
+        await session.flush()
     return World(areas=areas, stations=stations, teams=team_rows)
 
 
