@@ -62,6 +62,29 @@ class TestDatabase:
     template_path: Path | None = None
     pg_name: str | None = None
     pg_reset: str | None = None  # the statements that empty a PostgreSQL test database
+    _pg_conn: asyncpg.Connection | None = None  # kept open for those, for the whole run
+
+    async def empty_postgres(self) -> None:
+        """Empty this PostgreSQL test database before a test, over the connection kept for it."""
+        assert self.pg_reset is not None
+        for attempt in (1, 2):
+            if self._pg_conn is None or self._pg_conn.is_closed():
+                self._pg_conn = await asyncpg.connect(self.template_url.replace("+asyncpg", ""))
+            try:
+                await self._pg_conn.execute(self.pg_reset)
+                return
+            except (OSError, asyncpg.InterfaceError, asyncpg.ConnectionDoesNotExistError):
+                self._pg_conn = None  # lost: connect again, once
+                if attempt == 2:
+                    raise
+            except asyncpg.PostgresError:
+                await self._pg_conn.close()  # never reuse one left inside a failed transaction
+                self._pg_conn = None
+                raise
+
+    async def close(self) -> None:
+        if self._pg_conn is not None and not self._pg_conn.is_closed():
+            await self._pg_conn.close()
 
 
 # Parallel runs (pytest-xdist, `make test`): every worker process makes its own databases. The
@@ -206,6 +229,8 @@ class _Templates:
         return TestDatabase("postgres", url, pg_name=name, pg_reset=reset)
 
     async def drop(self) -> None:
+        for database in self.ready.values():
+            await database.close()
         if not self.pg_names:
             return
         admin = await asyncpg.connect(PG_ADMIN_DSN)
@@ -237,11 +262,7 @@ async def database_url(test_database: TestDatabase, tmp_path: Path) -> str:
         path = tmp_path / "lantern.db"
         shutil.copyfile(test_database.template_path, path)
         return f"sqlite+aiosqlite:///{path}"
-    conn = await asyncpg.connect(test_database.template_url.replace("+asyncpg", ""))
-    try:
-        await conn.execute(test_database.pg_reset)
-    finally:
-        await conn.close()
+    await test_database.empty_postgres()
     return test_database.template_url
 
 
