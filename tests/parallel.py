@@ -6,7 +6,9 @@ Lantern.
 - `slow` tests (real processes, long waits) are handed out first, so the long ones do not make
   the tail of the run; they run beside other tests;
 - `alone` tests (a latency measured against a baseline, a tight time bound) run with no other
-  test beside them: the CPU another test takes would show in what they measure.
+  test beside them: the CPU another test takes would show in what they measure. They are
+  handed out last, when the test each waits for on the other workers is a short one (first,
+  one waited a minute behind a slow test with its own worker idle).
 """
 
 from __future__ import annotations
@@ -42,10 +44,16 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
 
 @pytest.hookimpl(trylast=True)  # after pytest has grouped the tests by database
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """`slow` and `alone` tests first, otherwise in collection order (every worker sorts alike,
-    as xdist requires): xdist hands tests out in this order, so a 50-second test starts while
-    the other workers still have hundreds of short ones to do, instead of at the end."""
-    items.sort(key=lambda item: not (item.get_closest_marker("slow") or item.get_closest_marker("alone")))
+    """`slow` tests first and `alone` tests last, otherwise in collection order (every worker
+    sorts alike, as xdist requires). xdist hands tests out in this order, so a 50-second test
+    starts while the other workers still have hundreds of short ones to do, not at the end."""
+
+    def turn(item: pytest.Item) -> int:
+        if item.get_closest_marker("alone"):
+            return 2
+        return 0 if item.get_closest_marker("slow") else 1
+
+    items.sort(key=turn)
 
 
 @pytest.fixture(autouse=True)

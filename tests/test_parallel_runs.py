@@ -198,8 +198,9 @@ def test_slow_tests_start_first_alone_tests_run_alone_browser_tests_share_a_work
     assert any(overlap(slow, other) for slow in ran["slow"] for other in everything), (
         "slow tests run beside others"
     )
-    # Written last in their file, slow and alone tests are handed out first: on each worker
-    # they ran before any quick test.
+    # Written after the quick tests, slow tests are handed out first and alone tests last: on
+    # each worker, the slow ones ran before any quick test and the alone ones after them all.
     for worker in {w for w, _, _ in everything}:
-        first_quick = min((s for w, s, _ in ran["quick"] if w == worker), default=float("inf"))
-        assert all(s < first_quick for w, s, _ in ran["slow"] + ran["alone"] if w == worker)
+        quick = [s for w, s, _ in ran["quick"] if w == worker]
+        assert all(s < min(quick, default=float("inf")) for w, s, _ in ran["slow"] if w == worker)
+        assert all(s > max(quick, default=0.0) for w, s, _ in ran["alone"] if w == worker)
