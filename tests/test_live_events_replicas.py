@@ -19,7 +19,8 @@ from tests.incident_payloads import report
 from tests.ports import ReservedPort
 from tests.support_helpers import attended_incident, offer_body, offer_url, parse_sse
 
-pytestmark = pytest.mark.slow
+# Alone: a change must reach another process's client within a second.
+pytestmark = [pytest.mark.slow, pytest.mark.alone]
 
 ROOT = Path(__file__).resolve().parent.parent
 

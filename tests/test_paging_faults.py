@@ -174,6 +174,7 @@ async def _device(db, endpoint: str) -> PushSubscription:
 
 
 @pytest.mark.slow
+@pytest.mark.alone  # it compares latencies with a baseline: another test's CPU would show in them
 @bounded(60)
 async def test_a_hanging_push_service_never_blocks_the_app_and_pages_still_escalate_and_fall_back(
     client, db, crew, push, settings

@@ -1,7 +1,8 @@
 """The suite runs in parallel (pytest-xdist): what keeps its workers apart.
 
 Two of these tests run a small pytest session of their own, with two xdist workers, over
-`tests/conftest.py`: one where every worker is killed, one where a slow test meets others.
+`tests/conftest.py`: one where every worker is killed, one that mixes slow, alone, browser and
+other tests.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ asyncio_default_fixture_loop_scope = session
 asyncio_default_test_loop_scope = session
 addopts = -p no:cacheprovider --strict-markers
 markers =
-    slow: multi-process tests
+    slow: multi-process or long tests
+    alone: tests that run with no test beside them
 """
 
 
@@ -142,23 +144,29 @@ SPAN = """\
     """
 
 
-def test_slow_tests_run_alone_and_browser_tests_on_one_worker(tmp_path):
+def test_slow_tests_start_first_alone_tests_run_alone_browser_tests_share_a_worker(tmp_path):
     spans = tmp_path / "spans"
     spans.mkdir()
     result = _inner_pytest(
         tmp_path,
-        "from tests.parallel import _alone_if_slow, pytest_xdist_make_scheduler\n",
+        "from tests.parallel import _alone_if_marked, pytest_collection_modifyitems, "
+        "pytest_xdist_make_scheduler\n",
         {
             "test_quick.py": SPAN
             + """
+    @pytest.mark.parametrize("n", range(12))
+    def test_quick(n):
+        span(0.1, "quick")
+
     @pytest.mark.slow
     @pytest.mark.parametrize("n", range(2))
     def test_slow(n):
         span(0.5, "slow")
 
-    @pytest.mark.parametrize("n", range(12))
-    def test_quick(n):
-        span(0.1, "quick")
+    @pytest.mark.alone
+    @pytest.mark.parametrize("n", range(2))
+    def test_alone(n):
+        span(0.5, "alone")
     """,
             "tests/e2e/test_browser.py": SPAN
             + """
@@ -172,16 +180,27 @@ def test_slow_tests_run_alone_and_browser_tests_on_one_worker(tmp_path):
         SPANS=str(spans),
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    ran: dict[str, list[tuple[str, float, float]]] = {"slow": [], "quick": [], "browser": []}
+    ran: dict[str, list[tuple[str, float, float]]] = {"slow": [], "alone": [], "quick": [], "browser": []}
     for path in spans.iterdir():
         kind, worker, _ = path.name.split("-")
         start, end = map(float, path.read_text().split())
         ran[kind].append((worker, start, end))
-    assert [len(ran[k]) for k in ("slow", "quick", "browser")] == [2, 12, 4]
+    assert [len(ran[k]) for k in ("slow", "alone", "quick", "browser")] == [2, 2, 12, 4]
     assert len({worker for worker, _, _ in ran["quick"]}) == 2, "both workers took a share"
     assert len({worker for worker, _, _ in ran["browser"]}) == 1, "the browser tests share one worker"
-    everything = ran["slow"] + ran["quick"] + ran["browser"]
-    for slow in ran["slow"]:
-        for other in everything:
-            if other != slow:
-                assert other[2] <= slow[1] or other[1] >= slow[2], "a test ran during a slow one"
+    everything = ran["slow"] + ran["alone"] + ran["quick"] + ran["browser"]
+
+    def overlap(a, b) -> bool:
+        return a != b and a[1] < b[2] and b[1] < a[2]
+
+    for alone in ran["alone"]:
+        assert not any(overlap(alone, other) for other in everything), "a test ran during an alone one"
+    assert any(overlap(slow, other) for slow in ran["slow"] for other in everything), (
+        "slow tests run beside others"
+    )
+    # Written after the quick tests, slow tests are handed out first and alone tests last: on
+    # each worker, the slow ones ran before any quick test and the alone ones after them all.
+    for worker in {w for w, _, _ in everything}:
+        quick = [s for w, s, _ in ran["quick"] if w == worker]
+        assert all(s < min(quick, default=float("inf")) for w, s, _ in ran["slow"] if w == worker)
+        assert all(s > max(quick, default=0.0) for w, s, _ in ran["alone"] if w == worker)
