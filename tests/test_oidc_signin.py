@@ -475,3 +475,26 @@ async def test_passwords_still_work_and_a_local_account_is_never_taken_over(
     async with db.session() as session:
         kept = await session.get(User, local.id)
         assert kept is not None and kept.roles == ["admin"] and kept.external_subject is None
+
+
+def test_the_group_map_is_read_from_json_and_checked(monkeypatch, tmp_path):
+    from api.main import create_app
+    from api.settings import SettingsError, load_settings
+
+    for name in ("LANTERN_OIDC_GROUP_MAP", "LANTERN_OIDC_ISSUER", "LANTERN_OIDC_CLIENT_ID"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LANTERN_OIDC_GROUP_MAP", '{"staff": {"roles": ["worker"], "teams": ["city-cse"]}}')
+    loaded = load_settings()
+    assert loaded.oidc_group_map["staff"].teams == ["city-cse"]
+    assert loaded.oidc_enabled is False
+
+    monkeypatch.setenv("LANTERN_OIDC_GROUP_MAP", "{not json")
+    with pytest.raises(SettingsError, match="LANTERN_OIDC_GROUP_MAP"):
+        load_settings()
+    monkeypatch.setenv("LANTERN_OIDC_GROUP_MAP", '{"staff": {"roles": ["superuser"]}}')
+    with pytest.raises(SettingsError, match="LANTERN_OIDC_GROUP_MAP.*superuser"):
+        create_app(load_settings(secret_key="k" * 40, var_dir=tmp_path / "var"))
+    monkeypatch.setenv("LANTERN_OIDC_GROUP_MAP", '{"custody": {"roles": ["police"]}}')
+    with pytest.raises(SettingsError, match="police"):
+        create_app(load_settings(secret_key="k" * 40, var_dir=tmp_path / "var"))
