@@ -16,8 +16,6 @@ import hashlib
 import json
 import re
 import secrets
-import shutil
-import subprocess
 import time
 import uuid
 from collections.abc import Iterator
@@ -40,55 +38,19 @@ from api.auth.runtime import auth_runtime
 from api.settings import OidcGroupGrant, Settings
 from api.teams.models import Team
 from tests.conftest import PASSWORD, VAPID_PEM
+from tests.oidc_provider import CLIENT_SECRET, Provider, running_provider
 
-HERE = Path(__file__).parent / "oidc"
 REDIRECT_URI = "http://127.0.0.1:8000/signin/oidc"
-CLIENT_SECRET = "lantern-test-secret"
 GROUP_MAP = {
     "lantern-cse-workers": OidcGroupGrant(roles=["worker"], teams=["city-cse"]),
     "lantern-managers": OidcGroupGrant(roles=["manager"], teams=["city-cse", "county-cse"]),
 }
 
 
-@dataclass
-class Provider:
-    issuer: str
-
-    def rotate(self) -> str:
-        return httpx.post(self.issuer + "/__rotate").json()["kid"]
-
-
 @pytest.fixture(scope="session")
 def oidc_provider() -> Iterator[Provider]:
-    node = shutil.which("node")
-    if node is None or not (HERE / "node_modules" / "oidc-provider").is_dir():
-        pytest.skip("node or tests/oidc/node_modules missing (cd tests/oidc && npm ci)")
-    process = subprocess.Popen(
-        [node, str(HERE / "provider.mjs")],
-        cwd=HERE,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "OIDC_REDIRECT_URIS": REDIRECT_URI,
-            "OIDC_CLIENT_SECRET": CLIENT_SECRET,
-        },
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        assert line.startswith("READY "), f"the provider did not start: {line!r}"
-        yield Provider(line.split()[1])
-    finally:
-        assert process.stdin is not None
-        process.stdin.close()  # the provider exits when its stdin closes
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with running_provider(REDIRECT_URI) as provider:
+        yield provider
 
 
 @pytest.fixture
