@@ -8,6 +8,7 @@ closes, so it never outlives the test process.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -35,7 +36,10 @@ class Provider:
 def running_provider(*redirect_uris: str) -> Iterator[Provider]:
     node = shutil.which("node")
     if node is None or not (HERE / "node_modules" / "oidc-provider").is_dir():
-        pytest.skip("node or tests/oidc/node_modules missing (cd tests/oidc && npm ci)")
+        reason = "node or tests/oidc/node_modules missing (cd tests/oidc && npm ci)"
+        if os.environ.get("LANTERN_REQUIRE_OIDC_PROVIDER") == "1":
+            pytest.fail(f"the OpenID provider is required but {reason}")
+        pytest.skip(reason)
     process = subprocess.Popen(
         [node, str(HERE / "provider.mjs")],
         cwd=HERE,

@@ -460,3 +460,55 @@ def test_the_group_map_is_read_from_json_and_checked(monkeypatch, tmp_path):
     monkeypatch.setenv("LANTERN_OIDC_GROUP_MAP", '{"custody": {"roles": ["police"]}}')
     with pytest.raises(SettingsError, match="police"):
         create_app(load_settings(secret_key="k" * 40, var_dir=tmp_path / "var"))
+
+
+async def test_a_disabled_user_is_refused(client, db, world, oidc_provider):
+    first = await client.post(
+        "/api/v1/auth/oidc/token", json=(await authorise(oidc_provider, "alice")).body()
+    )
+    assert first.status_code == 200
+    async with db.session() as session:
+        user = (await session.execute(select(User).where(User.external_subject == "alice"))).scalar_one()  # type: ignore[arg-type]
+        user.active = False
+    answer = await client.post(
+        "/api/v1/auth/oidc/token", json=(await authorise(oidc_provider, "alice")).body()
+    )
+    assert answer.status_code == 403
+    assert [a.detail["reason"] for a in await signin_audits(db, "denied")] == ["inactive"]
+
+
+async def test_an_unreachable_provider_is_502_and_the_button_has_no_endpoint(database_url, tmp_path):
+    from api.main import create_app
+    from tests.ports import ReservedPort
+
+    closed = ReservedPort()  # reserved, nobody listening
+    try:
+        down = Settings(
+            env="test",
+            database_url=database_url,
+            var_dir=tmp_path / "var",
+            secret_key="test-secret-" + "x" * 40,
+            vapid_private_key=VAPID_PEM,
+            run_worker=False,
+            pwa_dist=tmp_path / "no-pwa",
+            oidc_issuer=f"http://127.0.0.1:{closed.port}",
+            oidc_client_id="lantern",
+            oidc_timeout_seconds=2,
+        )
+        application = create_app(down)
+        async with application.router.lifespan_context(application):
+            transport = httpx.ASGITransport(app=application)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+                config = (await c.get("/api/v1/auth/oidc/config")).json()
+                assert config["enabled"] is True and config["authorization_endpoint"] is None
+                body = {
+                    "code": "x",
+                    "code_verifier": "v" * 43,
+                    "redirect_uri": REDIRECT_URI,
+                    "nonce": "n" * 16,
+                }
+                answer = await c.post("/api/v1/auth/oidc/token", json=body)
+                assert answer.status_code == 502
+                assert answer.headers["content-type"].startswith("application/problem+json")
+    finally:
+        closed.release()
