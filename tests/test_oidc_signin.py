@@ -512,3 +512,37 @@ async def test_an_unreachable_provider_is_502_and_the_button_has_no_endpoint(dat
                 assert answer.headers["content-type"].startswith("application/problem+json")
     finally:
         closed.release()
+
+
+async def test_a_concurrent_first_sign_in_is_met_by_the_unique_subject(
+    client, db, world, oidc_provider, test_database, monkeypatch
+):
+    """The other sign-in's user is committed between our lookup and our insert: our unit of work
+    fails on the unique subject, is run again and finds that user (one user, no 500)."""
+    if test_database.kind != "postgres":
+        pytest.skip("SQLite serialises writers: its transaction holds the write lock from the start")
+    from api.flows import oidc_signin
+
+    real = oidc_signin._free_username
+    raced: list[uuid.UUID] = []
+
+    async def racing(session, claims, subject):
+        if not raced:
+            async with db.session() as other:
+                rival = User(
+                    username="alice-rival", display_name="Alice", roles=["worker"], external_subject=subject
+                )
+                other.add(rival)
+            raced.append(rival.id)
+        return await real(session, claims, subject)
+
+    monkeypatch.setattr(oidc_signin, "_free_username", racing)
+    answer = await client.post(
+        "/api/v1/auth/oidc/token", json=(await authorise(oidc_provider, "alice")).body()
+    )
+    assert answer.status_code == 200, answer.text
+    me = (
+        await client.get("/api/v1/me", headers={"Authorization": f"Bearer {answer.json()['access_token']}"})
+    ).json()
+    assert me["id"] == str(raced[0])
+    assert await user_count(db) == 1

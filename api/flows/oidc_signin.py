@@ -17,11 +17,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
 from api.audit import service as audit
 from api.auth.models import Membership, User
-from api.auth.oidc import OidcProvider, ProviderRefused, ProviderUnavailable, grant_for
+from api.auth.oidc import Grant, OidcProvider, ProviderRefused, ProviderUnavailable, grant_for
 from api.auth.service import SIGNIN_FAILED, SIGNIN_OK
 from api.auth.tokens import IssuedToken, issue_access_token
 from api.db import Database
@@ -71,6 +72,26 @@ async def sign_in(
 
     grant = grant_for(settings, claims.get(settings.oidc_groups_claim))
     subject: str = claims["sub"]
+    # Two first sign-ins of one person at once: the second insert meets the unique subject (or
+    # the username the first took); its unit of work is rolled back and run again, finding the user.
+    for attempt in (1, 2):
+        try:
+            denied, issued = await _enter(database, settings, claims, subject, grant)
+            break
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    if issued is None:
+        raise Forbidden(
+            "Your organisation has not given you access to Lantern. Ask your manager.",
+        )
+    return issued
+
+
+async def _enter(
+    database: Database, settings: Settings, claims: dict[str, Any], subject: str, grant: Grant
+) -> tuple[str | None, IssuedToken | None]:
+    """Find or make the user and bring it up to date, in one unit of work: (denial, token)."""
     denied: str | None = None
     issued: IssuedToken | None = None
     async with database.session() as session:
@@ -117,11 +138,7 @@ async def sign_in(
                 detail={"method": METHOD, "created": created},
             )
             issued = issue_access_token(settings, user.id)
-    if issued is None:
-        raise Forbidden(
-            "Your organisation has not given you access to Lantern. Ask your manager.",
-        )
-    return issued
+    return denied, issued
 
 
 async def _record_failure(database: Database, reason: str) -> None:
