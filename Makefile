@@ -30,6 +30,10 @@ pwa/dist/.built: $(PWA_SOURCES)
 
 pwa: pwa/dist/.built
 
+# The OpenID provider the OIDC sign-in tests run on loopback (tests/oidc; never shipped).
+tests/oidc/node_modules/.installed: tests/oidc/package.json tests/oidc/package-lock.json
+	cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed
+
 run: $(VENV)/.installed-run pwa
 	$(BIN)/lantern demo
 	@echo "Open http://$(HOST):$(PORT)/ (API docs at http://$(HOST):$(PORT)/docs)"
@@ -44,7 +48,7 @@ lint: $(VENV)/.installed-dev
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
 
-test: $(VENV)/.installed-dev pwa lint
+test: $(VENV)/.installed-dev pwa lint tests/oidc/node_modules/.installed
 	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadgroup
 	@if [ -f pwa/package.json ]; then cd pwa && npm test; fi
 
@@ -61,4 +65,4 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/pwa_load.py
 
 clean:
-	rm -rf $(VENV) var pwa/dist pwa/node_modules
+	rm -rf $(VENV) var pwa/dist pwa/node_modules tests/oidc/node_modules

@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api import health
 from api.auth.dependencies import public
+from api.auth.oidc import check_group_map
 from api.auth.routes import router as auth_router
 from api.db import Database
 from api.errors import NotFound, install_error_handlers
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None, *, background=None, freeze_gc: 
         redoc_url=None,
     )
     app.state.settings = settings
+    check_group_map(settings)  # a group map naming a role Lantern lacks stops the start
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)

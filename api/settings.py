@@ -19,7 +19,15 @@ from typing import Any, Literal, Union, get_args, get_origin
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from pydantic_settings import SettingsError as SourceError
 
@@ -33,6 +41,15 @@ DEFAULT_PWA_DIST = PROJECT_ROOT / "pwa" / "dist"
 
 class SettingsError(Exception):
     """A setting is missing or wrong; the message is one line naming the variable."""
+
+
+class OidcGroupGrant(BaseModel):
+    """What membership of one of the provider's groups grants in Lantern."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    roles: list[str] = Field(default_factory=list)
+    teams: list[str] = Field(default_factory=list)  # team slugs
 
 
 class Settings(BaseSettings):
@@ -145,6 +162,46 @@ class Settings(BaseSettings):
     events_listener_ping_seconds: float = Field(
         10.0, gt=0, validation_alias="LANTERN_EVENTS_LISTENER_PING_SECONDS"
     )
+
+    # Sign-in through the organisation's OpenID provider (api/auth/oidc.py); off unless an issuer
+    # and a client id are given. The group map is JSON: {"group": {"roles": [...], "teams": [...]}}.
+    oidc_issuer: str | None = Field(None, validation_alias="LANTERN_OIDC_ISSUER")
+    oidc_client_id: str | None = Field(None, validation_alias="LANTERN_OIDC_CLIENT_ID")
+    # Lantern is a confidential client when a secret is given (client_secret_basic); PKCE either way.
+    oidc_client_secret: str | None = Field(None, validation_alias="LANTERN_OIDC_CLIENT_SECRET")
+    oidc_group_map: dict[str, OidcGroupGrant] = Field(
+        default_factory=dict, validation_alias="LANTERN_OIDC_GROUP_MAP"
+    )
+    oidc_groups_claim: str = Field("groups", min_length=1, validation_alias="LANTERN_OIDC_GROUPS_CLAIM")
+    oidc_scopes: str = Field("openid profile groups", validation_alias="LANTERN_OIDC_SCOPES")
+    oidc_button_label: str = Field(
+        "Sign in with your organisation", max_length=80, validation_alias="LANTERN_OIDC_BUTTON_LABEL"
+    )
+    # The PWA's page the provider sends the browser back to (below LANTERN_PUBLIC_URL).
+    oidc_redirect_path: str = Field("/signin/oidc", validation_alias="LANTERN_OIDC_REDIRECT_PATH")
+    oidc_timeout_seconds: float = Field(10.0, gt=0, validation_alias="LANTERN_OIDC_TIMEOUT_SECONDS")
+    # How long the provider's discovery document and keys are kept (an unknown key id refetches).
+    oidc_cache_seconds: float = Field(3600.0, ge=0, validation_alias="LANTERN_OIDC_CACHE_SECONDS")
+
+    @field_validator("oidc_group_map", mode="before")
+    @classmethod
+    def _group_map_from_json(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            if not value.strip():
+                return {}
+            try:
+                return json.loads(value)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"not valid JSON ({exc.msg})") from None
+        return value
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id)
+
+    @property
+    def oidc_redirect_uri(self) -> str:
+        return self.public_url.rstrip("/") + "/" + self.oidc_redirect_path.lstrip("/")
 
     # SMS fallback (GOV.UK Notify); disabled unless an API key is given.
     notify_api_key: str | None = Field(None, validation_alias="LANTERN_NOTIFY_API_KEY")

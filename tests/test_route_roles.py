@@ -50,6 +50,8 @@ def test_public_routes_are_the_few_expected(settings):
         "/docs",
         "/{path:path}",
         "/api/v1/auth/token",
+        "/api/v1/auth/oidc/config",  # whether the organisation's sign-in is offered
+        "/api/v1/auth/oidc/token",  # the organisation's sign-in (a code in, a token out)
         "/api/v1/push/public-key",
         "/api/v1/handover/report.css",  # a stylesheet: no case data
         "/api/v1/acknowledgements",

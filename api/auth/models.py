@@ -22,7 +22,8 @@ class User(SQLModel, table=True):
     display_name: str = Field(max_length=120)
     roles: list[str] = Field(default_factory=list, sa_type=JsonType)
     password_hash: str | None = Field(default=None, max_length=255)
-    external_subject: str | None = Field(default=None, max_length=255)
+    # The subject (`sub`) at the organisation's OpenID provider: one Lantern user per subject.
+    external_subject: str | None = Field(default=None, max_length=255, unique=True, index=True)
     station_id: uuid.UUID | None = Field(default=None, foreign_key="stations.id", index=True)
     phone_number: str | None = Field(default=None, max_length=32)
     active: bool = True

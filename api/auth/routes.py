@@ -11,9 +11,12 @@ from sqlmodel import col
 
 from api.auth import service
 from api.auth.dependencies import EVERYONE, CurrentActor, public, roles
+from api.auth.oidc import ProviderRefused, ProviderUnavailable
 from api.auth.runtime import AuthRuntimeDep
-from api.auth.schemas import MeOut, TeamRefOut, TokenOut
+from api.auth.schemas import MeOut, OidcConfigOut, OidcTokenIn, TeamRefOut, TokenOut
 from api.deps import DatabaseDep, SessionDep, SettingsDep
+from api.errors import NotFound
+from api.flows import oidc_signin
 from api.platform.logs import client_ip_var
 from api.teams.models import Station, Team
 
@@ -39,6 +42,56 @@ async def sign_in(
     # The client's address as the middleware saw it (the connection's peer: no proxy trust here).
     issued = await service.sign_in(
         database, settings, username, password, client_address=client_ip_var.get(), now=auth.clock()
+    )
+    return TokenOut(access_token=issued.token, expires_in=issued.expires_in)
+
+
+@router.get("/auth/oidc/config", response_model=OidcConfigOut, dependencies=[public()])
+async def oidc_config(settings: SettingsDep, auth: AuthRuntimeDep) -> OidcConfigOut:
+    """Whether sign-in through the organisation is offered, and how the PWA starts it."""
+    if auth.oidc is None:
+        return OidcConfigOut(enabled=False)
+    try:
+        endpoint: str | None = (await auth.oidc.metadata())["authorization_endpoint"]
+    except (ProviderRefused, ProviderUnavailable):
+        endpoint = None
+    return OidcConfigOut(
+        enabled=True,
+        label=settings.oidc_button_label,
+        authorization_endpoint=endpoint,
+        client_id=settings.oidc_client_id,
+        scope=settings.oidc_scopes,
+        redirect_uri=settings.oidc_redirect_uri,
+    )
+
+
+@router.post(
+    "/auth/oidc/token",
+    response_model=TokenOut,
+    dependencies=[public()],
+    responses={
+        401: {"description": "The provider refused the code, or its ID token failed a check"},
+        403: {"description": "None of the user's groups is mapped to Lantern, or the user is disabled"},
+        404: {"description": "Sign-in through the organisation is not configured"},
+        502: {"description": "The provider cannot be reached"},
+    },
+)
+async def oidc_sign_in(
+    body: OidcTokenIn, database: DatabaseDep, settings: SettingsDep, auth: AuthRuntimeDep
+) -> TokenOut:
+    """Exchange the provider's authorisation code (server-side, with the PKCE verifier), verify
+    its ID token and answer Lantern's own access token, as a password sign-in does."""
+    if auth.oidc is None:
+        raise NotFound("Sign-in through the organisation is not configured.")
+    issued = await oidc_signin.sign_in(
+        database,
+        settings,
+        auth.oidc,
+        code=body.code,
+        code_verifier=body.code_verifier,
+        redirect_uri=body.redirect_uri,
+        nonce=body.nonce,
+        now=auth.clock(),
     )
     return TokenOut(access_token=issued.token, expires_in=issued.expires_in)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 
 class WriteModel(BaseModel):
@@ -54,3 +54,27 @@ class MeOut(BaseModel):
     teams: list[TeamRefOut]
     station: StationRefOut | None = None
     police_station: str | None = None
+
+
+class OidcConfigOut(BaseModel):
+    """Whether sign-in through the organisation is offered, and what the PWA needs to start it
+    (authorisation code with PKCE; the code comes back to `redirect_uri` and is sent to
+    `POST /api/v1/auth/oidc/token`). `authorization_endpoint` is null while the provider cannot
+    be reached."""
+
+    enabled: bool
+    label: str | None = None
+    authorization_endpoint: str | None = None
+    client_id: str | None = None
+    scope: str | None = None
+    redirect_uri: str | None = None
+
+
+class OidcTokenIn(WriteModel):
+    """The authorisation code the provider sent back, the PKCE verifier it was requested with
+    (RFC 7636: 43 to 128 characters), the redirect URI used and the nonce put in the request."""
+
+    code: str = Field(min_length=1, max_length=2048)
+    code_verifier: str = Field(min_length=43, max_length=128, pattern=r"^[A-Za-z0-9._~-]+$")
+    redirect_uri: str = Field(min_length=1, max_length=2048)
+    nonce: str = Field(min_length=16, max_length=256)

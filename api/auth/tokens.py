@@ -8,10 +8,17 @@ including `none` or an asymmetric one, is refused before its signature is looked
 revoked sessions (sign-out, sign-out everywhere, an admin's revocation; see revocations.py).
 `iat` carries fractions of a second so "every token issued before now" is exact: a token
 issued just after a sign-out everywhere is not caught by it.
+
+`verify_provider_id_token` checks an ID token from the organisation's OpenID provider (sign-in
+through the organisation, api/auth/oidc.py): asymmetric algorithms only (never HS256 with a
+guessable secret, never `none`), the key chosen by `kid` from the provider's published keys
+(an unknown `kid` raises UnknownSigningKey so the caller refetches them once), then `iss`,
+`aud` (and `azp` when there are several audiences), `exp`, `iat`, `sub`, `nonce` and `at_hash`.
 """
 
 from __future__ import annotations
 
+import hmac
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -27,8 +34,18 @@ ALGORITHM = "HS256"
 ALLOWED_ALGORITHMS = [ALGORITHM]
 
 
+# The provider's ID tokens: public-key signatures only.
+PROVIDER_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"]
+# Clock difference with the provider tolerated on `iat` (a token issued "in the future").
+PROVIDER_CLOCK_SKEW_SECONDS = 60
+
+
 class InvalidToken(Exception):
     pass
+
+
+class UnknownSigningKey(InvalidToken):
+    """The token names a key the provider's published key set (as we have it) does not hold."""
 
 
 @dataclass(frozen=True)
@@ -135,6 +152,76 @@ async def authenticate(
         session, user_id=claims.user_id, token_id=claims.token_id, issued_at=issued_at
     ):
         raise InvalidToken("revoked")
+    return claims
+
+
+def verify_provider_id_token(
+    token: str,
+    *,
+    keys: list[dict[str, Any]],
+    issuer: str,
+    audience: str,
+    nonce: str,
+    access_token: str | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """The claims of the provider's ID token `token`, or InvalidToken saying what failed."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except JWTError as exc:
+        raise InvalidToken("malformed token") from exc
+    algorithm = header.get("alg")
+    if algorithm not in PROVIDER_ALGORITHMS:
+        raise InvalidToken("algorithm not allowed")
+    kid = header.get("kid")
+    signing = [k for k in keys if k.get("use", "sig") == "sig" and k.get("alg", algorithm) == algorithm]
+    candidates = [k for k in signing if k.get("kid") == kid] if kid else signing
+    if not candidates:
+        raise UnknownSigningKey("unknown signing key")
+    if len(candidates) > 1:
+        raise InvalidToken("ambiguous signing key")
+    try:
+        claims = jwt.decode(
+            token,
+            candidates[0],
+            algorithms=[algorithm],
+            audience=audience,
+            issuer=issuer,
+            access_token=access_token,
+            options={
+                # Times are checked below against the caller's clock.
+                "verify_exp": False,
+                "verify_iat": False,
+                "verify_nbf": False,
+                "require_exp": True,
+                "require_iat": True,
+                "require_iss": True,
+                "require_aud": True,
+                "require_sub": True,
+                "leeway": 0,
+            },
+        )
+    except JWTError as exc:
+        raise InvalidToken(str(exc)) from exc
+    audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
+    if len(audiences) > 1 and claims.get("azp") != audience:
+        raise InvalidToken("authorised party is not this client")
+    try:
+        expires = float(claims["exp"])
+        issued = float(claims["iat"])
+    except (TypeError, ValueError) as exc:
+        raise InvalidToken("bad token times") from exc
+    moment = now.timestamp()
+    if moment >= expires:
+        raise InvalidToken("token expired")
+    if issued > moment + PROVIDER_CLOCK_SKEW_SECONDS:
+        raise InvalidToken("token issued in the future")
+    if "nbf" in claims and float(claims["nbf"]) > moment + PROVIDER_CLOCK_SKEW_SECONDS:
+        raise InvalidToken("token not yet valid")
+    if not isinstance(claims.get("nonce"), str) or not hmac.compare_digest(claims["nonce"], nonce):
+        raise InvalidToken("nonce does not match")
+    if not isinstance(claims.get("sub"), str) or not claims["sub"]:
+        raise InvalidToken("bad subject")
     return claims
 
 

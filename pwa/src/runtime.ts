@@ -4,7 +4,8 @@ import { ApiError, call, configureApi } from './api/client';
 import { connectEvents } from './api/events';
 import type { Me } from './api/types';
 import { startIdleLock } from './auth/idle';
-import { requestToken } from './auth/session';
+import { completeOidc } from './auth/oidc';
+import { requestToken, SignInError } from './auth/session';
 import { signOut, type SignOutResult } from './auth/signout';
 import { emitLive } from './live';
 import { openLocal, SYNC_TAG, type Local } from './outbox/local';
@@ -81,6 +82,31 @@ export async function signIn(username: string, password: string): Promise<void> 
   const token = await requestToken(username, password);
   await l.session.save(token, username);
   await enter(username);
+}
+
+/** Back from the organisation's sign-in: Lantern exchanges the code; then as a password sign-in. */
+export async function signInWithOrganisation(query: URLSearchParams): Promise<void> {
+  const l = getLocal();
+  const token = await completeOidc(query);
+  let who: Me;
+  try {
+    const response = await fetch('/api/v1/me', {
+      headers: { Authorization: `Bearer ${token.access_token}`, Accept: 'application/json' },
+    });
+    if (!response.ok) throw new Error(String(response.status));
+    who = (await response.json()) as Me;
+  } catch {
+    throw new SignInError(0, 'Lantern could not sign you in. Try again.');
+  }
+  const previous = await l.vault.get<Me>(OWNER_KEY);
+  const unsent = await l.outbox.unsentCount();
+  if (previous && previous.username !== who.username && unsent > 0) {
+    throw new OtherUsersRecords(
+      `This device holds ${unsent} unsent record${unsent === 1 ? '' : 's'} of another user. They must sign in to send ${unsent === 1 ? 'it' : 'them'}, or sign out and discard ${unsent === 1 ? 'it' : 'them'}.`,
+    );
+  }
+  await l.session.save(token, who.username);
+  await enter(who.username);
 }
 
 /** The session ended (401): back to sign-in, keeping every unsent record. */

@@ -59,7 +59,7 @@ async def sign_in(page, server: LiveServer, username: str, path: str = "/") -> N
     await page.goto(server.url + path)
     await page.get_by_label("Username").fill(username)
     await page.get_by_label("Password").fill(DEMO_PASSWORD)
-    await page.get_by_role("button", name="Sign in").click()
+    await page.get_by_role("button", name="Sign in", exact=True).click()
     await expect(page.get_by_test_id("sign-out")).to_be_visible(timeout=WAIT_MS)
 
 

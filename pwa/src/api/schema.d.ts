@@ -65,6 +65,47 @@ export interface paths {
         patch: operations["update_area_api_v1_areas__area_id__patch"];
         trace?: never;
     };
+    "/api/v1/auth/oidc/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Oidc Config
+         * @description Whether sign-in through the organisation is offered, and how the PWA starts it.
+         */
+        get: operations["oidc_config_api_v1_auth_oidc_config_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oidc/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Oidc Sign In
+         * @description Exchange the provider's authorisation code (server-side, with the PKCE verifier), verify
+         *     its ID token and answer Lantern's own access token, as a password sign-in does.
+         */
+        post: operations["oidc_sign_in_api_v1_auth_oidc_token_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/sign-out": {
         parameters: {
             query?: never;
@@ -3562,6 +3603,42 @@ export interface components {
              */
             outcomes?: string[];
         };
+        /**
+         * OidcConfigOut
+         * @description Whether sign-in through the organisation is offered, and what the PWA needs to start it
+         *     (authorisation code with PKCE; the code comes back to `redirect_uri` and is sent to
+         *     `POST /api/v1/auth/oidc/token`). `authorization_endpoint` is null while the provider cannot
+         *     be reached.
+         */
+        OidcConfigOut: {
+            /** Authorization Endpoint */
+            authorization_endpoint?: string | null;
+            /** Client Id */
+            client_id?: string | null;
+            /** Enabled */
+            enabled: boolean;
+            /** Label */
+            label?: string | null;
+            /** Redirect Uri */
+            redirect_uri?: string | null;
+            /** Scope */
+            scope?: string | null;
+        };
+        /**
+         * OidcTokenIn
+         * @description The authorisation code the provider sent back, the PKCE verifier it was requested with
+         *     (RFC 7636: 43 to 128 characters), the redirect URI used and the nonce put in the request.
+         */
+        OidcTokenIn: {
+            /** Code */
+            code: string;
+            /** Code Verifier */
+            code_verifier: string;
+            /** Nonce */
+            nonce: string;
+            /** Redirect Uri */
+            redirect_uri: string;
+        };
         /** OnCallOut */
         OnCallOut: {
             /**
@@ -5621,6 +5698,87 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+        };
+    };
+    oidc_config_api_v1_auth_oidc_config_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OidcConfigOut"];
+                };
+            };
+        };
+    };
+    oidc_sign_in_api_v1_auth_oidc_token_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OidcTokenIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenOut"];
+                };
+            };
+            /** @description The provider refused the code, or its ID token failed a check */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description None of the user's groups is mapped to Lantern, or the user is disabled */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Sign-in through the organisation is not configured */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description The provider cannot be reached */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

@@ -1,6 +1,8 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
+import { authorisationUrl, fetchOidcConfig, type OidcConfig } from '../auth/oidc';
 import { SignInError } from '../auth/session';
-import { OtherUsersRecords, signIn, signOutNow } from '../runtime';
+import { location, navigate } from '../router';
+import { OtherUsersRecords, signIn, signInWithOrganisation, signOutNow } from '../runtime';
 import { app, useStore } from '../state';
 import { useTitle } from '../ui/hooks';
 
@@ -14,6 +16,33 @@ export function SignIn() {
   const [error, setError] = useState<string | null>(null);
   const [otherUser, setOtherUser] = useState(false);
   const [confirmDiscard, setConfirmDiscard] = useState(false);
+  const [oidc, setOidc] = useState<OidcConfig | null>(null);
+
+  useEffect(() => {
+    void fetchOidcConfig().then(setOidc);
+    const here = location.get();
+    if (here.query.has('state') && (here.query.has('code') || here.query.has('error'))) {
+      // Back from the organisation's sign-in: take the code out of the address bar at once.
+      const query = here.query;
+      navigate('/', { replace: true });
+      setBusy(true);
+      signInWithOrganisation(query)
+        .catch((e) => {
+          setOtherUser(e instanceof OtherUsersRecords);
+          setError(e instanceof SignInError || e instanceof OtherUsersRecords ? e.message : 'Lantern could not sign you in. Try again.');
+        })
+        .finally(() => setBusy(false));
+    }
+  }, []);
+
+  async function organisation() {
+    setError(null);
+    try {
+      window.location.assign(await authorisationUrl(oidc ?? { enabled: false }));
+    } catch (e) {
+      setError(e instanceof SignInError ? e.message : 'Lantern could not start your organisation’s sign-in.');
+    }
+  }
 
   async function submit(event: Event) {
     event.preventDefault();
@@ -81,6 +110,14 @@ export function SignIn() {
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
       </form>
+      {oidc?.enabled ? (
+        <div class="stack">
+          <p class="muted">or</p>
+          <button type="button" onClick={organisation} disabled={busy} data-testid="signin-oidc">
+            {oidc.label ?? 'Sign in with your organisation'}
+          </button>
+        </div>
+      ) : null}
       {otherUser ? (
         confirmDiscard ? (
           <div class="card danger" role="group" aria-label="Discard unsent records">
