@@ -20,6 +20,7 @@ import { Settings } from './screens/Settings';
 import { SignOut } from './screens/SignOut';
 import { AdminHome } from './screens/AdminHome';
 import { YoungPersonScreen } from './screens/YoungPersonScreen';
+import { Places } from './screens/LazyPlaces';
 import type { JSX } from 'preact';
 import { prefetchCatalogues } from './offline/catalogue';
 
@@ -29,11 +30,17 @@ interface RouteDef {
   render: (params: Record<string, string>) => JSX.Element;
 }
 
+/** Who may see places, their profiles and a child's network (the API's case roles). */
+const PLACE_ROLES: Role[] = ['worker', 'day_team', 'manager', 'coordinator'];
+
 const ROUTES: RouteDef[] = [
   { pattern: '/on-call', roles: ['worker', 'manager'], render: () => <WorkerHome /> },
   { pattern: '/incidents', roles: ['worker', 'day_team', 'manager'], render: () => <Inbox /> },
   { pattern: '/incidents/:id', roles: ['worker', 'day_team', 'manager'], render: (p) => <IncidentDetail id={p.id!} /> },
   { pattern: '/young-people/:id', roles: ['worker', 'day_team', 'manager'], render: (p) => <YoungPersonScreen id={p.id!} /> },
+  { pattern: '/places', roles: PLACE_ROLES, render: () => <Places screen="list" /> },
+  { pattern: '/places/:id', roles: PLACE_ROLES, render: (p) => <Places screen="profile" id={p.id!} /> },
+  { pattern: '/young-people/:id/network', roles: PLACE_ROLES, render: (p) => <Places screen="network" id={p.id!} /> },
   { pattern: '/report', roles: ['police'], render: () => <ReportForm /> },
   { pattern: '/reports', roles: ['police'], render: () => <MyReports /> },
   { pattern: '/reports/:id', roles: ['police'], render: (p) => <ReportStatus id={p.id!} /> },
@@ -52,6 +59,7 @@ export function homeFor(roles: Role[]): string {
   if (roles.includes('police')) return '/reports';
   if (roles.includes('manager')) return '/board';
   if (roles.includes('day_team')) return '/handover';
+  if (roles.includes('coordinator')) return '/places';
   if (roles.includes('admin')) return '/admin';
   return '/settings';
 }

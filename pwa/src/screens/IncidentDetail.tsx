@@ -162,7 +162,17 @@ function Summary({ incident }: { incident: Incident }) {
         {incident.location?.description ? (
           <>
             <dt>Where</dt>
-            <dd>{incident.location.description}</dd>
+            <dd>
+              {incident.location.description}
+              {incident.location.place ? (
+                <>
+                  {' · '}
+                  <a href={`/places/${incident.location.place.id}`} data-testid="incident-place">
+                    {incident.location.place.name}: place profile
+                  </a>
+                </>
+              ) : null}
+            </dd>
           </>
         ) : null}
         {incident.custody_status ? (
