@@ -1,0 +1,72 @@
+"""Places and peers in the PWA (issue 14), at 390×844: a worker opens Places from the
+navigation, the railway station's profile (the station and its platform variant are one place
+with 3 incidents) shows 3 incidents in its charts' tables, and Jordan's network shows Tee; axe
+finds nothing on the three new screens."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.e2e.conftest import axe_source
+from tests.e2e.helpers import PHONE, bounded, new_context, sign_in
+from tests.e2e.test_accessibility import Audit
+
+pytestmark = pytest.mark.browser
+
+PHONE_390 = {**PHONE, "viewport": {"width": 390, "height": 844}}
+
+
+@bounded(120)
+async def test_a_worker_reads_the_station_profile_and_jordans_network(live_server, chromium):
+    from playwright.async_api import expect
+
+    audit = Audit()
+    context = await new_context(chromium, **PHONE_390)
+    await context.add_init_script(script=axe_source())
+    try:
+        page = await context.new_page()
+        await sign_in(page, live_server, "worker.cce")
+        await page.get_by_role("navigation", name="Main").get_by_role("link", name="Places").click()
+        await audit.check(page, "places", "Places")
+        await page.get_by_role("link", name="Leicester railway station").click()
+        await expect(page.get_by_test_id("place-name")).to_have_text("Leicester railway station")
+        assert re.fullmatch(r"/places/[0-9a-f-]{36}", page.url.removeprefix(live_server.url))
+        assert await page.title() == "Lantern · Place profile"
+        await expect(page.get_by_test_id("place-incidents")).to_contain_text("3 incidents")
+
+        # The charts' numbers, as tables: 3 incidents by week and by category.
+        weekly = page.get_by_test_id("weekly-table")
+        await page.locator("#weekly-h ~ details > summary").click()
+        await expect(weekly.get_by_role("row", name=re.compile("^Total"))).to_have_text(
+            re.compile(r"Total\s*3$")
+        )
+        await page.locator("#categories-h ~ details > summary").click()
+        await expect(
+            page.get_by_test_id("categories-table").get_by_role("row", name=re.compile("^Total"))
+        ).to_have_text(re.compile(r"Total\s*3$"))
+        await page.locator("#heat-h ~ details > summary").click()
+        cells = await page.get_by_test_id("heat-table").locator("tbody td").all_inner_texts()
+        assert sum(int(c) for c in cells) == 3, cells
+        await expect(page.get_by_test_id("concerns-table")).to_contain_text("Tee")
+        # Nothing wider than the phone.
+        assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        await audit.check(page, "place profile", "Place profile")
+
+        # From the young people seen there, Jordan's page, then the network.
+        await page.get_by_test_id("young-table").get_by_role("link", name=re.compile("^Jordan")).click()
+        await page.get_by_test_id("network-link").click()
+        assert re.fullmatch(r"/young-people/[0-9a-f-]{36}/network", page.url.removeprefix(live_server.url))
+        assert await page.title() == "Lantern · Network"
+        table = page.get_by_test_id("network-table")
+        tee = table.get_by_role("row", name=re.compile("^Tee"))
+        await expect(tee).to_contain_text("2 incidents")
+        await expect(tee).to_contain_text("Leicester railway station")
+        await expect(table.get_by_role("row", name=re.compile("^Kai"))).to_be_visible()
+        await expect(page.locator("svg.network text", has_text="Tee")).to_have_count(1)
+        assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        await audit.check(page, "network", "Network")
+    finally:
+        await context.close()
+    assert not audit.violations, audit.report()
