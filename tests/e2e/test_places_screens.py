@@ -10,7 +10,7 @@ import re
 import pytest
 
 from tests.e2e.conftest import axe_source
-from tests.e2e.helpers import PHONE, bounded, new_context, sign_in
+from tests.e2e.helpers import PHONE, WAIT_MS, Api, bounded, new_context, sign_in, unique_name
 from tests.e2e.test_accessibility import Audit
 
 pytestmark = pytest.mark.browser
@@ -70,3 +70,34 @@ async def test_a_worker_reads_the_station_profile_and_jordans_network(live_serve
     finally:
         await context.close()
     assert not audit.violations, audit.report()
+
+
+@bounded(120)
+async def test_custody_staff_choose_a_suggested_place_for_the_location(live_server, chromium):
+    from playwright.async_api import expect
+
+    first, last = unique_name()
+    custody_api = Api(live_server, "custody.euston")
+    before = {i["id"] for i in (await custody_api.get("/incidents"))["items"]}
+    context = await new_context(chromium, **PHONE_390)
+    try:
+        page = await context.new_page()
+        await sign_in(page, live_server, "custody.euston", path="/report")
+        form = page.get_by_test_id("report-form")
+        await form.get_by_label("Stop conversation", exact=True).check()
+        await form.get_by_label("First name").fill(first)
+        await form.get_by_label("Last name").fill(last)
+        await form.get_by_label("Where (place or description)").press_sequentially("Highcross multi")
+        suggestions = page.get_by_test_id("place-suggestions")
+        await suggestions.get_by_role("button", name=re.compile("^Highcross car park")).click()
+        await expect(page.get_by_test_id("place-chosen")).to_contain_text("Highcross car park")
+        await expect(suggestions).to_have_count(0)
+        await page.get_by_test_id("report-submit").click()
+        await expect(page.get_by_test_id("outbox-count")).to_have_text("0 unsent", timeout=WAIT_MS)
+    finally:
+        await context.close()
+
+    [new] = [i for i in (await custody_api.get("/incidents"))["items"] if i["id"] not in before]
+    incident = await Api(live_server, "manager.duty").get(f"/incidents/{new['id']}")
+    assert incident["location"]["description"] == "Highcross multi"  # the text typed stays
+    assert incident["location"]["place"]["name"] == "Highcross car park"

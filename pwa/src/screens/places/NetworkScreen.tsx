@@ -6,6 +6,7 @@ import { call } from '../../api/client';
 import { LoadError, Loading, Section } from '../../ui/bits';
 import { formatTime } from '../../ui/format';
 import { useAsync, useTitle } from '../../ui/hooks';
+import { app, useStore } from '../../state';
 import { networkLayout } from './charts';
 import { concernLabel } from './labels';
 
@@ -38,7 +39,7 @@ export function rows(network: Network): Row[] {
       incidents: p.incidents,
       lastSeen: p.last_seen,
       places: p.places,
-      href: `/young-people/${p.id}`,
+      href: `/young-people/${p.id}/network`,
     })),
   ];
 }
@@ -53,12 +54,16 @@ export function NetworkScreen({ id }: { id: string }) {
   const n = network.data;
   const all = n ? rows(n) : [];
   const layout = networkLayout(all, SIZE);
+  const roles = useStore(app, (s) => s.me?.roles ?? []);
+  const seesPerson = roles.some((r) => r === 'worker' || r === 'day_team' || r === 'manager');
   return (
     <>
       <h1>Network</h1>
-      <p class="no-print">
-        <a href={`/young-people/${encodeURIComponent(id)}`}>Back to the young person</a>
-      </p>
+      {seesPerson ? (
+        <p class="no-print">
+          <a href={`/young-people/${encodeURIComponent(id)}`}>Back to the young person</a>
+        </p>
+      ) : null}
       {network.loading && !n ? <Loading what="the network" /> : null}
       {!n ? <LoadError state={network} what="the network" /> : null}
       {n ? (

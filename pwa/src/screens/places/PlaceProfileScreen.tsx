@@ -6,6 +6,7 @@ import { call } from '../../api/client';
 import { LoadError, Loading, Section } from '../../ui/bits';
 import { formatTime } from '../../ui/format';
 import { useAsync, useTitle } from '../../ui/hooks';
+import { app, useStore } from '../../state';
 import { bars, heatCells, weekLabel, WEEKDAYS } from './charts';
 import { concernLabel, PLACE_TYPES } from './labels';
 
@@ -209,6 +210,9 @@ function Indicators({ items }: { items: PlaceProfile['indicators'] }) {
 }
 
 function PeopleSeen({ profile }: { profile: PlaceProfile }) {
+  // A coordinator sees places and networks, not the young person's page.
+  const roles = useStore(app, (s) => s.me?.roles ?? []);
+  const seesPerson = roles.some((r) => r === 'worker' || r === 'day_team' || r === 'manager');
   const young = [...profile.young_people.map((y) => ({ ...y, as: 'Subject' })), ...profile.peers.map((y) => ({ ...y, as: 'Present' }))];
   return (
     <>
@@ -220,17 +224,23 @@ function PeopleSeen({ profile }: { profile: PlaceProfile }) {
                 <th scope="col">Young person</th>
                 <th scope="col">Incidents</th>
                 <th scope="col">Last seen</th>
+                <th scope="col">Network</th>
               </tr>
             </thead>
             <tbody>
               {young.map((y) => (
                 <tr key={`${y.as}${y.id}`}>
                   <th scope="row">
-                    <a href={`/young-people/${y.id}`}>{`${y.first_name} ${y.last_name}`}</a>
+                    {seesPerson ? <a href={`/young-people/${y.id}`}>{`${y.first_name} ${y.last_name}`}</a> : `${y.first_name} ${y.last_name}`}
                     {y.as === 'Present' ? ' (present)' : ''}
                   </th>
                   <td>{y.incidents}</td>
                   <td>{formatTime(y.last_seen)}</td>
+                  <td>
+                    <a href={`/young-people/${y.id}/network`} aria-label={`Network of ${y.first_name} ${y.last_name}`}>
+                      Network
+                    </a>
+                  </td>
                 </tr>
               ))}
             </tbody>
