@@ -1,6 +1,7 @@
 // A place's profile for case roles: incidents by week, the CSE/CCE split, the weekday × hour
 // heat map, the indicators seen, the young people and the persons of concern seen there. Each
 // chart is hand-written SVG with its numbers as a table (in a <details>) for screen readers.
+import { useEffect } from 'preact/hooks';
 import type { PlaceProfile } from '../../api/types';
 import { call } from '../../api/client';
 import { LoadError, Loading, Section } from '../../ui/bits';
@@ -12,6 +13,12 @@ import { concernLabel, PLACE_TYPES } from './labels';
 
 export function PlaceProfileScreen({ id }: { id: string }) {
   useTitle('Place profile');
+  // Printed, the charts' tables are printed too.
+  useEffect(() => {
+    const open = () => document.querySelectorAll<HTMLDetailsElement>('details.numbers').forEach((d) => (d.open = true));
+    window.addEventListener('beforeprint', open);
+    return () => window.removeEventListener('beforeprint', open);
+  }, []);
   const profile = useAsync((signal) => call<PlaceProfile>(`/places/${encodeURIComponent(id)}/profile`, { signal }), [id]);
   const p = profile.data;
   return (
