@@ -5,6 +5,7 @@ finds nothing on the three new screens."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import pytest
@@ -93,11 +94,18 @@ async def test_custody_staff_choose_a_suggested_place_for_the_location(live_serv
         await expect(page.get_by_test_id("place-chosen")).to_contain_text("Highcross car park")
         await expect(suggestions).to_have_count(0)
         await page.get_by_test_id("report-submit").click()
+        await expect(page.get_by_role("heading", level=1)).to_have_text("My station's reports")
         await expect(page.get_by_test_id("outbox-count")).to_have_text("0 unsent", timeout=WAIT_MS)
     finally:
         await context.close()
 
-    [new] = [i for i in (await custody_api.get("/incidents"))["items"] if i["id"] not in before]
-    incident = await Api(live_server, "manager.duty").get(f"/incidents/{new['id']}")
+    new: list[dict] = []
+    for _ in range(40):  # sent from the outbox in the background: at most 10 s
+        new = [i for i in (await custody_api.get("/incidents"))["items"] if i["id"] not in before]
+        if new:
+            break
+        await asyncio.sleep(0.25)
+    assert len(new) == 1, new
+    incident = await Api(live_server, "manager.duty").get(f"/incidents/{new[0]['id']}")
     assert incident["location"]["description"] == "Highcross multi"  # the text typed stays
     assert incident["location"]["place"]["name"] == "Highcross car park"
