@@ -159,3 +159,15 @@ async def test_a_deactivated_user_token_stops_working(client, db, make_user):
         row = await session.get(type(user.user), user.id)
         row.active = False
     assert await _me_status(client, user.token) == 401
+
+
+async def test_a_coordinator_signs_in_reads_me_and_signs_out(client, world, make_user):
+    # The PWA needs /me to show a coordinator their places screens, and sign-out to end the session.
+    await make_user("coordinator", teams_=["city-cce", "city-cse"], username="hubs.coordinator")
+    token = (await sign_in(client, "hubs.coordinator")).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    me = await client.get("/api/v1/me", headers=headers)
+    assert me.status_code == 200, me.text
+    assert me.json()["roles"] == ["coordinator"]
+    assert (await client.post("/api/v1/auth/sign-out", headers=headers)).status_code == 204
+    assert (await client.get("/api/v1/me", headers=headers)).status_code == 401

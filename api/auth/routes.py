@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from api.auth import service
-from api.auth.dependencies import EVERYONE, CurrentActor, public, roles
+from api.auth.dependencies import SIGNED_IN, CurrentActor, public, roles
 from api.auth.oidc import ProviderRefused, ProviderUnavailable
 from api.auth.runtime import AuthRuntimeDep
 from api.auth.schemas import MeOut, OidcConfigOut, OidcTokenIn, TeamRefOut, TokenOut
@@ -96,7 +96,7 @@ async def oidc_sign_in(
     return TokenOut(access_token=issued.token, expires_in=issued.expires_in)
 
 
-@router.post("/auth/sign-out", status_code=status.HTTP_204_NO_CONTENT, dependencies=[roles(*EVERYONE)])
+@router.post("/auth/sign-out", status_code=status.HTTP_204_NO_CONTENT, dependencies=[roles(*SIGNED_IN)])
 async def sign_out(actor: CurrentActor, session: SessionDep, auth: AuthRuntimeDep) -> Response:
     """Revoke this access token: refused from now until it would have expired."""
     service.sign_out(session, auth.revocations, actor)
@@ -104,7 +104,7 @@ async def sign_out(actor: CurrentActor, session: SessionDep, auth: AuthRuntimeDe
 
 
 @router.post(
-    "/auth/sign-out-everywhere", status_code=status.HTTP_204_NO_CONTENT, dependencies=[roles(*EVERYONE)]
+    "/auth/sign-out-everywhere", status_code=status.HTTP_204_NO_CONTENT, dependencies=[roles(*SIGNED_IN)]
 )
 async def sign_out_everywhere(
     actor: CurrentActor, session: SessionDep, settings: SettingsDep, auth: AuthRuntimeDep
@@ -130,7 +130,7 @@ async def revoke_sessions(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/me", response_model=MeOut, dependencies=[roles(*EVERYONE)])
+@router.get("/me", response_model=MeOut, dependencies=[roles(*SIGNED_IN)])
 async def me(actor: CurrentActor, session: SessionDep) -> MeOut:
     teams = []
     if actor.team_ids:

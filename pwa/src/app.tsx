@@ -20,12 +20,10 @@ import { Settings } from './screens/Settings';
 import { SignOut } from './screens/SignOut';
 import { Lazy } from './ui/Lazy';
 import { YoungPersonScreen } from './screens/YoungPersonScreen';
+import { Places } from './screens/LazyPlaces';
 import type { JSX } from 'preact';
 import { prefetchCatalogues } from './offline/catalogue';
-import { lazyScreen } from './ui/lazyScreen';
 
-const PlaceProfile = lazyScreen<{ id: string }>(() => import('./screens/places/PlaceProfile'), 'the place');
-const Network = lazyScreen<{ id: string }>(() => import('./screens/places/Network'), 'the network');
 
 // Screens few people open, loaded on first use (out of the app shell).
 const loadRota = () => import('./screens/Rota').then((m) => m.Rota);
@@ -37,20 +35,24 @@ interface RouteDef {
   render: (params: Record<string, string>) => JSX.Element;
 }
 
+/** Who may see places, their profiles and a child's network (the API's case roles). */
+const PLACE_ROLES: Role[] = ['worker', 'day_team', 'manager', 'coordinator'];
+
 export const ROUTES: RouteDef[] = [
   { pattern: '/on-call', roles: ['worker', 'manager'], render: () => <WorkerHome /> },
   { pattern: '/incidents', roles: ['worker', 'day_team', 'manager'], render: () => <Inbox /> },
   // Admins too: an admin paged because nobody answered opens the incident (the API allows only those).
   { pattern: '/incidents/:id', roles: ['worker', 'day_team', 'manager', 'admin'], render: (p) => <IncidentDetail id={p.id!} /> },
   { pattern: '/young-people/:id', roles: ['worker', 'day_team', 'manager'], render: (p) => <YoungPersonScreen id={p.id!} /> },
+  { pattern: '/places', roles: PLACE_ROLES, render: () => <Places screen="list" /> },
+  { pattern: '/places/:id', roles: PLACE_ROLES, render: (p) => <Places screen="profile" id={p.id!} /> },
+  { pattern: '/young-people/:id/network', roles: PLACE_ROLES, render: (p) => <Places screen="network" id={p.id!} /> },
   { pattern: '/report', roles: ['police'], render: () => <ReportForm /> },
   { pattern: '/reports', roles: ['police'], render: () => <MyReports /> },
   { pattern: '/reports/:id', roles: ['police'], render: (p) => <ReportStatus id={p.id!} /> },
   { pattern: '/handover', roles: ['day_team', 'manager'], render: () => <HandoverQueue /> },
   { pattern: '/handover/print', roles: ['day_team', 'manager'], render: () => <HandoverPrint /> },
   { pattern: '/board', roles: ['manager'], render: () => <Board /> },
-  { pattern: '/young-people/:id/network', roles: ['worker', 'day_team', 'manager', 'coordinator'], render: (p) => <Network id={p.id!} /> },
-  { pattern: '/places/:id', roles: ['worker', 'day_team', 'manager', 'coordinator'], render: (p) => <PlaceProfile id={p.id!} /> },
   { pattern: '/rota', roles: ['manager'], render: () => <Lazy load={loadRota} /> },
   { pattern: '/outbox', roles: 'any', render: () => <OutboxScreen /> },
   { pattern: '/settings', roles: 'any', render: () => <Settings /> },
@@ -64,6 +66,7 @@ export function homeFor(roles: Role[]): string {
   if (roles.includes('police')) return '/reports';
   if (roles.includes('manager')) return '/board';
   if (roles.includes('day_team')) return '/handover';
+  if (roles.includes('coordinator')) return '/places';
   if (roles.includes('admin')) return '/admin';
   return '/settings';
 }

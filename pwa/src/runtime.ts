@@ -61,7 +61,9 @@ async function enter(username: string): Promise<void> {
     return;
   }
   app.set({ phase: 'signed_in', me, username, signInReason: null });
-  startLive();
+  // A hubs' coordinator reads places and networks only: the live stream is not theirs.
+  if (me.roles.some((r) => r !== 'coordinator')) startLive();
+  else app.set({ live: 'closed' });
   stopIdle?.();
   stopIdle = startIdleLock(getIdleMinutes, () => void lock());
   void syncNow({ force: true });

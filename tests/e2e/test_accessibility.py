@@ -1,7 +1,7 @@
 """(4) axe-core finds no violations on any screen: sign-in, the worker's home, inbox and
 incident detail (on a phone, dark and light), the report form, my station's reports and a
 report's status, the handover queue and the printable report, the board, the outbox, settings
-and sign-out.
+and sign-out; places, a place's profile and a child's network.
 
 axe is injected with `add_init_script`, which the page's CSP (`script-src 'self'`, no inline
 script) does not apply to: the pages are tested under their real policy.
@@ -123,6 +123,21 @@ async def test_no_screen_has_accessibility_violations(live_server, chromium):
     finally:
         await context.close()
 
+    # The hubs' coordinator: places, a place's profile and a child's network (issue 14).
+    context = await _context(chromium, **DESKTOP)
+    try:
+        page = await context.new_page()
+        await sign_in(page, live_server, "coordinator.hubs")
+        await audit.check(page, "places", "Places")
+        await page.get_by_role("link", name="Leicester railway station").click()
+        await expect(page.get_by_test_id("place-name")).to_be_visible()
+        await audit.check(page, "place profile", "Place profile")
+        await page.get_by_role("link", name=re.compile("^Network of Jordan")).click()
+        await expect(page.get_by_test_id("network-table")).to_contain_text("Tee")
+        await audit.check(page, "network", "Network")
+    finally:
+        await context.close()
+
     # The day team in the morning.
     context = await _context(chromium, **DESKTOP)
     try:
@@ -130,7 +145,7 @@ async def test_no_screen_has_accessibility_violations(live_server, chromium):
         await sign_in(page, live_server, "day.cce")
         await expect(page.get_by_test_id("handover-item").first).to_be_visible()
         await audit.check(page, "handover queue", "Handover")
-        await page.get_by_test_id("handover-report").first.click()
+        await page.get_by_test_id("handover-reports-city-cce").get_by_test_id("handover-report").click()
         frame = page.frame_locator("[data-testid=handover-report-frame]")
         await expect(frame.get_by_role("heading", level=1)).to_have_text("Handover report")
         await audit.check(page, "printable report", "Handover report")

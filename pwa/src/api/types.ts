@@ -262,3 +262,13 @@ export type YoungPerson = Schemas['YoungPersonOut'];
 export type PossibleMatches = Schemas['PossibleMatchesOut'];
 export type PossibleMatch = Schemas['PossibleMatchOut'];
 export type PersonMerge = Schemas['MergeOut'];
+
+/** GET /places (case roles), GET /places/suggestions (police too), GET /places/{id}/profile. */
+export type Place = Schemas['PlaceOut'];
+export type PlaceList = Schemas['PlaceList'];
+export type PlaceSuggestion = Schemas['PlaceSuggestion'];
+export type PlaceSuggestions = Schemas['PlaceSuggestions'];
+export type PlaceProfile = Schemas['PlaceProfile'];
+/** GET /young-people/{id}/network: the peers and persons of concern seen with the child. */
+export type Network = Schemas['Network'];
+export type PersonOfConcern = Schemas['PersonOfConcernOut'];

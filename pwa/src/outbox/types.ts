@@ -29,6 +29,8 @@ export interface IncidentReportBody {
     la_reference?: string;
   };
   location: { description: string; area?: string };
+  /** The place the location is, chosen from GET /places/suggestions (the description stays). */
+  place_id?: string;
   indicators: { code: string; provenance?: Provenance }[];
   circumstances?: string;
   custody_status?: string;

@@ -178,7 +178,7 @@ function Summary({ incident }: { incident: Incident }) {
                 <>
                   {' · '}
                   <a href={`/places/${incident.location.place.id}`} data-testid="incident-place">
-                    {incident.location.place.name}
+                    {incident.location.place.name}: place profile
                   </a>
                 </>
               ) : null}

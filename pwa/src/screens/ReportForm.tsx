@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { Indicator } from '../api/types';
+import { call } from '../api/client';
+import type { Indicator, PlaceSuggestion, PlaceSuggestions } from '../api/types';
 import { indicators as loadIndicators } from '../offline/catalogue';
 import type { IncidentKind, IncidentReportBody, Provenance } from '../outbox/types';
 import { location, navigate } from '../router';
@@ -7,7 +8,7 @@ import { getLocal, saveToOutbox, syncNow } from '../runtime';
 import { announce, app, useStore } from '../state';
 import { ErrorText, Loading } from '../ui/bits';
 import { CUSTODY_LABELS, groupLabel, KIND_LABELS, localInputToIso, nowForInput } from '../ui/format';
-import { useAsync, useTitle } from '../ui/hooks';
+import { useAsync, useDebounced, useTitle } from '../ui/hooks';
 
 const STATION_KEY = 'lantern.station';
 const KINDS: IncidentKind[] = ['missing_return', 'arrest', 'stop_conversation'];
@@ -40,6 +41,7 @@ interface FormState {
   dateOfBirth: string;
   laReference: string;
   location: string;
+  place: { id: string; name: string } | null;
   circumstances: string;
   custodyStatus: string;
   indicators: Record<string, Provenance>;
@@ -56,6 +58,7 @@ function blank(station: string): FormState {
     dateOfBirth: '',
     laReference: '',
     location: '',
+    place: null,
     circumstances: '',
     custodyStatus: '',
     indicators: {},
@@ -75,6 +78,7 @@ function fromBody(body: IncidentReportBody): FormState {
     dateOfBirth: body.young_person.date_of_birth ?? '',
     laReference: body.young_person.la_reference ?? '',
     location: body.location.description,
+    place: body.place_id ? { id: body.place_id, name: 'the place chosen' } : null,
     circumstances: body.circumstances ?? '',
     custodyStatus: body.custody_status ?? '',
     indicators,
@@ -90,6 +94,7 @@ function toBody(f: FormState): IncidentReportBody {
     location: { description: f.location.trim() },
     indicators: Object.entries(f.indicators).map(([code, provenance]) => ({ code, provenance })),
   };
+  if (f.place) body.place_id = f.place.id;
   if (f.policeReference.trim()) body.police_reference = f.policeReference.trim();
   if (f.dateOfBirth) body.young_person.date_of_birth = f.dateOfBirth;
   if (f.laReference.trim()) body.young_person.la_reference = f.laReference.trim();
@@ -123,6 +128,18 @@ export function ReportForm() {
   const [form, setForm] = useState<FormState>(() => blank(defaultStation(station)));
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [suggestions, setSuggestions] = useState<PlaceSuggestion[]>([]);
+  // Known places like what is typed, at most one call per 300 ms; offline, simply none.
+  const suggestSoon = useDebounced(() => {
+    const q = form.location.trim();
+    if (q.length < 2 || form.place) {
+      setSuggestions([]);
+      return;
+    }
+    call<PlaceSuggestions>(`/places/suggestions?q=${encodeURIComponent(q.slice(0, 120))}&limit=5`)
+      .then((r) => setSuggestions(r.items))
+      .catch(() => setSuggestions([]));
+  }, 300);
 
   useEffect(() => {
     if (!editId) return;
@@ -223,7 +240,29 @@ export function ReportForm() {
         </fieldset>
 
         <label for="location">Where (place or description)</label>
-        <input id="location" required autocomplete="off" value={form.location} onInput={(e) => set('location', e.currentTarget.value)} />
+        <input
+          id="location"
+          required
+          autocomplete="off"
+          value={form.location}
+          aria-describedby="location-hint"
+          onInput={(e) => {
+            set('location', e.currentTarget.value);
+            suggestSoon();
+          }}
+        />
+        <p class="hint" id="location-hint">
+          A place's name only, never a person's name or home address: known places are suggested as you type.
+        </p>
+        <PlacePicker
+          place={form.place}
+          suggestions={suggestions}
+          onChoose={(p) => {
+            set('place', { id: p.id, name: p.name });
+            setSuggestions([]);
+          }}
+          onClear={() => set('place', null)}
+        />
 
         <fieldset data-testid="indicators">
           <legend>Indicators of exploitation seen</legend>
@@ -297,4 +336,45 @@ function groupIndicators(items: Indicator[]): [string, Indicator[]][] {
 
 function slug(s: string): string {
   return s.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+}
+
+/** The place suggestions under the location, and the place chosen (its id goes with the report;
+ * the text typed stays the incident's description). */
+function PlacePicker({
+  place,
+  suggestions,
+  onChoose,
+  onClear,
+}: {
+  place: { id: string; name: string } | null;
+  suggestions: PlaceSuggestion[];
+  onChoose: (p: PlaceSuggestion) => void;
+  onClear: () => void;
+}) {
+  if (place) {
+    return (
+      <p class="place-chosen" data-testid="place-chosen">
+        Place: <strong>{place.name}</strong>{' '}
+        <button type="button" onClick={onClear}>
+          Not this place
+        </button>
+      </p>
+    );
+  }
+  return (
+    <div aria-live="polite">
+      {suggestions.length ? (
+        <ul class="plain suggestions" data-testid="place-suggestions" aria-label="Known places">
+          {suggestions.map((p) => (
+            <li key={p.id}>
+              <button type="button" onClick={() => onChoose(p)}>
+                {p.name}
+                {p.matched !== p.name ? ` (${p.matched})` : ''}
+              </button>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
+  );
 }

@@ -49,6 +49,11 @@ export function YoungPersonScreen({ id }: { id: string }) {
               This record was merged into <a href={`/young-people/${p.merged_into_id}`}>the child's main record</a>.
             </p>
           ) : null}
+          <p>
+            <a href={`${base}/network`} data-testid="network-link">
+              Network: peers and persons of concern seen with this child
+            </a>
+          </p>
         </section>
       ) : null}
       {p ? (

@@ -16,8 +16,9 @@ const NAV: NavItem[] = [
   { href: '/reports', label: 'My station', roles: ['police'] },
   { href: '/handover', label: 'Handover', roles: ['day_team', 'manager'] },
   { href: '/board', label: 'Board', roles: ['manager'] },
+  { href: '/places', label: 'Places', roles: ['worker', 'day_team', 'manager', 'coordinator'] },
   { href: '/admin', label: 'Admin', roles: ['admin'] },
-  { href: '/settings', label: 'Settings', roles: ['police', 'worker', 'day_team', 'manager', 'admin'] },
+  { href: '/settings', label: 'Settings', roles: ['police', 'worker', 'day_team', 'manager', 'coordinator', 'admin'] },
 ];
 
 export function Header() {
