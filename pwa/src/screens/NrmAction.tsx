@@ -75,7 +75,7 @@ export function NrmAction({ incidentId, view, onDecided }: { incidentId: string;
   }
 
   return (
-    <section class="notice warn" data-testid="nrm-action" aria-label={view.prompt}>
+    <div class="notice warn" role="group" data-testid="nrm-action" aria-label={view.prompt}>
       <h3>{view.prompt}</h3>
       <ul>
         {view.reasons.map((r) => (
@@ -117,6 +117,6 @@ export function NrmAction({ incidentId, view, onDecided }: { incidentId: string;
           {error ? <ErrorText>{error}</ErrorText> : null}
         </form>
       )}
-    </section>
+    </div>
   );
 }
