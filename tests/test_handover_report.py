@@ -424,3 +424,20 @@ async def test_a_fifty_item_report_is_set_in_reasonable_time(client, police, day
     assert rendering["on_loop"] is False  # in a worker thread: other requests go on meanwhile
     # CPU time, so a busy shared machine does not fail it; about 1.3 s measured here.
     assert rendering["cpu"] < 5
+
+
+async def test_dates_of_birth_read_as_the_app_shows_them(client, police, day):
+    """The printable report and the PDF print a date of birth as dd/mm/yyyy, as the app does
+    (issue 16); the CSV keeps ISO 8601 for the systems that import it."""
+    await report_at(
+        client,
+        police,
+        london(2026, 11, 23, 22, 0),
+        young_person={"first_name": "Dora", "last_name": "Datewise", "date_of_birth": "2011-05-03"},
+    )
+    assert "03/05/2011" in _pdf_text(await _pdf(client, day))
+    params = {"team": "city-cce", "night": "2026-11-23"}
+    page = await client.get("/api/v1/handover/report", params=params, headers=day.headers)
+    assert page.status_code == 200 and "03/05/2011" in page.text and "2011-05-03" not in page.text
+    csv = await client.get("/api/v1/handover/report.csv", params=params, headers=day.headers)
+    assert csv.status_code == 200 and "2011-05-03" in csv.text

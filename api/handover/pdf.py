@@ -27,6 +27,7 @@ from api.handover.report import (
     _offer_lines,
     _page_lines,
     _young_person_name,
+    uk_date,
 )
 
 MARGIN = 15
@@ -176,7 +177,7 @@ def render_pdf(report: NightReport) -> bytes:
         )
         pdf.field(
             "Young person",
-            f"{_young_person_name(item)}; born {yp.get('date_of_birth') or 'unknown'}; "
+            f"{_young_person_name(item)}; born {uk_date(yp.get('date_of_birth')) or 'unknown'}; "
             f"{yp.get('legal_status')}; missing episodes 30 d {yp.get('missing_episodes_30d')}, "
             f"90 d {yp.get('missing_episodes_90d')}",
         )

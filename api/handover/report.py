@@ -102,6 +102,15 @@ async def night_report(
 # --- Formatting helpers --------------------------------------------------------------------
 
 
+def uk_date(value: str | None) -> str:
+    """A date as the app shows it (dd/mm/yyyy), for the printable report and the PDF; the CSV
+    keeps ISO 8601 for the systems that import it."""
+    if not value:
+        return ""
+    day = date.fromisoformat(value[:10])
+    return day.strftime("%d/%m/%Y")
+
+
 def _local(value: str | datetime | None) -> str:
     if not value:
         return ""
@@ -304,7 +313,8 @@ def _item_html(item: dict[str, Any]) -> str:
     risk = item["current_risk"]
     indicators = [f"{i['label']} ({i['code']}, {i['provenance']})" for i in risk["indicators"]]
     what = item["what_happened"]
-    born = yp["date_of_birth"] or (f"apparent age {yp['apparent_age']}" if yp["apparent_age"] else "")
+    apparent = f"apparent age {yp['apparent_age']}" if yp["apparent_age"] else ""
+    born = uk_date(yp["date_of_birth"]) or apparent
     missing = f"{yp['missing_episodes_30d']} in 30 days, {yp['missing_episodes_90d']} in 90 days"
     heading = " · ".join([incident["reference"], incident["priority"], incident["kind_label"]])
     summary = _dl(
