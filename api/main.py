@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from api import health
 from api.auth.dependencies import public
 from api.auth.routes import router as auth_router
+from api.concerns.routes import router as concerns_router
 from api.db import Database
 from api.errors import NotFound, install_error_handlers
 from api.events.routes import router as events_router
@@ -26,6 +27,7 @@ from api.paging.routes import router as paging_router
 from api.people.routes import router as people_router
 from api.platform.middleware import LanternMiddleware
 from api.rota.routes import router as rota_router
+from api.search.routes import router as search_router
 from api.settings import Settings, get_settings
 from api.support.routes import router as support_router
 from api.teams.routes import router as teams_router
@@ -43,6 +45,8 @@ ROUTERS = [
     rota_router,
     paging_router,
     handover_router,
+    search_router,
+    concerns_router,
 ]
 
 

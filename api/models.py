@@ -2,6 +2,7 @@
 
 from api.audit.models import AuditEvent, AuditSubject
 from api.auth.models import SessionRevocation, SigninFailure, User
+from api.concerns.models import ConcernTeam, PartnerConcern
 from api.handover.models import Clock, HandoverEvent, HandoverItem
 from api.incidents.models import (
     IdempotencyRecord,
@@ -15,10 +16,14 @@ from api.jobs.models import Job
 from api.paging.models import Acknowledgement, Delivery, EscalationPolicy, Page, PushSubscription
 from api.people.models import PossibleMatch, YoungPerson
 from api.rota.models import OverrideShift, Rotation, RotationMember
+from api.search.models import SavedSearch
 from api.support.models import HandoverNote, HandoverNoteVersion, SupportOffer, SupportOfferVersion
 from api.teams.models import Area, Membership, Station, Team
 
 __all__ = [
+    "ConcernTeam",
+    "PartnerConcern",
+    "SavedSearch",
     "Clock",
     "HandoverEvent",
     "HandoverItem",

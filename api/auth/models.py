@@ -10,7 +10,9 @@ from sqlmodel import Field, SQLModel
 
 from api.db import JsonType, UtcDateTime, new_id, utcnow
 
-ROLES = ("police", "worker", "day_team", "manager", "admin")
+# `partner`: residential homes, schools and detached youth workers, who report concerns about a
+# place or a peer group (api/concerns) and see only what they reported.
+ROLES = ("police", "worker", "day_team", "manager", "admin", "partner")
 
 
 class User(SQLModel, table=True):

@@ -43,7 +43,9 @@ async def sign_in(
     return TokenOut(access_token=issued.token, expires_in=issued.expires_in)
 
 
-@router.post("/auth/sign-out", status_code=status.HTTP_204_NO_CONTENT, dependencies=[roles(*EVERYONE)])
+@router.post(
+    "/auth/sign-out", status_code=status.HTTP_204_NO_CONTENT, dependencies=[roles(*EVERYONE, "partner")]
+)
 async def sign_out(actor: CurrentActor, session: SessionDep, auth: AuthRuntimeDep) -> Response:
     """Revoke this access token: refused from now until it would have expired."""
     service.sign_out(session, auth.revocations, actor)
@@ -51,7 +53,9 @@ async def sign_out(actor: CurrentActor, session: SessionDep, auth: AuthRuntimeDe
 
 
 @router.post(
-    "/auth/sign-out-everywhere", status_code=status.HTTP_204_NO_CONTENT, dependencies=[roles(*EVERYONE)]
+    "/auth/sign-out-everywhere",
+    status_code=status.HTTP_204_NO_CONTENT,
+    dependencies=[roles(*EVERYONE, "partner")],
 )
 async def sign_out_everywhere(
     actor: CurrentActor, session: SessionDep, settings: SettingsDep, auth: AuthRuntimeDep
@@ -77,7 +81,7 @@ async def revoke_sessions(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/me", response_model=MeOut, dependencies=[roles(*EVERYONE)])
+@router.get("/me", response_model=MeOut, dependencies=[roles(*EVERYONE, "partner")])
 async def me(actor: CurrentActor, session: SessionDep) -> MeOut:
     teams = []
     if actor.team_ids:

@@ -29,7 +29,11 @@ CUSTODY_STATUSES = ("in_custody", "released", "not_arrested", "police_protection
 
 class Incident(SQLModel, table=True):
     __tablename__ = "incidents"
-    __table_args__ = (Index("ix_incidents_occurred_at_id", "occurred_at", "id"),)
+    __table_args__ = (
+        Index("ix_incidents_occurred_at_id", "occurred_at", "id"),
+        # Searches by area over a window (api/search).
+        Index("ix_incidents_area_occurred_at", "area_id", "occurred_at"),
+    )
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     reference: str = Field(sa_column=Column(String(20), unique=True, nullable=False))
@@ -78,7 +82,11 @@ class IncidentIndicator(SQLModel, table=True):
     """One observation of an indicator on an incident, with its provenance."""
 
     __tablename__ = "incident_indicators"
-    __table_args__ = (UniqueConstraint("incident_id", "code", "provenance"),)
+    __table_args__ = (
+        UniqueConstraint("incident_id", "code", "provenance"),
+        # Searches by indicator: the incidents of a set of codes without touching the rows.
+        Index("ix_incident_indicators_code_incident", "code", "incident_id"),
+    )
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     incident_id: uuid.UUID = Field(foreign_key="incidents.id", index=True)
@@ -94,7 +102,11 @@ class IncidentTeam(SQLModel, table=True):
     """A team the incident was routed to by triage: what scopes who may see it."""
 
     __tablename__ = "incident_teams"
-    __table_args__ = (UniqueConstraint("incident_id", "team_id"),)
+    __table_args__ = (
+        UniqueConstraint("incident_id", "team_id"),
+        # The scope of every read (team_scope) from the team's side.
+        Index("ix_incident_teams_team_incident", "team_id", "incident_id"),
+    )
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     incident_id: uuid.UUID = Field(foreign_key="incidents.id", index=True)

@@ -35,7 +35,7 @@ async def list_teams(session: SessionDep) -> list[TeamOut]:
     ]
 
 
-@router.get("/areas", response_model=list[AreaOut], dependencies=[roles("police", *ALL_STAFF)])
+@router.get("/areas", response_model=list[AreaOut], dependencies=[roles("police", "partner", *ALL_STAFF)])
 async def list_areas(session: SessionDep) -> list[AreaOut]:
     rows = await session.execute(select(Area).order_by(Area.name))
     return [AreaOut(id=a.id, slug=a.slug, name=a.name) for a in rows.scalars()]
