@@ -6,7 +6,7 @@ Idempotent: every row is looked up by its slug or username before it is created.
 from __future__ import annotations
 
 from api.db import Database
-from api.flows.demo import last_nights_incidents
+from api.flows.demo import a_partners_concern, last_nights_incidents
 from api.paging.demo import seed_policies
 from api.rota.demo import seed_rotas
 from api.settings import Settings
@@ -63,6 +63,8 @@ USERS = [
         None,
     ),
     ("admin", "System administrator", ["admin"], [], None),
+    # A residential home's manager: reports concerns about places and peer groups.
+    ("partner.home", "Oakfield residential home (partner)", ["partner"], [], None),
 ]
 
 
@@ -111,5 +113,5 @@ async def load_demo(settings: Settings) -> list[tuple[str, str, str]]:
 
 
 # After the teams and users: escalation policies and rotas, then last night's incidents (paged
-# to whoever was on call).
-DEMO_HOOKS: list = [seed_policies, seed_rotas, last_nights_incidents]
+# to whoever was on call), and a partner's concern about a park in the county.
+DEMO_HOOKS: list = [seed_policies, seed_rotas, last_nights_incidents, a_partners_concern]

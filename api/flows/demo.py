@@ -17,8 +17,11 @@ from sqlmodel import col
 
 from api.auth.dependencies import Actor
 from api.auth.models import Membership, User
+from api.concerns.models import PartnerConcern
+from api.concerns.schemas import ConcernIn, ConcernIndicatorIn
 from api.db import utcnow
 from api.flows.intake import report_incident
+from api.flows.partner_concerns import report_concern
 from api.handover import contents
 from api.handover import service as handover
 from api.handover.demo import earlier_episodes, last_night, reports
@@ -125,3 +128,30 @@ async def last_nights_incidents(session: AsyncSession, teams: dict[str, Team]) -
                 body=HandoverNoteIn(text=spec["_note"]),
                 if_match=None,
             )
+
+
+async def a_partners_concern(session: AsyncSession, teams: dict[str, Team]) -> None:
+    """The demo hook: a residential home's concern about a park in Loughborough, with CCE signs,
+    which reaches the county CCE hub's queue (P2: not paged). Once only."""
+    partner = await _actor(session, "partner.home")
+    if partner is None:
+        return
+    reported = await session.execute(
+        select(col(PartnerConcern.id)).where(col(PartnerConcern.reporter_id) == partner.id).limit(1)
+    )
+    if reported.first() is not None:
+        return
+    body = ConcernIn(
+        organisation="residential_home",
+        about="place",
+        area="leicestershire",
+        location="Southfields Park, Loughborough (the skate park after dark)",
+        indicators=[
+            ConcernIndicatorIn(code="REL-KNOWN-EXPLOITERS"),
+            ConcernIndicatorIn(code="ITM-MULTIPLE-PHONES"),
+        ],
+        observed_at=utcnow() - timedelta(hours=18),
+        details="Two of our young people came back from the park with new phones; older lads "
+        "in a car wait by the skate park most evenings.",
+    )
+    await report_concern(session, partner, body)
