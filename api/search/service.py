@@ -15,9 +15,11 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Select, and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import load_only
 from sqlmodel import col
 
 from api.audit import service as audit
@@ -110,11 +112,27 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         raise ValidationFailed.field("cursor", "not a cursor from this search") from exc
 
 
+# The columns a result shows (the JSON of custody, people present and police references stays unread).
+_LISTED: tuple[Any, ...] = (
+    col(Incident.id),
+    col(Incident.reference),
+    col(Incident.kind),
+    col(Incident.state),
+    col(Incident.priority),
+    col(Incident.triage),
+    col(Incident.occurred_at),
+    col(Incident.reported_at),
+    col(Incident.area_id),
+    col(Incident.location_description),
+    col(Incident.young_person_id),
+)
+
+
 def statement(
     query: IncidentQuery, actor: Actor, known: Directory, window: Window
 ) -> Select[tuple[Incident]]:
     """The scoped SQL of a query (no order or page yet)."""
-    stmt = select(Incident).where(team_scope(actor))
+    stmt = select(Incident).options(load_only(*_LISTED)).where(team_scope(actor))
     codes: set[str] = set(query.indicators)
     if query.indicator_groups:
         by_group = _codes_by("group")
@@ -188,12 +206,12 @@ async def hits(session: AsyncSession, incidents: Sequence[Incident], known: Dire
         return []
     ids = [i.id for i in incidents]
     people = {
-        p.id: p
-        for p in (
-            await session.execute(
-                select(YoungPerson).where(col(YoungPerson.id).in_({i.young_person_id for i in incidents}))
+        row.id: row
+        for row in await session.execute(
+            select(col(YoungPerson.id), col(YoungPerson.first_name), col(YoungPerson.last_name)).where(
+                col(YoungPerson.id).in_({i.young_person_id for i in incidents})
             )
-        ).scalars()
+        )
     }
     teams_of: dict[uuid.UUID, list[str]] = {i: [] for i in ids}
     for incident_id, slug in await session.execute(
@@ -216,8 +234,9 @@ async def hits(session: AsyncSession, incidents: Sequence[Incident], known: Dire
         person = people[incident.young_person_id]
         categories = [c for c in incident.triage.get("categories", []) if c in ("cse", "cce")]
         area = areas.get(incident.area_id) if incident.area_id else None
+        # Rows read from the database as typed columns: built without validating them again.
         out.append(
-            SearchHit(
+            SearchHit.model_construct(
                 id=incident.id,
                 reference=incident.reference,
                 kind=incident.kind,
