@@ -16,7 +16,6 @@ from fastapi.staticfiles import StaticFiles
 from api import health
 from api.auth.dependencies import public
 from api.auth.routes import router as auth_router
-from api.concerns.routes import router as concerns_router
 from api.db import Database
 from api.errors import NotFound, install_error_handlers
 from api.events.routes import router as events_router
@@ -24,6 +23,7 @@ from api.events.runtime import live_events
 from api.handover.routes import router as handover_router
 from api.incidents.routes import router as incidents_router
 from api.paging.routes import router as paging_router
+from api.partners.routes import router as partners_router
 from api.people.routes import router as people_router
 from api.platform.middleware import LanternMiddleware
 from api.rota.routes import router as rota_router
@@ -46,7 +46,7 @@ ROUTERS = [
     paging_router,
     handover_router,
     search_router,
-    concerns_router,
+    partners_router,
 ]
 
 

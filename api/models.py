@@ -2,7 +2,6 @@
 
 from api.audit.models import AuditEvent, AuditSubject
 from api.auth.models import SessionRevocation, SigninFailure, User
-from api.concerns.models import ConcernTeam, PartnerConcern
 from api.handover.models import Clock, HandoverEvent, HandoverItem
 from api.incidents.models import (
     IdempotencyRecord,
@@ -14,6 +13,7 @@ from api.incidents.models import (
 )
 from api.jobs.models import Job
 from api.paging.models import Acknowledgement, Delivery, EscalationPolicy, Page, PushSubscription
+from api.partners.models import ConcernTeam, PartnerConcern
 from api.people.models import PossibleMatch, YoungPerson
 from api.rota.models import OverrideShift, Rotation, RotationMember
 from api.search.models import SavedSearch

@@ -10,7 +10,7 @@ inside a row a unit may import only those to its left:
     routes main                       (and `workers`, outside `api`, on top of everything)
     flows
     rota paging support handover search
-    triage people incidents concerns
+    triage people incidents partners
     audit jobs events auth teams
     platform db errors settings migrations deps
 
@@ -32,7 +32,7 @@ API = Path(__file__).resolve().parent.parent / "api"
 LAYERS: list[list[str]] = [
     ["platform", "db", "errors", "settings", "migrations", "deps", "textinput", "timewindows"],
     ["audit", "jobs", "events", "auth", "teams"],
-    ["triage", "people", "incidents", "concerns"],
+    ["triage", "people", "incidents", "partners"],
     ["rota", "paging", "support", "handover", "search"],
     ["flows"],
     ["routes", "main"],
@@ -61,7 +61,7 @@ ALLOWED: dict[str, set[str]] = {
     "triage": CORE,
     "people": CORE | {"auth"},
     "incidents": CORE | {"deps", "audit", "auth", "events", "teams", "triage", "people"},
-    "concerns": CORE | {"audit", "auth", "teams"},
+    "partners": CORE | {"audit", "auth", "teams"},
     "rota": CORE | {"deps", "auth", "teams"},
     "paging": CORE | {"deps", "audit", "auth", "events", "jobs", "teams", "incidents", "rota"},
     "support": CORE | {"deps", "audit", "auth", "events", "incidents", "paging"},
@@ -70,7 +70,7 @@ ALLOWED: dict[str, set[str]] = {
     | {"rota", "paging", "support"},
     "search": CORE | {"audit", "auth", "teams", "triage", "people", "incidents"},
     "flows": CORE
-    | {"audit", "auth", "events", "jobs", "teams", "triage", "people", "incidents", "concerns"}
+    | {"audit", "auth", "events", "jobs", "teams", "triage", "people", "incidents", "partners"}
     | {"rota", "paging", "support", "handover"},
     "routes": {unit for layer in LAYERS[:-2] for unit in layer} | {"migrations"},
     "main": {unit for layer in LAYERS[:-1] for unit in layer} - {"main"},

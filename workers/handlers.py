@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api import retention
 from api.db import Database
 from api.jobs.service import Claimant
-from api.paging import alerts, concern_pages, deliveries, escalation, reachability
+from api.paging import alerts, deliveries, escalation, partner_pages, reachability
 from api.paging.deliveries import DONE, NextStep
 from api.settings import Settings
 from workers import queue
@@ -138,7 +138,7 @@ async def managers_alert(ctx: JobContext, job: ClaimedJob) -> NextStep:
 
 async def concern_page(ctx: JobContext, job: ClaimedJob) -> NextStep:
     async with ctx.database.session() as session:
-        await concern_pages.page_hub(session, job.payload, ctx.clock())
+        await partner_pages.page_hub(session, job.payload, ctx.clock())
         return await ctx.settle(session, DONE)
 
 
@@ -157,7 +157,7 @@ async def retention_purge(ctx: JobContext, job: ClaimedJob) -> NextStep:
 
 HANDLERS: dict[str, Handler] = {
     alerts.ALERT_JOB: managers_alert,
-    concern_pages.CONCERN_JOB: concern_page,
+    partner_pages.CONCERN_JOB: concern_page,
     escalation.LEVEL_JOB: page_level,
     escalation.ESCALATE_JOB: page_escalate,
     escalation.DELIVERY_JOB: delivery_send,

@@ -11,7 +11,7 @@ from sqlmodel import Field, SQLModel
 from api.db import JsonType, UtcDateTime, new_id, utcnow
 
 # `partner`: residential homes, schools and detached youth workers, who report concerns about a
-# place or a peer group (api/concerns) and see only what they reported.
+# place or a peer group (api/partners) and see only what they reported.
 ROLES = ("police", "worker", "day_team", "manager", "admin", "partner")
 
 

@@ -17,8 +17,6 @@ from sqlmodel import col
 
 from api.auth.dependencies import Actor
 from api.auth.models import Membership, User
-from api.concerns.models import PartnerConcern
-from api.concerns.schemas import ConcernIn, ConcernIndicatorIn
 from api.db import utcnow
 from api.flows.intake import report_incident
 from api.flows.partner_concerns import report_concern
@@ -29,6 +27,8 @@ from api.handover.models import HandoverItem
 from api.incidents.models import Incident
 from api.incidents.schemas import IncidentCreate
 from api.paging.acknowledgements import acknowledge
+from api.partners.models import PartnerConcern
+from api.partners.schemas import ConcernIn, ConcernIndicatorIn
 from api.support import service as support
 from api.support.schemas import HandoverNoteIn, SupportOfferIn
 from api.teams.models import Team

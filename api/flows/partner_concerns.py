@@ -3,8 +3,8 @@
 One transaction: check every field (named at once, before anything is written); run the same
 triage rules as intake with the facts a partner has (the place's area, the indicators, the
 youngest apparent age; no young person, no custody); write the concern and the hub teams it
-reached; when triage makes it P1, queue a page to each hub team (api.paging.concern_pages);
-audit; announce `concern.reported` to the hub teams. Below P1 it waits in the hub's queue.
+reached; when triage makes it P1, queue a page to each hub team (api.paging.partner_pages);
+audit; announce `partner_concern.reported` to the hub teams. Below P1 it waits in the hub's queue.
 """
 
 from __future__ import annotations
@@ -15,14 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.audit import service as audit
 from api.auth.dependencies import Actor
-from api.concerns.models import ConcernTeam, PartnerConcern
-from api.concerns.schemas import ConcernCreated, ConcernIn
-from api.concerns.service import new_reference
 from api.db import utcnow
 from api.errors import ValidationFailed
 from api.events.bus import Audience, LiveEvent, publish
 from api.jobs.service import enqueue
-from api.paging.concern_pages import CONCERN_JOB, concern_job_payload
+from api.paging.partner_pages import CONCERN_JOB, concern_job_payload
+from api.partners.models import ConcernTeam, PartnerConcern
+from api.partners.schemas import ConcernCreated, ConcernIn
+from api.partners.service import new_reference
 from api.teams.directory import directory
 from api.triage.catalogue import load_catalogue
 from api.triage.rules import P1, ObservedIndicator, TeamRef, TriageCase, triage
@@ -116,7 +116,7 @@ async def report_concern(session: AsyncSession, actor: Actor, body: ConcernIn) -
     publish(
         session,
         LiveEvent(
-            "concern.reported",
+            "partner_concern.reported",
             {"concern_id": str(concern.id), "reference": concern.reference, "priority": concern.priority},
             Audience(
                 team_ids=frozenset(t.id for t in outcome.teams),

@@ -165,70 +165,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/concerns": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Hub Queue
-         * @description Partners' concerns that reached your teams (the hub queue), P1 first, then newest.
-         */
-        get: operations["hub_queue_api_v1_concerns_get"];
-        put?: never;
-        /**
-         * Report Concern
-         * @description A concern about a place or a peer group; it reaches the area's hub (paged only when P1).
-         */
-        post: operations["report_concern_api_v1_concerns_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/concerns/mine": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * My Concerns
-         * @description What you reported, newest first (nobody else's).
-         */
-        get: operations["my_concerns_api_v1_concerns_mine_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/concerns/{concern_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Read Concern
-         * @description A partner's own concern, or one that reached your teams; anything else is 404.
-         */
-        get: operations["read_concern_api_v1_concerns__concern_id__get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/events": {
         parameters: {
             query?: never;
@@ -696,6 +632,70 @@ export interface paths {
         };
         /** My Calendar */
         get: operations["my_calendar_api_v1_me_shifts_ics_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/partner-concerns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Hub Queue
+         * @description Partners' concerns that reached your teams (the hub queue), P1 first, then newest.
+         */
+        get: operations["hub_queue_api_v1_partner_concerns_get"];
+        put?: never;
+        /**
+         * Report Concern
+         * @description A concern about a place or a peer group; it reaches the area's hub (paged only when P1).
+         */
+        post: operations["report_concern_api_v1_partner_concerns_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/partner-concerns/mine": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Concerns
+         * @description What you reported, newest first (nobody else's).
+         */
+        get: operations["my_concerns_api_v1_partner_concerns_mine_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/partner-concerns/{concern_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Concern
+         * @description A partner's own concern, or one that reached your teams; anything else is 404.
+         */
+        get: operations["read_concern_api_v1_partner_concerns__concern_id__get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3983,135 +3983,6 @@ export interface operations {
             };
         };
     };
-    hub_queue_api_v1_concerns_get: {
-        parameters: {
-            query?: {
-                /** @description Team slug */
-                team?: string | null;
-                state?: ("open" | "closed") | null;
-                limit?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ConcernList"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    report_concern_api_v1_concerns_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ConcernIn"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ConcernCreated"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    my_concerns_api_v1_concerns_mine_get: {
-        parameters: {
-            query?: {
-                limit?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ConcernList"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    read_concern_api_v1_concerns__concern_id__get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                concern_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ConcernOut"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
     events_api_v1_events_get: {
         parameters: {
             query?: never;
@@ -4121,7 +3992,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A text/event-stream of `incident.created`, `incident.updated`, `page.sent`, `page.acknowledged`, `page.escalated`, `incident.uncovered`, `support.recorded`, `handover.updated` and `concern.reported` (a partner's concern reached the hub), each `data` a small JSON with ids only, scoped like the reads. The stream starts with `retry:`, sends keep-alive comments and ends after a maximum age: reconnect and refetch. Event ids are unique; there is no replay from Last-Event-ID. */
+            /** @description A text/event-stream of `incident.created`, `incident.updated`, `page.sent`, `page.acknowledged`, `page.escalated`, `incident.uncovered`, `support.recorded`, `handover.updated` and `partner_concern.reported` (a partner's concern reached the hub), each `data` a small JSON with ids only, scoped like the reads. The stream starts with `retry:`, sends keep-alive comments and ends after a maximum age: reconnect and refetch. Event ids are unique; there is no replay from Last-Event-ID. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5189,6 +5060,135 @@ export interface operations {
                 };
                 content: {
                     "text/calendar": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    hub_queue_api_v1_partner_concerns_get: {
+        parameters: {
+            query?: {
+                /** @description Team slug */
+                team?: string | null;
+                state?: ("open" | "closed") | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConcernList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    report_concern_api_v1_partner_concerns_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConcernIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConcernCreated"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    my_concerns_api_v1_partner_concerns_mine_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConcernList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    read_concern_api_v1_partner_concerns__concern_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                concern_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConcernOut"];
                 };
             };
             /** @description Validation Error */

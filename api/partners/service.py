@@ -17,9 +17,9 @@ from sqlmodel import col
 from api.audit import service as audit
 from api.auth.dependencies import Actor
 from api.auth.models import User
-from api.concerns.models import ConcernTeam, PartnerConcern
-from api.concerns.schemas import ConcernOut, HubView
 from api.errors import NotFound, ValidationFailed
+from api.partners.models import ConcernTeam, PartnerConcern
+from api.partners.schemas import ConcernOut, HubView
 from api.teams.directory import directory
 
 HUB_ROLES = ("worker", "day_team", "manager")

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from api.audit.models import AuditEvent
 from api.demo import DEMO_PASSWORD, load_demo
 from api.jobs.models import Job
-from api.paging.concern_pages import CONCERN_JOB
+from api.paging.partner_pages import CONCERN_JOB
 from tests import paging_helpers
 from tests.incident_payloads import report
 from tests.paging_helpers import bounded, make_crew, paging_settings
@@ -22,7 +22,7 @@ push_service = paging_helpers.push_service
 push = paging_helpers.push
 worker = paging_helpers.worker
 
-CONCERNS = "/api/v1/concerns"
+CONCERNS = "/api/v1/partner-concerns"
 
 
 def park(**overrides):
@@ -174,7 +174,7 @@ async def test_a_p1_concern_queues_a_page_to_the_hub(client, db, people):
 
 
 @bounded(60)
-async def test_a_p1_concern_pages_whoever_is_on_call_for_the_hub(
+async def test_a_p1_partner_pages_whoever_is_on_call_for_the_hub(
     client, db, world, make_user, settings, push, worker, people
 ):
     paging_settings(settings, push)

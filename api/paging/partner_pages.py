@@ -22,7 +22,7 @@ from api.rota import service as rota
 from api.teams.models import Team
 
 log = logging.getLogger("lantern.paging")
-CONCERN_JOB = "page.concern"
+CONCERN_JOB = "page.partner_concern"
 
 
 def concern_job_payload(

@@ -8,22 +8,24 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query
 
 from api.auth.dependencies import CurrentActor, roles
-from api.concerns import service
-from api.concerns.schemas import ConcernCreated, ConcernIn, ConcernList, ConcernOut
 from api.deps import SessionDep
 from api.flows import partner_concerns
+from api.partners import service
+from api.partners.schemas import ConcernCreated, ConcernIn, ConcernList, ConcernOut
 from api.textinput import IdentifyingText
 
-router = APIRouter(prefix="/api/v1", tags=["concerns"])
+router = APIRouter(prefix="/api/v1", tags=["partners"])
 
 
-@router.post("/concerns", status_code=201, response_model=ConcernCreated, dependencies=[roles("partner")])
+@router.post(
+    "/partner-concerns", status_code=201, response_model=ConcernCreated, dependencies=[roles("partner")]
+)
 async def report_concern(body: ConcernIn, session: SessionDep, actor: CurrentActor) -> ConcernCreated:
     """A concern about a place or a peer group; it reaches the area's hub (paged only when P1)."""
     return await partner_concerns.report_concern(session, actor, body)
 
 
-@router.get("/concerns/mine", response_model=ConcernList, dependencies=[roles("partner")])
+@router.get("/partner-concerns/mine", response_model=ConcernList, dependencies=[roles("partner")])
 async def my_concerns(
     session: SessionDep, actor: CurrentActor, limit: Annotated[int, Query(ge=1, le=200)] = 50
 ) -> ConcernList:
@@ -31,7 +33,7 @@ async def my_concerns(
     return ConcernList(items=await service.mine(session, actor, limit))
 
 
-@router.get("/concerns", response_model=ConcernList, dependencies=[roles(*service.HUB_ROLES)])
+@router.get("/partner-concerns", response_model=ConcernList, dependencies=[roles(*service.HUB_ROLES)])
 async def hub_queue(
     session: SessionDep,
     actor: CurrentActor,
@@ -46,7 +48,9 @@ async def hub_queue(
 
 
 @router.get(
-    "/concerns/{concern_id}", response_model=ConcernOut, dependencies=[roles("partner", *service.HUB_ROLES)]
+    "/partner-concerns/{concern_id}",
+    response_model=ConcernOut,
+    dependencies=[roles("partner", *service.HUB_ROLES)],
 )
 async def read_concern(
     concern_id: Annotated[uuid.UUID, Path()], session: SessionDep, actor: CurrentActor
