@@ -81,7 +81,13 @@ async def test_a_concern_about_a_park_reaches_the_county_cce_hub_without_paging(
     assert one.status_code == 200 and one.json()["hub"]["reporter"] == people["home"].user.username
     async with db.session() as session:
         actions = (await session.execute(select(AuditEvent.action).order_by(AuditEvent.seq))).scalars().all()
-    assert actions == ["concern.create", "concern.list", "concern.list", "concern.list", "concern.read"]
+    assert actions == [
+        "partner_concern.create",
+        "partner_concern.list",
+        "partner_concern.list",
+        "partner_concern.list",
+        "partner_concern.read",
+    ]
 
 
 async def test_a_peer_group_concern_with_cse_and_cce_reaches_both_hubs(client, people):
@@ -218,3 +224,35 @@ async def test_the_demo_partners_concern_about_a_park_reaches_the_county_cce_hub
     assert item["id"] == own["id"] and item["hub"]["teams"] == ["county-cce"]
     assert item["hub"]["paged"] is False
     assert (await client.get(CONCERNS, headers=await sign_in("day.cse"))).json()["items"] == []
+
+
+async def test_the_hub_closes_a_concern_once_and_the_partner_sees_it_closed(client, db, people):
+    created = (await client.post(CONCERNS, json=park(), headers=people["home"].headers)).json()
+    url = f"{CONCERNS}/{created['id']}/close"
+    # Only the hub it reached; the partner and other hubs cannot.
+    for who, status in (("home", 403), ("city_cce", 404), ("county_cse", 404)):
+        response = await client.post(url, json={"note": "x"}, headers=people[who].headers)
+        assert response.status_code == status, who
+    assert (await client.post(url, json={}, headers=people["county_cce"].headers)).status_code == 422
+    closed = await client.post(
+        url,
+        json={"note": "Strategy meeting booked; park added to the map."},
+        headers=people["county_cce"].headers,
+    )
+    assert closed.status_code == 200, closed.text
+    assert closed.json()["state"] == "closed"
+    assert closed.json()["hub"]["closed_by"] == people["county_cce"].user.username
+    again = await client.post(url, json={"note": "again"}, headers=people["county_cce"].headers)
+    assert again.status_code == 409
+    assert (
+        await client.get(CONCERNS, params={"state": "open"}, headers=people["county_cce"].headers)
+    ).json()["items"] == []
+    [own] = (await client.get(f"{CONCERNS}/mine", headers=people["home"].headers)).json()["items"]
+    assert own["state"] == "closed" and own["hub"] is None
+    async with db.session() as session:
+        closes = (
+            (await session.execute(select(AuditEvent).where(AuditEvent.action == "partner_concern.close")))
+            .scalars()
+            .all()
+        )
+    assert [e.actor_id for e in closes] == [people["county_cce"].id]

@@ -48,7 +48,11 @@ def upgrade() -> None:
     sa.Column('paged', sa.Boolean(), nullable=False),
     sa.Column('state', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('reported_at', api.db.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('closed_at', api.db.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('closed_by_id', sa.Uuid(), nullable=True),
+    sa.Column('closing_note', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['area_id'], ['areas.id'], name=op.f('fk_partner_concerns_area_id_areas')),
+    sa.ForeignKeyConstraint(['closed_by_id'], ['users.id'], name=op.f('fk_partner_concerns_closed_by_id_users')),
     sa.ForeignKeyConstraint(['reporter_id'], ['users.id'], name=op.f('fk_partner_concerns_reporter_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_partner_concerns')),
     sa.UniqueConstraint('reference', name=op.f('uq_partner_concerns_reference'))

@@ -108,7 +108,7 @@ async def report_concern(session: AsyncSession, actor: Actor, body: ConcernIn) -
     audit.record(
         session,
         actor,
-        "concern.create",
+        "partner_concern.create",
         resource_type="partner_concern",
         resource_id=concern.id,
         detail={"priority": concern.priority, "paged": paged},

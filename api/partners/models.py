@@ -41,6 +41,10 @@ class PartnerConcern(SQLModel, table=True):
     paged: bool = False
     state: str = Field(default="open", max_length=16, index=True)
     reported_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime, index=True)
+    # The hub closes it with a note (what was done: a strategy meeting, a visit, nothing needed).
+    closed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    closed_by_id: uuid.UUID | None = Field(default=None, foreign_key="users.id")
+    closing_note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class ConcernTeam(SQLModel, table=True):

@@ -11,7 +11,7 @@ from api.auth.dependencies import CurrentActor, roles
 from api.deps import SessionDep
 from api.flows import partner_concerns
 from api.partners import service
-from api.partners.schemas import ConcernCreated, ConcernIn, ConcernList, ConcernOut
+from api.partners.schemas import ConcernCloseIn, ConcernCreated, ConcernIn, ConcernList, ConcernOut
 from api.textinput import IdentifyingText
 
 router = APIRouter(prefix="/api/v1", tags=["partners"])
@@ -57,3 +57,16 @@ async def read_concern(
 ) -> ConcernOut:
     """A partner's own concern, or one that reached your teams; anything else is 404."""
     return await service.read(session, actor, concern_id)
+
+
+@router.post(
+    "/partner-concerns/{concern_id}/close",
+    response_model=ConcernOut,
+    dependencies=[roles(*service.HUB_ROLES)],
+    responses={404: {"description": "Not a concern of your teams"}, 409: {"description": "Already closed"}},
+)
+async def close_concern(
+    concern_id: Annotated[uuid.UUID, Path()], body: ConcernCloseIn, session: SessionDep, actor: CurrentActor
+) -> ConcernOut:
+    """The hub closes a concern with what it did (the partner sees it closed, not the note)."""
+    return await service.close(session, actor, concern_id, body.note)

@@ -49,7 +49,7 @@ class ConcernCreated(BaseModel):
 
 
 class HubView(BaseModel):
-    """What the hub sees besides the report: triage, its teams, whether it paged."""
+    """What the hub sees besides the report: triage, its teams, whether it paged, its closing."""
 
     reporter: str
     priority: str
@@ -57,6 +57,13 @@ class HubView(BaseModel):
     teams: list[str]
     paged: bool
     needs_manager_review: bool
+    closed_at: datetime | None = None
+    closed_by: str | None = None
+    closing_note: str | None = None
+
+
+class ConcernCloseIn(WriteModel):
+    note: FreeText = Field(min_length=1, max_length=2000, description="What the hub did about it")
 
 
 class ConcernOut(BaseModel):

@@ -17,7 +17,8 @@ from sqlmodel import col
 from api.audit import service as audit
 from api.auth.dependencies import Actor
 from api.auth.models import User
-from api.errors import NotFound, ValidationFailed
+from api.db import utcnow
+from api.errors import Conflict, NotFound, ValidationFailed
 from api.partners.models import ConcernTeam, PartnerConcern
 from api.partners.schemas import ConcernOut, HubView
 from api.teams.directory import directory
@@ -68,10 +69,9 @@ async def views(session: AsyncSession, actor: Actor, concerns: Sequence[PartnerC
             )
         ):
             teams_of[concern_id].append(slugs.get(team_id, str(team_id)))
+        named = {c.reporter_id for c in concerns} | {c.closed_by_id for c in concerns if c.closed_by_id}
         for uid, username in await session.execute(
-            select(col(User.id), col(User.username)).where(
-                col(User.id).in_({c.reporter_id for c in concerns})
-            )
+            select(col(User.id), col(User.username)).where(col(User.id).in_(named))
         ):
             reporters[uid] = username
     return [
@@ -96,6 +96,9 @@ async def views(session: AsyncSession, actor: Actor, concerns: Sequence[PartnerC
                 teams=sorted(teams_of[c.id]),
                 paged=c.paged,
                 needs_manager_review=c.needs_manager_review,
+                closed_at=c.closed_at,
+                closed_by=reporters.get(c.closed_by_id) if c.closed_by_id else None,
+                closing_note=c.closing_note,
             )
             if hub
             else None,
@@ -106,7 +109,27 @@ async def views(session: AsyncSession, actor: Actor, concerns: Sequence[PartnerC
 
 async def read(session: AsyncSession, actor: Actor, concern_id: uuid.UUID) -> ConcernOut:
     concern = await visible(session, actor, concern_id)
-    audit.record(session, actor, "concern.read", resource_type="partner_concern", resource_id=concern.id)
+    audit.record(
+        session, actor, "partner_concern.read", resource_type="partner_concern", resource_id=concern.id
+    )
+    [view] = await views(session, actor, [concern])
+    return view
+
+
+async def close(session: AsyncSession, actor: Actor, concern_id: uuid.UUID, note: str) -> ConcernOut:
+    """The hub closes a concern that reached one of its teams, with what it did; once only."""
+    if not _is_hub(actor):
+        raise NotFound("No such concern.")
+    concern = await visible(session, actor, concern_id)
+    if concern.state == "closed":
+        raise Conflict("This concern is already closed.")
+    concern.state = "closed"
+    concern.closed_at = utcnow()
+    concern.closed_by_id = actor.id
+    concern.closing_note = note
+    audit.record(
+        session, actor, "partner_concern.close", resource_type="partner_concern", resource_id=concern.id
+    )
     [view] = await views(session, actor, [concern])
     return view
 
@@ -125,7 +148,7 @@ async def mine(session: AsyncSession, actor: Actor, limit: int) -> list[ConcernO
     audit.record(
         session,
         actor,
-        "concern.list",
+        "partner_concern.list",
         resource_type="partner_concern",
         detail={"concern_ids": [str(c.id) for c in concerns]},
     )
@@ -155,7 +178,7 @@ async def hub_queue(
     audit.record(
         session,
         actor,
-        "concern.list",
+        "partner_concern.list",
         resource_type="partner_concern",
         detail={"concern_ids": [str(c.id) for c in concerns]},
     )

@@ -704,6 +704,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/partner-concerns/{concern_id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close Concern
+         * @description The hub closes a concern with what it did (the partner sees it closed, not the note).
+         */
+        post: operations["close_concern_api_v1_partner_concerns__concern_id__close_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/push/public-key": {
         parameters: {
             query?: never;
@@ -1458,6 +1478,14 @@ export interface components {
              */
             state: "awaiting_pickup" | "picked_up" | "closed";
         };
+        /** ConcernCloseIn */
+        ConcernCloseIn: {
+            /**
+             * Note
+             * @description What the hub did about it
+             */
+            note: string;
+        };
         /** ConcernCreated */
         ConcernCreated: {
             /**
@@ -1921,9 +1949,15 @@ export interface components {
         };
         /**
          * HubView
-         * @description What the hub sees besides the report: triage, its teams, whether it paged.
+         * @description What the hub sees besides the report: triage, its teams, whether it paged, its closing.
          */
         HubView: {
+            /** Closed At */
+            closed_at?: string | null;
+            /** Closed By */
+            closed_by?: string | null;
+            /** Closing Note */
+            closing_note?: string | null;
             /** Needs Manager Review */
             needs_manager_review: boolean;
             /** Paged */
@@ -5190,6 +5224,55 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ConcernOut"];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    close_concern_api_v1_partner_concerns__concern_id__close_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                concern_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConcernCloseIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConcernOut"];
+                };
+            };
+            /** @description Not a concern of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Already closed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {
