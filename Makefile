@@ -53,6 +53,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/intake.py
 	$(BIN)/python bench/paging.py --databases sqlite,postgres --rate 20 --count 200
 	$(BIN)/python bench/support_sync.py
+	$(BIN)/python bench/pwa_load.py
 
 clean:
 	rm -rf $(VENV) var pwa/dist pwa/node_modules

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import swagger_ui_bundle
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
@@ -25,6 +25,7 @@ from api.incidents.routes import router as incidents_router
 from api.paging.routes import router as paging_router
 from api.partners.routes import router as partners_router
 from api.people.routes import router as people_router
+from api.platform import precompressed
 from api.platform.middleware import LanternMiddleware
 from api.rota.routes import router as rota_router
 from api.search.routes import router as search_router
@@ -101,22 +102,35 @@ def _mount_docs(app: FastAPI) -> None:
 
 
 def _mount_pwa(app: FastAPI, dist: Path) -> None:
-    """Serve the built PWA at `/` with an SPA fallback; the API stays under /api."""
+    """Serve the built PWA at `/` with an SPA fallback; the API stays under /api. Hashed assets
+    are immutable for a year; the shell, the service worker and the manifest are revalidated.
+    Each is sent pre-compressed (Brotli or gzip) when the browser accepts it."""
     dist = dist.resolve()
     index = dist / "index.html"
 
+    def send(file: Path, request: Request, cache_control: str | None) -> FileResponse:
+        chosen, coding = precompressed.choose(file, request.headers.get("accept-encoding", ""))
+        headers = {"Cache-Control": cache_control} if cache_control else {}
+        if precompressed.has_variants(file):
+            headers["Vary"] = "Accept-Encoding"
+        if coding:
+            headers["Content-Encoding"] = coding
+        return FileResponse(chosen, headers=headers, media_type=precompressed.media_type(file))
+
     @app.get("/{path:path}", response_class=FileResponse, include_in_schema=False, dependencies=[public()])
-    async def pwa(path: str) -> FileResponse:
+    async def pwa(path: str, request: Request) -> FileResponse:
         if path.startswith(("api/", "api")) and (path == "api" or path.startswith("api/")):
             raise NotFound("No such endpoint.")
         if not index.exists():
             raise NotFound("The PWA is not built: run `make run` (it runs `npm run build` in pwa/).")
         candidate = (dist / path).resolve()
         if path and candidate.is_file() and candidate.is_relative_to(dist):
-            headers = {}
+            if candidate.suffix in {".br", ".gz"}:
+                raise NotFound("No such file.")  # the variants are sent only as encodings
+            cache_control = None
             if candidate.name in {"sw.js", "index.html", "manifest.webmanifest"}:
-                headers["Cache-Control"] = "no-cache"
+                cache_control = "no-cache"
             elif "/assets/" in f"/{path}":
-                headers["Cache-Control"] = "public, max-age=31536000, immutable"
-            return FileResponse(candidate, headers=headers)
-        return FileResponse(index, headers={"Cache-Control": "no-cache"})
+                cache_control = "public, max-age=31536000, immutable"
+            return send(candidate, request, cache_control)
+        return send(index, request, "no-cache")

@@ -7,6 +7,7 @@ newcomer needs nothing but `make run`; production must be given them explicitly.
 from __future__ import annotations
 
 import base64
+import ipaddress
 import json
 import logging
 import os
@@ -70,6 +71,21 @@ class Settings(BaseSettings):
     revocation_cache_seconds: float = Field(
         5.0, ge=0, le=60, validation_alias="LANTERN_REVOCATION_CACHE_SECONDS"
     )
+
+    # Reverse proxies (addresses or networks, e.g. `10.0.0.5,172.28.0.0/24`) whose
+    # X-Forwarded-For / X-Forwarded-Proto are believed. Empty: no forwarded header is trusted, so a
+    # client cannot choose the address the sign-in throttle and the audit trail record.
+    trusted_proxies: list[str] = Field(default_factory=list, validation_alias="LANTERN_TRUSTED_PROXIES")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an IP address or network") from None
+        return value
 
     max_body_bytes: int = Field(1_048_576, ge=1024, validation_alias="LANTERN_MAX_BODY_BYTES")
     log_level: str = Field("INFO", validation_alias="LANTERN_LOG_LEVEL")

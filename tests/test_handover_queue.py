@@ -379,3 +379,29 @@ async def test_two_people_picking_up_at_once_get_one_owner(client, police, day, 
     loser = next(a for a in answers if a.status_code == 409).json()
     assert loser["owner"] == winner
     assert [h["action"] for h in (await item_of(client, day, created["id"]))["history"]] == ["picked_up"]
+
+
+async def test_assignees_are_the_items_day_team_and_managers_without_its_owner(
+    client, police, day, colleague, manager, make_user
+):
+    """What the app offers under "Reassign to": exactly the people `reassign` accepts."""
+    created = await report_at(client, police, london(2026, 11, 24, 1, 40))
+    item = await item_of(client, day, created["id"])
+    await make_user("day_team", teams_=["city-cse"])  # another team's day worker
+    await make_user("worker", teams_=["city-cce"])  # a night worker of the team
+    url = f"/api/v1/handover/{item['id']}/assignees"
+
+    before = await client.get(url, headers=day.headers)
+    assert before.status_code == 200, before.text
+    assert {p["display_name"] for p in before.json()} == {"Dana Day", "Colin Colleague", "Mina Manager"}
+
+    await client.post(f"/api/v1/handover/{item['id']}/pickup", headers=day.headers)
+    after = (await client.get(url, headers=day.headers)).json()
+    assert [p["display_name"] for p in after] == ["Colin Colleague", "Mina Manager"]
+    for person in after:  # every one offered is accepted
+        taken = await client.post(
+            f"/api/v1/handover/{item['id']}/reassign", json={"user_id": person["id"]}, headers=manager.headers
+        )
+        assert taken.status_code == 200, taken.text
+
+    assert (await client.get(url, headers=police.headers)).status_code == 403

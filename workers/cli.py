@@ -11,12 +11,12 @@ import getpass
 import logging
 import os
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from api.platform.logs import configure_logging
-from api.settings import SettingsError, get_settings
+from api.settings import Settings, SettingsError, get_settings
 from workers import runtime
 
 app = typer.Typer(help="Lantern: out-of-hours exploitation response.", no_args_is_help=True)
@@ -86,15 +86,19 @@ def serve(
 
     application = create_app(settings, background=background)
     typer.echo(f"Lantern listening on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
-    uvicorn.run(
-        application,
-        host=host,
-        port=port,
-        log_config=None,
-        access_log=False,
-        proxy_headers=False,
-        timeout_graceful_shutdown=5,
-    )
+    uvicorn.run(application, host=host, port=port, **server_options(settings))
+
+
+def server_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options for `serve`: its own logging off (Lantern's redacting handlers log), and
+    forwarded headers believed only from the configured proxies (LANTERN_TRUSTED_PROXIES)."""
+    return {
+        "log_config": None,
+        "access_log": False,
+        "proxy_headers": bool(settings.trusted_proxies),
+        "forwarded_allow_ips": ",".join(settings.trusted_proxies) or None,
+        "timeout_graceful_shutdown": 5,
+    }
 
 
 @app.command()

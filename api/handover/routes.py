@@ -23,6 +23,7 @@ from api.handover.schemas import (
     HandoverItemOut,
     HandoverQueue,
     ItemState,
+    PersonRef,
     PickupOut,
     ReassignIn,
     ReassignOut,
@@ -139,6 +140,17 @@ async def handover_item(item: ReadableItem, session: SessionDep, actor: CurrentA
 async def pick_up(item: WritableItem, session: SessionDep, actor: CurrentActor) -> dict[str, Any]:
     """Take the item: you become its owner and the owner of the incident's open clocks."""
     return await service.pick_up(session, actor, item)
+
+
+@router.get(
+    "/handover/{item_id}/assignees",
+    response_model=list[PersonRef],
+    dependencies=[roles(*HANDOVER_ROLES)],
+    responses={404: _PROBLEMS[404]},
+)
+async def assignees(item: ReadableItem, session: SessionDep) -> list[dict[str, Any]]:
+    """Who may take this item over: the day-team members and managers of its team (not its owner)."""
+    return await service.assignees(session, item)
 
 
 @router.post(

@@ -478,6 +478,22 @@ async def pick_up(
     return _owner_answer(item, {actor.id: actor.user})
 
 
+async def assignees(session: AsyncSession, item: HandoverItem) -> list[dict[str, Any]]:
+    """Who the item may be reassigned to: active day-team members and managers of its team, by
+    name, without its owner (the same rule `reassign` enforces)."""
+    rows = await session.execute(
+        select(User)
+        .join(Membership, col(Membership.user_id) == col(User.id))
+        .where(col(Membership.team_id) == item.team_id, col(User.active).is_(True))
+        .order_by(col(User.display_name))
+    )
+    return [
+        {"id": user.id, "display_name": user.display_name}
+        for user in rows.scalars()
+        if set(user.roles) & set(HANDOVER_ROLES) and user.id != item.owner_id
+    ]
+
+
 async def reassign(
     session: AsyncSession, actor: Actor, item: HandoverItem, user_id: uuid.UUID, now: datetime | None = None
 ) -> dict[str, Any]:

@@ -3,7 +3,9 @@ const THEME_KEY = 'lantern.theme';
 const IDLE_KEY = 'lantern.idleMinutes';
 export const DEFAULT_IDLE_MINUTES = 15;
 
-export type Theme = 'dark' | 'light';
+/** 'system' follows the phone's light or dark preference (the default); dark when it has none,
+ * since the work is at night. */
+export type Theme = 'system' | 'dark' | 'light';
 
 function read(key: string): string | null {
   try {
@@ -22,16 +24,43 @@ function write(key: string, value: string): void {
 }
 
 export function getTheme(): Theme {
-  return read(THEME_KEY) === 'light' ? 'light' : 'dark';
+  const stored = read(THEME_KEY);
+  return stored === 'light' || stored === 'dark' ? stored : 'system';
 }
 
+function phonePrefersLight(): MediaQueryList | null {
+  return typeof window !== 'undefined' && window.matchMedia ? window.matchMedia('(prefers-color-scheme: light)') : null;
+}
+
+/** The theme shown: the chosen one, or the phone's preference. */
+export function shownTheme(theme: Theme = getTheme()): 'dark' | 'light' {
+  if (theme !== 'system') return theme;
+  return phonePrefersLight()?.matches ? 'light' : 'dark';
+}
+
+let following = false;
+
 export function applyTheme(theme: Theme = getTheme()): void {
-  document.documentElement.dataset.theme = theme;
-  document.querySelector('meta[name="theme-color"]')?.setAttribute('content', theme === 'light' ? '#f6f7fb' : '#0f1420');
+  const shown = shownTheme(theme);
+  document.documentElement.dataset.theme = shown;
+  document.querySelector('meta[name="theme-color"]')?.setAttribute('content', shown === 'light' ? '#f6f7fb' : '#0f1420');
+  if (!following) {
+    // The phone switching between light and dark (at dusk, say) is followed at once.
+    following = true;
+    phonePrefersLight()?.addEventListener('change', () => applyTheme());
+  }
 }
 
 export function setTheme(theme: Theme): void {
-  write(THEME_KEY, theme);
+  if (theme === 'system') {
+    try {
+      localStorage.removeItem(THEME_KEY);
+    } catch {
+      /* private mode */
+    }
+  } else {
+    write(THEME_KEY, theme);
+  }
   applyTheme(theme);
 }
 

@@ -79,11 +79,12 @@ async def test_no_screen_has_accessibility_violations(live_server, chromium):
     finally:
         await context.close()
 
-    # The on-call worker, on a phone.
-    context = await _context(chromium, **PHONE)
+    # The on-call worker, on a phone set to dark (the theme follows it), then light in Settings.
+    context = await _context(chromium, **PHONE, color_scheme="dark")
     try:
         page = await context.new_page()
         await sign_in(page, live_server, "worker.cce")
+        assert await page.evaluate("document.documentElement.dataset.theme") == "dark"
         await audit.check(page, "worker home", re.compile(r"^Hello, "))
         await page.get_by_role("link", name="Incidents").click()
         await audit.check(page, "inbox", "Incidents")
@@ -94,7 +95,7 @@ async def test_no_screen_has_accessibility_violations(live_server, chromium):
         await audit.check(page, "outbox", "Outbox")
         await page.get_by_role("link", name="Settings").click()
         await audit.check(page, "settings", "Settings")
-        await page.get_by_test_id("theme-toggle").click()
+        await page.get_by_test_id("theme-light").click()
         await audit.check(page, "settings (light)", "Settings")
         await page.get_by_role("link", name="Incidents").click()
         await page.get_by_role("link", name=re.compile(incident["reference"])).click()

@@ -40,6 +40,38 @@ export interface CallOptions {
   text?: boolean;
 }
 
+/** A file from the API (a CSV or PDF report) saved on the device under `filename`: fetched with
+ * the bearer token (a plain link would carry none), then handed to the browser as a download. */
+export async function download(path: string, filename: string, accept: string): Promise<void> {
+  const token = await deps.getToken();
+  if (!token) {
+    deps.onUnauthorised();
+    throw new ApiError(401, { status: 401, title: 'Signed out' });
+  }
+  let response: Response;
+  try {
+    response = await fetch(API_BASE + path, {
+      headers: { Accept: accept, Authorization: `Bearer ${token}` },
+      cache: 'no-store',
+      credentials: 'omit',
+    });
+  } catch {
+    throw new ApiError(0, { status: 0, title: 'No connection' });
+  }
+  if (!response.ok) throw new ApiError(response.status, await problemFrom(response));
+  const url = URL.createObjectURL(await response.blob());
+  try {
+    const link = document.createElement('a');
+    link.href = url;
+    link.download = filename;
+    document.body.append(link);
+    link.click();
+    link.remove();
+  } finally {
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  }
+}
+
 export async function call<T>(path: string, options: CallOptions = {}): Promise<T> {
   const token = await deps.getToken();
   if (!token) {

@@ -76,6 +76,8 @@ export function rememberDeviceId(id: string | null): void {
   }
 }
 
+export const SUBSCRIBE_TIMEOUT_MS = 20_000;
+
 /** Ask permission (this must run from a tap), subscribe and tell the API. */
 export async function enablePush(label: string): Promise<{ id: string }> {
   const permission = await Notification.requestPermission();
@@ -90,7 +92,13 @@ export async function enablePush(label: string): Promise<{ id: string }> {
     await subscription.unsubscribe();
     subscription = null;
   }
-  subscription ??= await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: wanted });
+  // The browser's push service can fail to answer (no network to it, a blocked service): never
+  // leave "Registering…" spinning.
+  subscription ??= await withTimeout(
+    registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: wanted }),
+    SUBSCRIBE_TIMEOUT_MS,
+    "This phone's push service did not answer. Check the connection and try again.",
+  );
   const device = await call<{ id: string }>('/push/subscriptions', {
     method: 'POST',
     body: {

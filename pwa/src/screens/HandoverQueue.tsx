@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { call, describeError } from '../api/client';
+import { call, describeError, download } from '../api/client';
 import type { HandoverItem, Page } from '../api/types';
 import { useLive } from '../live';
 import { location, navigate } from '../router';
@@ -7,6 +7,7 @@ import { announce, app, useStore } from '../state';
 import { ErrorText, Loading, PriorityBadge, StateBadge } from '../ui/bits';
 import { dueIn, formatTime, kindLabel, OUTCOME_LABELS, stationName, teamName } from '../ui/format';
 import { useAsync, useDebounced, useNow, useTitle } from '../ui/hooks';
+import { ItemActions } from './handover/ItemActions';
 
 export type HandoverView = 'awaiting_pickup' | 'picked_up';
 
@@ -43,7 +44,8 @@ export function HandoverQueue() {
   const items = useAsync((signal) => loadHandover(team, view, signal), [team, view]);
   const refetch = useDebounced(items.reload, 500);
   useLive(refetch);
-  const reportTeam = team || teams[0]?.slug || '';
+  // The reports of the team chosen above, or of each of one's teams.
+  const reportTeams = team ? teams.filter((t) => t.slug === team) : teams;
 
   const go = (nextTeam: string, nextView: HandoverView) => {
     const params = new URLSearchParams({ state: nextView });
@@ -75,12 +77,8 @@ export function HandoverQueue() {
           Picked up
         </button>
       </div>
-      {reportTeam ? (
-        <p>
-          <a href={`/handover/print?team=${encodeURIComponent(reportTeam)}&night=${nightOf()}`} data-testid="handover-report">
-            Printable report for last night
-          </a>
-        </p>
+      {reportTeams.length ? (
+        reportTeams.map((t) => <ReportLinks key={t.slug} team={t.slug} name={teams.length > 1 ? teamName(t) : ''} />)
       ) : (
         <p>You are not in a team yet, so there is no handover queue.</p>
       )}
@@ -96,7 +94,38 @@ export function HandoverQueue() {
   );
 }
 
+/** Last night's report of one team: the printable page, and the CSV and PDF as files. */
+function ReportLinks({ team, name }: { team: string; name: string }) {
+  const [error, setError] = useState<string | null>(null);
+  const night = nightOf();
+  const query = `team=${encodeURIComponent(team)}&night=${night}`;
+  const save = (suffix: 'csv' | 'pdf', accept: string) => async () => {
+    setError(null);
+    try {
+      await download(`/handover/report.${suffix}?${query}`, `lantern-handover-${team}-${night}.${suffix}`, accept);
+    } catch (e) {
+      setError(describeError(e));
+    }
+  };
+  return (
+    <div class="downloads" data-testid={`handover-reports-${team}`}>
+      <a href={`/handover/print?${query}`} data-testid="handover-report">
+        Printable report for last night{name ? `: ${name}` : ''}
+      </a>
+      <button type="button" class="link" onClick={save('csv', 'text/csv')} data-testid="handover-csv">
+        CSV
+      </button>
+      <button type="button" class="link" onClick={save('pdf', 'application/pdf')} data-testid="handover-pdf">
+        PDF
+      </button>
+      {error ? <ErrorText>{error}</ErrorText> : null}
+    </div>
+  );
+}
+
 export function HandoverCard({ item, now, onPicked }: { item: HandoverItem; now: number; onPicked?: () => void }) {
+  const me = useStore(app, (s) => s.me);
+  const mayAct = !!me && (item.owner?.id === me.id || me.roles.includes('manager'));
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const incident = item.incident;
@@ -192,6 +221,7 @@ export function HandoverCard({ item, now, onPicked }: { item: HandoverItem; now:
           {busy ? 'Picking up…' : `Pick up ${incident.reference}`}
         </button>
       ) : null}
+      {item.state === 'picked_up' && mayAct ? <ItemActions item={item} clocks={clocks} onChanged={() => onPicked?.()} /> : null}
       {error ? <ErrorText>{error}</ErrorText> : null}
     </li>
   );

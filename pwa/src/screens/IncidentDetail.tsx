@@ -81,8 +81,10 @@ export function IncidentDetail({ id }: { id: string }) {
         )
       ) : null}
 
-      {incident ? <Summary incident={incident} /> : null}
+      {/* The answers to a page first, where the thumb is, without a scroll (and the answer given,
+          once given, in the same place). */}
       {incident && canRespond ? <AckPanel incident={incident} onDone={loaded.reload} /> : null}
+      {incident ? <Summary incident={incident} /> : null}
       {incident ? <Triage incident={incident} /> : null}
       {incident || offline ? (
         <>

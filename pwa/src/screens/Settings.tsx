@@ -5,6 +5,11 @@ import { Section } from '../ui/bits';
 import { useTitle } from '../ui/hooks';
 
 const IDLE_CHOICES = [5, 10, 15, 30, 60];
+const THEMES: [Theme, string][] = [
+  ['system', 'Match this phone'],
+  ['dark', 'Dark'],
+  ['light', 'Light'],
+];
 
 export function Settings() {
   useTitle('Settings');
@@ -26,19 +31,23 @@ export function Settings() {
         </p>
       </Section>
       <Section title="Appearance" id="appearance">
-        <button
-          type="button"
-          aria-pressed={theme === 'light'}
-          data-testid="theme-toggle"
-          onClick={() => {
-            const next: Theme = theme === 'dark' ? 'light' : 'dark';
-            setTheme(next);
-            setThemeState(next);
-            announce(`${next === 'dark' ? 'Dark' : 'Light'} theme.`);
-          }}
-        >
-          Light theme
-        </button>
+        <div role="group" aria-label="Theme" class="row">
+          {THEMES.map(([value, label]) => (
+            <button
+              key={value}
+              type="button"
+              aria-pressed={theme === value}
+              data-testid={`theme-${value}`}
+              onClick={() => {
+                setTheme(value);
+                setThemeState(value);
+                announce(value === 'system' ? 'The theme follows this phone.' : `${label} theme.`);
+              }}
+            >
+              {label}
+            </button>
+          ))}
+        </div>
       </Section>
       <Section title="Lock" id="lock">
         <label for="idle-minutes">Lock after this long without use</label>

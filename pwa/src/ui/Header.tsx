@@ -1,3 +1,4 @@
+import { useEffect, useRef } from 'preact/hooks';
 import type { Role } from '../api/types';
 import { location } from '../router';
 import { app, useStore } from '../state';
@@ -24,8 +25,14 @@ export function Header() {
   const path = useStore(location, (l) => l.path);
   const roles = me?.roles ?? [];
   const items = NAV.filter((n) => n.roles.some((r) => roles.includes(r)));
+  const header = useRef<HTMLElement>(null);
+  useHeaderHeight(header);
+  // On a phone too narrow for every link, the current screen's link is scrolled into view.
+  useEffect(() => {
+    header.current?.querySelector('nav a[aria-current=page]')?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+  }, [path]);
   return (
-    <header class="top">
+    <header class="top" ref={header}>
       <div class="bar">
         <a href="/" class="brand" aria-label="Lantern home">
           <span class="mark" aria-hidden="true" />
@@ -78,4 +85,23 @@ export function OutboxCounter() {
       </a>
     </div>
   );
+}
+
+/** Publishes the sticky header's height as --header-height, which `scroll-padding-top` uses so
+ * that a focused field is never scrolled under the header (it changes with the width and the
+ * outbox counter). Set through the CSSOM, which the CSP's style-src allows. */
+function useHeaderHeight(header: { current: HTMLElement | null }): void {
+  useEffect(() => {
+    const element = header.current;
+    if (!element || typeof ResizeObserver === 'undefined') return;
+    const publish = () =>
+      document.documentElement.style.setProperty('--header-height', `${Math.ceil(element.getBoundingClientRect().height)}px`);
+    publish();
+    const observer = new ResizeObserver(publish);
+    observer.observe(element);
+    return () => {
+      observer.disconnect();
+      document.documentElement.style.removeProperty('--header-height');
+    };
+  }, [header]);
 }

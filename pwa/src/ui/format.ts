@@ -174,7 +174,25 @@ const TIMELINE_LABELS: Record<string, string> = {
   'clock.met': 'Clock met',
 };
 
-export function timelineLabel(action: string): string {
+const LEVEL_TARGETS: Record<string, string> = {
+  primary: 'the primary on call',
+  secondary: 'the secondary on call',
+  managers: 'the managers',
+  person: 'a named person',
+};
+
+/** What an entry of the timeline says happened. A page's first level is "Paging …", not
+ * "the next level"; a later one is an escalation; a repeat round says so. */
+export function timelineLabel(action: string, detail?: Record<string, unknown> | string | null): string {
+  if (action === 'page.level_started' && detail && typeof detail === 'object') {
+    const target = typeof detail.target === 'string' ? (LEVEL_TARGETS[detail.target] ?? detail.target.replace(/_/g, ' ')) : '';
+    const level = typeof detail.level === 'number' ? detail.level : 0;
+    const repeat = typeof detail.repeat === 'number' ? detail.repeat : 0;
+    const whom = target ? ` ${target}` : '';
+    if (level === 0 && repeat === 0) return `Paging${whom}`;
+    if (level === 0) return `Paging again from the start${target ? `:${whom}` : ''}`;
+    return `Escalated: paging${whom}`;
+  }
   return TIMELINE_LABELS[action] ?? action.replace(/[._]/g, ' ');
 }
 
@@ -184,11 +202,17 @@ export function timelineDetail(detail: Record<string, unknown> | string | null |
   if (typeof detail === 'string') return detail;
   const parts: string[] = [];
   const d = detail as Record<string, unknown>;
-  if (typeof d.from === 'string' && typeof d.to === 'string') parts.push(`${stateLabel(d.from)} → ${stateLabel(d.to)}`);
-  if (typeof d.action === 'string') parts.push(ACTION_LABELS[d.action as AckAction] ?? d.action.replace(/_/g, ' '));
+  const moved = typeof d.from === 'string' && typeof d.to === 'string';
+  if (moved) parts.push(`${stateLabel(d.from as string)} → ${stateLabel(d.to as string)}`);
+  if (typeof d.action === 'string') {
+    const said = ACTION_LABELS[d.action as AckAction] ?? d.action.replace(/_/g, ' ');
+    // "Paging → Attending" already says it: no second "Attending".
+    if (!(moved && said === stateLabel(d.to as string))) parts.push(said);
+  }
   if (typeof d.eta_minutes === 'number') parts.push(`ETA ${d.eta_minutes} min`);
   if (typeof d.priority === 'string') parts.push(d.priority);
   if (typeof d.level === 'string') parts.push(d.level);
+  if (typeof d.people === 'number') parts.push(`${d.people} ${d.people === 1 ? 'person' : 'people'}`);
   if (typeof d.label === 'string') parts.push(d.label);
   if (typeof d.kind === 'string' && !d.label) parts.push(kindLabel(d.kind));
   return parts.join(' · ');

@@ -18,6 +18,9 @@ export function AckPanel({ incident, onDone }: { incident: IncidentDetail; onDon
   const [eta, setEta] = useState(30);
   const [busy, setBusy] = useState<AckAction | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // "Cannot attend" pages the next level at once: asked twice, far from the other buttons.
+  const [confirming, setConfirming] = useState(false);
+  const [done, setDone] = useState<string | null>(null);
 
   async function acknowledge(action: AckAction) {
     setBusy(action);
@@ -27,7 +30,13 @@ export function AckPanel({ incident, onDone }: { incident: IncidentDetail; onDon
         method: 'POST',
         body: action === 'attending' ? { action, eta_minutes: eta } : { action },
       });
-      announce(`Acknowledged: ${ACTION_LABELS[action]}${action === 'attending' ? `, ETA ${eta} min` : ''}.`);
+      const said =
+        action === 'cannot_attend'
+          ? 'Escalated: you cannot attend, so the next level is being paged now.'
+          : `Acknowledged: ${ACTION_LABELS[action]}${action === 'attending' ? `, ETA ${eta} min` : ''}.`;
+      setDone(said);
+      setConfirming(false);
+      announce(said);
       onDone();
     } catch (e) {
       if ((e as { status?: number }).status === 409) onDone();
@@ -70,13 +79,34 @@ export function AckPanel({ incident, onDone }: { incident: IncidentDetail; onDon
             <button type="button" class="primary" data-testid="ack-phoning" disabled={busy !== null} onClick={() => acknowledge('phoning')}>
               {busy === 'phoning' ? 'Sending…' : 'Phoning custody'}
             </button>
-            <button type="button" class="danger" data-testid="ack-cannot-attend" disabled={busy !== null} onClick={() => acknowledge('cannot_attend')}>
-              {busy === 'cannot_attend' ? 'Sending…' : 'Cannot attend – escalate'}
-            </button>
+          </div>
+          <div class="ack-escalate">
+            {confirming ? (
+              <div class="notice warn" role="group" aria-labelledby="escalate-question" data-testid="ack-confirm">
+                <p id="escalate-question">Pass this page on? The next level is paged now and you are not asked again.</p>
+                <div class="ack-confirm-buttons">
+                  <button type="button" class="danger" data-testid="ack-cannot-attend-confirm" disabled={busy !== null} onClick={() => acknowledge('cannot_attend')}>
+                    {busy === 'cannot_attend' ? 'Sending…' : 'Yes, escalate'}
+                  </button>
+                  <button type="button" data-testid="ack-cannot-attend-keep" disabled={busy !== null} onClick={() => setConfirming(false)}>
+                    Keep it
+                  </button>
+                </div>
+              </div>
+            ) : (
+              <button type="button" class="danger" data-testid="ack-cannot-attend" disabled={busy !== null} onClick={() => setConfirming(true)}>
+                Cannot attend – escalate
+              </button>
+            )}
           </div>
         </div>
       ) : !acked ? (
         <p>No response is needed now.</p>
+      ) : null}
+      {done && !error ? (
+        <p class="notice ok" role="status" data-testid="ack-done">
+          {done}
+        </p>
       ) : null}
       {error ? <ErrorText>{error}</ErrorText> : null}
     </Section>

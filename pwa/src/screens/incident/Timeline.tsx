@@ -13,7 +13,7 @@ export function Timeline({ entries }: { entries: TimelineEntry[] }) {
             <li key={`${e.at}-${n}`}>
               <time dateTime={e.at}>{formatTime(e.at)}</time>
               <span>
-                <strong>{timelineLabel(e.action)}</strong>
+                <strong>{timelineLabel(e.action, e.detail)}</strong>
                 {e.actor ? ` · ${e.actor}` : ''}
                 {detail ? <span class="detail"> — {detail}</span> : null}
               </span>

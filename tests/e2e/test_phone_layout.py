@@ -1,0 +1,135 @@
+"""Each role's first screens on a phone (390×844 and 320×640): the navigation stays on one
+row, every control is at least 24×24 CSS px (WCAG 2.2 2.5.8; links inside a sentence are
+exempt), the theme follows the phone's light or dark preference unless chosen in Settings, and
+a field focused by an empty Send is not hidden under the sticky header (WCAG 2.2 2.4.11)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.e2e.helpers import bounded, new_context, report_incident, sign_in, unique_name
+
+pytestmark = pytest.mark.browser
+
+SIZES = [{"width": 390, "height": 844}, {"width": 320, "height": 640}]
+
+# Controls smaller than 24×24 CSS px, other than links inside running text.
+SMALL_TARGETS = """
+() => {
+  const found = [];
+  const controls = 'a[href], button, input:not([type=hidden]), select, textarea, [role=button], summary';
+  for (const el of document.querySelectorAll(controls)) {
+    const r = el.getBoundingClientRect();
+    const style = getComputedStyle(el);
+    if (r.width === 0 || r.height === 0 || style.visibility === 'hidden') continue;
+    const inline = el.tagName === 'A' && el.closest('p, li.prose, td') && style.display === 'inline';
+    if (inline) continue;
+    if (r.width < 24 || r.height < 24) {
+      const name = (el.textContent || el.getAttribute('aria-label') || '').trim().slice(0, 30);
+      found.push(`${el.tagName.toLowerCase()} "${name}" ${Math.round(r.width)}x${Math.round(r.height)}`);
+    }
+  }
+  return found;
+}
+"""
+
+NAV_ROWS = """
+() => {
+  const links = [...document.querySelectorAll('nav[aria-label=Main] a')];
+  return new Set(links.map((a) => Math.round(a.getBoundingClientRect().top))).size;
+}
+"""
+
+HEADER_SHARE = "() => document.querySelector('header.top').getBoundingClientRect().height / innerHeight"
+
+
+async def check_screen(page, where: str, problems: list[str]) -> None:
+    await page.locator("p.loading").first.wait_for(state="detached")
+    rows = await page.evaluate(NAV_ROWS)
+    if rows != 1:
+        problems.append(f"{where}: navigation on {rows} rows")
+    share = await page.evaluate(HEADER_SHARE)
+    if share > 0.15:
+        problems.append(f"{where}: header takes {share:.0%} of the screen")
+    problems.extend(f"{where}: {small}" for small in await page.evaluate(SMALL_TARGETS))
+
+
+@bounded(240)
+async def test_each_roles_first_screens_fit_a_phone(live_server, chromium):
+    first, last = unique_name()
+    incident = await report_incident(live_server, first, last)
+    problems: list[str] = []
+    journeys = {
+        "custody.euston": ["/report", "/reports"],
+        "worker.cce": ["/on-call", "/incidents", f"/incidents/{incident['id']}"],
+        "day.cce": ["/handover"],
+        "manager.duty": ["/board", "/handover"],
+        "admin": ["/admin", "/settings"],
+    }
+    for size in SIZES:
+        for username, paths in journeys.items():
+            context = await new_context(chromium, viewport=size, is_mobile=True, has_touch=True)
+            try:
+                page = await context.new_page()
+                await sign_in(page, live_server, username)
+                for path in paths:
+                    await page.goto(live_server.url + path)
+                    await page.get_by_role("heading", level=1).first.wait_for()
+                    await check_screen(page, f"{username} {path} at {size['width']}px", problems)
+            finally:
+                await context.close()
+    assert problems == [], "\n".join(problems)
+
+
+@bounded(120)
+async def test_the_theme_follows_the_phone_unless_chosen(live_server, chromium):
+    for scheme, expected in (("light", "light"), ("dark", "dark")):
+        context = await new_context(chromium, viewport=SIZES[0], color_scheme=scheme)
+        try:
+            page = await context.new_page()
+            await sign_in(page, live_server, "worker.cce")
+            assert await page.evaluate("document.documentElement.dataset.theme") == expected
+            # Chosen in Settings, the theme stays whatever the phone prefers.
+            await page.get_by_role("link", name="Settings").click()
+            other = "dark" if expected == "light" else "light"
+            await page.get_by_test_id(f"theme-{other}").click()
+            assert await page.evaluate("document.documentElement.dataset.theme") == other
+            await page.emulate_media(color_scheme=expected)
+            await page.reload()
+            await page.get_by_role("heading", level=1).first.wait_for()
+            assert await page.evaluate("document.documentElement.dataset.theme") == other
+            # "Match this phone" follows it again, live.
+            await page.get_by_test_id("theme-system").click()
+            assert await page.evaluate("document.documentElement.dataset.theme") == expected
+            await page.emulate_media(color_scheme=other)
+            await page.wait_for_function(f"() => document.documentElement.dataset.theme === '{other}'")
+        finally:
+            await context.close()
+
+
+@bounded(120)
+async def test_an_empty_send_focuses_a_field_in_view(live_server, chromium):
+    for size in SIZES:
+        context = await new_context(chromium, viewport=size, is_mobile=True, has_touch=True)
+        try:
+            page = await context.new_page()
+            await sign_in(page, live_server, "custody.euston", path="/report")
+            await page.get_by_role("heading", level=1, name=re.compile("Report")).wait_for()
+            await page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+            await page.get_by_test_id("report-submit").click()
+            focused = await page.evaluate(
+                """() => {
+                  const el = document.activeElement;
+                  const r = el.getBoundingClientRect();
+                  const header = document.querySelector('header.top').getBoundingClientRect();
+                  return { tag: el.tagName, top: r.top, bottom: r.bottom, headerBottom: header.bottom,
+                           height: window.innerHeight };
+                }"""
+            )
+            assert focused["tag"] in {"INPUT", "SELECT", "TEXTAREA", "FIELDSET", "DIV", "H2", "P"}, focused
+            assert focused["top"] >= focused["headerBottom"], f"hidden under the header: {focused}"
+            assert focused["bottom"] <= focused["height"], f"below the screen: {focused}"
+        finally:
+            await context.close()
