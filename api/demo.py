@@ -6,8 +6,9 @@ Idempotent: every row is looked up by its slug or username before it is created.
 from __future__ import annotations
 
 from api.db import Database
-from api.flows.demo import a_partners_concern, last_nights_incidents
+from api.flows.demo import a_partners_concern, last_nights_incidents, places_and_peers
 from api.paging.demo import seed_policies
+from api.places.demo import seed_places
 from api.rota.demo import seed_rotas
 from api.settings import Settings
 from api.teams import service
@@ -62,6 +63,13 @@ USERS = [
         ],
         None,
     ),
+    (
+        "coordinator.hubs",
+        "Hub coordinator (CSE and CCE hubs)",
+        ["coordinator"],
+        ["city-cce", "city-cse", "county-cce", "county-cse"],
+        None,
+    ),
     ("admin", "System administrator", ["admin"], [], None),
     # A residential home's manager: reports concerns about places and peer groups.
     ("partner.home", "Oakfield residential home (partner)", ["partner"], [], None),
@@ -112,6 +120,7 @@ async def load_demo(settings: Settings) -> list[tuple[str, str, str]]:
     return [(u, DEMO_PASSWORD, ",".join(r)) for u, _, r, _, _ in USERS]
 
 
-# After the teams and users: escalation policies and rotas, then last night's incidents (paged
-# to whoever was on call), and a partner's concern about a park in the county.
-DEMO_HOOKS: list = [seed_policies, seed_rotas, last_nights_incidents, a_partners_concern]
+# After the teams and users: escalation policies, rotas and places, then last night's incidents
+# (paged to whoever was on call, their locations resolved to the places), then earlier reports
+# at the places and who was seen with Jordan; a partner's concern about a park in the county.
+DEMO_HOOKS: list = [seed_policies, seed_rotas, seed_places, last_nights_incidents, places_and_peers, a_partners_concern]

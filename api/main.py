@@ -22,9 +22,11 @@ from api.events.routes import router as events_router
 from api.events.runtime import live_events
 from api.handover.routes import router as handover_router
 from api.incidents.routes import router as incidents_router
+from api.monitoring.routes import router as monitoring_router
 from api.paging.routes import router as paging_router
 from api.partners.routes import router as partners_router
 from api.people.routes import router as people_router
+from api.places.routes import router as places_router
 from api.platform import precompressed
 from api.platform.middleware import LanternMiddleware
 from api.rota.routes import router as rota_router
@@ -41,6 +43,7 @@ ROUTERS = [
     teams_router,
     incidents_router,
     people_router,
+    places_router,
     support_router,
     events_router,
     rota_router,
@@ -48,6 +51,7 @@ ROUTERS = [
     handover_router,
     search_router,
     partners_router,
+    monitoring_router,
 ]
 
 

@@ -15,6 +15,7 @@ from api.jobs.models import Job
 from api.paging.models import Acknowledgement, Delivery, EscalationPolicy, Page, PushSubscription
 from api.partners.models import ConcernTeam, PartnerConcern
 from api.people.models import PossibleMatch, YoungPerson
+from api.places.models import IncidentPerson, PersonOfConcern, Place, PlaceMerge
 from api.rota.models import OverrideShift, Rotation, RotationMember
 from api.search.models import SavedSearch
 from api.support.models import HandoverNote, HandoverNoteVersion, SupportOffer, SupportOfferVersion
@@ -45,6 +46,10 @@ __all__ = [
     "IdempotencyRecord",
     "Incident",
     "IncidentIndicator",
+    "IncidentPerson",
+    "PersonOfConcern",
+    "Place",
+    "PlaceMerge",
     "IncidentTeam",
     "Job",
     "Membership",

@@ -40,6 +40,7 @@ ROLES = {
     "worker": "worker.cce",
     "day_team": "day.cce",
     "manager": "manager.duty",
+    "coordinator": "coordinator.hubs",
     "admin": "admin",
 }
 # Streams that never end by design, and sign-outs that would revoke the fuzzer's own token;

@@ -13,7 +13,7 @@ from api.handover.models import HandoverEvent
 from api.incidents.models import Incident
 from tests.handover_helpers import item_of, london, queue, rename, report_at, utc
 
-CSE_ONLY = [{"code": "REL-OLDER-PARTNER", "provenance": "observed"}]
+CSE_ONLY = [{"code": "REL-CONTROLLING-ADULT", "provenance": "observed"}]
 
 
 @pytest.fixture
@@ -76,7 +76,7 @@ async def test_an_item_is_due_at_0900_on_the_next_working_day(client, police, da
 
 
 async def test_an_incident_routed_to_two_teams_gets_an_item_in_each_queue(client, police, manager):
-    both = [{"code": "REL-OLDER-PARTNER"}, {"code": "ITM-DRUGS-CASH"}]
+    both = [{"code": "REL-CONTROLLING-ADULT"}, {"code": "ITM-DRUGS-CASH"}]
     created = await report_at(client, police, london(2026, 11, 24, 2, 0), indicators=both)
     assert {t["slug"] for t in created["teams"]} == {"city-cse", "city-cce"}
     cce = await item_of(client, manager, created["id"], team="city-cce")
@@ -127,7 +127,7 @@ async def test_the_young_person_summary_shows_the_pattern(client, police, day):
         client,
         police,
         london(2026, 11, 10, 22, 0),
-        indicators=[{"code": "REL-OLDER-PARTNER"}, {"code": "ITM-MULTIPLE-PHONES"}],
+        indicators=[{"code": "REL-CONTROLLING-ADULT"}, {"code": "ITM-MULTIPLE-PHONES"}],
     )
     latest = await report_at(client, police, london(2026, 11, 24, 1, 0))
     item = await item_of(client, day, latest["id"])
@@ -139,7 +139,7 @@ async def test_the_young_person_summary_shows_the_pattern(client, police, day):
     assert person["missing_episodes_90d"] == 3
     seen = {i["code"]: i["times"] for i in person["indicators_seen_before"]}
     assert seen["ITM-MULTIPLE-PHONES"] == 2
-    assert seen["REL-OLDER-PARTNER"] == 1
+    assert seen["REL-CONTROLLING-ADULT"] == 1
     assert {t["slug"] for t in person["teams_involved"]} == {"city-cce", "city-cse"}
 
 

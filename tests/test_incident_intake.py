@@ -31,11 +31,11 @@ async def _count(db, model) -> int:
         ("missing_return", [{"code": "MOV-OUT-OF-AREA"}], ["city-cce"], "P2"),
         (
             "arrest",
-            [{"code": "REL-OLDER-PARTNER", "provenance": "intelligence"}, {"code": "ITM-DRUGS-CASH"}],
+            [{"code": "REL-CONTROLLING-ADULT", "provenance": "intelligence"}, {"code": "ITM-DRUGS-CASH"}],
             ["city-cse", "city-cce"],
             "P2",
         ),
-        ("stop_conversation", [{"code": "BEH-SECRETIVE", "provenance": "concern"}], ["city-general"], "P3"),
+        ("stop_conversation", [{"code": "BEH-WITHDRAWN", "provenance": "concern"}], ["city-general"], "P3"),
     ],
 )
 async def test_each_kind_is_triaged_with_reasons(

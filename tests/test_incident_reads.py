@@ -184,8 +184,9 @@ async def test_unknown_incident_is_404_not_500(client, night):
 async def test_indicator_catalogue(client, night):
     people, _, _ = night
     catalogue = (await client.get("/api/v1/indicators", headers=people["euston"].headers)).json()
-    assert len(catalogue) == 28  # catalogue v2: v1's 26 and ITM-DRUGS-CONCEALED, HRM-SEXUAL-ASSAULT
-    assert {"code", "label", "category", "group"} == set(catalogue[0])
+    # catalogue v3: v2's 28, less 6 deprecated, plus 15 new codes
+    assert len(catalogue) == 37
+    assert {"code", "label", "category", "group", "group_label", "routes_by_context"} == set(catalogue[0])
 
 
 async def test_young_person_read_is_scoped_and_audited(client, night, db):

@@ -180,7 +180,7 @@ async def test_a_workers_disclosure_retriages_and_pages_the_newly_routed_team(
     version = await _version(db, incident_id)
 
     response = await _patch(
-        client, worker, incident_id, {"indicators": [{"code": "REL-OLDER-PARTNER"}]}, version
+        client, worker, incident_id, {"indicators": [{"code": "REL-CONTROLLING-ADULT"}]}, version
     )
     assert response.status_code == 200, response.text
     body = response.json()
@@ -193,7 +193,7 @@ async def test_a_workers_disclosure_retriages_and_pages_the_newly_routed_team(
         indicator = (
             await session.execute(
                 select(IncidentIndicator).where(
-                    IncidentIndicator.incident_id == iid, IncidentIndicator.code == "REL-OLDER-PARTNER"
+                    IncidentIndicator.incident_id == iid, IncidentIndicator.code == "REL-CONTROLLING-ADULT"
                 )
             )
         ).scalar_one()
@@ -270,14 +270,14 @@ async def test_an_unknown_indicator_is_422_naming_the_field(client, db, world, c
         client,
         worker,
         created["id"],
-        {"indicators": [{"code": "REL-OLDER-PARTNER"}, {"code": "NOT-A-CODE"}]},
+        {"indicators": [{"code": "REL-CONTROLLING-ADULT"}, {"code": "NOT-A-CODE"}]},
         version,
     )
     assert response.status_code == 422, response.text
     assert [e["field"] for e in response.json()["errors"]] == ["indicators.1.code"]
     # Nor may police add indicators, or workers record custody events.
     police = await _patch(
-        client, custody, created["id"], {"indicators": [{"code": "REL-OLDER-PARTNER"}]}, version
+        client, custody, created["id"], {"indicators": [{"code": "REL-CONTROLLING-ADULT"}]}, version
     )
     assert police.status_code == 422 and police.json()["errors"][0]["field"] == "indicators"
     assert await _version(db, created["id"]) == version
@@ -297,7 +297,7 @@ async def test_nothing_is_half_written_when_the_commit_fails(client, db, world, 
     }
     with failing_commits(db) as left:
         response = await _patch(
-            client, worker, created["id"], {"indicators": [{"code": "REL-OLDER-PARTNER"}]}, version
+            client, worker, created["id"], {"indicators": [{"code": "REL-CONTROLLING-ADULT"}]}, version
         )
     assert left["n"] == 0, "the injected failure was not reached"
     assert response.status_code == 503, response.text
@@ -308,7 +308,7 @@ async def test_nothing_is_half_written_when_the_commit_fails(client, db, world, 
         assert incident.version == version and incident.priority == created["priority"]
     # The same request again, once the database is back, goes through once.
     again = await _patch(
-        client, worker, created["id"], {"indicators": [{"code": "REL-OLDER-PARTNER"}]}, version
+        client, worker, created["id"], {"indicators": [{"code": "REL-CONTROLLING-ADULT"}]}, version
     )
     assert again.status_code == 200, again.text
 

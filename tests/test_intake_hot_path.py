@@ -189,3 +189,30 @@ async def test_a_failing_last_write_leaves_no_incident_no_page_and_no_job(client
     assert await counts() == before
     # And the next report goes through.
     await _post(client, custody, report(young_person={"first_name": "Next", "last_name": "One"}))
+
+
+async def test_resolving_the_place_costs_no_statement_while_the_place_list_is_cached(
+    client, custody, db, make_user
+):
+    worker = await make_user("worker", teams_=["city-cce"])
+    created = await client.post(
+        "/api/v1/places",
+        json={"name": "Leicester railway station", "area": "leicester-city", "type": "transport_hub"},
+        headers=worker.headers,
+    )
+    assert created.status_code == 201, created.text
+    # The warm-up reads the place list once (its one extra statement on a cold cache).
+    with statements(db) as cold:
+        await _post(client, custody, report(young_person={"first_name": "Warm", "last_name": "Up"}))
+    assert len(_matching(cold, r"FROM places")) == 1
+    body = report(
+        young_person={"first_name": "Ada", "last_name": "New"},
+        location={"description": "Leicester railway station, platform 2", "area": "leicester-city"},
+    )
+    with statements(db) as seen:
+        linked = await _post(client, custody, body)
+    assert len(seen) <= BUDGET, "\n".join(seen)
+    assert _matching(seen, r"FROM places") == []
+    async with db.session() as session:
+        incident = await session.get(Incident, uuid.UUID(linked["id"]))
+    assert incident.place_id == uuid.UUID(created.json()["id"])

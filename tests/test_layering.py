@@ -9,8 +9,8 @@ inside a row a unit may import only those to its left:
 
     routes main                       (and `workers`, outside `api`, on top of everything)
     flows
-    rota paging support handover search
-    triage people incidents partners
+    rota paging support handover places search
+    triage people incidents monitoring partners
     audit jobs events auth teams
     platform db errors settings migrations deps
 
@@ -32,8 +32,8 @@ API = Path(__file__).resolve().parent.parent / "api"
 LAYERS: list[list[str]] = [
     ["platform", "db", "errors", "settings", "migrations", "deps", "textinput", "timewindows"],
     ["audit", "jobs", "events", "auth", "teams"],
-    ["triage", "people", "incidents", "partners"],
-    ["rota", "paging", "support", "handover", "search"],
+    ["triage", "people", "incidents", "monitoring", "partners"],
+    ["rota", "paging", "support", "handover", "places", "search"],
     ["flows"],
     ["routes", "main"],
     # Retention reaches every table (it loads them all to follow foreign keys); only the
@@ -62,16 +62,19 @@ ALLOWED: dict[str, set[str]] = {
     "people": CORE | {"auth"},
     "incidents": CORE | {"deps", "audit", "auth", "events", "teams", "triage", "people"},
     "partners": CORE | {"audit", "auth", "teams"},
+    "monitoring": CORE,
     "rota": CORE | {"deps", "auth", "teams"},
     "paging": CORE | {"deps", "audit", "auth", "events", "jobs", "teams", "incidents", "rota"},
     "support": CORE | {"deps", "audit", "auth", "events", "incidents", "paging"},
     "handover": CORE
     | {"deps", "audit", "auth", "events", "jobs", "teams", "triage", "people", "incidents"}
     | {"rota", "paging", "support"},
-    "search": CORE | {"audit", "auth", "teams", "triage", "people", "incidents"},
+    # Places and the people seen at incidents: they link to incidents and young people.
+    "places": CORE | {"deps", "audit", "auth", "teams", "triage", "people", "incidents"},
+    "search": CORE | {"audit", "auth", "teams", "triage", "people", "incidents", "places"},
     "flows": CORE
-    | {"audit", "auth", "events", "jobs", "teams", "triage", "people", "incidents", "partners"}
-    | {"rota", "paging", "support", "handover"},
+    | {"audit", "auth", "events", "jobs", "teams", "triage", "people", "incidents", "monitoring"}
+    | {"partners", "rota", "paging", "support", "handover", "places"},
     "routes": {unit for layer in LAYERS[:-2] for unit in layer} | {"migrations"},
     "main": {unit for layer in LAYERS[:-1] for unit in layer} - {"main"},
     "retention": {unit for layer in LAYERS[:-1] for unit in layer} - {"routes"},

@@ -63,7 +63,7 @@ NEVER_LOW = [
         "charged-refused-bail-drugs-traphouse",
         case(
             ind("ITM-DRUGS-CASH"),
-            ind("MOV-HOTEL-TRAPHOUSE"),
+            ind("MOV-DRUG-SUPPLY-ADDRESS"),
             kind="arrest",
             custody_status="charged_refused_bail",
         ),
@@ -118,7 +118,7 @@ COUNTERPARTS = {
     "police-protection-no-indicator": case(custody_status="released"),
     "police-protection-by-start-time": case(),
     "charged-refused-bail-drugs-traphouse": case(
-        ind("ITM-DRUGS-CASH"), ind("MOV-HOTEL-TRAPHOUSE"), kind="arrest", custody_status="bailed"
+        ind("ITM-DRUGS-CASH"), ind("MOV-DRUG-SUPPLY-ADDRESS"), kind="arrest", custody_status="bailed"
     ),
     "charged-refused-bail-by-flags": case(kind="arrest", custody_status="in_custody"),
     "looked-after-missing-return": case(kind="missing_return", legal_status="child_in_need"),
@@ -126,8 +126,8 @@ COUNTERPARTS = {
     "drugs-concealed-internally": case(ind("ITM-DRUGS-CASH")),
     "under-13": case(age_years=13),
     "looks-under-13-age-not-known": case(age_years=13, age_known=False),
-    "sexual-assault-intelligence": case(ind("HLT-SEXUAL-HEALTH", "intelligence")),
-    "grooming-observed": case(ind("REL-OLDER-PARTNER", "observed")),
+    "sexual-assault-intelligence": case(ind("HLT-SEXUAL-HEALTH-NEEDS", "intelligence")),
+    "grooming-observed": case(ind("REL-CONTROLLING-ADULT", "observed")),
     "reprisal-concern": case(ind("REL-KNOWN-EXPLOITERS", "concern")),
 }
 
@@ -162,7 +162,9 @@ def test_the_night_in_the_issue_is_no_longer_at_the_bottom_of_the_queue():
     # A 14-year-old in police protection with nothing ticked was P3, general team.
     assert triage(case(custody_status="police_protection")).priority == "P1"
     # Charged and refused bail with drugs and a trap house was P2.
-    refused = case(ind("ITM-DRUGS-CASH"), ind("MOV-HOTEL-TRAPHOUSE"), custody_status="charged_refused_bail")
+    refused = case(
+        ind("ITM-DRUGS-CASH"), ind("MOV-DRUG-SUPPLY-ADDRESS"), custody_status="charged_refused_bail"
+    )
     assert triage(refused).priority == "P1"
     # Unknown age with injury and self-harm was P3.
     unknown = triage(case(ind("HLT-INJURY"), ind("HLT-SELF-HARM"), age_years=None, age_known=False))

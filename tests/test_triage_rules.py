@@ -81,17 +81,69 @@ def test_catalogue_v1_still_loads_all_26_indicators_with_unique_codes():
     assert [i.code for i in catalogue.all()] == list(codes)
 
 
-def test_catalogue_v2_is_the_default_and_keeps_every_v1_code_with_its_meaning():
-    latest, first = load_catalogue(), load_catalogue(1)
-    assert latest.version == 2 and latest == load_catalogue(2)
+def test_catalogue_v2_keeps_every_v1_code_with_its_meaning():
+    second, first = load_catalogue(2), load_catalogue(1)
     for old in first.all():
-        assert latest.get(old.code) == old, old.code  # a code never changes meaning
-    added = [c for c in latest.codes() if first.get(c) is None]
+        assert second.get(old.code) == old, old.code  # a code never changes meaning
+    added = [c for c in second.codes() if first.get(c) is None]
     assert added == ["ITM-DRUGS-CONCEALED", "HRM-SEXUAL-ASSAULT"]
-    assert latest.get("ITM-DRUGS-CONCEALED").group == "items"
-    assert latest.get("HRM-SEXUAL-ASSAULT").group == "harm"
-    with pytest.raises(ValueError, match="no indicator catalogue version 3"):
-        load_catalogue(3)
+    with pytest.raises(ValueError, match="no indicator catalogue version 4"):
+        load_catalogue(4)
+
+
+V3_ADDED = {
+    "MOV-CUCKOOING",
+    "HRM-SEXTORTION",
+    "HRM-EXPLOITER-VIOLENCE-DEBT",
+    "MOV-SEVERAL-CHILDREN-ONE-ADDRESS",
+    "MOV-HOTEL-SHORT-LET",
+    "MOV-TAXI-RIDE-HAILING",
+    "MOV-TRAIN-LONG-JOURNEY",
+    "MOV-DRUG-SUPPLY-ADDRESS",
+    "MOV-UNKNOWN-ADDRESS",
+    "REL-CONTROLLING-ADULT",
+    "REL-USED-TO-REACH-PEERS",
+    "HLT-SEXUAL-HEALTH-NEEDS",
+    "BEH-WITHDRAWN",
+    "HRM-ASSAULT-DISCLOSED",
+    "HRM-DISCLOSURE-RETRACTED",
+}
+V3_DEPRECATED = {
+    "REL-OLDER-PARTNER": "REL-CONTROLLING-ADULT",
+    "REL-RECRUITING": "REL-USED-TO-REACH-PEERS",
+    "HLT-SEXUAL-HEALTH": "HLT-SEXUAL-HEALTH-NEEDS",
+    "HRM-DISCLOSED-ASSAULT": "HRM-ASSAULT-DISCLOSED",
+    "BEH-SECRETIVE": None,
+    "MOV-HOTEL-TRAPHOUSE": None,
+}
+
+
+def test_catalogue_v3_is_the_default_deprecates_codes_and_never_reuses_one():
+    latest, second = load_catalogue(), load_catalogue(2)
+    assert latest.version == 3 and latest == load_catalogue(3)
+    assert set(latest.codes()) - set(second.codes()) == V3_ADDED
+    assert set(second.codes()) - set(latest.codes()) == set(V3_DEPRECATED)
+    assert {d.code: d.replaced_by for d in latest.deprecated} == V3_DEPRECATED
+    assert all(d.why for d in latest.deprecated)
+    # A code kept from v2 keeps its meaning (category and group); only a label may be reworded.
+    for old in second.all():
+        kept = latest.get(old.code)
+        if kept is not None:
+            assert (kept.category, kept.group) == (old.category, old.group), old.code
+    # Codes are never reused: no version defines a deprecated code again.
+    every = {c for v in (1, 2, 3) for c in load_catalogue(v).codes()}
+    assert not set(V3_DEPRECATED) & set(latest.codes())
+    assert len(every) == len(set(second.codes()) | set(latest.codes()))
+    # The earlier versions stay accepted for a documented transition period.
+    assert set(latest.accepted_until) == {1, 2}
+
+
+def test_a_catalogue_that_deprecates_a_live_code_or_replaces_with_nothing_known_is_refused():
+    base = {"version": 9, "indicators": [{"code": "A-1", "label": "a", "category": "cse", "group": "g"}]}
+    with pytest.raises(ValueError, match="still an indicator"):
+        parse_catalogue({**base, "deprecated": [{"code": "A-1", "replaced_by": None, "why": "x"}]})
+    with pytest.raises(ValueError, match="not an indicator"):
+        parse_catalogue({**base, "deprecated": [{"code": "B-1", "replaced_by": "C-1", "why": "x"}]})
 
 
 GROUP_PREFIXES = {
@@ -168,13 +220,13 @@ def test_inconsistent_catalogue_is_refused(indicators, message):
     ("codes", "categories", "teams"),
     [
         ([], ["general"], [CITY_EDT]),
-        (["MOV-REPEAT-MISSING", "BEH-SECRETIVE"], ["general"], [CITY_EDT]),
-        (["REL-OLDER-PARTNER"], ["cse"], [CITY_CSE]),
+        (["MOV-REPEAT-MISSING", "BEH-WITHDRAWN"], ["general"], [CITY_EDT]),
+        (["REL-CONTROLLING-ADULT"], ["cse"], [CITY_CSE]),
         (["ITM-MULTIPLE-PHONES"], ["cce"], [CITY_CCE]),
-        (["REL-OLDER-PARTNER", "ITM-WEAPON"], ["cse", "cce"], [CITY_CSE, CITY_CCE]),
+        (["REL-CONTROLLING-ADULT", "ITM-WEAPON"], ["cse", "cce"], [CITY_CSE, CITY_CCE]),
         # cce listed first: the order of teams is still cse before cce.
-        (["ITM-WEAPON", "HLT-SEXUAL-HEALTH"], ["cse", "cce"], [CITY_CSE, CITY_CCE]),
-        (["HLT-SEXUAL-HEALTH", "MOV-HOTSPOT"], ["cse"], [CITY_CSE]),
+        (["ITM-WEAPON", "HLT-SEXUAL-HEALTH-NEEDS"], ["cse", "cce"], [CITY_CSE, CITY_CCE]),
+        (["HLT-SEXUAL-HEALTH-NEEDS", "MOV-HOTSPOT"], ["cse"], [CITY_CSE]),
         (["MOV-OUT-OF-AREA", "ITM-UNEXPLAINED-MONEY"], ["cce"], [CITY_CCE]),
         (
             ["MOV-HOTSPOT", "HRM-ONLINE-GROOMING", "ITM-DRUGS-CASH"],
@@ -252,7 +304,7 @@ def test_no_area_flags_for_manager_review_and_pages_nobody():
 
 
 def test_missing_specialist_team_falls_back_to_the_general_team():
-    outcome = run(case(ind("REL-OLDER-PARTNER"), location="leicestershire"))
+    outcome = run(case(ind("REL-CONTROLLING-ADULT"), location="leicestershire"))
     assert outcome.categories == ["cse"]
     assert outcome.teams == [SHIRE_EDT]
     assert outcome.needs_manager_review is False
@@ -263,7 +315,7 @@ def test_missing_specialist_team_falls_back_to_the_general_team():
 
 
 def test_both_specialisms_missing_page_the_general_team_once():
-    outcome = run(case(ind("REL-OLDER-PARTNER"), ind("ITM-WEAPON"), location="leicestershire"))
+    outcome = run(case(ind("REL-CONTROLLING-ADULT"), ind("ITM-WEAPON"), location="leicestershire"))
     assert outcome.teams == [SHIRE_EDT]
     fallbacks = [r for r in outcome.reasons if r.startswith("No ")]
     assert len(fallbacks) == 2
@@ -271,7 +323,7 @@ def test_both_specialisms_missing_page_the_general_team_once():
 
 
 def test_missing_specialist_and_no_general_team_flags_for_review_but_keeps_the_other_team():
-    outcome = run(case(ind("REL-OLDER-PARTNER"), ind("ITM-WEAPON"), location="rutland"))
+    outcome = run(case(ind("REL-CONTROLLING-ADULT"), ind("ITM-WEAPON"), location="rutland"))
     assert outcome.teams == [RUTLAND_CCE]
     assert outcome.needs_manager_review is True
     assert (
@@ -288,7 +340,7 @@ def test_general_incident_in_an_area_without_a_general_team_is_flagged():
 
 
 def test_area_without_any_team_is_flagged():
-    outcome = run(case(ind("HLT-SEXUAL-HEALTH"), location="nottingham"))
+    outcome = run(case(ind("HLT-SEXUAL-HEALTH-NEEDS"), location="nottingham"))
     assert outcome.area == "nottingham"
     assert outcome.teams == []
     assert outcome.needs_manager_review is True
@@ -311,7 +363,7 @@ def test_teams_of_other_areas_are_never_chosen():
 
 def test_several_teams_of_one_specialism_are_all_paged_in_slug_order():
     second = _team("city-cse-north", "cse", "leicester-city")
-    outcome = run(case(ind("REL-OLDER-PARTNER"), teams=[second, *ALL_TEAMS]))
+    outcome = run(case(ind("REL-CONTROLLING-ADULT"), teams=[second, *ALL_TEAMS]))
     assert outcome.teams == [CITY_CSE, second]
 
 
@@ -335,9 +387,10 @@ def test_several_teams_of_one_specialism_are_all_paged_in_slug_order():
             "P1: discloses harm, Afraid of reprisals, or threats to family (HRM-FEAR-REPRISAL, disclosed)",
         ),
         (
-            case(ind("HRM-DISCLOSED-ASSAULT", "concern")),
+            case(ind("HRM-ASSAULT-DISCLOSED", "concern")),
             "P1",
-            "P1: discloses harm, Discloses assault, then withdraws it (HRM-DISCLOSED-ASSAULT, concern)",
+            "P1: discloses harm, Tells of being assaulted or hurt by someone "
+            "(HRM-ASSAULT-DISCLOSED, concern)",
         ),
         (
             case(ind("HRM-HELD-AGAINST-WILL", "intelligence")),
@@ -364,14 +417,14 @@ def test_each_p1_trigger(triage_case, priority, reason):
 @pytest.mark.parametrize(
     ("triage_case", "priority", "reason"),
     [
-        (case(ind("REL-OLDER-PARTNER"), ind("ITM-WEAPON")), "P2", "P2: CSE and CCE indicators"),
+        (case(ind("REL-CONTROLLING-ADULT"), ind("ITM-WEAPON")), "P2", "P2: CSE and CCE indicators"),
         (
-            case(ind("MOV-HOTSPOT"), ind("BEH-SECRETIVE"), ind("HLT-SUBSTANCES")),
+            case(ind("MOV-HOTSPOT"), ind("BEH-WITHDRAWN"), ind("HLT-SUBSTANCES")),
             "P2",
             "P2: 3 indicators",
         ),
         (
-            case(ind("MOV-HOTSPOT"), ind("BEH-SECRETIVE")),
+            case(ind("MOV-HOTSPOT"), ind("BEH-WITHDRAWN")),
             "P3",
             "P3: no CSE or CCE indicator and fewer than 3 indicators",
         ),
@@ -386,7 +439,7 @@ def test_each_p1_trigger(triage_case, priority, reason):
             case(
                 ind("MOV-HOTSPOT", "observed"),
                 ind("MOV-HOTSPOT", "intelligence"),
-                ind("BEH-SECRETIVE"),
+                ind("BEH-WITHDRAWN"),
             ),
             "P3",
             "P3: no CSE or CCE indicator and fewer than 3 indicators",
@@ -419,7 +472,7 @@ def test_every_p1_trigger_is_given_as_a_reason():
     outcome = run(
         case(
             ind("HRM-HELD-AGAINST-WILL"),
-            ind("HRM-DISCLOSED-ASSAULT", "disclosed"),
+            ind("HRM-ASSAULT-DISCLOSED", "disclosed"),
             age=11,
             learning_disability=True,
         )
@@ -429,7 +482,7 @@ def test_every_p1_trigger_is_given_as_a_reason():
         "P1: under 13",
         "P1: learning disability",
         "P1: Abducted or held against their will (HRM-HELD-AGAINST-WILL, observed)",
-        "P1: discloses harm, Discloses assault, then withdraws it (HRM-DISCLOSED-ASSAULT, disclosed)",
+        "P1: discloses harm, Tells of being assaulted or hurt by someone (HRM-ASSAULT-DISCLOSED, disclosed)",
     ]
 
 
@@ -463,13 +516,14 @@ def test_reasons_tell_the_whole_story_in_order():
         case(
             ind("ITM-UNEXPLAINED-MONEY", "concern"),
             ind("MOV-OUT-OF-AREA"),
-            ind("REL-OLDER-PARTNER", "intelligence"),
+            ind("REL-CONTROLLING-ADULT", "intelligence"),
             age=15,
         )
     )
     assert outcome.reasons == [
         "Area Leicester City from the location",
-        'CSE: Older or controlling "partner" or associate (REL-OLDER-PARTNER, intelligence)',
+        "CSE: An adult or older young person who has power or control over them "
+        "(REL-CONTROLLING-ADULT, intelligence)",
         "CCE: Found or arrested outside home area (MOV-OUT-OF-AREA, observed)",
         "General: Money, clothes or gifts they cannot explain (ITM-UNEXPLAINED-MONEY, concern)",
         "Routed to the Leicester City CSE team (city-cse)",
@@ -480,7 +534,7 @@ def test_reasons_tell_the_whole_story_in_order():
 
 
 def test_outcome_is_deterministic_whatever_the_order_of_teams():
-    indicators = [ind("ITM-WEAPON"), ind("HLT-SEXUAL-HEALTH"), ind("MOV-HOTSPOT")]
+    indicators = [ind("ITM-WEAPON"), ind("HLT-SEXUAL-HEALTH-NEEDS"), ind("MOV-HOTSPOT")]
     first = run(case(*indicators))
     shuffled = list(ALL_TEAMS)
     random.Random(7).shuffle(shuffled)
@@ -509,7 +563,7 @@ def test_reasons_give_age_as_a_band_not_a_number():
 
 
 def test_to_dict_is_json_with_team_ids_as_strings():
-    outcome = run(case(ind("REL-OLDER-PARTNER"), ind("ITM-WEAPON"), location="rutland"))
+    outcome = run(case(ind("REL-CONTROLLING-ADULT"), ind("ITM-WEAPON"), location="rutland"))
     document = outcome.to_dict()
     assert json.loads(json.dumps(document)) == document
     assert document["area"] == "rutland"
@@ -539,3 +593,87 @@ def test_a_custom_catalogue_supplies_labels_and_groups():
     shipped = triage(case(new_harm), area_names=AREA_NAMES)
     assert shipped.priority == "P3"
     assert not any("HRM-NEW" in r for r in shipped.reasons)
+
+
+# --- catalogue v3: new codes, context routing, the never-low rules with them -----------------
+
+
+@pytest.mark.parametrize(
+    ("codes", "categories", "priority"),
+    [
+        (["MOV-CUCKOOING"], ["cce"], "P2"),
+        (["HRM-SEXTORTION"], ["cse"], "P1"),
+        (["HRM-EXPLOITER-VIOLENCE-DEBT"], ["cce"], "P1"),
+        (["MOV-SEVERAL-CHILDREN-ONE-ADDRESS"], ["general"], "P3"),
+        (["MOV-HOTEL-SHORT-LET"], ["general"], "P3"),
+        (["MOV-TAXI-RIDE-HAILING"], ["general"], "P3"),
+        (["MOV-TRAIN-LONG-JOURNEY"], ["cce"], "P2"),
+        (["MOV-DRUG-SUPPLY-ADDRESS"], ["cce"], "P2"),
+        (["REL-USED-TO-REACH-PEERS"], ["cce"], "P2"),
+        (["BEH-WITHDRAWN"], ["general"], "P3"),
+        # A disclosure and its retraction are two facts; each is harm, so never low.
+        (["HRM-ASSAULT-DISCLOSED"], ["general"], "P1"),
+        (["HRM-DISCLOSURE-RETRACTED"], ["general"], "P1"),
+        # An assault by people supplying drugs is CCE work, not CSE.
+        (["HRM-ASSAULT-DISCLOSED", "ITM-DRUGS-CASH"], ["cce"], "P1"),
+        (["HRM-ASSAULT-DISCLOSED", "HRM-SEXTORTION"], ["cse"], "P1"),
+        # A sexual assault is CSE work and, by people supplying drugs, CCE as well.
+        (["HRM-SEXUAL-ASSAULT", "MOV-CUCKOOING"], ["cse", "cce"], "P1"),
+        (["HRM-HELD-AGAINST-WILL", "MOV-CUCKOOING"], ["cce"], "P1"),
+        (
+            ["MOV-HOTEL-SHORT-LET", "MOV-TAXI-RIDE-HAILING", "MOV-SEVERAL-CHILDREN-ONE-ADDRESS"],
+            ["general"],
+            "P2",
+        ),
+    ],
+)
+def test_v3_codes_route_and_rate(codes, categories, priority):
+    outcome = run(case(*(ind(c) for c in codes), age=15))
+    assert outcome.categories == categories
+    assert outcome.priority == priority
+
+
+def test_a_harm_indicator_routed_by_its_context_says_so():
+    outcome = run(case(ind("HRM-ASSAULT-DISCLOSED", "disclosed"), ind("ITM-DRUGS-CASH"), age=15))
+    assert outcome.teams == [CITY_CCE]
+    assert "Routed by its context: HRM-ASSAULT-DISCLOSED goes with the CCE indicators" in outcome.reasons
+    sexual = run(case(ind("HRM-SEXUAL-ASSAULT"), ind("ITM-DRUGS-CASH"), age=15))
+    assert sexual.teams == [CITY_CSE, CITY_CCE]
+    assert "Routed by its context: HRM-SEXUAL-ASSAULT goes with the CCE indicators" in sexual.reasons
+    # Without context it goes to its own team, with no such reason.
+    alone = run(case(ind("HRM-ASSAULT-DISCLOSED"), age=15))
+    assert alone.teams == [CITY_EDT]
+    assert not any(r.startswith("Routed by its context") for r in alone.reasons)
+
+
+def test_under_v2_the_same_assault_was_paged_to_cse_too():
+    # What v3 changed: v2's assault code was CSE whatever its context.
+    v2 = load_catalogue(2)
+    entry = v2.require("HRM-DISCLOSED-ASSAULT")
+    old = ObservedIndicator("HRM-DISCLOSED-ASSAULT", entry.category, "disclosed")
+    drugs = ObservedIndicator("ITM-DRUGS-CASH", "cce", "observed")
+    outcome = triage(case(old, drugs, age=15), area_names=AREA_NAMES, catalogue=v2)
+    assert outcome.categories == ["cse", "cce"]
+    assert outcome.priority == "P1"
+
+
+@pytest.mark.parametrize("code", sorted(V3_ADDED))
+@pytest.mark.parametrize(("age", "learning_disability"), [(12, False), (16, True)])
+def test_never_low_rules_hold_for_every_new_code(code, age, learning_disability):
+    outcome = run(case(ind(code), age=age, learning_disability=learning_disability))
+    assert outcome.priority == "P1"
+    unknown_age = triage(
+        TriageCase(
+            kind="arrest",
+            indicators=[ind(code)],
+            age_years=None,
+            learning_disability=False,
+            location_area="leicester-city",
+            responsible_area=None,
+            station_area=None,
+            teams=ALL_TEAMS,
+            age_known=False,
+        ),
+        area_names=AREA_NAMES,
+    )
+    assert unknown_age.priority in ("P1", "P2"), code

@@ -6,7 +6,7 @@ that (team_id, incident_id) and (code, incident_id) were unused by PostgreSQL an
 choose slower plans, so they are not added.
 
 Revision ID: 0007b
-Revises: 0006h
+Revises: 0007a
 Create Date: 2026-12-01 18:13:30.742205
 """
 from collections.abc import Sequence
@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql
 import api.db
 
 revision: str = '0007b'
-down_revision: str | None = '0006h'
+down_revision: str | None = '0007a'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

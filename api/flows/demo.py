@@ -29,9 +29,11 @@ from api.incidents.schemas import IncidentCreate
 from api.paging.acknowledgements import acknowledge
 from api.partners.models import PartnerConcern
 from api.partners.schemas import ConcernIn, ConcernIndicatorIn
+from api.places import demo as places_demo
+from api.places.models import IncidentPerson, PersonOfConcern
 from api.support import service as support
 from api.support.schemas import HandoverNoteIn, SupportOfferIn
-from api.teams.models import Team
+from api.teams.models import Area, Team
 
 
 async def _actor(session: AsyncSession, username: str) -> Actor | None:
@@ -65,29 +67,7 @@ async def last_nights_incidents(session: AsyncSession, teams: dict[str, Team]) -
 
     for spec in earlier_episodes(evening):
         incident = await _report(session, police, spec)
-        for item in (
-            await session.execute(select(HandoverItem).where(col(HandoverItem.incident_id) == incident.id))
-        ).scalars():
-            if item.team_id in day.team_ids:
-                picked = item.due_at + timedelta(minutes=12)
-                await handover.pick_up(session, day, item, now=picked)
-                await handover.close(
-                    session, day, item, "RHI offered and done; no disclosure. Watch for repeat.", now=picked
-                )
-        for clock in await contents.clocks_of(session, incident.id):
-            if not clock.met:
-                # A return home interview closes as completed by an independent service.
-                interview = clock.kind == "rhi_72h"
-                await handover.mark_met(
-                    session,
-                    day,
-                    clock,
-                    detention_ended=True,
-                    outcome="completed" if interview else None,
-                    by="Independent return home interview service" if interview else None,
-                    independent=True if interview else None,
-                    now=incident.occurred_at + timedelta(hours=30),
-                )
+        await _closed_by_day_teams(session, incident, [day])
 
     for spec in reports(evening):
         incident = await _report(session, police, spec)
@@ -155,3 +135,80 @@ async def a_partners_concern(session: AsyncSession, teams: dict[str, Team]) -> N
         "in a car wait by the skate park most evenings.",
     )
     await report_concern(session, partner, body)
+
+async def _closed_by_day_teams(session: AsyncSession, incident: Incident, closers: list[Actor]) -> None:
+    """An earlier report, long dealt with: each day team picked up and closed its item, and
+    the clocks were met (a return home interview by an independent service)."""
+    for item in (
+        await session.execute(select(HandoverItem).where(col(HandoverItem.incident_id) == incident.id))
+    ).scalars():
+        closer = next((c for c in closers if item.team_id in c.team_ids), None)
+        if closer is not None:
+            picked = item.due_at + timedelta(minutes=12)
+            await handover.pick_up(session, closer, item, now=picked)
+            await handover.close(
+                session, closer, item, "RHI offered and done; no disclosure. Watch for repeat.", now=picked
+            )
+    for clock in await contents.clocks_of(session, incident.id):
+        if not clock.met:
+            # A return home interview closes as completed by an independent service.
+            interview = clock.kind == "rhi_72h"
+            await handover.mark_met(
+                session,
+                closers[0],
+                clock,
+                detention_ended=True,
+                outcome="completed" if interview else None,
+                by="Independent return home interview service" if interview else None,
+                independent=True if interview else None,
+                now=incident.occurred_at + timedelta(hours=30),
+            )
+
+
+async def places_and_peers(session: AsyncSession, teams: dict[str, Team]) -> None:
+    """The demo hook after last night's reports: other children's reports over the past weeks
+    (at the demo places, closed since), the persons of concern seen with Jordan, and who was
+    present at his reports. Skipped once any person of concern exists."""
+    police = await _actor(session, "custody.euston")
+    closers = [a for a in [await _actor(session, "day.cce"), await _actor(session, "day.cse")] if a]
+    worker = await _actor(session, "worker.cce")
+    if police is None or worker is None or len(closers) < 2:
+        return
+    if (await session.execute(select(col(PersonOfConcern.id)).limit(1))).first() is not None:
+        return
+    evening = last_night(utcnow())
+    for spec in places_demo.earlier_reports(evening):
+        await _closed_by_day_teams(session, await _report(session, police, spec), closers)
+
+    city = (await session.execute(select(Area).where(col(Area.slug) == "leicester-city"))).scalar_one()
+    concerns = places_demo.persons_of_concern(city.id, worker.id)
+    session.add_all(concerns.values())
+    await session.flush()
+    reported = {
+        ref: incident
+        for incident in (
+            await session.execute(select(Incident).where(col(Incident.reporter_id) == police.id))
+        ).scalars()
+        for ref in incident.police_references
+    }
+    kai = next((i.young_person_id for ref, i in reported.items() if ref == "DEMO-0002"), None)
+    for ref, present in places_demo.PRESENT.items():
+        incident = reported.get(ref)
+        if incident is None:
+            continue
+        for who in present:
+            if who == "KAI":
+                if kai is not None:
+                    session.add(
+                        IncidentPerson(incident_id=incident.id, young_person_id=kai, created_by_id=worker.id)
+                    )
+            else:
+                session.add(
+                    IncidentPerson(
+                        incident_id=incident.id,
+                        person_of_concern_id=concerns[who].id,
+                        role="adult",
+                        created_by_id=worker.id,
+                    )
+                )
+    await session.flush()

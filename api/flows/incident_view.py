@@ -24,19 +24,20 @@ from api.incidents.models import Incident, IncidentIndicator, IncidentTeam, Time
 from api.incidents.service import category_of
 from api.paging import service as paging
 from api.people.models import PossibleMatch, YoungPerson
+from api.places.models import Place
 from api.support import service as support
 from api.teams.models import Area, Station, Team
-from api.triage.catalogue import load_catalogue
+from api.triage.catalogue import entry_as_recorded
 
 
 async def incident_detail(session: AsyncSession, actor: Actor, incident: Incident) -> dict[str, Any]:
     """Everything a case role may see of one incident; the read is audited."""
-    catalogue = load_catalogue()
     person = await session.get(YoungPerson, incident.young_person_id)
     assert person is not None, "incidents.young_person_id is a non-null foreign key"
     station = await session.get(Station, incident.station_id)
     assert station is not None, "incidents.station_id is a non-null foreign key"
     area = await session.get(Area, incident.area_id) if incident.area_id else None
+    place = await session.get(Place, incident.place_id) if incident.place_id else None
     teams = [
         {"id": str(t.id), "slug": t.slug, "name": t.name, "specialism": t.specialism}
         for t in (
@@ -55,7 +56,9 @@ async def incident_detail(session: AsyncSession, actor: Actor, incident: Inciden
             .order_by(col(IncidentIndicator.code))
         )
     ).scalars():
-        entry = catalogue.get(row.code)
+        # Each row is read in the catalogue version it was recorded with: a v1 incident keeps
+        # v1's labels after v3 reworded or retired them.
+        entry = entry_as_recorded(row.code, row.catalogue_version)
         indicators.append(
             {
                 "code": row.code,
@@ -118,7 +121,11 @@ async def incident_detail(session: AsyncSession, actor: Actor, incident: Inciden
         "police_reference": incident.police_references[0] if incident.police_references else None,
         "category": category_of(incident),
         "custody_status": incident.custody.get("status"),
-        "location": {"description": incident.location_description, "area": area.slug if area else None},
+        "location": {
+            "description": incident.location_description,
+            "area": area.slug if area else None,
+            "place": {"id": str(place.id), "name": place.name, "type": place.type} if place else None,
+        },
         "young_person": {
             "id": str(person.id),
             "first_name": person.first_name,

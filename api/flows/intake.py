@@ -14,6 +14,7 @@ escalation policies come from short per-process caches. bench/statements.py coun
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -34,6 +35,7 @@ from api.jobs.service import enqueue_many
 from api.paging.policy import effective_policies
 from api.paging.service import DEFAULT_ACK_TIMEOUT_SECONDS, PagePlan, plan_pages
 from api.people.service import age_on, match_person
+from api.places.service import PlaceIndex, place_index
 from api.teams.directory import Directory, StationEntry, TeamEntry, directory
 from api.triage.catalogue import Catalogue, load_catalogue
 from api.triage.rules import (
@@ -45,6 +47,7 @@ from api.triage.rules import (
     is_adult,
     triage,
 )
+from api.triage.transition import AppliedCode, Refusal, apply_code, describe, reading_catalogue
 
 FUTURE_TOLERANCE = timedelta(minutes=10)
 
@@ -54,6 +57,7 @@ class IntakeResult:
     incident: Incident
     teams: list[TeamEntry]
     outcome: dict[str, Any]
+    catalogue: dict[str, Any]
 
     def as_response(self) -> dict[str, Any]:
         return {
@@ -69,6 +73,7 @@ class IntakeResult:
                 "prompts": self.outcome.get("prompts", []),
             },
             "needs_manager_review": self.incident.needs_manager_review,
+            "catalogue": self.catalogue,
         }
 
 
@@ -78,7 +83,10 @@ async def report_incident(session: AsyncSession, actor: Actor, body: IncidentCre
     now = utcnow()
     catalogue = load_catalogue()
     known = await directory(session)  # areas, stations, active teams: cached per process
-    station = _validate(body, actor, known, catalogue, now)
+    places = await place_index(session)  # the active places: cached per process
+    station, recorded = _validate(body, actor, known, catalogue, now, places)
+    applied = [a for a, _ in recorded]
+    applied_catalogue = describe(applied, catalogue)
 
     # The young person (people).
     yp = body.young_person
@@ -105,9 +113,7 @@ async def report_incident(session: AsyncSession, actor: Actor, body: IncidentCre
     age = age_on(person.date_of_birth, body.occurred_at.date()) if person.date_of_birth else yp.apparent_age
     teams = known.active_teams
     team_refs = [TeamRef(t.id, t.slug, t.specialism, area_by_id[t.area_id].slug) for t in teams]
-    observed = [
-        ObservedIndicator(i.code, catalogue.require(i.code).category, i.provenance) for i in body.indicators
-    ]
+    observed = [ObservedIndicator(a.code, a.entry.category, provenance) for a, provenance in recorded]
     custody = reports.custody_facts(body)
     outcome = triage(
         TriageCase(
@@ -127,11 +133,14 @@ async def report_incident(session: AsyncSession, actor: Actor, body: IncidentCre
             was_missing=custody.was_missing,
         ),
         area_names={a.slug: a.name for a in areas.values()},
-        catalogue=catalogue,
+        catalogue=reading_catalogue(applied, catalogue),
     )
     order = [ref.id for ref in outcome.teams]
     routed = sorted((t for t in teams if t.id in set(order)), key=lambda t: order.index(t.id))
     routed_ids = [t.id for t in routed]
+
+    # The place (places): the one given, else a certain match in the location's area.
+    place_id, place_by = _place(body, places, known, station)
 
     # The incident and its rows (incidents), in the order their timeline tells it.
     incident = reports.new_incident(
@@ -144,6 +153,7 @@ async def report_incident(session: AsyncSession, actor: Actor, body: IncidentCre
         location_area_id=areas[body.location.area].id if body.location.area else None,
         area_id=areas[outcome.area].id if outcome.area else None,
         outcome=outcome,
+        place_id=place_id,
     )
     events = [
         timeline.event(
@@ -162,6 +172,8 @@ async def report_incident(session: AsyncSession, actor: Actor, body: IncidentCre
                 "reasons": outcome.reasons,
                 "matched_by": match.matched_by,
                 "possible_matches": len(match.possible_matches),
+                "catalogue": applied_catalogue,
+                "place": place_by,
             },
         ),
     ]
@@ -189,7 +201,7 @@ async def report_incident(session: AsyncSession, actor: Actor, body: IncidentCre
             if episodes is not None
             else await missing_episodes_30d(session, incident),
             adult=is_adult(age if person.date_of_birth else None, person.date_of_birth is not None),
-            sexual_assault=any(i.code == SEXUAL_ASSAULT for i in body.indicators),
+            sexual_assault=any(a.code == SEXUAL_ASSAULT for a in applied),
             now=now,
         ),
         now=now,
@@ -202,7 +214,7 @@ async def report_incident(session: AsyncSession, actor: Actor, body: IncidentCre
         [
             *match.rows(),
             incident,
-            *reports.indicator_rows(incident.id, body, catalogue, actor.id),
+            *reports.indicator_rows(incident.id, recorded, actor.id),
             *reports.team_links(incident.id, routed_ids),
             *pages.pages,
             *handover.items,
@@ -232,13 +244,35 @@ async def report_incident(session: AsyncSession, actor: Actor, body: IncidentCre
             ),
         ),
     )
-    return IntakeResult(incident, routed, outcome.to_dict())
+    return IntakeResult(incident, routed, outcome.to_dict(), applied_catalogue)
+
+
+def _place(
+    body: IncidentCreate, places: PlaceIndex, known: Directory, station: StationEntry
+) -> tuple[uuid.UUID | None, str]:
+    """The incident's place and how it was found: "given" (the report named it), "matched" (the
+    description certainly names a place of the location's area, else of the station's area), or
+    "none". No place is created here: an unmatched location stays unlinked for a worker to link
+    or to create (a police report's free text would otherwise fill the list with near-duplicates)."""
+    if body.place_id is not None:
+        given = places.lookup(body.place_id)
+        assert given is not None, "an unknown place is a validation error raised before"
+        return given.id, "given"
+    area = known.areas.get(body.location.area) if body.location.area else None
+    match = places.resolve(body.location.description, area.id if area else station.area_id)
+    return (match.place.id, "matched") if match else (None, "none")
 
 
 def _validate(
-    body: IncidentCreate, actor: Actor, known: Directory, catalogue: Catalogue, now: datetime
-) -> StationEntry:
-    """The report's station, or ValidationFailed naming every field at fault."""
+    body: IncidentCreate,
+    actor: Actor,
+    known: Directory,
+    catalogue: Catalogue,
+    now: datetime,
+    places: PlaceIndex,
+) -> tuple[StationEntry, list[tuple[AppliedCode, str]]]:
+    """The report's station and how each indicator is recorded (a code of an earlier catalogue
+    version is accepted during its transition), or ValidationFailed naming every field at fault."""
     errors: list[dict[str, str]] = []
     if body.occurred_at > now + FUTURE_TOLERANCE:
         errors.append({"field": "occurred_at", "message": "more than 10 minutes in the future"})
@@ -252,9 +286,13 @@ def _validate(
             errors.extend({"field": field, "message": message} for field, message in problems)
     if body.assault_at is not None and body.assault_at > now + FUTURE_TOLERANCE:
         errors.append({"field": "assault_at", "message": "more than 10 minutes in the future"})
+    recorded: list[tuple[AppliedCode, str]] = []
     for i, item in enumerate(body.indicators):
-        if catalogue.get(item.code) is None:
-            errors.append({"field": f"indicators.{i}.code", "message": f"unknown indicator '{item.code}'"})
+        applied = apply_code(item.code, now.date(), catalogue)
+        if isinstance(applied, Refusal):
+            errors.append({"field": f"indicators.{i}.code", "message": applied.message})
+        else:
+            recorded.append((applied, item.provenance))
     station = known.station(body.police_station)
     if station is None:
         errors.append({"field": "police_station", "message": "unknown station"})
@@ -265,7 +303,9 @@ def _validate(
         errors.append({"field": "location.area", "message": "unknown area"})
     if body.young_person.responsible_area and body.young_person.responsible_area not in areas:
         errors.append({"field": "young_person.responsible_area", "message": "unknown area"})
+    if body.place_id is not None and places.lookup(body.place_id) is None:
+        errors.append({"field": "place_id", "message": "no such active place"})
     if errors:
         raise ValidationFailed("Check these fields: " + ", ".join(e["field"] for e in errors), errors=errors)
     assert station is not None, "an unknown station is a validation error raised above"
-    return station
+    return station, recorded

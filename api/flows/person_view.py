@@ -16,11 +16,14 @@ from sqlmodel import col
 
 from api.audit import service as audit
 from api.auth.dependencies import Actor
+from api.db import utcnow
 from api.errors import NotFound
 from api.flows.access_log import AccessLogPage, access_log
 from api.incidents.access import team_scope
 from api.incidents.models import Incident
 from api.people.models import YoungPerson
+from api.people.monitoring import ethnic_group, ethnicity_label
+from api.people.schemas import MonitoringIn, MonitoringOut
 
 
 async def young_person_view(
@@ -62,6 +65,8 @@ async def young_person_view(
         "la_reference": person.la_reference,
         "legal_status": person.legal_status,
         "learning_disability": person.learning_disability,
+        "ethnicity": person.ethnicity,
+        "sex": person.sex,
         "incidents": [
             {
                 "id": str(i.id),
@@ -98,3 +103,44 @@ async def person_access_log(
         detail={"entries": len(page.items)},
     )
     return page
+
+
+async def set_monitoring(
+    session: AsyncSession, actor: Actor, young_person_id: uuid.UUID, body: MonitoringIn
+) -> MonitoringOut:
+    """Record the child's ethnicity and sex (equality monitoring) for a case role of a team that
+    had one of the child's incidents; anyone else gets the 404 of an unknown id. Audited with the
+    fields changed, never their values."""
+    person = await session.get(YoungPerson, young_person_id)
+    in_scope = person is not None and await session.scalar(
+        select(exists().where(col(Incident.young_person_id) == young_person_id, team_scope(actor)))
+    )
+    if person is None or not in_scope:
+        raise NotFound("No such young person.")
+    changed = [
+        name
+        for name, value in (("ethnicity", body.ethnicity), ("sex", body.sex))
+        if getattr(person, name) != value
+    ]
+    now = utcnow()
+    person.ethnicity = body.ethnicity
+    person.sex = body.sex
+    person.monitoring_updated_at = now
+    session.add(person)
+    audit.record(
+        session,
+        actor,
+        "young_person.monitoring.update",
+        resource_type="young_person",
+        resource_id=person.id,
+        young_person_id=person.id,
+        detail={"changed": changed},
+    )
+    return MonitoringOut(
+        young_person_id=str(person.id),
+        ethnicity=body.ethnicity,
+        ethnicity_label=ethnicity_label(body.ethnicity),
+        ethnic_group=ethnic_group(body.ethnicity),
+        sex=body.sex,
+        updated_at=now.isoformat(),
+    )

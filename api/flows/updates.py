@@ -52,8 +52,9 @@ from api.paging.service import DEFAULT_ACK_TIMEOUT_SECONDS, plan_pages
 from api.people.models import YoungPerson
 from api.people.service import age_on
 from api.teams.directory import directory
-from api.triage.catalogue import load_catalogue
+from api.triage.catalogue import Catalogue, entry_as_recorded, load_catalogue
 from api.triage.rules import ObservedIndicator, TeamRef, TriageCase, triage
+from api.triage.transition import AppliedCode, Refusal, apply_code, describe, with_entries
 
 CASE_ROLES = ("worker", "day_team", "manager")
 CUSTODY_FIELDS = (
@@ -76,6 +77,7 @@ class UpdateResult:
     new_teams: list[dict[str, str]]
     outcome: dict[str, Any]
     changes: list[str] = field(default_factory=list)
+    catalogue: dict[str, Any] | None = None
 
     def as_response(self) -> dict[str, Any]:
         return {
@@ -95,6 +97,7 @@ class UpdateResult:
                 "prompts": self.outcome.get("prompts", []),
             },
             "needs_manager_review": self.incident.needs_manager_review,
+            "catalogue": self.catalogue,
         }
 
 
@@ -139,7 +142,7 @@ async def update_incident(
         .scalars()
         .all()
     )
-    _validate(body, actor, is_police, incident, catalogue, now)
+    applied = _validate(body, actor, is_police, incident, catalogue, now)
 
     events: list[Row] = []
     changes: list[str] = []
@@ -201,7 +204,7 @@ async def update_incident(
     # Indicators disclosed to a worker: one row per code not already recorded that way.
     already = {(i.code, i.provenance) for i in existing}
     added: list[Row] = []
-    for code in dict.fromkeys(i.code for i in body.indicators):
+    for code, entry in {a.code: a for a in applied}.items():
         if (code, WORKER_DISCLOSED) in already:
             continue
         added.append(
@@ -209,9 +212,9 @@ async def update_incident(
                 IncidentIndicator,
                 incident_id=incident.id,
                 code=code,
-                category=catalogue.require(code).category,
+                category=entry.entry.category,
                 provenance=WORKER_DISCLOSED,
-                catalogue_version=catalogue.version,
+                catalogue_version=entry.version,
                 recorded_by_id=actor.id,
                 recorded_at=now,
             )
@@ -260,7 +263,14 @@ async def update_incident(
             was_missing=incident.was_missing,
         ),
         area_names={a.slug: a.name for a in known.areas.values()},
-        catalogue=catalogue,
+        # Rows of earlier incidents keep their codes: triage reads them in their own version.
+        catalogue=with_entries(
+            [
+                *(e for i in existing if (e := entry_as_recorded(i.code, i.catalogue_version))),
+                *(a.entry for a in applied),
+            ],
+            catalogue,
+        ),
     )
     linked = list(
         (
@@ -360,13 +370,20 @@ async def update_incident(
         new_teams=[{"id": str(t), "slug": slug_of[t]} for t in new_team_ids],
         outcome=outcome.to_dict(),
         changes=changes,
+        catalogue=describe(applied, catalogue),
     )
 
 
 def _validate(
-    body: IncidentUpdate, actor: Actor, is_police: bool, incident: Incident, catalogue, now: datetime
-) -> None:
-    """Every field at fault, at once, before anything changes."""
+    body: IncidentUpdate,
+    actor: Actor,
+    is_police: bool,
+    incident: Incident,
+    catalogue: Catalogue,
+    now: datetime,
+) -> list[AppliedCode]:
+    """Every field at fault, at once, before anything changes; else how each indicator sent is
+    recorded (codes of an earlier catalogue are accepted during its transition)."""
     errors: list[dict[str, str]] = []
     sent_custody = [name for name in CUSTODY_FIELDS if getattr(body, name) not in (None, False)]
     if not sent_custody and not body.indicators:
@@ -380,9 +397,13 @@ def _validate(
         errors.append(
             {"field": "indicators", "message": "indicators are added by the workers they were disclosed to"}
         )
+    applied: list[AppliedCode] = []
     for i, item in enumerate(body.indicators):
-        if catalogue.get(item.code) is None:
-            errors.append({"field": f"indicators.{i}.code", "message": f"unknown indicator '{item.code}'"})
+        code = apply_code(item.code, now.date(), catalogue)
+        if isinstance(code, Refusal):
+            errors.append({"field": f"indicators.{i}.code", "message": code.message})
+        else:
+            applied.append(code)
     if body.bail_refused and body.charged_at is None and not incident.charged:
         errors.append({"field": "bail_refused", "message": "bail is refused at charge: send charged_at"})
     if body.bail_refused is False and incident.bail_refused:
@@ -400,6 +421,7 @@ def _validate(
             errors.append({"field": name, "message": "before the incident"})
     if errors:
         raise ValidationFailed("Check these fields: " + ", ".join(e["field"] for e in errors), errors=errors)
+    return applied
 
 
 async def _stop_and_retime(

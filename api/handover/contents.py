@@ -27,7 +27,7 @@ from api.paging import service as paging
 from api.people.models import YoungPerson
 from api.support import service as support
 from api.teams.models import Area, Station, Team
-from api.triage.catalogue import load_catalogue
+from api.triage.catalogue import Indicator, entry_as_recorded, newest_entry
 
 KIND_LABELS = {
     "missing_return": "Missing return",
@@ -155,12 +155,15 @@ async def _teams_of(session: AsyncSession, incident_ids: list[uuid.UUID]) -> dic
     return out
 
 
+def _label(entry: Indicator | None, code: str) -> str:
+    return entry.label if entry else code
+
+
 async def young_person_summary(
     session: AsyncSession, person: YoungPerson, incident: Incident
 ) -> dict[str, Any]:
     """The pattern up to this incident: earlier incidents, missing episodes in the last 30 and 90
     days (this one included), indicators seen before, and every team involved."""
-    catalogue = load_catalogue()
     history = list(
         (
             await session.execute(
@@ -224,7 +227,7 @@ async def young_person_summary(
         "indicators_seen_before": [
             {
                 "code": code,
-                "label": catalogue.label_of(code),
+                "label": _label(newest_entry(code), code),
                 "times": count,
                 "last_seen_at": iso(last_seen[code]),
             }
@@ -314,7 +317,6 @@ async def history_of(session: AsyncSession, item_id: uuid.UUID) -> list[dict[str
 async def item_view(session: AsyncSession, item: HandoverItem, now: datetime | None = None) -> dict[str, Any]:
     """Everything the day team needs for one item, as JSON."""
     now = now or utcnow()
-    catalogue = load_catalogue()
     incident = await session.get(Incident, item.incident_id)
     assert incident is not None, "handover_items.incident_id is a non-null foreign key"
     person = await session.get(YoungPerson, incident.young_person_id)
@@ -328,7 +330,8 @@ async def item_view(session: AsyncSession, item: HandoverItem, now: datetime | N
     indicators = [
         {
             "code": row.code,
-            "label": catalogue.label_of(row.code),
+            # In the catalogue version the row was recorded with (v1 keeps v1's labels).
+            "label": _label(entry_as_recorded(row.code, row.catalogue_version), row.code),
             "category": row.category,
             "provenance": row.provenance,
         }

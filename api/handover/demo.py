@@ -56,7 +56,7 @@ def reports(evening: date) -> list[dict[str, Any]]:
             "location": {"description": "Flat above Narborough Road takeaway", "area": "leicester-city"},
             "indicators": [
                 {"code": "ITM-DRUGS-CASH", "provenance": "observed"},
-                {"code": "MOV-HOTEL-TRAPHOUSE", "provenance": "intelligence"},
+                {"code": "MOV-DRUG-SUPPLY-ADDRESS", "provenance": "intelligence"},
             ],
             "custody": {
                 "status": "in_custody",
@@ -79,7 +79,7 @@ def reports(evening: date) -> list[dict[str, Any]]:
             "location": {"description": "Car park behind the Highcross cinema", "area": "leicester-city"},
             "indicators": [
                 {"code": "MOV-VEHICLE-UNKNOWN-ADULT", "provenance": "observed"},
-                {"code": "REL-OLDER-PARTNER", "provenance": "disclosed"},
+                {"code": "REL-CONTROLLING-ADULT", "provenance": "disclosed"},
             ],
             "people_present": [{"role": "adult", "description": "Man in his 20s, grey Audi"}],
             "custody": {"status": "police_protection", "police_protection_started_at": _at(evening, 22, 30)},

@@ -50,6 +50,8 @@ class Incident(SQLModel, table=True):
     young_person_id: uuid.UUID = Field(foreign_key="young_people.id", index=True)
     location_description: str = Field(max_length=300)
     location_area_id: uuid.UUID | None = Field(default=None, foreign_key="areas.id")
+    # The place the location resolved to (api.places), if any; the description stays as written.
+    place_id: uuid.UUID | None = Field(default=None, foreign_key="places.id", index=True)
     area_id: uuid.UUID | None = Field(default=None, foreign_key="areas.id", index=True)
     circumstances: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     custody: dict[str, Any] = Field(default_factory=dict, sa_type=JsonType)

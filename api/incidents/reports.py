@@ -13,8 +13,8 @@ from typing import Any
 from api.db import Row, new_row
 from api.incidents.models import Incident, IncidentIndicator, IncidentTeam
 from api.incidents.schemas import IncidentCreate
-from api.triage.catalogue import Catalogue
 from api.triage.rules import TriageOutcome
+from api.triage.transition import AppliedCode
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,7 @@ def new_incident(
     location_area_id: uuid.UUID | None,
     area_id: uuid.UUID | None,
     outcome: TriageOutcome,
+    place_id: uuid.UUID | None = None,
 ) -> Incident:
     """The incident as reported and triaged (state `reported`)."""
     facts = custody_facts(body)
@@ -75,6 +76,7 @@ def new_incident(
         young_person_id=young_person_id,
         location_description=body.location.description,
         location_area_id=location_area_id,
+        place_id=place_id,
         area_id=area_id,
         circumstances=body.circumstances,
         custody=facts.custody,
@@ -94,20 +96,21 @@ def new_incident(
 
 
 def indicator_rows(
-    incident_id: uuid.UUID, body: IncidentCreate, catalogue: Catalogue, recorded_by_id: uuid.UUID
+    incident_id: uuid.UUID, recorded: list[tuple[AppliedCode, str]], recorded_by_id: uuid.UUID
 ) -> list[Row]:
-    """One row per (code, provenance) reported, with the catalogue version it was read against."""
+    """One row per (code, provenance) recorded, with the catalogue version it was read against
+    (a code kept from an earlier catalogue keeps that version; api/triage/transition.py)."""
     return [
         new_row(
             IncidentIndicator,
             incident_id=incident_id,
-            code=item.code,
-            category=catalogue.require(item.code).category,
-            provenance=item.provenance,
-            catalogue_version=catalogue.version,
+            code=applied.code,
+            category=applied.entry.category,
+            provenance=provenance,
+            catalogue_version=applied.version,
             recorded_by_id=recorded_by_id,
         )
-        for item in {(i.code, i.provenance): i for i in body.indicators}.values()
+        for applied, provenance in {(a.code, p): (a, p) for a, p in recorded}.values()
     ]
 
 

@@ -12,10 +12,11 @@ from api.auth.dependencies import CurrentActor, roles
 from api.deps import SessionDep, SettingsDep
 from api.errors import PreconditionRequired
 from api.flows import board, incident_view, intake, updates
-from api.incidents import idempotency, service
+from api.incidents import catalogue_reads, idempotency, service
 from api.incidents.access import CaseIncident, StatusIncident, incident_roles
 from api.incidents.schemas import (
     BoardOut,
+    CatalogueVersionOut,
     IncidentCreate,
     IncidentCreated,
     IncidentDetailOut,
@@ -29,7 +30,6 @@ from api.incidents.schemas import (
 )
 from api.textinput import IdentifyingText
 from api.timewindows import SearchInstant
-from api.triage.catalogue import load_catalogue
 
 router = APIRouter(prefix="/api/v1", tags=["incidents"])
 CASE_ROLES = ("worker", "day_team", "manager")
@@ -38,11 +38,25 @@ CASE_ROLES = ("worker", "day_team", "manager")
 @router.get(
     "/indicators", response_model=list[IndicatorOut], dependencies=[roles("police", *CASE_ROLES, "admin")]
 )
-async def list_indicators() -> list[IndicatorOut]:
-    return [
-        IndicatorOut(code=i.code, label=i.label, category=i.category, group=i.group)
-        for i in load_catalogue().all()
-    ]
+async def list_indicators(
+    version: Annotated[
+        int | None,
+        Query(ge=1, le=1000, description="An earlier catalogue version, to read older incidents' codes"),
+    ] = None,
+) -> list[IndicatorOut]:
+    """The indicator catalogue: the current version (what intake records), or an earlier one."""
+    return catalogue_reads.indicators(version)
+
+
+@router.get(
+    "/indicators/versions",
+    response_model=list[CatalogueVersionOut],
+    dependencies=[roles("police", *CASE_ROLES, "admin")],
+)
+async def list_catalogue_versions() -> list[CatalogueVersionOut]:
+    """Every catalogue version, newest first: which is current, until when intake accepts the
+    codes of each earlier one, and which codes each version retired (and why)."""
+    return catalogue_reads.versions()
 
 
 @router.post(
@@ -67,7 +81,10 @@ async def report_incident(
             actor.id,
             "incidents.create",
             idempotency_key,
-            idempotency.body_hash(body.model_dump(mode="json")),
+            # Without the place_id extension, the hash of a body is what it was before it existed.
+            idempotency.body_hash(
+                body.model_dump(mode="json", exclude={"place_id"} if body.place_id is None else None)
+            ),
         )
         if isinstance(claimed, idempotency.Replay):
             return JSONResponse(claimed.response, status_code=200, headers={"Idempotent-Replayed": "true"})

@@ -57,7 +57,13 @@ class LocationIn(WriteModel):
 
 
 class IndicatorIn(WriteModel):
-    code: IdentifyingText = Field(min_length=1, max_length=40)
+    code: IdentifyingText = Field(
+        min_length=1,
+        max_length=40,
+        description="A code of the current catalogue (GET /indicators). Codes of earlier versions "
+        "are accepted until the day GET /indicators/versions gives, and the answer's `catalogue` "
+        "says how each was recorded",
+    )
     provenance: Provenance = "observed"
 
 
@@ -90,6 +96,12 @@ class IncidentCreate(WriteModel):
     police_references: list[PoliceReference] = Field(default_factory=list, max_length=5)
     young_person: YoungPersonIn
     location: LocationIn
+    place_id: uuid.UUID | None = Field(
+        default=None,
+        description="Extension: the place the location is (from GET /places/suggestions). Without "
+        "it, the description is matched to a place of the location's area when the match is "
+        "certain, else the incident stays unlinked for a worker to link",
+    )
     indicators: list[IndicatorIn] = Field(default_factory=list, max_length=40)
     circumstances: FreeText | None = Field(default=None, max_length=4000)
     custody_status: CustodyStatus | None = None
@@ -117,6 +129,29 @@ class TeamRefOut(BaseModel):
     slug: str
 
 
+class TranslatedCode(BaseModel):
+    sent: str
+    recorded: str = Field(description="The current code recorded in its place")
+    why: str | None
+
+
+class KeptCode(BaseModel):
+    code: str
+    catalogue_version: int = Field(description="The earlier version it is recorded and read against")
+    why: str | None
+
+
+class CatalogueApplied(BaseModel):
+    """The indicator catalogue an intake or update applied. Codes of an earlier version are
+    accepted during its transition period: a deprecated code with a replacement is recorded as
+    the replacement (``translated``); one without is recorded as sent, with its own version
+    (``kept``)."""
+
+    version: int
+    translated: list[TranslatedCode] = Field(default_factory=list)
+    kept: list[KeptCode] = Field(default_factory=list)
+
+
 class IncidentCreated(BaseModel):
     id: uuid.UUID
     reference: str
@@ -125,6 +160,9 @@ class IncidentCreated(BaseModel):
     teams: list[TeamRefOut]
     triage: dict[str, Any]
     needs_manager_review: bool = False
+    catalogue: CatalogueApplied | None = Field(
+        default=None, description="The catalogue version applied (absent from replays of old requests)"
+    )
 
 
 class IndicatorOut(BaseModel):
@@ -132,6 +170,30 @@ class IndicatorOut(BaseModel):
     label: str
     category: str
     group: str
+    group_label: str = Field(description="The group's display label in this catalogue version")
+    routes_by_context: bool = False
+
+
+class DeprecatedCodeOut(BaseModel):
+    code: str
+    label: str = Field(description="Its label in the last version that had it")
+    replaced_by: str | None
+    why: str
+
+
+class CatalogueVersionOut(BaseModel):
+    """A version of the indicator catalogue: the current one, or an earlier one still readable."""
+
+    version: int
+    current: bool
+    accepted_until: date | None = Field(
+        description="Intake accepts this version's codes until this day (UTC) inclusive; "
+        "null for the current version, and for a version no longer accepted"
+    )
+    indicators: list[IndicatorOut]
+    deprecated: list[DeprecatedCodeOut] = Field(
+        default_factory=list, description="Codes of earlier versions this version retired"
+    )
 
 
 class IncidentStatus(BaseModel):
@@ -220,9 +282,16 @@ class StationOfIncident(ReadModel):
     name: str
 
 
+class PlaceRef(ReadModel):
+    id: str
+    name: str
+    type: str
+
+
 class LocationOut(ReadModel):
     description: str
     area: str | None
+    place: PlaceRef | None = Field(default=None, description="The place the location is linked to")
 
 
 class PossibleMatchRef(ReadModel):
@@ -380,3 +449,4 @@ class IncidentUpdated(BaseModel):
     changes: list[str]
     triage: dict[str, Any]
     needs_manager_review: bool = False
+    catalogue: CatalogueApplied | None = None

@@ -23,6 +23,7 @@ from api.incidents.models import Incident, IncidentIndicator, IncidentTeam, Time
 from api.people.models import YoungPerson
 from api.people.service import normalise_name
 from api.teams.models import Station, Team
+from api.triage.catalogue import codes_meaning
 
 # Newly reported, paging and uncovered incidents come first in an inbox.
 LIVE_STATES = ("reported", "paging", "uncovered")
@@ -80,7 +81,8 @@ async def list_incidents(
         query = query.where(
             exists().where(
                 col(IncidentIndicator.incident_id) == col(Incident.id),
-                col(IncidentIndicator.code) == indicator,
+                # A current code also finds the deprecated code it replaced (catalogue v3).
+                col(IncidentIndicator.code).in_(codes_meaning(indicator)),
             )
         )
     if location:

@@ -30,6 +30,11 @@ class YoungPerson(SQLModel, table=True):
     la_reference: str | None = Field(default=None, sa_column=Column(String(64), nullable=True, index=True))
     legal_status: str = Field(default="unknown", max_length=32)
     learning_disability: bool = False
+    # Equality monitoring (api/people/monitoring.py): optional, set by case roles, counted only
+    # in the managers' disproportionality view, never read by triage. None: never recorded.
+    ethnicity: str | None = Field(default=None, max_length=40)
+    sex: str | None = Field(default=None, max_length=16)
+    monitoring_updated_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 

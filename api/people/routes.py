@@ -10,8 +10,8 @@ from fastapi import APIRouter, Query
 from api.auth.dependencies import CurrentActor, roles
 from api.deps import SessionDep
 from api.flows.access_log import AccessLogPage
-from api.flows.person_view import person_access_log, young_person_view
-from api.people.schemas import YoungPersonOut
+from api.flows.person_view import person_access_log, set_monitoring, young_person_view
+from api.people.schemas import MonitoringIn, MonitoringOut, YoungPersonOut
 
 router = APIRouter(prefix="/api/v1", tags=["young people"])
 
@@ -49,3 +49,18 @@ async def young_person_access_log(
     itself audited.
     """
     return await person_access_log(session, actor, young_person_id, limit=limit, cursor=cursor)
+
+
+@router.put(
+    "/young-people/{young_person_id}/monitoring",
+    response_model=MonitoringOut,
+    dependencies=[roles("worker", "day_team", "manager")],
+    responses={404: {"description": "No such young person, or none of your teams' incidents"}},
+)
+async def put_monitoring(
+    young_person_id: uuid.UUID, body: MonitoringIn, session: SessionDep, actor: CurrentActor
+) -> MonitoringOut:
+    """Equality monitoring: the child's ethnicity (ONS 2021 categories, or not recorded, or
+    declined) and sex. Counted in the managers' disproportionality view; never used by triage.
+    The change is audited (which fields, never their values)."""
+    return await set_monitoring(session, actor, young_person_id, body)

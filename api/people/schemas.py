@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from api.auth.schemas import Day, Instant, ReadModel
+from pydantic import BaseModel, Field
+
+from api.auth.schemas import Day, Instant, ReadModel, WriteModel
+from api.people.monitoring import Ethnicity, Sex
 
 
 class IncidentOfPerson(ReadModel):
@@ -27,4 +30,24 @@ class YoungPersonOut(ReadModel):
     la_reference: str | None
     legal_status: str
     learning_disability: bool
+    ethnicity: str | None = None
+    sex: str | None = None
     incidents: list[IncidentOfPerson]
+
+
+class MonitoringIn(WriteModel):
+    """Equality monitoring of a young person (ONS 2021 ethnic groups; sex). Both optional: an
+    absent field is recorded as not recorded. Used only by the managers' disproportionality
+    view, never by triage."""
+
+    ethnicity: Ethnicity = Field(default="not_recorded", description="ONS 2021 category")
+    sex: Sex = "not_recorded"
+
+
+class MonitoringOut(BaseModel):
+    young_person_id: str
+    ethnicity: str
+    ethnicity_label: str | None
+    ethnic_group: str
+    sex: str
+    updated_at: Instant

@@ -1,16 +1,21 @@
 """The indicator catalogue: what police can record about a young person, and what it means.
 
-The catalogue ships as versioned data (``indicators_v1.json``, ``indicators_v2.json``, ...) so
+The catalogue ships as versioned data (``indicators_v1.json`` ... ``indicators_v3.json``) so
 that an administrator can extend it; a code never changes meaning once issued, so a new meaning
-needs a new code. Each version keeps every code of the one before; the newest version is the one
-intake uses, and older versions stay readable (an incident records the version it was triaged
-with).
+needs a new code, and a retired code is never reused. A version keeps every code of the one
+before unless it *deprecates* it (v3 deprecates six codes of v2, see ``deprecated``): a
+deprecated code names the code that replaces it, when one has the same meaning in better words,
+or none when its meaning was mixed. The newest version is the one intake uses; each stored
+indicator row records the version it was read against, so older incidents keep their labels.
+Codes of older versions are still accepted at intake until the date the newest version gives
+for them (``accepted_until``; api/triage/transition.py).
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -18,7 +23,7 @@ from typing import Any
 PROVENANCES = ("observed", "disclosed", "intelligence", "concern")
 CATEGORIES = ("cse", "cce", "general")
 
-CATALOGUE_VERSIONS = (1, 2)
+CATALOGUE_VERSIONS = (1, 2, 3)
 LATEST_VERSION = CATALOGUE_VERSIONS[-1]
 CATALOGUE_RESOURCE = f"indicators_v{LATEST_VERSION}.json"
 
@@ -31,6 +36,18 @@ class Indicator:
     label: str
     category: str
     group: str
+    # A harm indicator that goes to the teams its context calls for: with CCE indicators it is
+    # CCE work, with CSE indicators CSE work (an assault by people supplying drugs is CCE).
+    routes_by_context: bool = False
+
+
+@dataclass(frozen=True)
+class Deprecation:
+    """A code of an earlier version that this version retires (never reused)."""
+
+    code: str
+    replaced_by: str | None  # None: the old meaning was mixed, nothing replaces it one for one
+    why: str
 
 
 @dataclass(frozen=True)
@@ -48,11 +65,21 @@ class Catalogue:
     version: int
     indicators: tuple[Indicator, ...]
     groups: tuple[IndicatorGroup, ...] = ()
+    deprecated: tuple[Deprecation, ...] = ()
+    # Until when intake still accepts the codes of an earlier version (version -> last day).
+    accepted_until: dict[int, date] = field(default_factory=dict, compare=False)
     _by_code: dict[str, Indicator] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Frozen, so the lookup index is set through object.__setattr__ once.
         object.__setattr__(self, "_by_code", {i.code: i for i in self.indicators})
+
+    def deprecation(self, code: str) -> Deprecation | None:
+        """Why this version retired ``code``, or None when it did not."""
+        for entry in self.deprecated:
+            if entry.code == code:
+                return entry
+        return None
 
     def get(self, code: str) -> Indicator | None:
         """The indicator with this code, or None when the catalogue does not know it."""
@@ -102,6 +129,7 @@ def parse_catalogue(document: dict[str, Any]) -> Catalogue:
             label=entry["label"],
             category=entry["category"],
             group=entry["group"],
+            routes_by_context=bool(entry.get("routes_by_context", False)),
         )
         if indicator.code in seen:
             raise ValueError(f"duplicate indicator code {indicator.code}")
@@ -111,7 +139,26 @@ def parse_catalogue(document: dict[str, Any]) -> Catalogue:
             raise ValueError(f"indicator {indicator.code} has undeclared group {indicator.group}")
         seen.add(indicator.code)
         indicators.append(indicator)
-    return Catalogue(version=int(document["version"]), indicators=tuple(indicators), groups=groups)
+    deprecated = tuple(
+        Deprecation(code=d["code"], replaced_by=d.get("replaced_by"), why=d["why"])
+        for d in document.get("deprecated", [])
+    )
+    for d in deprecated:
+        if d.code in seen:
+            raise ValueError(f"deprecated code {d.code} is still an indicator")
+        if d.replaced_by is not None and d.replaced_by not in seen:
+            raise ValueError(f"{d.code} is replaced by {d.replaced_by}, which is not an indicator")
+    accepted_until = {
+        int(version): date.fromisoformat(day)
+        for version, day in document.get("previous_versions_accepted_until", {}).items()
+    }
+    return Catalogue(
+        version=int(document["version"]),
+        indicators=tuple(indicators),
+        groups=groups,
+        deprecated=deprecated,
+        accepted_until=accepted_until,
+    )
 
 
 @cache
@@ -128,3 +175,33 @@ def load_catalogue(version: int = LATEST_VERSION) -> Catalogue:
     if catalogue.version != version:
         raise ValueError(f"{resource} declares version {catalogue.version}")
     return catalogue
+
+
+def entry_as_recorded(code: str, version: int) -> Indicator | None:
+    """The entry a stored indicator was recorded with: ``code`` in catalogue ``version``, so an
+    incident of v1 keeps v1's label. Falls back to the newest version that defines the code
+    (a row of an unknown version), and None for a code no version knows."""
+    if version in CATALOGUE_VERSIONS:
+        entry = load_catalogue(version).get(code)
+        if entry is not None:
+            return entry
+    return newest_entry(code)
+
+
+def newest_entry(code: str) -> Indicator | None:
+    """``code`` as the newest version that defines it describes it (codes are never reused, so
+    its meaning is the same in every version that has it)."""
+    for version in reversed(CATALOGUE_VERSIONS):
+        entry = load_catalogue(version).get(code)
+        if entry is not None:
+            return entry
+    return None
+
+
+def codes_meaning(code: str) -> list[str]:
+    """``code`` and the deprecated codes any version replaced with it, so a search or a count by
+    a current code also finds the incidents recorded with the code it replaced."""
+    replaced = [
+        d.code for v in CATALOGUE_VERSIONS for d in load_catalogue(v).deprecated if d.replaced_by == code
+    ]
+    return [code, *dict.fromkeys(replaced)]

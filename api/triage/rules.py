@@ -31,9 +31,11 @@ ADULT_AGE = 18
 CARE_LEAVER_MAX_AGE = 25
 
 HELD_AGAINST_WILL = "HRM-HELD-AGAINST-WILL"
-DISCLOSED_ASSAULT = "HRM-DISCLOSED-ASSAULT"
+DISCLOSED_ASSAULT = "HRM-DISCLOSED-ASSAULT"  # catalogue v1 and v2 (v3: HRM-ASSAULT-DISCLOSED)
 DRUGS_CONCEALED = "ITM-DRUGS-CONCEALED"  # catalogue v2
 SEXUAL_ASSAULT = "HRM-SEXUAL-ASSAULT"  # catalogue v2
+ASSAULT_DISCLOSED = "HRM-ASSAULT-DISCLOSED"  # catalogue v3
+DISCLOSURES = (DISCLOSED_ASSAULT, ASSAULT_DISCLOSED)  # a disclosure whatever the provenance sent
 HARM_GROUP = "harm"
 
 # Legal status of the young person (intake's ``young_person.legal_status``).
@@ -135,7 +137,10 @@ def triage(
 
     Teams: any ``cse`` indicator calls for the area's CSE team, any ``cce`` indicator for its
     CCE team (both when both); only ``general`` indicators, or none, call for the area's
-    general team. A specialist team the area lacks falls back to the area's general team.
+    general team. A harm indicator that routes by its context (catalogue v3: an assault, a
+    retraction, being held, a sexual assault) goes with the other indicators: an assault with
+    drugs in quantity is CCE work, not CSE; a sexual assault is CSE work and, with them, CCE.
+    A specialist team the area lacks falls back to the area's general team.
     Several active teams of one specialism in an area are all paged (ordered by slug) rather
     than guessing between them. When a wanted team cannot be found at all (no area, or no
     specialist and no general team), ``needs_manager_review`` is set so that the incident is
@@ -167,6 +172,7 @@ def triage(
     reasons = [
         *area_reasons,
         *_indicator_reasons(indicators, catalogue),
+        *_context_reasons(indicators, catalogue, categories),
         *routing_reasons,
         *_situation_reasons(case),
         *priority_reasons,
@@ -315,8 +321,23 @@ def _indicator_reasons(indicators: Sequence[ObservedIndicator], catalogue: Catal
     return reasons
 
 
+def _context_reasons(
+    indicators: Sequence[ObservedIndicator], catalogue: Catalogue, categories: Sequence[str]
+) -> list[str]:
+    reasons = []
+    for indicator in indicators:
+        entry = catalogue.get(indicator.code)
+        if entry is None or not entry.routes_by_context:
+            continue
+        extra = [c for c in categories if c in SPECIALIST_CATEGORIES and c != indicator.category]
+        if extra:
+            names = " and ".join(_CATEGORY_NAMES[c] for c in extra)
+            reasons.append(f"Routed by its context: {entry.code} goes with the {names} indicators")
+    return list(dict.fromkeys(reasons))
+
+
 def _is_harm(indicator: ObservedIndicator, catalogue: Catalogue) -> bool:
-    if indicator.code in (DISCLOSED_ASSAULT, HELD_AGAINST_WILL, SEXUAL_ASSAULT):
+    if indicator.code in (*DISCLOSURES, HELD_AGAINST_WILL, SEXUAL_ASSAULT):
         return True
     entry = catalogue.get(indicator.code)
     return entry is not None and entry.group == HARM_GROUP
@@ -326,7 +347,7 @@ def _harm_reason(indicator: ObservedIndicator, catalogue: Catalogue) -> str:
     described = _describe(indicator, catalogue)
     if indicator.code == HELD_AGAINST_WILL:
         return f"P1: {described}"
-    if indicator.provenance == "disclosed" or indicator.code == DISCLOSED_ASSAULT:
+    if indicator.provenance == "disclosed" or indicator.code in DISCLOSURES:
         return f"P1: discloses harm, {described}"
     return f"P1: harm indicator, whatever its provenance: {described}"
 

@@ -9,7 +9,7 @@ import type { components } from './schema';
 export type { components, paths } from './schema';
 type Schemas = components['schemas'];
 
-export type Role = 'police' | 'worker' | 'day_team' | 'manager' | 'admin';
+export type Role = 'police' | 'worker' | 'day_team' | 'manager' | 'coordinator' | 'admin';
 
 export interface TeamRef {
   id: string;

@@ -1,7 +1,7 @@
 import { call } from '../api/client';
 import type { Board as BoardData, IncidentSummary } from '../api/types';
 import { useLive } from '../live';
-import { ErrorText, Loading, PriorityBadge, Section, StateBadge } from '../ui/bits';
+import { Loading, PriorityBadge, Section, StateBadge, LoadError } from '../ui/bits';
 import { ago, categoryLabel, formatTime, kindLabel, stationName, teamName } from '../ui/format';
 import { useAsync, useDebounced, useNow, useTitle } from '../ui/hooks';
 
@@ -18,7 +18,7 @@ export function Board() {
       <h1>Board</h1>
       <p class="hint">Updates live.</p>
       {board.loading && !data ? <Loading what="the board" /> : null}
-      {board.error ? <ErrorText>{board.error}</ErrorText> : null}
+      <LoadError state={board} what="the board" />
       {data ? (
         <>
           <Section title={`Uncovered (${data.uncovered.length})`} id="uncovered">

@@ -4,7 +4,7 @@ import type { HandoverItem, Page } from '../api/types';
 import { useLive } from '../live';
 import { location, navigate } from '../router';
 import { announce, app, useStore } from '../state';
-import { ErrorText, Loading, PriorityBadge, StateBadge } from '../ui/bits';
+import { ErrorText, LoadError, Loading, PriorityBadge, StateBadge } from '../ui/bits';
 import { dueIn, formatTime, kindLabel, OUTCOME_LABELS, stationName, teamName } from '../ui/format';
 import { useAsync, useDebounced, useNow, useTitle } from '../ui/hooks';
 import { ItemActions } from './handover/ItemActions';
@@ -83,7 +83,7 @@ export function HandoverQueue() {
         <p>You are not in a team yet, so there is no handover queue.</p>
       )}
       {items.loading && !items.data ? <Loading what="the handover queue" /> : null}
-      {items.error ? <ErrorText>{items.error}</ErrorText> : null}
+      <LoadError state={items} what="the handover queue" />
       {items.data && !items.data.length ? <p>Nothing {view === 'picked_up' ? 'picked up yet' : 'waiting'}.</p> : null}
       <ul class="cards" data-testid="handover-list">
         {(items.data ?? []).map((item) => (

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { call } from '../api/client';
 import type { IncidentSummary, Page } from '../api/types';
 import { useLive } from '../live';
-import { ErrorText, Loading, PriorityBadge, StateBadge } from '../ui/bits';
+import { Loading, PriorityBadge, StateBadge, LoadError } from '../ui/bits';
 import { ago, categoryLabel, formatTime, kindLabel, stationName } from '../ui/format';
 import { useAsync, useDebounced, useNow, useTitle } from '../ui/hooks';
 
@@ -48,7 +48,7 @@ export function Inbox() {
       <h1>Incidents</h1>
       <p class="hint">Updates live. Uncovered, paging and new incidents are at the top.</p>
       {list.loading && !list.data ? <Loading what="incidents" /> : null}
-      {list.error ? <ErrorText>{list.error}</ErrorText> : null}
+      <LoadError state={list} what="incidents" />
       {list.data && !items.length ? <p>No incidents for your teams.</p> : null}
       <ul class="cards" data-testid="incident-list">
         {items.map((i) => (

@@ -2,7 +2,7 @@ import { useEffect } from 'preact/hooks';
 import { call } from '../api/client';
 import type { IncidentStatus, Page } from '../api/types';
 import { useLive } from '../live';
-import { ErrorText, Loading, Section } from '../ui/bits';
+import { Loading, Section, LoadError } from '../ui/bits';
 import { formatTime, kindLabel, RECORD_STATE_LABELS } from '../ui/format';
 import { useAsync, useDebounced, useTitle } from '../ui/hooks';
 import { useOutboxItems } from '../ui/useOutbox';
@@ -64,7 +64,7 @@ export function MyReports() {
       ) : null}
       <Section title="Reported from my station" id="station-reports">
         {list.loading && !list.data ? <Loading what="reports" /> : null}
-        {list.error ? <ErrorText>{list.error}</ErrorText> : null}
+        <LoadError state={list} what="reports" />
         {list.data && !items.length && !justSent.length ? <p>No reports yet.</p> : null}
         <ul class="cards" data-testid="station-reports">
           {justSent.map((item) => (

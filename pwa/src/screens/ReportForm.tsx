@@ -234,7 +234,7 @@ export function ReportForm() {
           {groups.map(([group, items]) => (
             <div class="indicator-group" key={group} role="group" aria-labelledby={`grp-${slug(group)}`}>
               <p class="group-label" id={`grp-${slug(group)}`}>
-                {groupLabel(group)}
+                {items[0]?.group_label || groupLabel(group)}
               </p>
               {items.map((i) => {
                 const checked = i.code in form.indicators;

@@ -4,7 +4,7 @@ import { useLive } from '../live';
 import { app, useStore } from '../state';
 import { formatTime, teamName } from '../ui/format';
 import { useAsync, useDebounced, useTitle } from '../ui/hooks';
-import { ErrorText, Loading, Section } from '../ui/bits';
+import { Loading, Section, LoadError } from '../ui/bits';
 import { ThisPhone } from './ThisPhone';
 
 /** The on-call worker's home: am I on call, will pages reach this phone, anything waiting? */
@@ -32,7 +32,7 @@ function OnCall() {
   return (
     <Section title="On call" id="oncall">
       {onCall.loading && !onCall.data ? <Loading what="your shifts" /> : null}
-      {onCall.error && !onCall.data ? <ErrorText>{onCall.error}</ErrorText> : null}
+      {!onCall.data ? <LoadError state={onCall} what="who is on call" /> : null}
       {onCall.data ? (
         <dl class="facts">
           <dt>Now</dt>
@@ -72,7 +72,7 @@ function Waiting() {
   return (
     <Section title="Waiting for a response" id="waiting">
       {list.loading && !list.data ? <Loading what="incidents" /> : null}
-      {list.error && !list.data ? <ErrorText>{list.error}</ErrorText> : null}
+      {!list.data ? <LoadError state={list} what="incidents" /> : null}
       {list.data ? (
         <p>
           {waiting.length ? (

@@ -18,6 +18,20 @@ export function ErrorText({ children }: { children: ComponentChildren }) {
   );
 }
 
+/** A load that failed: what went wrong and a way to try again now (it is also retried by itself
+ * while the failure is a lost connection). */
+export function LoadError({ state, what }: { state: { error: string | null; loading: boolean; reload: () => void }; what: string }) {
+  if (!state.error) return null;
+  return (
+    <div class="load-error" data-testid="load-error">
+      <ErrorText>{state.error}</ErrorText>
+      <button type="button" onClick={state.reload} disabled={state.loading} data-testid="retry">
+        {state.loading ? 'Trying again…' : `Try loading ${what} again`}
+      </button>
+    </div>
+  );
+}
+
 export function StateBadge({ state, uncovered }: { state: string; uncovered?: boolean | undefined }) {
   const s = uncovered ? 'uncovered' : state;
   return <span class={`badge state-${s}`}>{stateLabel(s)}</span>;

@@ -137,9 +137,9 @@ export const CUSTODY_LABELS: Record<string, string> = {
 };
 
 const GROUP_LABELS: Record<string, string> = {
-  movement: 'Movement and whereabouts',
-  items: 'Items found',
-  relationships: 'Relationships',
+  movement: 'Places and movement',
+  items: 'Items and money',
+  relationships: 'People around them',
   health: 'Health',
   harm: 'Harm',
   behaviour: 'Behaviour',

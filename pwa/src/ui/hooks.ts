@@ -1,5 +1,10 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { describeError } from '../api/client';
+import { app, useStore } from '../state';
+
+/** While a load has failed for want of a connection, it is tried again this often, and at once
+ * when the phone says it is online or the live stream opens again. */
+export const OFFLINE_RETRY_MS = 5_000;
 
 /** Page titles never carry personal data: "Lantern" or "Lantern · <what>". */
 export function useTitle(what?: string): void {
@@ -50,6 +55,19 @@ export function useAsync<T>(load: (signal: AbortSignal) => Promise<T>, deps: unk
   }, [...deps, tick]);
 
   const reload = useCallback(() => setTick((t) => t + 1), []);
+
+  // Back from "No connection" by itself: the header saying Live while the list still says No
+  // connection would be a lie.
+  const connected = useStore(app, (s) => s.online && s.live === 'open');
+  useEffect(() => {
+    if (connected && errorStatus === 0) reload();
+  }, [connected]); // eslint-disable-line react-hooks/exhaustive-deps
+  useEffect(() => {
+    if (errorStatus !== 0 || loading) return;
+    const timer = setTimeout(reload, OFFLINE_RETRY_MS);
+    return () => clearTimeout(timer);
+  }, [errorStatus, loading, reload]);
+
   return { data, error, errorStatus, loading, reload };
 }
 

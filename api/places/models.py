@@ -1,0 +1,111 @@
+"""Places and the people seen at incidents: where harm happens and who is around it.
+
+A `Place` is a location that may come up again (a station, a takeaway, a park). An incident
+links to at most one (`incidents.place_id`); its free-text location stays its own description.
+A duplicate is merged into another place (`PlaceMerge`, reversible) and a place no longer
+wanted is retired; neither is ever deleted, so the incidents keep their history.
+
+A `PersonOfConcern` is someone (usually an adult) seen around young people: a nickname, a
+description, a partial vehicle registration, a phone number's last digits. Case roles only,
+never police, never in a push payload, a URL or a log. `IncidentPerson` records who was present
+at an incident: another young person's record (a peer) or a person of concern. Networks are
+derived from these rows only.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Column, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from api.db import JsonType, UtcDateTime, new_id, utcnow
+
+PLACE_TYPES = (
+    "transport_hub",
+    "takeaway_or_shop",
+    "park_or_open_space",
+    "hotel_or_short_let",
+    "private_address",
+    "school_or_college",
+    "online_platform",
+    "other",
+)
+
+
+class Place(SQLModel, table=True):
+    __tablename__ = "places"
+    __table_args__ = (
+        CheckConstraint(
+            "type IN (" + ", ".join(f"'{t}'" for t in PLACE_TYPES) + ")",
+            name="type",
+        ),
+    )
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    name: str = Field(sa_column=Column(String(120), nullable=False))
+    aliases: list[str] = Field(default_factory=list, sa_type=JsonType)
+    area_id: uuid.UUID | None = Field(default=None, foreign_key="areas.id", index=True)
+    type: str = Field(max_length=32)
+    # Never a full address: an OS grid reference or the outward half of a postcode ("LE1").
+    grid_reference: str | None = Field(default=None, max_length=16)
+    postcode_district: str | None = Field(default=None, max_length=4)
+    created_by_id: uuid.UUID | None = Field(default=None, foreign_key="users.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    retired_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    retired_by_id: uuid.UUID | None = Field(default=None, foreign_key="users.id")
+    merged_into_id: uuid.UUID | None = Field(default=None, foreign_key="places.id", index=True)
+
+
+class PlaceMerge(SQLModel, table=True):
+    """A duplicate (`place_id`) merged into another (`into_id`): what moved, so it can be undone."""
+
+    __tablename__ = "place_merges"
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    place_id: uuid.UUID = Field(foreign_key="places.id", index=True)
+    into_id: uuid.UUID = Field(foreign_key="places.id", index=True)
+    incident_ids: list[str] = Field(default_factory=list, sa_type=JsonType)
+    aliases_added: list[str] = Field(default_factory=list, sa_type=JsonType)
+    merged_by_id: uuid.UUID = Field(foreign_key="users.id")
+    merged_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    undone_by_id: uuid.UUID | None = Field(default=None, foreign_key="users.id")
+    undone_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class PersonOfConcern(SQLModel, table=True):
+    __tablename__ = "persons_of_concern"
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    nickname: str | None = Field(default=None, max_length=80)
+    description: str | None = Field(default=None, max_length=300)
+    vehicle: str | None = Field(default=None, max_length=80)
+    phone_last_digits: str | None = Field(default=None, max_length=4)
+    area_id: uuid.UUID | None = Field(default=None, foreign_key="areas.id", index=True)
+    created_by_id: uuid.UUID | None = Field(default=None, foreign_key="users.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+
+class IncidentPerson(SQLModel, table=True):
+    """Someone present at an incident: a peer's record or a person of concern (exactly one)."""
+
+    __tablename__ = "incident_people"
+    __table_args__ = (
+        UniqueConstraint("incident_id", "young_person_id"),
+        UniqueConstraint("incident_id", "person_of_concern_id"),
+        CheckConstraint(
+            "(young_person_id IS NULL) <> (person_of_concern_id IS NULL)",
+            name="one_person",
+        ),
+    )
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    incident_id: uuid.UUID = Field(foreign_key="incidents.id", index=True)
+    young_person_id: uuid.UUID | None = Field(default=None, foreign_key="young_people.id", index=True)
+    person_of_concern_id: uuid.UUID | None = Field(
+        default=None, foreign_key="persons_of_concern.id", index=True
+    )
+    role: str = Field(default="peer", max_length=40)
+    created_by_id: uuid.UUID | None = Field(default=None, foreign_key="users.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
