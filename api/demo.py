@@ -10,6 +10,7 @@ from api.flows.demo import a_partners_concern, last_nights_incidents, places_and
 from api.paging.demo import seed_policies
 from api.places.demo import seed_places
 from api.rota.demo import seed_rotas
+from api.search.demo import seed_saved_searches
 from api.settings import Settings
 from api.teams import service
 
@@ -122,5 +123,14 @@ async def load_demo(settings: Settings) -> list[tuple[str, str, str]]:
 
 # After the teams and users: escalation policies, rotas and places, then last night's incidents
 # (paged to whoever was on call, their locations resolved to the places), then earlier reports
-# at the places and who was seen with Jordan; a partner's concern about a park in the county.
-DEMO_HOOKS: list = [seed_policies, seed_rotas, seed_places, last_nights_incidents, places_and_peers, a_partners_concern]
+# at the places and who was seen with Jordan; a partner's concern about a park in the county;
+# the CCE hub's saved search.
+DEMO_HOOKS: list = [
+    seed_policies,
+    seed_rotas,
+    seed_places,
+    last_nights_incidents,
+    places_and_peers,
+    a_partners_concern,
+    seed_saved_searches,
+]

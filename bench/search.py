@@ -42,7 +42,6 @@ from api.incidents.models import Incident, IncidentIndicator, IncidentTeam  # no
 from api.people.models import YoungPerson  # noqa: E402
 from api.search import service  # noqa: E402
 from api.search.schemas import IncidentQuery  # noqa: E402
-from api.teams.directory import directory  # noqa: E402
 from api.teams.models import Station, Team  # noqa: E402
 from api.triage.catalogue import load_catalogue  # noqa: E402
 from bench.common import bench_env, free_port, make_database, run_cli, server  # noqa: E402
@@ -235,9 +234,9 @@ async def time_sql(database: Database, body: dict[str, Any], repeats: int) -> tu
             await session.execute(select(col(Membership.team_id)).where(col(Membership.user_id) == user.id))
         ).scalars()
         actor = Actor(user=user, roles=frozenset(user.roles), team_ids=frozenset(team_ids))
-        known = await directory(session)
+        checked = await service.check(session, query)
         stmt = (
-            service.statement(query, actor, known, service.window_of(query, datetime.now(UTC)))
+            service.statement(query, actor, checked, service.window_of(query, datetime.now(UTC)))
             .order_by(col(Incident.occurred_at).desc(), col(Incident.id).desc())
             .limit(limit + 1)
         )

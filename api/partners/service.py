@@ -23,7 +23,7 @@ from api.partners.models import ConcernTeam, PartnerConcern
 from api.partners.schemas import ConcernOut, HubView
 from api.teams.directory import directory
 
-HUB_ROLES = ("worker", "day_team", "manager")
+HUB_ROLES = ("worker", "day_team", "manager", "coordinator")
 
 
 def new_reference(now: datetime) -> str:

@@ -30,7 +30,7 @@ from api.search.schemas import (
 )
 
 router = APIRouter(prefix="/api/v1", tags=["search"])
-SEARCH_ROLES = ("worker", "day_team", "manager")
+SEARCH_ROLES = ("worker", "day_team", "manager", "coordinator")
 SavedId = Annotated[uuid.UUID, Path()]
 _CSV: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/csv": {}}, "description": "One row per incident, newest first"}

@@ -80,8 +80,8 @@ async def get_own(session: AsyncSession, actor: Actor, saved_id: uuid.UUID) -> S
 
 
 async def create(session: AsyncSession, actor: Actor, body: SavedSearchIn, now: datetime) -> SavedSearch:
-    known = await service.check(session, body.query, prefix="query.")
-    team_id = _team_id(known, actor, body.team) if body.team else None
+    checked = await service.check(session, body.query, prefix="query.")
+    team_id = _team_id(checked.known, actor, body.team) if body.team else None
     saved = SavedSearch(
         name=body.name,
         owner_id=actor.id,

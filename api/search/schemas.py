@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth.schemas import WriteModel
 from api.incidents.schemas import Kind
+from api.places.schemas import PlaceType
 from api.textinput import IdentifyingText
 from api.timewindows import SearchInstant
 
@@ -44,6 +45,21 @@ class IncidentQuery(WriteModel):
     kinds: list[Kind] = Field(default_factory=list, max_length=3)
     priorities: list[Priority] = Field(default_factory=list, max_length=3)
     young_person_id: uuid.UUID | None = None
+    places: list[uuid.UUID] = Field(
+        default_factory=list,
+        max_length=MAX_VALUES,
+        description="Place ids (a merged place counts as its target)",
+    )
+    place_name: IdentifyingText | None = Field(
+        default=None,
+        min_length=2,
+        max_length=120,
+        description="Part of a place's name or of one of its aliases (case and accents ignored)",
+    )
+    place_types: list[PlaceType] = Field(default_factory=list, max_length=8, description="transport_hub, ...")
+    persons_of_concern: list[uuid.UUID] = Field(
+        default_factory=list, max_length=MAX_VALUES, description="Person of concern ids: seen at the incident"
+    )
     location_contains: IdentifyingText | None = Field(
         default=None, min_length=2, max_length=120, description="Part of the incident's location text"
     )
@@ -81,6 +97,12 @@ class PersonOfHit(BaseModel):
     last_name: str
 
 
+class PlaceOfHit(BaseModel):
+    id: uuid.UUID
+    name: str
+    type: str
+
+
 class SearchHit(BaseModel):
     """An incident a search found, as a case role sees it in a list."""
 
@@ -94,6 +116,7 @@ class SearchHit(BaseModel):
     reported_at: datetime
     area: str | None
     location: str
+    place: PlaceOfHit | None = None
     young_person: PersonOfHit
     teams: list[str]
     indicators: list[str]

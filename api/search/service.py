@@ -28,7 +28,9 @@ from api.errors import ValidationFailed
 from api.incidents.access import team_scope
 from api.incidents.models import Incident, IncidentIndicator, IncidentTeam
 from api.people.models import YoungPerson
-from api.search.schemas import IncidentQuery, PersonOfHit, SearchHit, SearchResults, WindowOut
+from api.places.matching import normalise
+from api.places.models import IncidentPerson, PersonOfConcern, Place
+from api.search.schemas import IncidentQuery, PersonOfHit, PlaceOfHit, SearchHit, SearchResults, WindowOut
 from api.teams.directory import Directory, directory
 from api.teams.models import Team
 from api.triage.catalogue import CATALOGUE_VERSIONS, load_catalogue
@@ -87,13 +89,81 @@ def problems(query: IncidentQuery, known: Directory, prefix: str = "") -> list[d
     return errors
 
 
-async def check(session: AsyncSession, query: IncidentQuery, prefix: str = "") -> Directory:
-    """The directory the query was checked against; ValidationFailed naming every field at fault."""
+@dataclass(frozen=True)
+class Checked:
+    """What a query was checked against: the directory, and its places resolved to ids
+    (None: no place filter; an empty set: a place filter nothing matches)."""
+
+    known: Directory
+    place_ids: frozenset[uuid.UUID] | None = None
+
+
+async def _places(
+    session: AsyncSession, query: IncidentQuery, prefix: str, errors: list[dict[str, str]]
+) -> frozenset[uuid.UUID] | None:
+    """The place ids the place filters name, each merged place followed to where it went."""
+    if not (query.places or query.place_name or query.place_types):
+        return None
+    rows = (
+        await session.execute(
+            select(
+                col(Place.id), col(Place.name), col(Place.aliases), col(Place.type), col(Place.merged_into_id)
+            )
+        )
+    ).all()
+    by_id = {row.id: row for row in rows}
+
+    def target(place_id: uuid.UUID) -> uuid.UUID:
+        seen: set[uuid.UUID] = set()
+        while by_id[place_id].merged_into_id is not None and place_id not in seen:
+            seen.add(place_id)
+            place_id = by_id[place_id].merged_into_id
+        return place_id
+
+    chosen: set[uuid.UUID] | None = None
+    if query.places:
+        for i, place_id in enumerate(query.places):
+            if place_id not in by_id:
+                errors.append({"field": f"{prefix}places.{i}", "message": "no such place"})
+        chosen = {target(p) for p in query.places if p in by_id}
+    if query.place_name:
+        wanted = normalise(query.place_name)
+        named = {
+            row.id
+            for row in rows
+            if row.merged_into_id is None
+            and any(wanted in normalise(label) for label in (row.name, *(row.aliases or ())))
+        }
+        chosen = named if chosen is None else chosen & named
+    if query.place_types:
+        typed = {row.id for row in rows if row.merged_into_id is None and row.type in query.place_types}
+        chosen = typed if chosen is None else chosen & typed
+    return frozenset(chosen or ())
+
+
+async def check(session: AsyncSession, query: IncidentQuery, prefix: str = "") -> Checked:
+    """What the query was checked against; ValidationFailed naming every field at fault."""
     known = await directory(session)
     errors = problems(query, known, prefix)
+    place_ids = await _places(session, query, prefix, errors)
+    if query.persons_of_concern:
+        found = set(
+            (
+                await session.execute(
+                    select(col(PersonOfConcern.id)).where(
+                        col(PersonOfConcern.id).in_(query.persons_of_concern)
+                    )
+                )
+            ).scalars()
+        )
+        errors += [
+            {"field": f"{prefix}persons_of_concern.{i}", "message": "no such person of concern"}
+            for i, poc in enumerate(query.persons_of_concern)
+            if poc not in found
+        ]
     if errors:
         raise ValidationFailed("Check these fields: " + ", ".join(e["field"] for e in errors), errors=errors)
-    return known
+    return Checked(known, place_ids)
 
 
 def _escape_like(text: str) -> str:
@@ -125,13 +195,15 @@ _LISTED: tuple[Any, ...] = (
     col(Incident.area_id),
     col(Incident.location_description),
     col(Incident.young_person_id),
+    col(Incident.place_id),
 )
 
 
 def statement(
-    query: IncidentQuery, actor: Actor, known: Directory, window: Window
+    query: IncidentQuery, actor: Actor, checked: Checked, window: Window
 ) -> Select[tuple[Incident]]:
     """The scoped SQL of a query (no order or page yet)."""
+    known = checked.known
     stmt = select(Incident).options(load_only(*_LISTED)).where(team_scope(actor))
     codes: set[str] = set(query.indicators)
     if query.indicator_groups:
@@ -162,6 +234,15 @@ def statement(
         stmt = stmt.where(col(Incident.priority).in_(query.priorities))
     if query.young_person_id is not None:
         stmt = stmt.where(col(Incident.young_person_id) == query.young_person_id)
+    if checked.place_ids is not None:
+        stmt = stmt.where(col(Incident.place_id).in_(sorted(checked.place_ids)))
+    if query.persons_of_concern:
+        stmt = stmt.where(
+            exists().where(
+                col(IncidentPerson.incident_id) == col(Incident.id),
+                col(IncidentPerson.person_of_concern_id).in_(query.persons_of_concern),
+            )
+        )
     if query.location_contains:
         pattern = f"%{_escape_like(query.location_contains)}%"
         stmt = stmt.where(col(Incident.location_description).ilike(pattern, escape="\\"))
@@ -180,12 +261,12 @@ async def find(
     now: datetime,
     limit: int,
     cursor: str | None = None,
-    known: Directory | None = None,
+    checked: Checked | None = None,
 ) -> tuple[list[Incident], str | None, Window]:
     """A page of the incidents the query finds in the actor's scope, newest first."""
-    known = known or await check(session, query)
+    checked = checked or await check(session, query)
     window = window_of(query, now)
-    stmt = statement(query, actor, known, window)
+    stmt = statement(query, actor, checked, window)
     if cursor:
         at, ident = decode_cursor(cursor)
         stmt = stmt.where(
@@ -228,6 +309,17 @@ async def hits(session: AsyncSession, incidents: Sequence[Incident], known: Dire
         )
     ):
         codes_of[incident_id].add(code)
+    place_ids = {i.place_id for i in incidents if i.place_id is not None}
+    places = {
+        row.id: PlaceOfHit.model_construct(id=row.id, name=row.name, type=row.type)
+        for row in (
+            await session.execute(
+                select(col(Place.id), col(Place.name), col(Place.type)).where(col(Place.id).in_(place_ids))
+            )
+            if place_ids
+            else []
+        )
+    }
     areas = known.area_by_id()
     out = []
     for incident in incidents:
@@ -247,6 +339,7 @@ async def hits(session: AsyncSession, incidents: Sequence[Incident], known: Dire
                 reported_at=incident.reported_at,
                 area=area.slug if area else None,
                 location=incident.location_description,
+                place=places.get(incident.place_id) if incident.place_id else None,
                 young_person=PersonOfHit(
                     id=person.id, first_name=person.first_name, last_name=person.last_name
                 ),
@@ -290,11 +383,11 @@ async def search(
     cursor: str | None,
     saved_search_id: uuid.UUID | None = None,
 ) -> SearchResults:
-    known = await check(session, query)
+    checked = await check(session, query)
     page, next_cursor, window = await find(
-        session, actor, query, now=now, limit=limit, cursor=cursor, known=known
+        session, actor, query, now=now, limit=limit, cursor=cursor, checked=checked
     )
-    items = await hits(session, page, known)
+    items = await hits(session, page, checked.known)
     audit_shown(session, actor, "incident.search", page, saved_search_id=saved_search_id)
     return SearchResults(
         items=items, next_cursor=next_cursor, window=WindowOut(from_=window.start, to=window.end)
@@ -311,6 +404,7 @@ CSV_COLUMNS = [
     "category",
     "area",
     "location",
+    "place",
     "young_person_id",
     "first_name",
     "last_name",
@@ -335,9 +429,9 @@ async def export_csv(
     saved_search_id: uuid.UUID | None = None,
 ) -> str:
     """Every incident the query finds (up to `limit`, newest first) as CSV; audited as an export."""
-    known = await check(session, query)
-    page, _, _ = await find(session, actor, query, now=now, limit=limit, known=known)
-    rows = await hits(session, page, known)
+    checked = await check(session, query)
+    page, _, _ = await find(session, actor, query, now=now, limit=limit, checked=checked)
+    rows = await hits(session, page, checked.known)
     audit_shown(session, actor, "incident.search.export", page, saved_search_id=saved_search_id)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -355,6 +449,7 @@ async def export_csv(
                 hit.category,
                 hit.area,
                 hit.location,
+                hit.place.name if hit.place else "",
                 hit.young_person.id,
                 hit.young_person.first_name,
                 hit.young_person.last_name,

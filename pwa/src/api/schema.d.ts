@@ -531,6 +531,69 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/incidents/{incident_id}/people": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Present
+         * @description The peers and persons of concern recorded as present at the incident.
+         */
+        get: operations["list_present_api_v1_incidents__incident_id__people_get"];
+        put?: never;
+        /**
+         * Link Present
+         * @description Record a peer (a record you can see by id, or by name and date of birth, matched as intake
+         *     matches) or a person of concern as present. 409 if already recorded.
+         */
+        post: operations["link_present_api_v1_incidents__incident_id__people_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{incident_id}/people/{link_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Unlink Present */
+        delete: operations["unlink_present_api_v1_incidents__incident_id__people__link_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{incident_id}/place": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Link Incident Place
+         * @description Re-link the incident to a place (a merged place's id links to where it went); null unlinks.
+         *     The incident's own location description is not changed.
+         */
+        put: operations["link_incident_place_api_v1_incidents__incident_id__place_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/incidents/{incident_id}/status": {
         parameters: {
             query?: never;
@@ -596,8 +659,32 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Indicators */
+        /**
+         * List Indicators
+         * @description The indicator catalogue: the current version (what intake records), or an earlier one.
+         */
         get: operations["list_indicators_api_v1_indicators_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/indicators/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Catalogue Versions
+         * @description Every catalogue version, newest first: which is current, until when intake accepts the
+         *     codes of each earlier one, and which codes each version retired (and why).
+         */
+        get: operations["list_catalogue_versions_api_v1_indicators_versions_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -652,6 +739,29 @@ export interface paths {
         };
         /** My Calendar */
         get: operations["my_calendar_api_v1_me_shifts_ics_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/monitoring/disproportionality": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Disproportionality
+         * @description Counts per quarter of priority, custody outcomes and chosen indicators by the young
+         *     person's ethnic group and sex, over the incidents of the manager's teams. Counts of 1 to 4
+         *     are shown as "<5", and so is any further count that a total could give back. Reading it is
+         *     audited. Ethnicity and sex are recorded with PUT /young-people/{id}/monitoring.
+         */
+        get: operations["get_disproportionality_api_v1_monitoring_disproportionality_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -738,6 +848,178 @@ export interface paths {
          * @description The hub closes a concern with what it did (the partner sees it closed, not the note).
          */
         post: operations["close_concern_api_v1_partner_concerns__concern_id__close_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/persons-of-concern": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create Person Of Concern */
+        post: operations["create_person_of_concern_api_v1_persons_of_concern_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/persons-of-concern/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Search Persons Of Concern
+         * @description Persons of concern of your teams' areas resembling `text` (in the body, never a URL).
+         */
+        post: operations["search_persons_of_concern_api_v1_persons_of_concern_search_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/place-merges/{merge_id}/undo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Undo Merge */
+        post: operations["undo_merge_api_v1_place_merges__merge_id__undo_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/places": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Places
+         * @description The places of your teams' areas, by name (at most 1000); merged duplicates never.
+         */
+        get: operations["list_places_api_v1_places_get"];
+        put?: never;
+        /** Create Place */
+        post: operations["create_place_api_v1_places_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/places/suggestions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Suggest Places
+         * @description Places whose name or an alias resembles `q`, best first. Place names only: never put a
+         *     person's name or address here (it would be in the URL).
+         */
+        get: operations["suggest_places_api_v1_places_suggestions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/places/{place_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Place */
+        get: operations["get_place_api_v1_places__place_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/places/{place_id}/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Merge Place
+         * @description Merge this duplicate into `into_place_id`: its incidents move there and its names become
+         *     aliases there. Undone by POST /place-merges/{id}/undo.
+         */
+        post: operations["merge_place_api_v1_places__place_id__merge_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/places/{place_id}/profile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Place Profile
+         * @description Incidents per week, CSE/CCE, weekday × hour, indicators, the young people, peers and
+         *     persons of concern seen there: the reader's teams' incidents only; audited per child shown.
+         */
+        get: operations["get_place_profile_api_v1_places__place_id__profile_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/places/{place_id}/retire": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Retire Place */
+        post: operations["retire_place_api_v1_places__place_id__retire_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1212,6 +1494,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/young-people/{young_person_id}/monitoring": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Put Monitoring
+         * @description Equality monitoring: the child's ethnicity (ONS 2021 categories, or not recorded, or
+         *     declined) and sex. Counted in the managers' disproportionality view; never used by triage.
+         *     The change is audited (which fields, never their values).
+         */
+        put: operations["put_monitoring_api_v1_young_people__young_person_id__monitoring_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/young-people/{young_person_id}/network": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Network
+         * @description The peers and persons of concern seen with the young person, how often and where: from
+         *     the incidents of your teams only; audited naming the child and every peer shown.
+         */
+        get: operations["get_network_api_v1_young_people__young_person_id__network_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -1373,6 +1698,61 @@ export interface components {
             password: string;
             /** Username */
             username: string;
+        };
+        /**
+         * CatalogueApplied
+         * @description The indicator catalogue an intake or update applied. Codes of an earlier version are
+         *     accepted during its transition period: a deprecated code with a replacement is recorded as
+         *     the replacement (``translated``); one without is recorded as sent, with its own version
+         *     (``kept``).
+         */
+        CatalogueApplied: {
+            /** Kept */
+            kept?: components["schemas"]["KeptCode"][];
+            /** Translated */
+            translated?: components["schemas"]["TranslatedCode"][];
+            /** Version */
+            version: number;
+        };
+        /**
+         * CatalogueVersionOut
+         * @description A version of the indicator catalogue: the current one, or an earlier one still readable.
+         */
+        CatalogueVersionOut: {
+            /**
+             * Accepted Until
+             * @description Intake accepts this version's codes until this day (UTC) inclusive; null for the current version, and for a version no longer accepted
+             */
+            accepted_until: string | null;
+            /** Current */
+            current: boolean;
+            /**
+             * Deprecated
+             * @description Codes of earlier versions this version retired
+             */
+            deprecated?: components["schemas"]["DeprecatedCodeOut"][];
+            /** Indicators */
+            indicators: components["schemas"]["IndicatorOut"][];
+            /** Version */
+            version: number;
+        };
+        /** CategoryOut */
+        CategoryOut: {
+            /** Code */
+            code: string;
+            /** Label */
+            label: string;
+        };
+        /** CategorySplit */
+        CategorySplit: {
+            /** Both */
+            both: number;
+            /** Cce */
+            cce: number;
+            /** Cse */
+            cse: number;
+            /** Neither */
+            neither: number;
         };
         /** ClockList */
         ClockList: {
@@ -1618,6 +1998,50 @@ export interface components {
             /** Youngest Apparent Age */
             youngest_apparent_age: number | null;
         };
+        /** ConcernSeen */
+        ConcernSeen: {
+            /**
+             * First Seen
+             * Format: date-time
+             */
+            first_seen: string;
+            /** Incidents */
+            incidents: number;
+            /**
+             * Last Seen
+             * Format: date-time
+             */
+            last_seen: string;
+            person: components["schemas"]["PersonOfConcernOut"];
+        };
+        /** CountRow */
+        CountRow: {
+            /**
+             * Ethnicity
+             * @description By ONS 2021 high-level ethnic group
+             */
+            ethnicity: {
+                [key: string]: number | "<5";
+            };
+            /**
+             * Key
+             * @description P1, a custody status, an indicator code; empty for incidents
+             */
+            key: string;
+            /** Label */
+            label: string;
+            /**
+             * Measure
+             * @enum {string}
+             */
+            measure: "incidents" | "priority" | "custody" | "indicator";
+            /** Sex */
+            sex: {
+                [key: string]: number | "<5";
+            };
+            /** Total */
+            total: number | "<5";
+        };
         /** CustodyIn */
         CustodyIn: {
             /** Appropriate Adult Present */
@@ -1655,6 +2079,20 @@ export interface components {
              */
             status: "in_custody" | "charged_refused_bail" | "bailed" | "released" | "released_under_investigation" | "released_no_further_action" | "police_protection" | "not_detained" | "not_arrested" | "unknown";
         };
+        /** DeprecatedCodeOut */
+        DeprecatedCodeOut: {
+            /** Code */
+            code: string;
+            /**
+             * Label
+             * @description Its label in the last version that had it
+             */
+            label: string;
+            /** Replaced By */
+            replaced_by: string | null;
+            /** Why */
+            why: string;
+        };
         /** DeviceHolderOut */
         DeviceHolderOut: {
             /** Display Name */
@@ -1672,6 +2110,23 @@ export interface components {
              * @description A catalogue code
              */
             code: string;
+        };
+        /**
+         * DisproportionalityOut
+         * @description Incidents of the manager's teams, per quarter, by the young person's ethnic group and sex:
+         *     priority, custody outcomes and chosen indicators. Small numbers are suppressed.
+         */
+        DisproportionalityOut: {
+            /** Ethnic Groups */
+            ethnic_groups: components["schemas"]["CategoryOut"][];
+            /** Indicators */
+            indicators: components["schemas"]["IndicatorRefOut"][];
+            /** Quarters */
+            quarters: components["schemas"]["QuarterOut"][];
+            /** Sexes */
+            sexes: components["schemas"]["CategoryOut"][];
+            /** Suppression */
+            suppression: string;
         };
         /**
          * ExportRequest
@@ -1720,6 +2175,26 @@ export interface components {
              * @description Part of the incident's location text
              */
             location_contains?: string | null;
+            /**
+             * Persons Of Concern
+             * @description Person of concern ids: seen at the incident
+             */
+            persons_of_concern?: string[];
+            /**
+             * Place Name
+             * @description Part of a place's name or of one of its aliases (case and accents ignored)
+             */
+            place_name?: string | null;
+            /**
+             * Place Types
+             * @description transport_hub, ...
+             */
+            place_types?: ("transport_hub" | "takeaway_or_shop" | "park_or_open_space" | "hotel_or_short_let" | "private_address" | "school_or_college" | "online_platform" | "other")[];
+            /**
+             * Places
+             * @description Place ids (a merged place counts as its target)
+             */
+            places?: string[];
             /** Priorities */
             priorities?: ("P1" | "P2" | "P3")[];
             /**
@@ -1967,6 +2442,21 @@ export interface components {
             /** Items */
             items: components["schemas"]["HandoverItemOut"][];
         };
+        /** HourCell */
+        HourCell: {
+            /**
+             * Hour
+             * @description 0–23, London time
+             */
+            hour: number;
+            /** Incidents */
+            incidents: number;
+            /**
+             * Weekday
+             * @description 1 = Monday … 7 = Sunday (ISO), London time
+             */
+            weekday: number;
+        };
         /**
          * HubView
          * @description What the hub sees besides the report: triage, its teams, whether it paged, its closing.
@@ -2018,6 +2508,11 @@ export interface components {
             occurred_at: string;
             /** People Present */
             people_present?: components["schemas"]["PersonPresentIn"][];
+            /**
+             * Place Id
+             * @description Extension: the place the location is (from GET /places/suggestions). Without it, the description is matched to a place of the location's area when the match is certain, else the incident stays unlinked for a worker to link
+             */
+            place_id?: string | null;
             /** Police Reference */
             police_reference?: string | null;
             /** Police References */
@@ -2041,6 +2536,8 @@ export interface components {
         };
         /** IncidentCreated */
         IncidentCreated: {
+            /** @description The catalogue version applied (absent from replays of old requests) */
+            catalogue?: components["schemas"]["CatalogueApplied"] | null;
             /**
              * Id
              * Format: uuid
@@ -2263,6 +2760,16 @@ export interface components {
             /** Next Cursor */
             next_cursor: string | null;
         };
+        /** IncidentPlaceOut */
+        IncidentPlaceOut: {
+            /**
+             * Incident Id
+             * Format: uuid
+             */
+            incident_id: string;
+            /** Place Id */
+            place_id: string | null;
+        };
         /**
          * IncidentQuery
          * @description Filters, all optional and combined with AND; a list matches any of its values.
@@ -2308,6 +2815,26 @@ export interface components {
              * @description Part of the incident's location text
              */
             location_contains?: string | null;
+            /**
+             * Persons Of Concern
+             * @description Person of concern ids: seen at the incident
+             */
+            persons_of_concern?: string[];
+            /**
+             * Place Name
+             * @description Part of a place's name or of one of its aliases (case and accents ignored)
+             */
+            place_name?: string | null;
+            /**
+             * Place Types
+             * @description transport_hub, ...
+             */
+            place_types?: ("transport_hub" | "takeaway_or_shop" | "park_or_open_space" | "hotel_or_short_let" | "private_address" | "school_or_college" | "online_platform" | "other")[];
+            /**
+             * Places
+             * @description Place ids (a merged place counts as its target)
+             */
+            places?: string[];
             /** Priorities */
             priorities?: ("P1" | "P2" | "P3")[];
             /**
@@ -2433,6 +2960,7 @@ export interface components {
         };
         /** IncidentUpdated */
         IncidentUpdated: {
+            catalogue?: components["schemas"]["CatalogueApplied"] | null;
             /** Changes */
             changes: string[];
             /**
@@ -2466,7 +2994,10 @@ export interface components {
         };
         /** IndicatorIn */
         IndicatorIn: {
-            /** Code */
+            /**
+             * Code
+             * @description A code of the current catalogue (GET /indicators). Codes of earlier versions are accepted until the day GET /indicators/versions gives, and the answer's `catalogue` says how each was recorded
+             */
             code: string;
             /**
              * Provenance
@@ -2483,8 +3014,55 @@ export interface components {
             code: string;
             /** Group */
             group: string;
+            /**
+             * Group Label
+             * @description The group's display label in this catalogue version
+             */
+            group_label: string;
             /** Label */
             label: string;
+            /**
+             * Routes By Context
+             * @default false
+             */
+            routes_by_context: boolean;
+        };
+        /** IndicatorRefOut */
+        IndicatorRefOut: {
+            /** Code */
+            code: string;
+            /**
+             * Counts Also
+             * @description Deprecated codes counted with it (the codes it replaced)
+             */
+            counts_also?: string[];
+            /** Label */
+            label: string;
+        };
+        /** IndicatorSeen */
+        IndicatorSeen: {
+            /** Category */
+            category: string;
+            /** Code */
+            code: string;
+            /** Group */
+            group: string;
+            /** Incidents */
+            incidents: number;
+            /** Label */
+            label: string;
+        };
+        /** KeptCode */
+        KeptCode: {
+            /**
+             * Catalogue Version
+             * @description The earlier version it is recorded and read against
+             */
+            catalogue_version: number;
+            /** Code */
+            code: string;
+            /** Why */
+            why: string | null;
         };
         /** Liveness */
         Liveness: {
@@ -2507,6 +3085,8 @@ export interface components {
             area: string | null;
             /** Description */
             description: string;
+            /** @description The place the location is linked to */
+            place?: components["schemas"]["PlaceRef"] | null;
         } & {
             [key: string]: unknown;
         };
@@ -2529,6 +3109,45 @@ export interface components {
             /** Username */
             username: string;
         };
+        /**
+         * MonitoringIn
+         * @description Equality monitoring of a young person (ONS 2021 ethnic groups; sex). Both optional: an
+         *     absent field is recorded as not recorded. Used only by the managers' disproportionality
+         *     view, never by triage.
+         */
+        MonitoringIn: {
+            /**
+             * Ethnicity
+             * @description ONS 2021 category
+             * @default not_recorded
+             * @enum {string}
+             */
+            ethnicity: "asian_bangladeshi" | "asian_chinese" | "asian_indian" | "asian_pakistani" | "asian_other" | "black_african" | "black_caribbean" | "black_other" | "mixed_white_asian" | "mixed_white_black_african" | "mixed_white_black_caribbean" | "mixed_other" | "white_british" | "white_irish" | "white_gypsy_irish_traveller" | "white_roma" | "white_other" | "other_arab" | "other_any" | "not_recorded" | "declined";
+            /**
+             * Sex
+             * @default not_recorded
+             * @enum {string}
+             */
+            sex: "female" | "male" | "not_recorded" | "declined";
+        };
+        /** MonitoringOut */
+        MonitoringOut: {
+            /** Ethnic Group */
+            ethnic_group: string;
+            /** Ethnicity */
+            ethnicity: string;
+            /** Ethnicity Label */
+            ethnicity_label: string | null;
+            /** Sex */
+            sex: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Young Person Id */
+            young_person_id: string;
+        };
         /** MyOnCallOut */
         MyOnCallOut: {
             next: components["schemas"]["MyShift"] | null;
@@ -2550,6 +3169,67 @@ export interface components {
              */
             starts_at: string;
             team: components["schemas"]["TeamRef"];
+        };
+        /** Network */
+        Network: {
+            /**
+             * Incidents
+             * @description The young person's incidents the reader may see
+             */
+            incidents: number;
+            /** Peers */
+            peers: components["schemas"]["NetworkPeer"][];
+            /** Persons Of Concern */
+            persons_of_concern: components["schemas"]["NetworkConcern"][];
+            /**
+             * Young Person Id
+             * Format: uuid
+             */
+            young_person_id: string;
+        };
+        /** NetworkConcern */
+        NetworkConcern: {
+            /**
+             * First Seen
+             * Format: date-time
+             */
+            first_seen: string;
+            /** Incidents */
+            incidents: number;
+            /**
+             * Last Seen
+             * Format: date-time
+             */
+            last_seen: string;
+            person: components["schemas"]["PersonOfConcernOut"];
+            /** Places */
+            places: components["schemas"]["PlaceSeen"][];
+        };
+        /** NetworkPeer */
+        NetworkPeer: {
+            /** First Name */
+            first_name: string;
+            /**
+             * First Seen
+             * Format: date-time
+             */
+            first_seen: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Incidents */
+            incidents: number;
+            /** Last Name */
+            last_name: string;
+            /**
+             * Last Seen
+             * Format: date-time
+             */
+            last_seen: string;
+            /** Places */
+            places: components["schemas"]["PlaceSeen"][];
         };
         /** OfferKindOut */
         OfferKindOut: {
@@ -2598,6 +3278,78 @@ export interface components {
              */
             limit: number;
         };
+        /**
+         * PeerIn
+         * @description A peer by what is known of them: matched as intake matches a young person (the LA
+         *     reference, else the name and date of birth); a partial match makes a new record with
+         *     possible matches to confirm, never a merge.
+         */
+        PeerIn: {
+            /** Apparent Age */
+            apparent_age?: number | null;
+            /** Date Of Birth */
+            date_of_birth?: string | null;
+            /** First Name */
+            first_name: string;
+            /** La Reference */
+            la_reference?: string | null;
+            /** Last Name */
+            last_name: string;
+        };
+        /** PeerRef */
+        PeerRef: {
+            /** First Name */
+            first_name: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Last Name */
+            last_name: string;
+        };
+        /** PersonOfConcernIn */
+        PersonOfConcernIn: {
+            /**
+             * Area
+             * @description Area slug
+             */
+            area?: string | null;
+            /** Description */
+            description?: string | null;
+            /** Nickname */
+            nickname?: string | null;
+            /** Phone Last Digits */
+            phone_last_digits?: string | null;
+            /**
+             * Vehicle
+             * @description Make, colour, a partial registration
+             */
+            vehicle?: string | null;
+        };
+        /** PersonOfConcernOut */
+        PersonOfConcernOut: {
+            /** Area */
+            area: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Description */
+            description: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Nickname */
+            nickname: string | null;
+            /** Phone Last Digits */
+            phone_last_digits: string | null;
+            /** Vehicle */
+            vehicle: string | null;
+        };
         /** PersonOfHit */
         PersonOfHit: {
             /** First Name */
@@ -2640,6 +3392,24 @@ export interface components {
              */
             id: string;
         };
+        /** PersonsOfConcernPage */
+        PersonsOfConcernPage: {
+            /** Items */
+            items: components["schemas"]["PersonOfConcernOut"][];
+        };
+        /**
+         * PersonsOfConcernQuery
+         * @description A search in a body: what is known of a person of concern never goes in a URL.
+         */
+        PersonsOfConcernQuery: {
+            /**
+             * Limit
+             * @default 10
+             */
+            limit: number;
+            /** Text */
+            text: string;
+        };
         /** PickupOut */
         PickupOut: {
             /**
@@ -2655,6 +3425,202 @@ export interface components {
              * @enum {string}
              */
             state: "awaiting_pickup" | "picked_up" | "closed";
+        };
+        /** PlaceIn */
+        PlaceIn: {
+            /** Aliases */
+            aliases?: string[];
+            /**
+             * Area
+             * @description Area slug
+             */
+            area: string;
+            /**
+             * Grid Reference
+             * @description OS grid reference, e.g. SK 585 045
+             */
+            grid_reference?: string | null;
+            /**
+             * Name
+             * @description A private address is named without house or flat numbers (lists show names)
+             */
+            name: string;
+            /**
+             * Postcode District
+             * @description The outward code only (LE1), never a full postcode: no home address is kept
+             */
+            postcode_district?: string | null;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "transport_hub" | "takeaway_or_shop" | "park_or_open_space" | "hotel_or_short_let" | "private_address" | "school_or_college" | "online_platform" | "other";
+        };
+        /** PlaceLinkIn */
+        PlaceLinkIn: {
+            /**
+             * Place Id
+             * @description The incident's place; null unlinks it
+             */
+            place_id: string | null;
+        };
+        /** PlaceList */
+        PlaceList: {
+            /** Items */
+            items: components["schemas"]["PlaceOut"][];
+        };
+        /** PlaceMergeIn */
+        PlaceMergeIn: {
+            /**
+             * Into Place Id
+             * Format: uuid
+             * @description The place that stays; this one becomes its alias
+             */
+            into_place_id: string;
+        };
+        /** PlaceMergeOut */
+        PlaceMergeOut: {
+            /** Aliases Added */
+            aliases_added: string[];
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Incidents Moved */
+            incidents_moved: number;
+            /**
+             * Into Place Id
+             * Format: uuid
+             */
+            into_place_id: string;
+            /**
+             * Merged At
+             * Format: date-time
+             */
+            merged_at: string;
+            /**
+             * Place Id
+             * Format: uuid
+             */
+            place_id: string;
+            /** Undone At */
+            undone_at: string | null;
+        };
+        /** PlaceOfHit */
+        PlaceOfHit: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Type */
+            type: string;
+        };
+        /** PlaceOut */
+        PlaceOut: {
+            /** Aliases */
+            aliases: string[];
+            /** Area */
+            area: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Grid Reference */
+            grid_reference: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Merged Into Id */
+            merged_into_id: string | null;
+            /** Name */
+            name: string;
+            /** Postcode District */
+            postcode_district: string | null;
+            /** Retired At */
+            retired_at: string | null;
+            /** Type */
+            type: string;
+        };
+        /** PlaceProfile */
+        PlaceProfile: {
+            categories: components["schemas"]["CategorySplit"];
+            /** Incidents */
+            incidents: number;
+            /** Indicators */
+            indicators: components["schemas"]["IndicatorSeen"][];
+            /**
+             * Peers
+             * @description Young people recorded as present, not the subject
+             */
+            peers: components["schemas"]["YoungPersonSeen"][];
+            /** Persons Of Concern */
+            persons_of_concern: components["schemas"]["ConcernSeen"][];
+            place: components["schemas"]["PlaceOut"];
+            /**
+             * Weekday Hours
+             * @description Only the cells with incidents
+             */
+            weekday_hours: components["schemas"]["HourCell"][];
+            /** Weeks */
+            weeks: components["schemas"]["WeekCount"][];
+            /** Young People */
+            young_people: components["schemas"]["YoungPersonSeen"][];
+        };
+        /** PlaceRef */
+        PlaceRef: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Type */
+            type: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** PlaceSeen */
+        PlaceSeen: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Incidents */
+            incidents: number;
+            /** Name */
+            name: string;
+        };
+        /** PlaceSuggestion */
+        PlaceSuggestion: {
+            /** Area */
+            area: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Matched
+             * @description The name or alias that matched
+             */
+            matched: string;
+            /** Name */
+            name: string;
+            /** Score */
+            score: number;
+            /** Type */
+            type: string;
+        };
+        /** PlaceSuggestions */
+        PlaceSuggestions: {
+            /** Items */
+            items: components["schemas"]["PlaceSuggestion"][];
         };
         /** PolicyIn */
         PolicyIn: {
@@ -2708,6 +3674,55 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /**
+         * PresentIn
+         * @description Who was present: a young person (by the id of a record you can see, or by name and date
+         *     of birth) or a person of concern (by id). Exactly one of the three.
+         */
+        PresentIn: {
+            /** Person Of Concern Id */
+            person_of_concern_id?: string | null;
+            /**
+             * Role
+             * @default peer
+             */
+            role: string;
+            young_person?: components["schemas"]["PeerIn"] | null;
+            /** Young Person Id */
+            young_person_id?: string | null;
+        };
+        /** PresentList */
+        PresentList: {
+            /** Items */
+            items: components["schemas"]["PresentOut"][];
+        };
+        /** PresentOut */
+        PresentOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Incident Id
+             * Format: uuid
+             */
+            incident_id: string;
+            /**
+             * Matched By
+             * @description For a peer given by name: la_reference, name_and_dob or new
+             */
+            matched_by?: string | null;
+            person_of_concern: components["schemas"]["PersonOfConcernOut"] | null;
+            /** Role */
+            role: string;
+            young_person: components["schemas"]["PeerRef"] | null;
+        };
         /** PublicKeyOut */
         PublicKeyOut: {
             /**
@@ -2731,6 +3746,27 @@ export interface components {
             };
         } & {
             [key: string]: unknown;
+        };
+        /** QuarterOut */
+        QuarterOut: {
+            /**
+             * Ends On
+             * Format: date
+             * @description Last day of the quarter
+             */
+            ends_on: string;
+            /**
+             * Quarter
+             * @description Calendar quarter of the incidents' occurred_at (London), e.g. 2026-Q4
+             */
+            quarter: string;
+            /** Rows */
+            rows: components["schemas"]["CountRow"][];
+            /**
+             * Starts On
+             * Format: date
+             */
+            starts_on: string;
         };
         /**
          * QueryRequest
@@ -2781,6 +3817,26 @@ export interface components {
              * @description Part of the incident's location text
              */
             location_contains?: string | null;
+            /**
+             * Persons Of Concern
+             * @description Person of concern ids: seen at the incident
+             */
+            persons_of_concern?: string[];
+            /**
+             * Place Name
+             * @description Part of a place's name or of one of its aliases (case and accents ignored)
+             */
+            place_name?: string | null;
+            /**
+             * Place Types
+             * @description transport_hub, ...
+             */
+            place_types?: ("transport_hub" | "takeaway_or_shop" | "park_or_open_space" | "hotel_or_short_let" | "private_address" | "school_or_college" | "online_platform" | "other")[];
+            /**
+             * Places
+             * @description Place ids (a merged place counts as its target)
+             */
+            places?: string[];
             /** Priorities */
             priorities?: ("P1" | "P2" | "P3")[];
             /**
@@ -3047,6 +4103,7 @@ export interface components {
              * Format: date-time
              */
             occurred_at: string;
+            place?: components["schemas"]["PlaceOfHit"] | null;
             /** Priority */
             priority: string;
             /** Reference */
@@ -3584,6 +4641,18 @@ export interface components {
              */
             token_type: string;
         };
+        /** TranslatedCode */
+        TranslatedCode: {
+            /**
+             * Recorded
+             * @description The current code recorded in its place
+             */
+            recorded: string;
+            /** Sent */
+            sent: string;
+            /** Why */
+            why: string | null;
+        };
         /** UserCreate */
         UserCreate: {
             /** Display Name */
@@ -3632,6 +4701,16 @@ export interface components {
             msg: string;
             /** Error Type */
             type: string;
+        };
+        /** WeekCount */
+        WeekCount: {
+            /** Incidents */
+            incidents: number;
+            /**
+             * Week
+             * @description ISO week, e.g. 2026-W48
+             */
+            week: string;
         };
         /**
          * WindowOut
@@ -3711,6 +4790,8 @@ export interface components {
             apparent_age: number | null;
             /** Date Of Birth */
             date_of_birth: string | null;
+            /** Ethnicity */
+            ethnicity?: string | null;
             /** First Name */
             first_name: string;
             /** Gender */
@@ -3727,6 +4808,8 @@ export interface components {
             learning_disability: boolean;
             /** Legal Status */
             legal_status: string;
+            /** Sex */
+            sex?: string | null;
         } & {
             [key: string]: unknown;
         };
@@ -3740,6 +4823,30 @@ export interface components {
             last_name: string;
         } & {
             [key: string]: unknown;
+        };
+        /** YoungPersonSeen */
+        YoungPersonSeen: {
+            /** First Name */
+            first_name: string;
+            /**
+             * First Seen
+             * Format: date-time
+             */
+            first_seen: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Incidents */
+            incidents: number;
+            /** Last Name */
+            last_name: string;
+            /**
+             * Last Seen
+             * Format: date-time
+             */
+            last_seen: string;
         };
         /** TeamRefOut */
         api__auth__schemas__TeamRefOut: {
@@ -4898,6 +6005,137 @@ export interface operations {
             };
         };
     };
+    list_present_api_v1_incidents__incident_id__people_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                incident_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PresentList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    link_present_api_v1_incidents__incident_id__people_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                incident_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PresentIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PresentOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    unlink_present_api_v1_incidents__incident_id__people__link_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                incident_id: string;
+                link_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    link_incident_place_api_v1_incidents__incident_id__place_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                incident_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlaceLinkIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IncidentPlaceOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     get_status_api_v1_incidents__incident_id__status_get: {
         parameters: {
             query?: never;
@@ -5076,7 +6314,10 @@ export interface operations {
     };
     list_indicators_api_v1_indicators_get: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description An earlier catalogue version, to read older incidents' codes */
+                version?: number | null;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -5090,6 +6331,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["IndicatorOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_catalogue_versions_api_v1_indicators_versions_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogueVersionOut"][];
                 };
             };
         };
@@ -5152,6 +6422,40 @@ export interface operations {
                 };
                 content: {
                     "text/calendar": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_disproportionality_api_v1_monitoring_disproportionality_get: {
+        parameters: {
+            query?: {
+                /** @description How many quarters, ending with this one */
+                quarters?: number;
+                /** @description Indicator codes to count (repeat the parameter); default: ITM-DRUGS-CASH, ITM-WEAPON, MOV-OUT-OF-AREA, REL-KNOWN-EXPLOITERS, REL-CONTROLLING-ADULT, HRM-EXPLOITER-VIOLENCE-DEBT */
+                indicator?: string[] | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisproportionalityOut"];
                 };
             };
             /** @description Validation Error */
@@ -5327,6 +6631,370 @@ export interface operations {
             };
             /** @description Already closed */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_person_of_concern_api_v1_persons_of_concern_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PersonOfConcernIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonOfConcernOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    search_persons_of_concern_api_v1_persons_of_concern_search_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PersonsOfConcernQuery"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonsOfConcernPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    undo_merge_api_v1_place_merges__merge_id__undo_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                merge_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlaceMergeOut"];
+                };
+            };
+            /** @description No such merge */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_places_api_v1_places_get: {
+        parameters: {
+            query?: {
+                /** @description Area slug */
+                area?: string | null;
+                include_retired?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlaceList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_place_api_v1_places_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlaceIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlaceOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    suggest_places_api_v1_places_suggestions_get: {
+        parameters: {
+            query: {
+                /** @description A place name as typed */
+                q: string;
+                /** @description Area slug */
+                area?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlaceSuggestions"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_place_api_v1_places__place_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                place_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlaceOut"];
+                };
+            };
+            /** @description No such place, or not of your teams' areas */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    merge_place_api_v1_places__place_id__merge_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                place_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlaceMergeIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlaceMergeOut"];
+                };
+            };
+            /** @description No such place, or not of your teams' areas */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_place_profile_api_v1_places__place_id__profile_get: {
+        parameters: {
+            query?: {
+                /** @description How many ISO weeks the chart shows */
+                weeks?: number;
+            };
+            header?: never;
+            path: {
+                place_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlaceProfile"];
+                };
+            };
+            /** @description No such place, or not of your teams' areas */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    retire_place_api_v1_places__place_id__retire_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                place_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlaceOut"];
+                };
+            };
+            /** @description No such place, or not of your teams' areas */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6292,6 +7960,86 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AccessLogPage"];
+                };
+            };
+            /** @description No such young person, or none of your teams' incidents */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    put_monitoring_api_v1_young_people__young_person_id__monitoring_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                young_person_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MonitoringIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitoringOut"];
+                };
+            };
+            /** @description No such young person, or none of your teams' incidents */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_network_api_v1_young_people__young_person_id__network_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                young_person_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Network"];
                 };
             };
             /** @description No such young person, or none of your teams' incidents */
