@@ -136,6 +136,7 @@ async def a_partners_concern(session: AsyncSession, teams: dict[str, Team]) -> N
     )
     await report_concern(session, partner, body)
 
+
 async def _closed_by_day_teams(session: AsyncSession, incident: Incident, closers: list[Actor]) -> None:
     """An earlier report, long dealt with: each day team picked up and closed its item, and
     the clocks were met (a return home interview by an independent service)."""
