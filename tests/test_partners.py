@@ -95,7 +95,7 @@ async def test_a_peer_group_concern_with_cse_and_cce_reaches_both_hubs(client, p
         about="peer_group",
         location=None,
         peer_group="Year 10 group who meet older men by the chip shop",
-        indicators=[{"code": "REL-OLDER-PARTNER"}, {"code": "REL-RECRUITING"}],
+        indicators=[{"code": "REL-CONTROLLING-ADULT"}, {"code": "REL-USED-TO-REACH-PEERS"}],
         organisation="school",
     )
     created = await client.post(CONCERNS, json=body, headers=people["school"].headers)

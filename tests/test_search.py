@@ -18,7 +18,7 @@ from sqlalchemy import select
 from api.audit.models import AuditEvent, AuditSubject
 from api.auth.dependencies import Actor
 from api.auth.models import Membership
-from api.incidents.models import Incident
+from api.incidents.models import Incident, IncidentIndicator
 from api.search import saved as saved_searches
 from api.search import service
 from api.search.models import SavedSearch
@@ -406,3 +406,22 @@ async def test_a_relative_window_is_counted_from_each_run(db, night):
     assert {str(i.id) for i in today} == {made["park"]["id"], made["grooming"]["id"]}
     assert {str(i.id) for i in later} == {made["grooming"]["id"]}
     assert window.start == NOW + timedelta(days=10) - timedelta(days=28)
+
+
+async def test_a_current_code_finds_incidents_recorded_with_the_code_it_replaced(client, db, night):
+    """Catalogue v3 replaced REL-OLDER-PARTNER with REL-CONTROLLING-ADULT: an incident stored
+    with the old code (before v3) is found by the new one, and by the old one."""
+    people, made = night
+    async with db.session() as session:
+        session.add(
+            IncidentIndicator(
+                incident_id=uuid.UUID(made["grooming"]["id"]),
+                code="REL-OLDER-PARTNER",
+                category="cse",
+                provenance="observed",
+                catalogue_version=2,
+            )
+        )
+    manager = people["manager"]
+    for code in ("REL-CONTROLLING-ADULT", "REL-OLDER-PARTNER"):
+        assert await _refs(client, manager, indicators=[code]) == _names(made, "grooming"), code

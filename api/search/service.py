@@ -33,7 +33,7 @@ from api.places.models import IncidentPerson, PersonOfConcern, Place
 from api.search.schemas import IncidentQuery, PersonOfHit, PlaceOfHit, SearchHit, SearchResults, WindowOut
 from api.teams.directory import Directory, directory
 from api.teams.models import Team
-from api.triage.catalogue import CATALOGUE_VERSIONS, load_catalogue
+from api.triage.catalogue import CATALOGUE_VERSIONS, codes_meaning, load_catalogue
 
 
 @dataclass(frozen=True)
@@ -205,7 +205,8 @@ def statement(
     """The scoped SQL of a query (no order or page yet)."""
     known = checked.known
     stmt = select(Incident).options(load_only(*_LISTED)).where(team_scope(actor))
-    codes: set[str] = set(query.indicators)
+    # A current code also finds the incidents recorded with the deprecated code it replaced.
+    codes: set[str] = {c for code in query.indicators for c in codes_meaning(code)}
     if query.indicator_groups:
         by_group = _codes_by("group")
         codes |= {c for g in query.indicator_groups for c in by_group.get(g, set())}
