@@ -40,6 +40,7 @@ from api.db import Database, table_of  # noqa: E402
 from api.demo import DEMO_PASSWORD  # noqa: E402
 from api.incidents.models import Incident, IncidentIndicator, IncidentTeam  # noqa: E402
 from api.people.models import YoungPerson  # noqa: E402
+from api.places.models import Place  # noqa: E402
 from api.search import service  # noqa: E402
 from api.search.schemas import IncidentQuery  # noqa: E402
 from api.teams.models import Station, Team  # noqa: E402
@@ -47,27 +48,28 @@ from api.triage.catalogue import load_catalogue  # noqa: E402
 from bench.common import bench_env, free_port, make_database, run_cli, server  # noqa: E402
 
 USER = "manager.duty"
+# (location text, the place it is linked to, the place's type); None: no place record.
 PLACES = [
-    "Leicester railway station",
-    "Leicester railway station, platform 2",
-    "Haymarket bus station",
-    "St Margaret's bus station",
-    "Highcross shopping centre",
-    "Fosse Park retail park",
-    "Southfields Park, Loughborough",
-    "Queen's Park, Loughborough",
-    "Loughborough bus station",
-    "Loughborough railway station",
-    "Chicken shop, London Road",
-    "Takeaway, Narborough Road",
-    "Travelodge, Leicester Central",
-    "Short-let flat, Belgrave",
-    "Abbey Park",
-    "Victoria Park",
-    "Oakham town centre",
-    "Rutland Water car park",
-    "Hinckley bus station",
-    "Coalville market",
+    ("Leicester railway station", "Leicester railway station", "transport_hub"),
+    ("Leicester railway station, platform 2", "Leicester railway station", "transport_hub"),
+    ("Haymarket bus station", "Haymarket bus station", "transport_hub"),
+    ("St Margaret's bus station", "St Margaret's bus station", "transport_hub"),
+    ("Highcross shopping centre", "Highcross shopping centre", "other"),
+    ("Fosse Park retail park", None, None),
+    ("Southfields Park, Loughborough", "Southfields Park", "park_or_open_space"),
+    ("Queen's Park, Loughborough", "Queen's Park", "park_or_open_space"),
+    ("Loughborough bus station", "Loughborough bus station", "transport_hub"),
+    ("Loughborough railway station", "Loughborough railway station", "transport_hub"),
+    ("Chicken shop, London Road", "London Road chicken shop", "takeaway_or_shop"),
+    ("Takeaway, Narborough Road", "Narborough Road takeaway", "takeaway_or_shop"),
+    ("Travelodge, Leicester Central", "Travelodge Leicester Central", "hotel_or_short_let"),
+    ("Short-let flat, Belgrave", None, None),
+    ("Abbey Park", "Abbey Park", "park_or_open_space"),
+    ("Victoria Park", "Victoria Park", "park_or_open_space"),
+    ("Oakham town centre", None, None),
+    ("Rutland Water car park", None, None),
+    ("Hinckley bus station", "Hinckley bus station", "transport_hub"),
+    ("Coalville market", None, None),
 ]
 FIRST = [
     "Jordan",
@@ -97,6 +99,11 @@ def queries(person_id: str) -> list[tuple[str, dict[str, Any]]]:
         ("one indicator code, all time", {"indicators": ["ITM-WEAPON"]}),
         ("harm group, P1, 90 days", {"indicator_groups": ["harm"], "priorities": ["P1"], "last_days": 90}),
         ("one young person", {"young_person_id": person_id}),
+        (
+            "CCE at transport hubs, 28 days",
+            {"indicator_categories": ["cce"], "place_types": ["transport_hub"], "last_days": 28},
+        ),
+        ("place name or alias 'bus station'", {"place_name": "bus station"}),
         ("location contains 'railway'", {"location_contains": "railway"}),
         ("team + kind + 180 days", {"teams": ["city-cse"], "kinds": ["arrest"], "last_days": 180}),
         ("no filter, page of 200", {"limit": 200}),
@@ -114,6 +121,12 @@ async def seed(database: Database, count: int, rng: random.Random) -> str:
     catalogue = load_catalogue()
     codes = [(i.code, i.category) for i in catalogue.all()]
     now = datetime.now(UTC)
+    place_rows = {
+        name: {"id": uuid.uuid4(), "name": name, "aliases": [], "type": kind, "created_at": now}
+        for _, name, kind in PLACES
+        if name is not None
+    }
+    place_of = {text: place_rows[name]["id"] if name else None for text, name, _ in PLACES}
     people = [
         {
             "id": uuid.uuid4(),
@@ -151,7 +164,8 @@ async def seed(database: Database, count: int, rng: random.Random) -> str:
                 "station_id": station.id,
                 "police_references": [],
                 "young_person_id": rng.choice(people)["id"],
-                "location_description": rng.choice(PLACES),
+                "location_description": (where := rng.choice(PLACES)[0]),
+                "place_id": place_of[where],
                 "location_area_id": area_id,
                 "area_id": area_id,
                 "custody": {},
@@ -184,6 +198,7 @@ async def seed(database: Database, count: int, rng: random.Random) -> str:
         ]
     async with database.session() as session:
         for model, rows in (
+            (Place, list(place_rows.values())),
             (YoungPerson, people),
             (Incident, incidents),
             (IncidentTeam, links),
