@@ -6,10 +6,11 @@ Idempotent: every row is looked up by its slug or username before it is created.
 from __future__ import annotations
 
 from api.db import Database
-from api.flows.demo import last_nights_incidents, places_and_peers
+from api.flows.demo import a_partners_concern, last_nights_incidents, places_and_peers
 from api.paging.demo import seed_policies
 from api.places.demo import seed_places
 from api.rota.demo import seed_rotas
+from api.search.demo import seed_saved_searches
 from api.settings import Settings
 from api.teams import service
 
@@ -71,6 +72,8 @@ USERS = [
         None,
     ),
     ("admin", "System administrator", ["admin"], [], None),
+    # A residential home's manager: reports concerns about places and peer groups.
+    ("partner.home", "Oakfield residential home (partner)", ["partner"], [], None),
 ]
 
 
@@ -120,5 +123,14 @@ async def load_demo(settings: Settings) -> list[tuple[str, str, str]]:
 
 # After the teams and users: escalation policies, rotas and places, then last night's incidents
 # (paged to whoever was on call, their locations resolved to the places), then earlier reports
-# at the places and who was seen with Jordan.
-DEMO_HOOKS: list = [seed_policies, seed_rotas, seed_places, last_nights_incidents, places_and_peers]
+# at the places and who was seen with Jordan; a partner's concern about a park in the county;
+# the CCE hub's saved search.
+DEMO_HOOKS: list = [
+    seed_policies,
+    seed_rotas,
+    seed_places,
+    last_nights_incidents,
+    places_and_peers,
+    a_partners_concern,
+    seed_saved_searches,
+]

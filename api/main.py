@@ -25,6 +25,7 @@ from api.handover.routes import router as handover_router
 from api.incidents.routes import router as incidents_router
 from api.monitoring.routes import router as monitoring_router
 from api.paging.routes import router as paging_router
+from api.partners.routes import router as partners_router
 from api.people.routes import router as people_router
 from api.places.routes import router as places_router
 from api.platform import precompressed
@@ -32,6 +33,7 @@ from api.platform.middleware import LanternMiddleware
 from api.platform.startup import freeze_after_start_up
 from api.referrals.routes import router as referrals_router
 from api.rota.routes import router as rota_router
+from api.search.routes import router as search_router
 from api.settings import Settings, get_settings
 from api.support.routes import router as support_router
 from api.teams.routes import router as teams_router
@@ -50,6 +52,8 @@ ROUTERS = [
     rota_router,
     paging_router,
     handover_router,
+    search_router,
+    partners_router,
     monitoring_router,
     referrals_router,
 ]

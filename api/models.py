@@ -13,14 +13,19 @@ from api.incidents.models import (
 )
 from api.jobs.models import Job
 from api.paging.models import Acknowledgement, Delivery, EscalationPolicy, Page, PushSubscription
+from api.partners.models import ConcernTeam, PartnerConcern
 from api.people.models import PersonMerge, PossibleMatch, YoungPerson, YoungPersonName
 from api.places.models import IncidentPerson, PersonOfConcern, Place, PlaceMerge
 from api.referrals.models import Referral
 from api.rota.models import OverrideShift, Rotation, RotationMember
+from api.search.models import SavedSearch
 from api.support.models import HandoverNote, HandoverNoteVersion, SupportOffer, SupportOfferVersion
 from api.teams.models import Area, Membership, Station, Team
 
 __all__ = [
+    "ConcernTeam",
+    "PartnerConcern",
+    "SavedSearch",
     "Clock",
     "HandoverEvent",
     "HandoverItem",

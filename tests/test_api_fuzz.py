@@ -41,6 +41,7 @@ ROLES = {
     "day_team": "day.cce",
     "manager": "manager.duty",
     "coordinator": "coordinator.hubs",
+    "partner": "partner.home",
     "admin": "admin",
 }
 # Streams that never end by design, and sign-outs that would revoke the fuzzer's own token;

@@ -9,8 +9,8 @@ inside a row a unit may import only those to its left:
 
     routes main                       (and `workers`, outside `api`, on top of everything)
     flows
-    rota paging support handover places referrals
-    triage people incidents monitoring
+    rota paging support handover places referrals search
+    triage people incidents monitoring partners
     audit jobs events auth teams
     platform db errors settings migrations deps
 
@@ -32,8 +32,8 @@ API = Path(__file__).resolve().parent.parent / "api"
 LAYERS: list[list[str]] = [
     ["platform", "db", "errors", "settings", "migrations", "deps", "textinput", "timewindows"],
     ["audit", "jobs", "events", "auth", "teams"],
-    ["triage", "people", "incidents", "monitoring"],
-    ["rota", "paging", "support", "handover", "places", "referrals"],
+    ["triage", "people", "incidents", "monitoring", "partners"],
+    ["rota", "paging", "support", "handover", "places", "referrals", "search"],
     ["flows"],
     ["routes", "main"],
     # Retention reaches every table (it loads them all to follow foreign keys); only the
@@ -61,6 +61,7 @@ ALLOWED: dict[str, set[str]] = {
     "triage": CORE,
     "people": CORE | {"auth"},
     "incidents": CORE | {"deps", "audit", "auth", "events", "teams", "triage", "people"},
+    "partners": CORE | {"audit", "auth", "teams"},
     "monitoring": CORE,
     "rota": CORE | {"deps", "auth", "teams"},
     "paging": CORE | {"deps", "audit", "auth", "events", "jobs", "teams", "incidents", "rota"},
@@ -74,9 +75,10 @@ ALLOWED: dict[str, set[str]] = {
     # handover's, its PDF is set by handover's machinery.
     "referrals": CORE
     | {"deps", "audit", "auth", "events", "teams", "triage", "people", "incidents", "rota", "handover"},
+    "search": CORE | {"audit", "auth", "teams", "triage", "people", "incidents", "places"},
     "flows": CORE
     | {"audit", "auth", "events", "jobs", "teams", "triage", "people", "incidents", "monitoring"}
-    | {"rota", "paging", "support", "handover", "places", "referrals"},
+    | {"partners", "rota", "paging", "support", "handover", "places", "referrals"},
     "routes": {unit for layer in LAYERS[:-2] for unit in layer} | {"migrations"},
     "main": {unit for layer in LAYERS[:-1] for unit in layer} - {"main"},
     "retention": {unit for layer in LAYERS[:-1] for unit in layer} - {"routes"},

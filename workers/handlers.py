@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api import retention
 from api.db import Database
 from api.jobs.service import Claimant
-from api.paging import alerts, deliveries, escalation, reachability
+from api.paging import alerts, deliveries, escalation, partner_pages, reachability
 from api.paging.deliveries import DONE, NextStep, PreparedDelivery
 from api.settings import Settings
 from workers import queue
@@ -157,6 +157,12 @@ async def managers_alert(ctx: JobContext, job: ClaimedJob) -> NextStep:
         return await ctx.settle(session, DONE)
 
 
+async def concern_page(ctx: JobContext, job: ClaimedJob) -> NextStep:
+    async with ctx.database.session() as session:
+        await partner_pages.page_hub(session, job.payload, ctx.clock())
+        return await ctx.settle(session, DONE)
+
+
 async def retention_purge(ctx: JobContext, job: ClaimedJob) -> NextStep:
     """This period's purge (see api.retention); within half a lease, the rest next period."""
     await retention.purge(
@@ -172,6 +178,7 @@ async def retention_purge(ctx: JobContext, job: ClaimedJob) -> NextStep:
 
 HANDLERS: dict[str, Handler] = {
     alerts.ALERT_JOB: managers_alert,
+    partner_pages.CONCERN_JOB: concern_page,
     escalation.LEVEL_JOB: page_level,
     escalation.ESCALATE_JOB: page_escalate,
     escalation.DELIVERY_JOB: delivery_send,

@@ -143,4 +143,4 @@ def public():
 ALL_STAFF = ("worker", "day_team", "manager", "admin")
 EVERYONE = ("police", "worker", "day_team", "manager", "admin")
 # Whoever may sign in to the PWA: everyone, and a hubs' coordinator (who reads places and networks).
-SIGNED_IN = (*EVERYONE, "coordinator")
+SIGNED_IN = (*EVERYONE, "coordinator", "partner")

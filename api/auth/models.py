@@ -11,7 +11,9 @@ from sqlmodel import Field, SQLModel
 from api.db import JsonType, UtcDateTime, new_id, utcnow
 
 # coordinator: a hub coordinator, across the teams of one or more hubs (their memberships).
-ROLES = ("police", "worker", "day_team", "manager", "coordinator", "admin")
+# partner: residential homes, schools and detached youth workers, who report concerns about a
+# place or a peer group (api/partners) and see only what they reported.
+ROLES = ("police", "worker", "day_team", "manager", "coordinator", "admin", "partner")
 
 
 class User(SQLModel, table=True):

@@ -36,6 +36,7 @@ EVENT_NAMES = (
     "incident.uncovered",
     "support.recorded",
     "handover.updated",
+    "partner_concern.reported",
 )
 CHANNEL = "lantern_events"
 # PostgreSQL refuses NOTIFY payloads of 8000 bytes or more.

@@ -21,8 +21,9 @@ router = APIRouter(prefix="/api/v1", tags=["events"])
         200: {
             "description": (
                 "A text/event-stream of `incident.created`, `incident.updated`, `page.sent`, "
-                "`page.acknowledged`, `page.escalated`, `incident.uncovered`, `support.recorded` and "
-                "`handover.updated`, each `data` a small JSON with ids only, scoped like the reads. "
+                "`page.acknowledged`, `page.escalated`, `incident.uncovered`, `support.recorded`, "
+                "`handover.updated` and `partner_concern.reported` (a partner's concern reached the hub), "
+                "each `data` a small JSON with ids only, scoped like the reads. "
                 "The stream starts with `retry:`, sends keep-alive comments and ends after a maximum "
                 "age: reconnect and refetch. Event ids are unique; there is no replay from Last-Event-ID."
             ),

@@ -21,6 +21,7 @@ from api.auth.dependencies import Actor
 from api.auth.models import Membership, User
 from api.db import utcnow
 from api.flows.intake import report_incident
+from api.flows.partner_concerns import report_concern
 from api.flows.updates import update_incident
 from api.handover import contents, nrm
 from api.handover import service as handover
@@ -29,6 +30,8 @@ from api.handover.models import HandoverItem
 from api.incidents.models import Incident
 from api.incidents.schemas import IncidentCreate, IncidentUpdate
 from api.paging.acknowledgements import acknowledge
+from api.partners.models import PartnerConcern
+from api.partners.schemas import ConcernIn, ConcernIndicatorIn
 from api.places import demo as places_demo
 from api.places.models import IncidentPerson, PersonOfConcern
 from api.referrals import service as referrals
@@ -113,6 +116,33 @@ async def last_nights_incidents(session: AsyncSession, teams: dict[str, Team]) -
                 body=HandoverNoteIn(text=spec["_note"]),
                 if_match=None,
             )
+
+
+async def a_partners_concern(session: AsyncSession, teams: dict[str, Team]) -> None:
+    """The demo hook: a residential home's concern about a park in Loughborough, with CCE signs,
+    which reaches the county CCE hub's queue (P2: not paged). Once only."""
+    partner = await _actor(session, "partner.home")
+    if partner is None:
+        return
+    reported = await session.execute(
+        select(col(PartnerConcern.id)).where(col(PartnerConcern.reporter_id) == partner.id).limit(1)
+    )
+    if reported.first() is not None:
+        return
+    body = ConcernIn(
+        organisation="residential_home",
+        about="place",
+        area="leicestershire",
+        location="Southfields Park, Loughborough (the skate park after dark)",
+        indicators=[
+            ConcernIndicatorIn(code="REL-KNOWN-EXPLOITERS"),
+            ConcernIndicatorIn(code="ITM-MULTIPLE-PHONES"),
+        ],
+        observed_at=utcnow() - timedelta(hours=18),
+        details="Two of our young people came back from the park with new phones; older lads "
+        "in a car wait by the skate park most evenings.",
+    )
+    await report_concern(session, partner, body)
 
 
 async def _closed_by_day_teams(session: AsyncSession, incident: Incident, closers: list[Actor]) -> None:

@@ -108,7 +108,7 @@ async def update_team(
 # -- areas and stations ----------------------------------------------------------------------------
 
 
-@router.get("/areas", response_model=list[AreaOut], dependencies=[roles("police", *ALL_STAFF)])
+@router.get("/areas", response_model=list[AreaOut], dependencies=[roles("police", "partner", *ALL_STAFF)])
 async def list_areas(session: SessionDep) -> list[AreaOut]:
     rows = await session.execute(select(Area).order_by(Area.name))
     return [AreaOut(id=a.id, slug=a.slug, name=a.name, active=a.active) for a in rows.scalars()]

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.auth.schemas import WriteModel
 from api.textinput import IdentifyingText
 
-Role = Literal["police", "worker", "day_team", "manager", "coordinator", "admin"]
+Role = Literal["police", "worker", "day_team", "manager", "coordinator", "admin", "partner"]
 Slug = Field(min_length=2, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")
 
 

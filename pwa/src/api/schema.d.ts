@@ -453,6 +453,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/incidents/query": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Query Incidents
+         * @description Incidents of your teams matching every filter given, newest first; audited per child shown.
+         */
+        post: operations["query_incidents_api_v1_incidents_query_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/query.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Export Incidents
+         * @description The same search as CSV (at most `limit` rows); the export is audited per child.
+         */
+        post: operations["export_incidents_api_v1_incidents_query_csv_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/incidents/search": {
         parameters: {
             query?: never;
@@ -918,6 +958,90 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/partner-concerns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Hub Queue
+         * @description Partners' concerns that reached your teams (the hub queue), P1 first, then newest.
+         */
+        get: operations["hub_queue_api_v1_partner_concerns_get"];
+        put?: never;
+        /**
+         * Report Concern
+         * @description A concern about a place or a peer group; it reaches the area's hub (paged only when P1).
+         */
+        post: operations["report_concern_api_v1_partner_concerns_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/partner-concerns/mine": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Concerns
+         * @description What you reported, newest first (nobody else's).
+         */
+        get: operations["my_concerns_api_v1_partner_concerns_mine_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/partner-concerns/{concern_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Concern
+         * @description A partner's own concern, or one that reached your teams; anything else is 404.
+         */
+        get: operations["read_concern_api_v1_partner_concerns__concern_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/partner-concerns/{concern_id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close Concern
+         * @description The hub closes a concern with what it did (the partner sees it closed, not the note).
+         */
+        post: operations["close_concern_api_v1_partner_concerns__concern_id__close_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/persons-of-concern": {
         parameters: {
             query?: never;
@@ -1296,6 +1420,89 @@ export interface paths {
         get: operations["referral_pdf_api_v1_referrals__referral_id__referral_pdf_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/saved-searches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Saved
+         * @description Your saved searches and those shared with your teams.
+         */
+        get: operations["list_saved_api_v1_saved_searches_get"];
+        put?: never;
+        /** Create Saved */
+        post: operations["create_saved_api_v1_saved_searches_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/saved-searches/{saved_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Saved */
+        get: operations["get_saved_api_v1_saved_searches__saved_id__get"];
+        put?: never;
+        post?: never;
+        /** Delete Saved */
+        delete: operations["delete_saved_api_v1_saved_searches__saved_id__delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Saved
+         * @description Rename, change the filters, share with a team or stop sharing (owner only).
+         */
+        patch: operations["update_saved_api_v1_saved_searches__saved_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/saved-searches/{saved_id}/results.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Saved
+         * @description A saved search's results now, as CSV (at most 5000 rows); audited per child.
+         */
+        get: operations["export_saved_api_v1_saved_searches__saved_id__results_csv_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/saved-searches/{saved_id}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run Saved
+         * @description Run a saved search now (a relative window counts back from now); audited per child shown.
+         */
+        post: operations["run_saved_api_v1_saved_searches__saved_id__run_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2324,6 +2531,126 @@ export interface components {
              */
             state: "awaiting_pickup" | "picked_up" | "closed";
         };
+        /** ConcernCloseIn */
+        ConcernCloseIn: {
+            /**
+             * Note
+             * @description What the hub did about it
+             */
+            note: string;
+        };
+        /** ConcernCreated */
+        ConcernCreated: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Reference */
+            reference: string;
+            /**
+             * Reported At
+             * Format: date-time
+             */
+            reported_at: string;
+            /** State */
+            state: string;
+        };
+        /**
+         * ConcernIn
+         * @description A concern about a place or a peer group: not an incident about a child (no names, no custody).
+         */
+        ConcernIn: {
+            /**
+             * About
+             * @enum {string}
+             */
+            about: "place" | "peer_group";
+            /**
+             * Area
+             * @description Area slug of the place
+             */
+            area: string;
+            /** Details */
+            details?: string | null;
+            /** Indicators */
+            indicators?: components["schemas"]["ConcernIndicatorIn"][];
+            /**
+             * Location
+             * @description The place (required when about=place)
+             */
+            location?: string | null;
+            /**
+             * Observed At
+             * Format: date-time
+             */
+            observed_at: string;
+            /**
+             * Organisation
+             * @enum {string}
+             */
+            organisation: "residential_home" | "school" | "detached_youth_work" | "other";
+            /**
+             * Peer Group
+             * @description How the group is known (required when about=peer_group); no names of children
+             */
+            peer_group?: string | null;
+            /** Youngest Apparent Age */
+            youngest_apparent_age?: number | null;
+        };
+        /** ConcernIndicatorIn */
+        ConcernIndicatorIn: {
+            /**
+             * Code
+             * @description A catalogue code
+             */
+            code: string;
+        };
+        /** ConcernList */
+        ConcernList: {
+            /** Items */
+            items: components["schemas"]["ConcernOut"][];
+        };
+        /** ConcernOut */
+        ConcernOut: {
+            /** About */
+            about: string;
+            /** Area */
+            area: string;
+            /** Details */
+            details: string | null;
+            /** @description Case roles of its teams only; none for partners */
+            hub?: components["schemas"]["HubView"] | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Indicators */
+            indicators: string[];
+            /** Location */
+            location: string | null;
+            /**
+             * Observed At
+             * Format: date-time
+             */
+            observed_at: string;
+            /** Organisation */
+            organisation: string;
+            /** Peer Group */
+            peer_group: string | null;
+            /** Reference */
+            reference: string;
+            /**
+             * Reported At
+             * Format: date-time
+             */
+            reported_at: string;
+            /** State */
+            state: string;
+            /** Youngest Apparent Age */
+            youngest_apparent_age: number | null;
+        };
         /** ConcernSeen */
         ConcernSeen: {
             /**
@@ -2496,6 +2823,88 @@ export interface components {
             sexes: components["schemas"]["CategoryOut"][];
             /** Suppression */
             suppression: string;
+        };
+        /**
+         * ExportRequest
+         * @description POST /incidents/query.csv: the filters; at most `limit` rows (newest first).
+         */
+        ExportRequest: {
+            /**
+             * Areas
+             * @description Area slugs
+             */
+            areas?: string[];
+            /**
+             * From
+             * @description occurred_at at or after
+             */
+            from?: string | null;
+            /**
+             * Indicator Categories
+             * @description Any indicator of these categories (CCE indicators)
+             */
+            indicator_categories?: ("cse" | "cce" | "general")[];
+            /**
+             * Indicator Groups
+             * @description Catalogue groups (movement, items, harm...)
+             */
+            indicator_groups?: string[];
+            /**
+             * Indicators
+             * @description Catalogue codes
+             */
+            indicators?: string[];
+            /** Kinds */
+            kinds?: ("missing_return" | "arrest" | "stop_conversation")[];
+            /**
+             * Last Days
+             * @description occurred in the N days up to the run (relative)
+             */
+            last_days?: number | null;
+            /**
+             * Limit
+             * @default 5000
+             */
+            limit: number;
+            /**
+             * Location Contains
+             * @description Part of the incident's location text
+             */
+            location_contains?: string | null;
+            /**
+             * Persons Of Concern
+             * @description Person of concern ids: seen at the incident
+             */
+            persons_of_concern?: string[];
+            /**
+             * Place Name
+             * @description Part of a place's name or of one of its aliases (case and accents ignored)
+             */
+            place_name?: string | null;
+            /**
+             * Place Types
+             * @description transport_hub, ...
+             */
+            place_types?: ("transport_hub" | "takeaway_or_shop" | "park_or_open_space" | "hotel_or_short_let" | "private_address" | "school_or_college" | "online_platform" | "other")[];
+            /**
+             * Places
+             * @description Place ids (a merged place counts as its target)
+             */
+            places?: string[];
+            /** Priorities */
+            priorities?: ("P1" | "P2" | "P3")[];
+            /**
+             * Teams
+             * @description Team slugs
+             */
+            teams?: string[];
+            /**
+             * To
+             * @description occurred_at before
+             */
+            to?: string | null;
+            /** Young Person Id */
+            young_person_id?: string | null;
         };
         /** FieldError */
         FieldError: {
@@ -2745,6 +3154,30 @@ export interface components {
              * @description 1 = Monday … 7 = Sunday (ISO), London time
              */
             weekday: number;
+        };
+        /**
+         * HubView
+         * @description What the hub sees besides the report: triage, its teams, whether it paged, its closing.
+         */
+        HubView: {
+            /** Closed At */
+            closed_at?: string | null;
+            /** Closed By */
+            closed_by?: string | null;
+            /** Closing Note */
+            closing_note?: string | null;
+            /** Needs Manager Review */
+            needs_manager_review: boolean;
+            /** Paged */
+            paged: boolean;
+            /** Priority */
+            priority: string;
+            /** Reasons */
+            reasons: string[];
+            /** Reporter */
+            reporter: string;
+            /** Teams */
+            teams: string[];
         };
         /** IncidentCreate */
         IncidentCreate: {
@@ -3034,6 +3467,86 @@ export interface components {
             incident_id: string;
             /** Place Id */
             place_id: string | null;
+        };
+        /**
+         * IncidentQuery
+         * @description Filters, all optional and combined with AND; a list matches any of its values.
+         *
+         *     The window is either absolute (`from`, `to`) or relative (`last_days`: the N days up to
+         *     each run, kept relative in a saved search), never both.
+         */
+        IncidentQuery: {
+            /**
+             * Areas
+             * @description Area slugs
+             */
+            areas?: string[];
+            /**
+             * From
+             * @description occurred_at at or after
+             */
+            from?: string | null;
+            /**
+             * Indicator Categories
+             * @description Any indicator of these categories (CCE indicators)
+             */
+            indicator_categories?: ("cse" | "cce" | "general")[];
+            /**
+             * Indicator Groups
+             * @description Catalogue groups (movement, items, harm...)
+             */
+            indicator_groups?: string[];
+            /**
+             * Indicators
+             * @description Catalogue codes
+             */
+            indicators?: string[];
+            /** Kinds */
+            kinds?: ("missing_return" | "arrest" | "stop_conversation")[];
+            /**
+             * Last Days
+             * @description occurred in the N days up to the run (relative)
+             */
+            last_days?: number | null;
+            /**
+             * Location Contains
+             * @description Part of the incident's location text
+             */
+            location_contains?: string | null;
+            /**
+             * Persons Of Concern
+             * @description Person of concern ids: seen at the incident
+             */
+            persons_of_concern?: string[];
+            /**
+             * Place Name
+             * @description Part of a place's name or of one of its aliases (case and accents ignored)
+             */
+            place_name?: string | null;
+            /**
+             * Place Types
+             * @description transport_hub, ...
+             */
+            place_types?: ("transport_hub" | "takeaway_or_shop" | "park_or_open_space" | "hotel_or_short_let" | "private_address" | "school_or_college" | "online_platform" | "other")[];
+            /**
+             * Places
+             * @description Place ids (a merged place counts as its target)
+             */
+            places?: string[];
+            /** Priorities */
+            priorities?: ("P1" | "P2" | "P3")[];
+            /**
+             * Teams
+             * @description Team slugs
+             */
+            teams?: string[];
+            /**
+             * To
+             * @description occurred_at before
+             */
+            to?: string | null;
+            /** Young Person Id */
+            young_person_id?: string | null;
         };
         /**
          * IncidentSearch
@@ -3656,6 +4169,19 @@ export interface components {
              */
             team_id: string;
         };
+        /**
+         * PageRequest
+         * @description POST /saved-searches/{id}/run: a page of its results.
+         */
+        PageRequest: {
+            /** Cursor */
+            cursor?: string | null;
+            /**
+             * Limit
+             * @default 50
+             */
+            limit: number;
+        };
         /** PagedPerson */
         PagedPerson: {
             /** Display Name */
@@ -3736,6 +4262,18 @@ export interface components {
             phone_last_digits: string | null;
             /** Vehicle */
             vehicle: string | null;
+        };
+        /** PersonOfHit */
+        PersonOfHit: {
+            /** First Name */
+            first_name: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Last Name */
+            last_name: string;
         };
         /** PersonOut */
         PersonOut: {
@@ -3889,6 +4427,18 @@ export interface components {
             place_id: string;
             /** Undone At */
             undone_at: string | null;
+        };
+        /** PlaceOfHit */
+        PlaceOfHit: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Type */
+            type: string;
         };
         /** PlaceOut */
         PlaceOut: {
@@ -4194,6 +4744,90 @@ export interface components {
              * Format: date
              */
             starts_on: string;
+        };
+        /**
+         * QueryRequest
+         * @description POST /incidents/query: the filters and a page.
+         */
+        QueryRequest: {
+            /**
+             * Areas
+             * @description Area slugs
+             */
+            areas?: string[];
+            /** Cursor */
+            cursor?: string | null;
+            /**
+             * From
+             * @description occurred_at at or after
+             */
+            from?: string | null;
+            /**
+             * Indicator Categories
+             * @description Any indicator of these categories (CCE indicators)
+             */
+            indicator_categories?: ("cse" | "cce" | "general")[];
+            /**
+             * Indicator Groups
+             * @description Catalogue groups (movement, items, harm...)
+             */
+            indicator_groups?: string[];
+            /**
+             * Indicators
+             * @description Catalogue codes
+             */
+            indicators?: string[];
+            /** Kinds */
+            kinds?: ("missing_return" | "arrest" | "stop_conversation")[];
+            /**
+             * Last Days
+             * @description occurred in the N days up to the run (relative)
+             */
+            last_days?: number | null;
+            /**
+             * Limit
+             * @default 50
+             */
+            limit: number;
+            /**
+             * Location Contains
+             * @description Part of the incident's location text
+             */
+            location_contains?: string | null;
+            /**
+             * Persons Of Concern
+             * @description Person of concern ids: seen at the incident
+             */
+            persons_of_concern?: string[];
+            /**
+             * Place Name
+             * @description Part of a place's name or of one of its aliases (case and accents ignored)
+             */
+            place_name?: string | null;
+            /**
+             * Place Types
+             * @description transport_hub, ...
+             */
+            place_types?: ("transport_hub" | "takeaway_or_shop" | "park_or_open_space" | "hotel_or_short_let" | "private_address" | "school_or_college" | "online_platform" | "other")[];
+            /**
+             * Places
+             * @description Place ids (a merged place counts as its target)
+             */
+            places?: string[];
+            /** Priorities */
+            priorities?: ("P1" | "P2" | "P3")[];
+            /**
+             * Teams
+             * @description Team slugs
+             */
+            teams?: string[];
+            /**
+             * To
+             * @description occurred_at before
+             */
+            to?: string | null;
+            /** Young Person Id */
+            young_person_id?: string | null;
         };
         /** Readiness */
         Readiness: {
@@ -4709,6 +5343,119 @@ export interface components {
             name?: string | null;
             /** Start Local */
             start_local?: string | null;
+        };
+        /** SavedSearchIn */
+        SavedSearchIn: {
+            /** Name */
+            name: string;
+            query: components["schemas"]["IncidentQuery"];
+            /**
+             * Team
+             * @description Share with this team (a hub) you belong to
+             */
+            team?: string | null;
+        };
+        /** SavedSearchList */
+        SavedSearchList: {
+            /** Items */
+            items: components["schemas"]["SavedSearchOut"][];
+        };
+        /** SavedSearchOut */
+        SavedSearchOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Mine */
+            mine: boolean;
+            /** Name */
+            name: string;
+            /** Owner */
+            owner: string;
+            /** Query */
+            query: {
+                [key: string]: unknown;
+            };
+            /** Team */
+            team: string | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Version */
+            version: number;
+        };
+        /** SavedSearchUpdate */
+        SavedSearchUpdate: {
+            /** Name */
+            name?: string | null;
+            /**
+             * Private
+             * @description true: stop sharing it with a team
+             */
+            private?: boolean | null;
+            query?: components["schemas"]["IncidentQuery"] | null;
+            /**
+             * Team
+             * @description Share with this team; null keeps it as it is
+             */
+            team?: string | null;
+        };
+        /**
+         * SearchHit
+         * @description An incident a search found, as a case role sees it in a list.
+         */
+        SearchHit: {
+            /** Area */
+            area: string | null;
+            /** Category */
+            category: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Indicators */
+            indicators: string[];
+            /** Kind */
+            kind: string;
+            /** Location */
+            location: string;
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            place?: components["schemas"]["PlaceOfHit"] | null;
+            /** Priority */
+            priority: string;
+            /** Reference */
+            reference: string;
+            /**
+             * Reported At
+             * Format: date-time
+             */
+            reported_at: string;
+            /** State */
+            state: string;
+            /** Teams */
+            teams: string[];
+            young_person: components["schemas"]["PersonOfHit"];
+        };
+        /** SearchResults */
+        SearchResults: {
+            /** Items */
+            items: components["schemas"]["SearchHit"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+            window: components["schemas"]["WindowOut"];
         };
         /** ShiftCreate */
         ShiftCreate: {
@@ -5320,7 +6067,7 @@ export interface components {
             /** Password */
             password: string;
             /** Roles */
-            roles: ("police" | "worker" | "day_team" | "manager" | "coordinator" | "admin")[];
+            roles: ("police" | "worker" | "day_team" | "manager" | "coordinator" | "admin" | "partner")[];
             /**
              * Station
              * @description Station slug (police users)
@@ -5365,7 +6112,7 @@ export interface components {
             /** Display Name */
             display_name?: string | null;
             /** Roles */
-            roles?: ("police" | "worker" | "day_team" | "manager" | "coordinator" | "admin")[] | null;
+            roles?: ("police" | "worker" | "day_team" | "manager" | "coordinator" | "admin" | "partner")[] | null;
             /**
              * Station
              * @description Station slug (police)
@@ -5396,6 +6143,16 @@ export interface components {
              * @description ISO week, e.g. 2026-W48
              */
             week: string;
+        };
+        /**
+         * WindowOut
+         * @description The absolute window a run used (a relative window resolved at the run).
+         */
+        WindowOut: {
+            /** From */
+            from?: string | null;
+            /** To */
+            to?: string | null;
         };
         /** YoungPersonIn */
         YoungPersonIn: {
@@ -5996,7 +6753,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A text/event-stream of `incident.created`, `incident.updated`, `page.sent`, `page.acknowledged`, `page.escalated`, `incident.uncovered`, `support.recorded` and `handover.updated`, each `data` a small JSON with ids only, scoped like the reads. The stream starts with `retry:`, sends keep-alive comments and ends after a maximum age: reconnect and refetch. Event ids are unique; there is no replay from Last-Event-ID. */
+            /** @description A text/event-stream of `incident.created`, `incident.updated`, `page.sent`, `page.acknowledged`, `page.escalated`, `incident.uncovered`, `support.recorded`, `handover.updated` and `partner_concern.reported` (a partner's concern reached the hub), each `data` a small JSON with ids only, scoped like the reads. The stream starts with `retry:`, sends keep-alive comments and ends after a maximum age: reconnect and refetch. Event ids are unique; there is no replay from Last-Event-ID. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6467,6 +7224,72 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["IncidentCreated"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    query_incidents_api_v1_incidents_query_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QueryRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchResults"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    export_incidents_api_v1_incidents_query_csv_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExportRequest"];
+            };
+        };
+        responses: {
+            /** @description One row per incident, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
                 };
             };
             /** @description Validation Error */
@@ -7507,6 +8330,184 @@ export interface operations {
             };
         };
     };
+    hub_queue_api_v1_partner_concerns_get: {
+        parameters: {
+            query?: {
+                /** @description Team slug */
+                team?: string | null;
+                state?: ("open" | "closed") | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConcernList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    report_concern_api_v1_partner_concerns_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConcernIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConcernCreated"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    my_concerns_api_v1_partner_concerns_mine_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConcernList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    read_concern_api_v1_partner_concerns__concern_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                concern_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConcernOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    close_concern_api_v1_partner_concerns__concern_id__close_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                concern_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConcernCloseIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConcernOut"];
+                };
+            };
+            /** @description Not a concern of your teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Already closed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     create_person_of_concern_api_v1_persons_of_concern_post: {
         parameters: {
             query?: never;
@@ -8256,6 +9257,234 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_saved_api_v1_saved_searches_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedSearchList"];
+                };
+            };
+        };
+    };
+    create_saved_api_v1_saved_searches_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SavedSearchIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedSearchOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_saved_api_v1_saved_searches__saved_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                saved_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedSearchOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_saved_api_v1_saved_searches__saved_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                saved_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not its owner */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_saved_api_v1_saved_searches__saved_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                saved_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SavedSearchUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedSearchOut"];
+                };
+            };
+            /** @description Not its owner */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    export_saved_api_v1_saved_searches__saved_id__results_csv_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                saved_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One row per incident, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    run_saved_api_v1_saved_searches__saved_id__run_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                saved_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PageRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchResults"];
+                };
             };
             /** @description Validation Error */
             422: {

@@ -1,0 +1,1 @@
+"""Searching incidents: one query over any combination of filters, CSV export, saved searches."""
