@@ -2,7 +2,8 @@ import { useState } from 'preact/hooks';
 import { call } from '../api/client';
 import type { IncidentSummary, Page } from '../api/types';
 import { useLive } from '../live';
-import { Loading, PriorityBadge, StateBadge, LoadError } from '../ui/bits';
+import { incidentList } from '../offline/lists';
+import { Loading, PriorityBadge, StateBadge, LoadError, SavedNotice } from '../ui/bits';
 import { ago, categoryLabel, formatTime, kindLabel, stationName } from '../ui/format';
 import { useAsync, useDebounced, useNow, useTitle } from '../ui/hooks';
 
@@ -21,12 +22,17 @@ export function Inbox() {
   const [more, setMore] = useState<IncidentSummary[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [loadingMore, setLoadingMore] = useState(false);
-  const list = useAsync(async (signal) => {
-    const page = await call<Page<IncidentSummary>>('/incidents', { signal });
-    setMore([]);
-    setCursor(page.next_cursor ?? null);
-    return page;
-  }, []);
+  const list = useAsync(
+    async (signal) => {
+      const shown = await incidentList(signal);
+      setMore([]);
+      // A saved copy offers no "Show more": the next page would need the server.
+      setCursor(shown.savedAt ? null : (shown.value.next_cursor ?? null));
+      return shown;
+    },
+    [],
+    { stale: (shown) => shown.savedAt !== null },
+  );
   const refetch = useDebounced(list.reload, 400);
   useLive(refetch);
 
@@ -42,12 +48,13 @@ export function Inbox() {
     }
   }
 
-  const items = sortIncidents([...(list.data?.items ?? []), ...more]);
+  const items = sortIncidents([...(list.data?.value.items ?? []), ...more]);
   return (
     <>
       <h1>Incidents</h1>
       <p class="hint">Updates live. Uncovered, paging and new incidents are at the top.</p>
       {list.loading && !list.data ? <Loading what="incidents" /> : null}
+      <SavedNotice savedAt={list.data?.savedAt} what="the list" />
       <LoadError state={list} what="incidents" />
       {list.data && !items.length ? <p>No incidents for your teams.</p> : null}
       <ul class="cards" data-testid="incident-list">

@@ -1,6 +1,7 @@
 import { ApiError, call } from '../api/client';
 import type { HandoverNote as Note, IncidentDetail as Incident } from '../api/types';
 import { incidentOf, useLive } from '../live';
+import { SAVED_COPY_MAX_AGE as CACHE_MAX_AGE } from '../offline/savedCopy';
 import { getLocal } from '../runtime';
 import { app, useStore } from '../state';
 import { ErrorText, Loading, PriorityBadge, Section, StateBadge } from '../ui/bits';
@@ -21,7 +22,6 @@ const PROVENANCE_LABELS: Record<string, string> = {
   concern: 'concern',
   worker_disclosed: 'disclosed to worker',
 };
-const CACHE_MAX_AGE = 24 * 3_600_000;
 
 interface Loaded {
   incident: Incident;
@@ -56,7 +56,7 @@ async function loadIncident(id: string, signal: AbortSignal): Promise<Loaded> {
 
 export function IncidentDetail({ id }: { id: string }) {
   const roles = useStore(app, (s) => s.me?.roles ?? []);
-  const loaded = useAsync((signal) => loadIncident(id, signal), [id]);
+  const loaded = useAsync((signal) => loadIncident(id, signal), [id], { stale: (l) => l.savedAt !== null });
   const refetch = useDebounced(loaded.reload, 300);
   useLive((event) => {
     const about = incidentOf(event);

@@ -1,10 +1,10 @@
-import { call } from '../api/client';
-import type { IncidentSummary, MyOnCall, OnCallShift, Page } from '../api/types';
+import type { OnCallShift } from '../api/types';
 import { useLive } from '../live';
+import { incidentList, myOnCall } from '../offline/lists';
 import { app, useStore } from '../state';
 import { formatTime, teamName } from '../ui/format';
 import { useAsync, useDebounced, useTitle } from '../ui/hooks';
-import { Loading, Section, LoadError } from '../ui/bits';
+import { Loading, Section, LoadError, SavedNotice } from '../ui/bits';
 import { ThisPhone } from './ThisPhone';
 
 /** The on-call worker's home: am I on call, will pages reach this phone, anything waiting? */
@@ -26,12 +26,13 @@ function shiftText(shift: OnCallShift): string {
 }
 
 function OnCall() {
-  const onCall = useAsync((signal) => call<MyOnCall>('/me/on-call', { signal }), []);
-  const now = onCall.data?.now ?? [];
-  const next = onCall.data?.next ?? null;
+  const onCall = useAsync(myOnCall, [], { stale: (shown) => shown.savedAt !== null });
+  const now = onCall.data?.value.now ?? [];
+  const next = onCall.data?.value.next ?? null;
   return (
     <Section title="On call" id="oncall">
       {onCall.loading && !onCall.data ? <Loading what="your shifts" /> : null}
+      <SavedNotice savedAt={onCall.data?.savedAt} what="your shifts" />
       {!onCall.data ? <LoadError state={onCall} what="who is on call" /> : null}
       {onCall.data ? (
         <dl class="facts">
@@ -65,13 +66,14 @@ function OnCall() {
 const OPEN = new Set(['reported', 'paging', 'uncovered']);
 
 function Waiting() {
-  const list = useAsync((signal) => call<Page<IncidentSummary>>('/incidents', { signal }), []);
+  const list = useAsync(incidentList, [], { stale: (shown) => shown.savedAt !== null });
   const refetch = useDebounced(list.reload, 400);
   useLive(refetch);
-  const waiting = (list.data?.items ?? []).filter((i) => OPEN.has(i.state) || i.uncovered);
+  const waiting = (list.data?.value.items ?? []).filter((i) => OPEN.has(i.state) || i.uncovered);
   return (
     <Section title="Waiting for a response" id="waiting">
       {list.loading && !list.data ? <Loading what="incidents" /> : null}
+      <SavedNotice savedAt={list.data?.savedAt} what="the list" />
       {!list.data ? <LoadError state={list} what="incidents" /> : null}
       {list.data ? (
         <p>

@@ -1,6 +1,6 @@
 // Small shared pieces: loading text (never a bare spinner), errors, badges.
 import type { ComponentChildren } from 'preact';
-import { priorityText, stateLabel } from './format';
+import { formatTime, priorityText, stateLabel } from './format';
 
 export function Loading({ what }: { what: string }) {
   return (
@@ -29,6 +29,16 @@ export function LoadError({ state, what }: { state: { error: string | null; load
         {state.loading ? 'Trying again…' : `Try loading ${what} again`}
       </button>
     </div>
+  );
+}
+
+/** "Offline: the list as saved on this device at 02:14." over a copy shown from the vault. */
+export function SavedNotice({ savedAt, what }: { savedAt: number | null | undefined; what: string }) {
+  if (!savedAt) return null;
+  return (
+    <p class="notice warn" data-testid="saved-copy">
+      Offline: {what} as saved on this device at {formatTime(savedAt)}. It may be out of date.
+    </p>
   );
 }
 

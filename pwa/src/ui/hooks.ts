@@ -21,8 +21,14 @@ export interface Async<T> {
   reload: () => void;
 }
 
-/** Load something; `reload()` refetches while keeping what is shown. */
-export function useAsync<T>(load: (signal: AbortSignal) => Promise<T>, deps: unknown[]): Async<T> {
+/** Load something; `reload()` refetches while keeping what is shown. `stale(value)` says a
+ * value is this device's saved copy shown for want of a connection: it is retried like a
+ * failed load until the live answer replaces it. */
+export function useAsync<T>(
+  load: (signal: AbortSignal) => Promise<T>,
+  deps: unknown[],
+  options: { stale?: (value: T) => boolean } = {},
+): Async<T> {
   const [data, setData] = useState<T | undefined>(undefined);
   const [error, setError] = useState<string | null>(null);
   const [errorStatus, setErrorStatus] = useState<number | null>(null);
@@ -59,14 +65,15 @@ export function useAsync<T>(load: (signal: AbortSignal) => Promise<T>, deps: unk
   // Back from "No connection" by itself: the header saying Live while the list still says No
   // connection would be a lie.
   const connected = useStore(app, (s) => s.online && s.live === 'open');
+  const waiting = errorStatus === 0 || (data !== undefined && error === null && Boolean(options.stale?.(data)));
   useEffect(() => {
-    if (connected && errorStatus === 0) reload();
+    if (connected && waiting) reload();
   }, [connected]); // eslint-disable-line react-hooks/exhaustive-deps
   useEffect(() => {
-    if (errorStatus !== 0 || loading) return;
+    if (!waiting || loading) return;
     const timer = setTimeout(reload, OFFLINE_RETRY_MS);
     return () => clearTimeout(timer);
-  }, [errorStatus, loading, reload]);
+  }, [waiting, loading, reload]);
 
   return { data, error, errorStatus, loading, reload };
 }
