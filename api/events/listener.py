@@ -60,13 +60,20 @@ class PgListener:
             log.warning("live events listener not connected yet; it keeps trying")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
+        """Stop listening. The cancellation is repeated until the task has ended: on Python 3.11
+        `asyncio.wait_for` can swallow a cancellation that arrives as its inner call completes
+        (fixed in 3.12), and a listener that went on pinging would hold the shutdown forever."""
+        task, self._task = self._task, None
+        if task is None:
+            return
+        while not task.done():
+            task.cancel()
+            await asyncio.wait({task}, timeout=1.0)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning(
+                "live events listener ended with an error",
+                extra={"error_type": type(task.exception()).__name__},
+            )
 
     def _on_notify(self, _connection, _pid: int, _channel: str, payload: str) -> None:
         try:
@@ -115,7 +122,10 @@ class PgListener:
         # A half-open TCP connection tells nobody: ping now and then.
         while not lost.is_set():
             try:
-                await asyncio.wait_for(lost.wait(), timeout=self.ping_seconds)
+                async with asyncio.timeout(self.ping_seconds):
+                    await lost.wait()
             except TimeoutError:
-                await asyncio.wait_for(connection.fetchval("SELECT 1"), timeout=self.ping_seconds)
+                # asyncio.timeout, not wait_for: it never swallows a cancellation (see stop).
+                async with asyncio.timeout(self.ping_seconds):
+                    await connection.fetchval("SELECT 1")
         raise ConnectionResetError("listener connection closed")
