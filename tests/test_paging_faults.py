@@ -238,6 +238,7 @@ async def test_a_hanging_push_service_never_blocks_the_app_and_pages_still_escal
 
 
 @pytest.mark.slow
+@pytest.mark.alone  # the control of the test above measures the same way, so runs the same way
 @bounded(60)
 async def test_the_latency_probe_catches_a_sender_that_blocks_the_loop(
     client, db, crew, push, settings, monkeypatch
@@ -254,8 +255,9 @@ async def test_the_latency_probe_catches_a_sender_that_blocks_the_loop(
         monkeypatch.setattr(Channels, "send", blocking_send)
         sending = [True]
         async with loop_lag() as lags:
-            for _ in range(4):
-                await _intake(client, crew.police)
+            # The worker may send (and block) while the reports are still arriving: their own
+            # latencies are part of what a blocked loop shows, beside the probe's.
+            reported = [(await _intake(client, crew.police))[1] for _ in range(4)]
 
             async def watch() -> None:
                 await push.wait_for_async(8, timeout=30)
@@ -264,7 +266,7 @@ async def test_the_latency_probe_catches_a_sender_that_blocks_the_loop(
             watcher = asyncio.create_task(watch())
             during = await _probe(client, crew.primary, 12, while_=lambda: sending[0])
             await watcher
-    ok, how = flat(baseline, during, slack=0.5)
+    ok, how = flat(baseline, during + reported, slack=0.5)
     print(f"GET baseline p95 {p95(baseline) * 1000:.0f} ms; blocking sender: {how}")
     print(f"event loop lag with a blocking sender: worst {_worst(lags)}")
     assert not ok, f"a blocking sender went unnoticed: {how}"

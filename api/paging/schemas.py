@@ -127,7 +127,7 @@ class AckOut(BaseModel):
 
 
 class PhoneIn(WriteModel):
-    mobile_number: str = Field(
+    mobile_number: IdentifyingText = Field(
         min_length=1, max_length=32, description="A UK mobile: 07… or +44 7…; stored as +447…"
     )
 
@@ -136,7 +136,9 @@ class MeUpdate(WriteModel):
     """Only the fields sent change; `mobile_number: null` removes the number."""
 
     display_name: IdentifyingText | None = Field(None, min_length=1, max_length=120)
-    mobile_number: str | None = Field(None, min_length=1, max_length=32, description="A UK mobile")
+    mobile_number: IdentifyingText | None = Field(
+        None, min_length=1, max_length=32, description="A UK mobile"
+    )
 
 
 class TestSmsOut(BaseModel):

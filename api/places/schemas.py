@@ -34,10 +34,10 @@ class PlaceIn(WriteModel):
     aliases: list[PlaceName] = Field(default_factory=list, max_length=20)
     area: IdentifyingText = Field(min_length=1, max_length=64, description="Area slug")
     type: PlaceType
-    grid_reference: str | None = Field(
+    grid_reference: IdentifyingText | None = Field(
         default=None, pattern=GRID_REFERENCE, description="OS grid reference, e.g. SK 585 045"
     )
-    postcode_district: str | None = Field(
+    postcode_district: IdentifyingText | None = Field(
         default=None,
         pattern=POSTCODE_DISTRICT,
         description="The outward code only (LE1), never a full postcode: no home address is kept",
@@ -108,7 +108,9 @@ class IncidentPlaceOut(BaseModel):
 
 # Persons of concern and who was present.
 
-PhoneDigits = Annotated[str, Field(pattern=r"^[0-9]{2,4}$", description="The last 2 to 4 digits only")]
+PhoneDigits = Annotated[
+    IdentifyingText, Field(pattern=r"^[0-9]{2,4}$", description="The last 2 to 4 digits only")
+]
 
 
 class PersonOfConcernIn(WriteModel):

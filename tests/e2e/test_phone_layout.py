@@ -24,7 +24,7 @@ SMALL_TARGETS = """
     const r = el.getBoundingClientRect();
     const style = getComputedStyle(el);
     if (r.width === 0 || r.height === 0 || style.visibility === 'hidden') continue;
-    const inline = el.tagName === 'A' && el.closest('p, li.prose, td') && style.display === 'inline';
+    const inline = el.tagName === 'A' && el.closest('p, li.prose, td, dd') && style.display === 'inline';
     if (inline) continue;
     if (r.width < 24 || r.height < 24) {
       const name = (el.textContent || el.getAttribute('aria-label') || '').trim().slice(0, 30);
