@@ -42,6 +42,11 @@ NAV_ROWS = """
 }
 """
 
+# What the header holds, row by row, for the message when it is too tall.
+HEADER_ROWS = """() => [...document.querySelectorAll('header.top > *, header.top .bar > *')].map((e) => {
+  const r = e.getBoundingClientRect();
+  return `${e.className || e.tagName}:${Math.round(r.top)}+${Math.round(r.height)}`;
+}).join(' ')"""
 HEADER_SHARE = "() => document.querySelector('header.top').getBoundingClientRect().height / innerHeight"
 
 
@@ -52,7 +57,8 @@ async def check_screen(page, where: str, problems: list[str]) -> None:
         problems.append(f"{where}: navigation on {rows} rows")
     share = await page.evaluate(HEADER_SHARE)
     if share > 0.15:
-        problems.append(f"{where}: header takes {share:.0%} of the screen")
+        rows = await page.evaluate(HEADER_ROWS)
+        problems.append(f"{where}: header takes {share:.0%} of the screen ({rows})")
     problems.extend(f"{where}: {small}" for small in await page.evaluate(SMALL_TARGETS))
 
 
