@@ -43,7 +43,9 @@ async def test_a_day_worker_meets_a_clock_and_closes_an_item(live_server, chromi
 
         # Reassign offers the team's day workers and managers, not the owner.
         await card.get_by_test_id("action-reassign").click()
-        options = await card.get_by_test_id("reassign-form").locator("option").all_inner_texts()
+        reassign = card.get_by_test_id("reassign-form")
+        await expect(reassign.get_by_label("Reassign to")).to_be_enabled()  # the colleagues loaded
+        options = await reassign.locator("option").all_inner_texts()
         assert "Choose a colleague…" in options and len(options) >= 2, options
 
         # Close needs what was decided.
