@@ -168,18 +168,24 @@ async def update_area(
     return area, changed
 
 
-async def update_station(
-    session: AsyncSession, station_id: uuid.UUID, changes: dict[str, Any]
-) -> tuple[Station, list[str]]:
-    station = await session.get(Station, station_id, with_for_update=True)
-    if station is None:
-        raise NotFound("No such station.")
+async def _area_slug_to_id(session: AsyncSession, changes: dict[str, Any]) -> dict[str, Any]:
+    """The changes with an `area` slug (if any) turned into the `area_id` it names."""
     changes = dict(changes)
     if "area" in changes:
         area = await area_by_slug(session, changes.pop("area"))
         if area is None:
             raise ValidationFailed.field("area", "unknown area")
         changes["area_id"] = area.id
+    return changes
+
+
+async def update_station(
+    session: AsyncSession, station_id: uuid.UUID, changes: dict[str, Any]
+) -> tuple[Station, list[str]]:
+    station = await session.get(Station, station_id, with_for_update=True)
+    if station is None:
+        raise NotFound("No such station.")
+    changes = await _area_slug_to_id(session, changes)
     changed = _apply(station, changes)
     await session.flush()
     return station, changed
@@ -192,12 +198,7 @@ async def update_team(
     team = await session.get(Team, team_id, with_for_update=True)
     if team is None:
         raise NotFound("No such team.")
-    changes = dict(changes)
-    if "area" in changes:
-        area = await area_by_slug(session, changes.pop("area"))
-        if area is None:
-            raise ValidationFailed.field("area", "unknown area")
-        changes["area_id"] = area.id
+    changes = await _area_slug_to_id(session, changes)
     changed = _apply(team, changes)
     await session.flush()
     return team, changed

@@ -34,6 +34,25 @@ export const IMPRACTICABLE_GROUNDS: [string, string][] = [
   ['transfer_physically_impossible', 'Transfer physically impossible'],
 ];
 
+/** A form's one action: busy while it runs, the server's problem shown when it fails. */
+function useAction(run: () => Promise<void>): { busy: boolean; error: string | null; setError: (e: string | null) => void; submit: (event: Event) => Promise<void> } {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  async function submit(event: Event) {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await run();
+    } catch (e) {
+      setError(describeError(e));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return { busy, error, setError, submit };
+}
+
 export function ItemActions({ item, clocks, onChanged }: { item: HandoverItem; clocks: Clock[]; onChanged: () => void }) {
   const [open, setOpen] = useState<string | null>(null);
   const ref = item.incident.reference;
@@ -69,15 +88,9 @@ function ClockMet({ clock, reference, onDone }: { clock: Clock; reference: strin
   const [by, setBy] = useState('');
   const [independent, setIndependent] = useState(false);
   const [note, setNote] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   const id = `clock-${clock.id}`;
   const label = clock.label ?? clock.kind.replace(/_/g, ' ');
-
-  async function submit(event: Event) {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
+  const { busy, error, submit } = useAction(async () => {
     const body: Record<string, unknown> = {};
     if (note.trim()) body.note = note.trim();
     if (outcomes) body.outcome = outcome;
@@ -86,16 +99,10 @@ function ClockMet({ clock, reference, onDone }: { clock: Clock; reference: strin
       body.by = by.trim();
       body.independent = independent;
     }
-    try {
-      await call(`/clocks/${encodeURIComponent(clock.id ?? '')}/met`, { method: 'POST', body });
-      announce(`${label} met for ${reference}.`);
-      onDone();
-    } catch (e) {
-      setError(describeError(e));
-    } finally {
-      setBusy(false);
-    }
-  }
+    await call(`/clocks/${encodeURIComponent(clock.id ?? '')}/met`, { method: 'POST', body });
+    announce(`${label} met for ${reference}.`);
+    onDone();
+  });
 
   return (
     <form class="stack card inset" onSubmit={submit} data-testid="clock-met-form" aria-label={`Mark met: ${label}`}>
@@ -149,8 +156,12 @@ function ClockMet({ clock, reference, onDone }: { clock: Clock; reference: strin
 function Reassign({ item, onDone }: { item: HandoverItem; onDone: () => void }) {
   const [people, setPeople] = useState<PersonRef[] | null>(null);
   const [chosen, setChosen] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, setError, submit } = useAction(async () => {
+    await call(`/handover/${encodeURIComponent(item.id)}/reassign`, { method: 'POST', body: { user_id: chosen } });
+    const name = people?.find((p) => p.id === chosen)?.display_name ?? 'a colleague';
+    announce(`${item.incident.reference} reassigned to ${name}.`);
+    onDone();
+  });
 
   useEffect(() => {
     const controller = new AbortController();
@@ -162,22 +173,6 @@ function Reassign({ item, onDone }: { item: HandoverItem; onDone: () => void }) 
     );
     return () => controller.abort();
   }, [item.id]);
-
-  async function submit(event: Event) {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await call(`/handover/${encodeURIComponent(item.id)}/reassign`, { method: 'POST', body: { user_id: chosen } });
-      const name = people?.find((p) => p.id === chosen)?.display_name ?? 'a colleague';
-      announce(`${item.incident.reference} reassigned to ${name}.`);
-      onDone();
-    } catch (e) {
-      setError(describeError(e));
-    } finally {
-      setBusy(false);
-    }
-  }
 
   const id = `reassign-${item.id}`;
   return (
@@ -201,23 +196,11 @@ function Reassign({ item, onDone }: { item: HandoverItem; onDone: () => void }) 
 
 function Close({ item, onDone }: { item: HandoverItem; onDone: () => void }) {
   const [note, setNote] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-
-  async function submit(event: Event) {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await call(`/handover/${encodeURIComponent(item.id)}/close`, { method: 'POST', body: { note: note.trim() } });
-      announce(`${item.incident.reference} closed.`);
-      onDone();
-    } catch (e) {
-      setError(describeError(e));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { busy, error, submit } = useAction(async () => {
+    await call(`/handover/${encodeURIComponent(item.id)}/close`, { method: 'POST', body: { note: note.trim() } });
+    announce(`${item.incident.reference} closed.`);
+    onDone();
+  });
 
   const id = `close-${item.id}`;
   return (
