@@ -20,6 +20,8 @@ through ``api.rota.hours``.
   PEPSE, a SARC referral), counted from the assault when its time is known, else the report.
 - Child-only clocks (RHI, s46, s38(6)) never start for an adult (a care leaver of 18 to 25).
 - ``due_before_handover``: the clocks that fall due before the day team can act.
+- A strategy meeting about a place sets a review date: ``strategy_review_clock`` runs to the end
+  of that day (London); the meeting row keeps it (api.places.strategy), not the clocks table.
 """
 
 from __future__ import annotations
