@@ -8,7 +8,7 @@ from __future__ import annotations
 from api.db import Database
 from api.flows.demo import a_partners_concern, last_nights_incidents, places_and_peers
 from api.paging.demo import seed_policies
-from api.places.demo import seed_places
+from api.places.demo import a_strategy_meeting, seed_places
 from api.rota.demo import seed_rotas
 from api.search.demo import seed_saved_searches
 from api.settings import Settings
@@ -124,7 +124,7 @@ async def load_demo(settings: Settings) -> list[tuple[str, str, str]]:
 # After the teams and users: escalation policies, rotas and places, then last night's incidents
 # (paged to whoever was on call, their locations resolved to the places), then earlier reports
 # at the places and who was seen with Jordan; a partner's concern about a park in the county;
-# the CCE hub's saved search.
+# the CCE hub's saved search; the hub coordinator's strategy meeting about the railway station.
 DEMO_HOOKS: list = [
     seed_policies,
     seed_rotas,
@@ -133,4 +133,5 @@ DEMO_HOOKS: list = [
     places_and_peers,
     a_partners_concern,
     seed_saved_searches,
+    a_strategy_meeting,
 ]

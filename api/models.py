@@ -15,7 +15,14 @@ from api.jobs.models import Job
 from api.paging.models import Acknowledgement, Delivery, EscalationPolicy, Page, PushSubscription
 from api.partners.models import ConcernTeam, PartnerConcern
 from api.people.models import PersonMerge, PossibleMatch, YoungPerson, YoungPersonName
-from api.places.models import IncidentPerson, PersonOfConcern, Place, PlaceMerge
+from api.places.models import (
+    IncidentPerson,
+    PersonOfConcern,
+    Place,
+    PlaceMerge,
+    StrategyAction,
+    StrategyMeeting,
+)
 from api.referrals.models import Referral
 from api.rota.models import OverrideShift, Rotation, RotationMember
 from api.search.models import SavedSearch
@@ -55,6 +62,8 @@ __all__ = [
     "PersonOfConcern",
     "Place",
     "PlaceMerge",
+    "StrategyAction",
+    "StrategyMeeting",
     "IncidentTeam",
     "Job",
     "Membership",

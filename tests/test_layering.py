@@ -69,8 +69,9 @@ ALLOWED: dict[str, set[str]] = {
     "handover": CORE
     | {"deps", "audit", "auth", "events", "jobs", "teams", "triage", "people", "incidents"}
     | {"rota", "paging", "support"},
-    # Places and the people seen at incidents: they link to incidents and young people.
-    "places": CORE | {"deps", "audit", "auth", "teams", "triage", "people", "incidents"},
+    # Places and the people seen at incidents: they link to incidents and young people; a
+    # strategy meeting's review date is a clock of handover's rules (and its London dates).
+    "places": CORE | {"deps", "audit", "auth", "teams", "triage", "people", "incidents", "rota", "handover"},
     # The referral to the front door: made from an incident, its clock and the NRM action are
     # handover's, its PDF is set by handover's machinery.
     "referrals": CORE

@@ -1214,6 +1214,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/places/{place_id}/strategy-actions/{action_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update Strategy Action
+         * @description Mark an agreed action done (it leaves the profile's open actions) or open again.
+         */
+        patch: operations["update_strategy_action_api_v1_places__place_id__strategy_actions__action_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/places/{place_id}/strategy-meetings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Strategy Meetings
+         * @description The place's strategy meetings, latest first, with their actions and review clocks.
+         */
+        get: operations["list_strategy_meetings_api_v1_places__place_id__strategy_meetings_get"];
+        put?: never;
+        /**
+         * Record Strategy Meeting
+         * @description Who attended, the concerns, the agreed actions and the review date (a `strategy_review`
+         *     clock until the end of that day). Meets the review clock of the place's earlier meeting.
+         */
+        post: operations["record_strategy_meeting_api_v1_places__place_id__strategy_meetings_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/push/public-key": {
         parameters: {
             query?: never;
@@ -1548,6 +1593,46 @@ export interface paths {
          * @description Rename, move, or retire (`active: false`: it takes no more reports) a station.
          */
         patch: operations["update_station_api_v1_stations__station_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/strategy-meetings/{meeting_id}/review/met": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Strategy Review Met
+         * @description Record that the review was held without a new meeting (marking it again changes nothing).
+         */
+        post: operations["strategy_review_met_api_v1_strategy_meetings__meeting_id__review_met_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/strategy-reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Strategy Reviews
+         * @description The strategy review clocks of your teams' areas' places, soonest due first.
+         */
+        get: operations["strategy_reviews_api_v1_strategy_reviews_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/support-offer-kinds": {
@@ -2232,6 +2317,26 @@ export interface components {
             active?: boolean | null;
             /** Name */
             name?: string | null;
+        };
+        /** AttendeeIn */
+        AttendeeIn: {
+            /**
+             * Agency
+             * @description e.g. British Transport Police
+             */
+            agency: string;
+            /**
+             * Name
+             * @description A professional's name
+             */
+            name: string;
+        };
+        /** AttendeeOut */
+        AttendeeOut: {
+            /** Agency */
+            agency: string;
+            /** Name */
+            name: string;
         };
         /** BoardItem */
         BoardItem: {
@@ -4169,6 +4274,13 @@ export interface components {
              */
             team_id: string;
         };
+        /** OwnerRef */
+        OwnerRef: {
+            /** Name */
+            name: string;
+            /** User Id */
+            user_id?: string | null;
+        };
         /**
          * PageRequest
          * @description POST /saved-searches/{id}/run: a page of its results.
@@ -4484,6 +4596,8 @@ export interface components {
             /** Persons Of Concern */
             persons_of_concern: components["schemas"]["ConcernSeen"][];
             place: components["schemas"]["PlaceOut"];
+            /** @description Strategy meetings about the place: the open actions and the next review date */
+            strategy: components["schemas"]["PlaceStrategy"];
             /**
              * Weekday Hours
              * @description Only the cells with incidents
@@ -4516,6 +4630,18 @@ export interface components {
             incidents: number;
             /** Name */
             name: string;
+        };
+        /**
+         * PlaceStrategy
+         * @description What the place's profile shows of its strategy meetings.
+         */
+        PlaceStrategy: {
+            /** Meetings */
+            meetings: number;
+            /** @description The latest meeting's review clock, while open */
+            next_review: components["schemas"]["ReviewClockOut"] | null;
+            /** Open Actions */
+            open_actions: components["schemas"]["StrategyActionOut"][];
         };
         /** PlaceSuggestion */
         PlaceSuggestion: {
@@ -5213,6 +5339,68 @@ export interface components {
              */
             step: "offered" | "accepted" | "declined" | "completed";
         };
+        /** ReviewClockList */
+        ReviewClockList: {
+            /** Clocks */
+            clocks: components["schemas"]["ReviewClockOut"][];
+        };
+        /**
+         * ReviewClockOut
+         * @description The meeting's review date as a clock (kind `strategy_review`, as the handover clocks).
+         */
+        ReviewClockOut: {
+            /**
+             * Due At
+             * Format: date-time
+             */
+            due_at: string;
+            /**
+             * Kind
+             * @default strategy_review
+             * @constant
+             */
+            kind: "strategy_review";
+            /** Label */
+            label: string;
+            /**
+             * Meeting Id
+             * Format: uuid
+             */
+            meeting_id: string;
+            /** Met */
+            met: boolean;
+            /** Met At */
+            met_at: string | null;
+            /**
+             * Place Id
+             * Format: uuid
+             */
+            place_id: string;
+            /** Place Name */
+            place_name: string;
+            /**
+             * Review On
+             * Format: date
+             */
+            review_on: string;
+            /** Source */
+            source: string;
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "open" | "approaching" | "overdue" | "met";
+        };
+        /** ReviewMetIn */
+        ReviewMetIn: {
+            /** Note */
+            note?: string | null;
+        };
         /** RotaGapOut */
         RotaGapOut: {
             /**
@@ -5586,6 +5774,132 @@ export interface components {
             slug: string;
         } & {
             [key: string]: unknown;
+        };
+        /** StrategyActionIn */
+        StrategyActionIn: {
+            /** Description */
+            description: string;
+            /** Due On */
+            due_on?: string | null;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "patrols" | "licensing_review" | "community_protection_notice" | "closure_order" | "outreach" | "work_with_venue" | "other";
+            /**
+             * Owner
+             * @description Or the owner as text (a person or an agency)
+             */
+            owner?: string | null;
+            /**
+             * Owner User Id
+             * @description A colleague who owns the action
+             */
+            owner_user_id?: string | null;
+        };
+        /** StrategyActionOut */
+        StrategyActionOut: {
+            /** Description */
+            description: string;
+            /** Done At */
+            done_at: string | null;
+            /** Due On */
+            due_on: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "patrols" | "licensing_review" | "community_protection_notice" | "closure_order" | "outreach" | "work_with_venue" | "other";
+            /**
+             * Meeting Id
+             * Format: uuid
+             */
+            meeting_id: string;
+            /**
+             * Overdue
+             * @description Open and past its due date (London)
+             */
+            overdue: boolean;
+            owner: components["schemas"]["OwnerRef"];
+            /**
+             * Place Id
+             * Format: uuid
+             */
+            place_id: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "open" | "done";
+        };
+        /** StrategyActionPatch */
+        StrategyActionPatch: {
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "open" | "done";
+        };
+        /** StrategyMeetingIn */
+        StrategyMeetingIn: {
+            /** Actions */
+            actions?: components["schemas"]["StrategyActionIn"][];
+            /** Attendees */
+            attendees: components["schemas"]["AttendeeIn"][];
+            /** Concerns */
+            concerns: string;
+            /**
+             * Held On
+             * Format: date
+             * @description The day the meeting was held (not in the future)
+             */
+            held_on: string;
+            /**
+             * Review On
+             * Format: date
+             * @description When the meeting reviews progress (after held_on): a clock until the end of that day
+             */
+            review_on: string;
+        };
+        /** StrategyMeetingList */
+        StrategyMeetingList: {
+            /** Items */
+            items: components["schemas"]["StrategyMeetingOut"][];
+        };
+        /** StrategyMeetingOut */
+        StrategyMeetingOut: {
+            /** Actions */
+            actions: components["schemas"]["StrategyActionOut"][];
+            /** Attendees */
+            attendees: components["schemas"]["AttendeeOut"][];
+            /** Concerns */
+            concerns: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Held On
+             * Format: date
+             */
+            held_on: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Place Id
+             * Format: uuid
+             */
+            place_id: string;
+            review: components["schemas"]["ReviewClockOut"];
         };
         /**
          * SubscriptionCreate
@@ -8872,6 +9186,129 @@ export interface operations {
             };
         };
     };
+    update_strategy_action_api_v1_places__place_id__strategy_actions__action_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                place_id: string;
+                action_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StrategyActionPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StrategyActionOut"];
+                };
+            };
+            /** @description No such action at this place, or not of your teams' areas */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_strategy_meetings_api_v1_places__place_id__strategy_meetings_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                place_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StrategyMeetingList"];
+                };
+            };
+            /** @description No such place, or not of your teams' areas */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    record_strategy_meeting_api_v1_places__place_id__strategy_meetings_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                place_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StrategyMeetingIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StrategyMeetingOut"];
+                };
+            };
+            /** @description No such place, or not of your teams' areas */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     public_key_api_v1_push_public_key_get: {
         parameters: {
             query?: never;
@@ -9580,6 +10017,80 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    strategy_review_met_api_v1_strategy_meetings__meeting_id__review_met_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                meeting_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReviewMetIn"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewClockOut"];
+                };
+            };
+            /** @description No such meeting, or not of your teams' areas */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    strategy_reviews_api_v1_strategy_reviews_get: {
+        parameters: {
+            query?: {
+                /** @description Also the reviews already met */
+                include_met?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewClockList"];
+                };
             };
             /** @description Validation Error */
             422: {
