@@ -47,6 +47,7 @@ ClockKind = Literal[
     "sarc_referral",
     "pace_review",  # rows from before these rules only: never started any more
     "referral_decision",
+    "hub_decision",
 ]
 ClockAlert = Literal["approaching", "overdue"]
 
@@ -99,6 +100,7 @@ _LABELS: dict[str, str] = {
     "sarc_referral": "Sexual assault referral centre (SARC) referral within the forensic window",
     "pace_review": "PACE detention review",
     "referral_decision": "Front door decision on the referral (within one working day)",
+    "hub_decision": "Hub meeting decision carried out",
 }
 _SOURCES: dict[str, str] = {
     "handover": "EDT protocols (local practice)",
@@ -114,6 +116,7 @@ _SOURCES: dict[str, str] = {
     "sarc_referral": "FFLM forensic time frames (up to 7 days; shorter for some samples)",
     "pace_review": "PACE Code C",
     "referral_decision": "Working Together to Safeguard Children 2023: a decision within one working day",
+    "hub_decision": "Weekly hub meeting (local practice): the owner and due date the meeting set",
 }
 
 # --- How a clock may be closed --------------------------------------------------------------
@@ -388,6 +391,14 @@ def referral_clock(referred_at: datetime) -> ClockSpec:
     from when the office receives it: ``api.rota.hours.one_working_day_after``)."""
     referred_at = require_aware("referred_at", referred_at)
     return _spec("referral_decision", referred_at, one_working_day_after(referred_at))
+
+
+def hub_decision_clock(decided_at: datetime, due_at: datetime, label: str) -> ClockSpec:
+    """A decision of the weekly hub meeting: its owner carries it out by the date the meeting
+    set (``due_at``: 17:00 London on that date, chosen by the caller)."""
+    decided_at = require_aware("decided_at", decided_at)
+    due_at = require_aware("due_at", due_at)
+    return ClockSpec("hub_decision", label, decided_at, due_at, _SOURCES["hub_decision"])
 
 
 def due_before_handover(clocks: Sequence[ClockSpec], next_handover: datetime) -> list[ClockSpec]:
