@@ -14,9 +14,10 @@ from api.auth.dependencies import CurrentActor, roles
 from api.db import utcnow
 from api.deps import SessionDep
 from api.flows.hub_pack import hub_pack
+from api.handover.schemas import PersonRef
 from api.hubs import render, service
-from api.hubs.schemas import DecisionIn, DecisionOut, HubPack
-from api.hubs.weeks import WEEK_PATTERN
+from api.hubs.schemas import DecisionIn, DecisionOut, HubList, HubOut, HubPack
+from api.hubs.weeks import WEEK_PATTERN, week_of
 from api.textinput import IdentifyingText
 
 router = APIRouter(prefix="/api/v1", tags=["hub meetings"])
@@ -34,6 +35,16 @@ _PROBLEMS: dict[int | str, dict[str, Any]] = {
 async def _pack(session, actor, hub: str, week: str, fmt: str) -> HubPack:
     team = await service.hub_for(session, actor, hub)
     return await hub_pack(session, actor, team, service.week_or_422(week, utcnow()), fmt)
+
+
+@router.get("/hubs", response_model=HubList, dependencies=[roles(*service.HUB_ROLES)])
+async def my_hubs(session: SessionDep, actor: CurrentActor) -> HubList:
+    """The hubs you coordinate or manage (your CSE and CCE teams), and the current week."""
+    hubs = [
+        HubOut(slug=t.slug, name=t.name, area=await service.area_slug(session, t), specialism=t.specialism)
+        for t in await service.my_hubs(session, actor)
+    ]
+    return HubList(hubs=hubs, current_week=str(week_of(utcnow())))
 
 
 # The download routes come first so "2026-W49.pdf" is never read as a week.
@@ -85,6 +96,18 @@ async def hub_pack_json(hub: HubSlug, week: WeekPath, session: SessionDep, actor
     """The hub's weekly pack: each young person who came through its team that week, and the
     places with incidents against the four weeks before. The read is audited."""
     return await _pack(session, actor, hub, week, "json")
+
+
+@router.get(
+    "/hubs/{hub}/owners",
+    response_model=list[PersonRef],
+    dependencies=[roles(*service.HUB_ROLES)],
+    responses={404: _PROBLEMS[404]},
+)
+async def decision_owners(hub: HubSlug, session: SessionDep, actor: CurrentActor) -> list[dict[str, Any]]:
+    """Who may own a decision of this hub: its team's day-team members and managers (staff
+    names only)."""
+    return await service.owners(session, await service.hub_for(session, actor, hub))
 
 
 @router.post(

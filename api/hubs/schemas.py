@@ -67,6 +67,11 @@ class HubOut(BaseModel):
     specialism: str
 
 
+class HubList(BaseModel):
+    hubs: list[HubOut]
+    current_week: str = Field(description="This ISO week (London time)")
+
+
 class PackIncident(BaseModel):
     id: uuid.UUID
     reference: str

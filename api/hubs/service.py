@@ -54,6 +54,18 @@ async def hub_for(session: AsyncSession, actor: Actor, slug: str) -> Team:
     return team
 
 
+async def my_hubs(session: AsyncSession, actor: Actor) -> list[Team]:
+    """The hubs the actor coordinates or manages (their CSE and CCE team memberships)."""
+    if not actor.has(*HUB_ROLES) or not actor.team_ids:
+        return []
+    rows = await session.execute(
+        select(Team)
+        .where(col(Team.id).in_(actor.team_ids), col(Team.specialism).in_(HUB_SPECIALISMS))
+        .order_by(col(Team.name), col(Team.slug))
+    )
+    return list(rows.scalars())
+
+
 async def area_slug(session: AsyncSession, team: Team) -> str:
     return (await session.execute(select(col(Area.slug)).where(col(Area.id) == team.area_id))).scalar_one()
 
@@ -87,6 +99,21 @@ async def _latest_hub_incident(
             .limit(1)
         )
     ).scalar_one_or_none()
+
+
+async def owners(session: AsyncSession, team: Team) -> list[dict[str, Any]]:
+    """Who may own a decision: the active day-team members and managers of the hub's team."""
+    rows = await session.execute(
+        select(User)
+        .join(Membership, col(Membership.user_id) == col(User.id))
+        .where(col(Membership.team_id) == team.id, col(User.active).is_(True))
+        .order_by(col(User.display_name), col(User.id))
+    )
+    return [
+        {"id": u.id, "display_name": u.display_name}
+        for u in rows.scalars()
+        if set(u.roles) & set(OWNER_ROLES)
+    ]
 
 
 async def _owner_or_422(session: AsyncSession, team: Team, owner_id: uuid.UUID) -> User:
