@@ -39,6 +39,7 @@ HUB_SPECIALISMS = ("cse", "cce")
 OWNER_ROLES = ("day_team", "manager")  # who can see and meet clocks (api.handover.access)
 DUE_HOUR = time(17, 0)
 LONGEST_DUE = timedelta(days=366)
+EARLIEST_YEAR = 2000  # no pack before Lantern's records (and no date arithmetic near year 1)
 
 
 async def hub_for(session: AsyncSession, actor: Actor, slug: str) -> Team:
@@ -72,8 +73,8 @@ async def area_slug(session: AsyncSession, team: Team) -> str:
 
 def week_or_422(text: str, now: datetime, field: str = "week") -> Week:
     week = parse_week(text)
-    if week is None:
-        raise ValidationFailed.field(field, "an ISO week such as 2026-W49")
+    if week is None or week.year < EARLIEST_YEAR:
+        raise ValidationFailed.field(field, f"an ISO week such as 2026-W49, from {EARLIEST_YEAR}")
     if week.starts_at > now:
         raise ValidationFailed.field(field, "a week that has not begun")
     return week

@@ -1,7 +1,7 @@
 """Hub meetings in the PWA (issue 15), at 390×844: the hub coordinator opens Hubs from the
 navigation, this week's city CCE pack lists Jordan as repeat with his places and peer and last
 week's decision about Leon to follow up, and records a decision for Jordan; it shows in the
-pack and as a clock in the owner's (the CCE day team's) clocks."""
+pack, and as a clock under the owner's (the CCE day team's) handover queue."""
 
 from __future__ import annotations
 
@@ -69,3 +69,14 @@ async def test_a_coordinator_opens_the_pack_and_records_a_decision(live_server, 
         c for c in clocks if c["kind"] == "hub_decision" and c["label"] == "Hub decision: 6-week programme"
     ]
     assert clock["owner"]["display_name"] == "Day team CCE hub"
+
+    # The owner sees it under their handover queue, with last week's decision about Leon.
+    context = await new_context(chromium, **PHONE_390)
+    try:
+        page = await context.new_page()
+        await sign_in(page, live_server, "day.cce", path="/handover")
+        mine = page.get_by_test_id("my-clocks")
+        await expect(mine).to_contain_text("Hub decision: 6-week programme")
+        await expect(mine).to_contain_text("Hub decision: Context assessment")
+    finally:
+        await context.close()
