@@ -3,6 +3,7 @@
 from api.audit.models import AuditEvent, AuditSubject
 from api.auth.models import SessionRevocation, SigninFailure, User
 from api.handover.models import Clock, HandoverEvent, HandoverItem, NrmConsideration
+from api.hubs.models import HubDecision
 from api.incidents.models import (
     IdempotencyRecord,
     Incident,
@@ -30,6 +31,7 @@ from api.support.models import HandoverNote, HandoverNoteVersion, SupportOffer, 
 from api.teams.models import Area, Membership, Station, Team
 
 __all__ = [
+    "HubDecision",
     "ConcernTeam",
     "PartnerConcern",
     "SavedSearch",

@@ -50,6 +50,7 @@ ClockKind = Literal[
     "pace_review",  # rows from before these rules only: never started any more
     "referral_decision",
     "strategy_review",
+    "hub_decision",
 ]
 ClockAlert = Literal["approaching", "overdue"]
 
@@ -103,6 +104,7 @@ _LABELS: dict[str, str] = {
     "pace_review": "PACE detention review",
     "referral_decision": "Front door decision on the referral (within one working day)",
     "strategy_review": "Strategy meeting about a place: review held by the agreed date",
+    "hub_decision": "Hub meeting decision carried out",
 }
 _SOURCES: dict[str, str] = {
     "handover": "EDT protocols (local practice)",
@@ -119,6 +121,7 @@ _SOURCES: dict[str, str] = {
     "pace_review": "PACE Code C",
     "referral_decision": "Working Together to Safeguard Children 2023: a decision within one working day",
     "strategy_review": "The strategy meeting's agreed review date (local practice)",
+    "hub_decision": "Weekly hub meeting (local practice): the owner and due date the meeting set",
 }
 
 # --- How a clock may be closed --------------------------------------------------------------
@@ -402,6 +405,14 @@ def strategy_review_clock(recorded_at: datetime, review_on: date) -> ClockSpec:
     next_day = review_on + timedelta(days=1)
     due = datetime(next_day.year, next_day.month, next_day.day, tzinfo=LONDON).astimezone(UTC)
     return _spec("strategy_review", recorded_at, due)
+
+
+def hub_decision_clock(decided_at: datetime, due_at: datetime, label: str) -> ClockSpec:
+    """A decision of the weekly hub meeting: its owner carries it out by the date the meeting
+    set (``due_at``: 17:00 London on that date, chosen by the caller)."""
+    decided_at = require_aware("decided_at", decided_at)
+    due_at = require_aware("due_at", due_at)
+    return ClockSpec("hub_decision", label, decided_at, due_at, _SOURCES["hub_decision"])
 
 
 def due_before_handover(clocks: Sequence[ClockSpec], next_handover: datetime) -> list[ClockSpec]:

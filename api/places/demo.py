@@ -104,6 +104,11 @@ def earlier_reports(evening: date) -> list[dict[str, Any]]:
         (34, 0, "Narborough Road takeaway", "Leon", "Barker", "2009-12-01", "cce"),
         (41, 22, "Abbey Park, by the boathouse", "Ruby", "Ellis", "2011-06-30", "cse"),
         (48, 23, "Narborough Road takeaway, back yard", "Kai", "Whitlock", "2009-08-19", "cce"),
+        # Leon at Abbey Park over the last three weeks: the hub's earlier weeks (api.hubs) and
+        # the child of last week's meeting decision (api.flows.demo.a_hub_meeting).
+        (8, 22, "Abbey Park, by the lake", "Leon", "Barker", "2009-12-01", "cce"),
+        (15, 23, "Abbey Park", "Leon", "Barker", "2009-12-01", "cce"),
+        (22, 21, "Abbey Park, by the boathouse", "Leon", "Barker", "2009-12-01", "cce"),
     ]
     for days, hour, where, first, last, born, category in spread:
         indicators = (

@@ -435,6 +435,130 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/hubs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Hubs
+         * @description The hubs you coordinate or manage (your CSE and CCE teams), and the current week.
+         */
+        get: operations["my_hubs_api_v1_hubs_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hubs/{hub}/decisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record Decision
+         * @description Record a meeting's decision about a young person. Its due date becomes a clock owned by
+         *     the decision's owner (`kind: hub_decision`, met with `POST /clocks/{id}/met`); the next
+         *     week's pack shows it outstanding or done.
+         */
+        post: operations["record_decision_api_v1_hubs__hub__decisions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hubs/{hub}/owners": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Decision Owners
+         * @description Who may own a decision of this hub: its team's day-team members and managers (staff
+         *     names only).
+         */
+        get: operations["decision_owners_api_v1_hubs__hub__owners_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hubs/{hub}/packs/{week}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Hub Pack Json
+         * @description The hub's weekly pack: each young person who came through its team that week, and the
+         *     places with incidents against the four weeks before. The read is audited.
+         */
+        get: operations["hub_pack_json_api_v1_hubs__hub__packs__week__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hubs/{hub}/packs/{week}.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Hub Pack Csv
+         * @description The week's pack as CSV; the download is audited, naming every child in it.
+         */
+        get: operations["hub_pack_csv_api_v1_hubs__hub__packs__week__csv_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hubs/{hub}/packs/{week}.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Hub Pack Pdf
+         * @description The week's pack as a PDF; the download is audited, naming every child in it.
+         */
+        get: operations["hub_pack_pdf_api_v1_hubs__hub__packs__week__pdf_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/incidents": {
         parameters: {
             query?: never;
@@ -846,6 +970,27 @@ export interface paths {
          *     what PUT /me/phone does, with the display name besides.
          */
         patch: operations["update_me_api_v1_me_patch"];
+        trace?: never;
+    };
+    "/api/v1/me/clocks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Clocks
+         * @description Your open clocks (you own them) on your teams' incidents, soonest due first, including
+         *     the decisions a hub meeting gave you (`kind: hub_decision`).
+         */
+        get: operations["my_clocks_api_v1_me_clocks_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/me/on-call": {
@@ -2857,28 +3002,72 @@ export interface components {
              */
             status: "in_custody" | "charged_refused_bail" | "bailed" | "released" | "released_under_investigation" | "released_no_further_action" | "police_protection" | "not_detained" | "not_arrested" | "unknown";
         };
-        /**
-         * DecisionIn
-         * @description The receiving team's decision on the referral (meets the one-working-day clock).
-         */
-        DecisionIn: {
+        /** DecisionOut */
+        DecisionOut: {
+            /**
+             * Clock Id
+             * Format: uuid
+             */
+            clock_id: string;
             /**
              * Decided At
-             * @description When; now if omitted
+             * Format: date-time
              */
-            decided_at?: string | null;
+            decided_at: string;
+            decided_by: components["schemas"]["PersonRef"];
+            /** Done At */
+            done_at: string | null;
             /**
-             * Decided By
-             * @description Who decided (name or role)
+             * Due At
+             * Format: date-time
              */
-            decided_by: string;
+            due_at: string;
             /**
-             * Decision
+             * Due On
+             * Format: date
+             */
+            due_on: string;
+            /** Hub */
+            hub: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Incident Id
+             * Format: uuid
+             */
+            incident_id: string;
+            /** Incident Reference */
+            incident_reference: string;
+            /**
+             * Kind
              * @enum {string}
              */
-            decision: "no_further_action" | "early_help" | "child_and_family_assessment" | "s47_enquiry" | "strategy_discussion";
+            kind: "no_further_action" | "programme_6_weeks" | "programme_12_weeks" | "strategy_discussion" | "context_assessment" | "disruption_action";
+            /** Kind Label */
+            kind_label: string;
             /** Note */
-            note?: string | null;
+            note: string | null;
+            /** Overdue */
+            overdue: boolean;
+            owner: components["schemas"]["PersonRef"];
+            /**
+             * Status
+             * @description done once its clock is met (as of the pack's week end)
+             * @enum {string}
+             */
+            status: "outstanding" | "done";
+            /** Week */
+            week: string;
+            /**
+             * Young Person Id
+             * Format: uuid
+             */
+            young_person_id: string;
+            /** Young Person Name */
+            young_person_name: string;
         };
         /** DeprecatedCodeOut */
         DeprecatedCodeOut: {
@@ -3259,6 +3448,64 @@ export interface components {
              * @description 1 = Monday … 7 = Sunday (ISO), London time
              */
             weekday: number;
+        };
+        /** HubList */
+        HubList: {
+            /**
+             * Current Week
+             * @description This ISO week (London time)
+             */
+            current_week: string;
+            /** Hubs */
+            hubs: components["schemas"]["HubOut"][];
+        };
+        /** HubOut */
+        HubOut: {
+            /** Area */
+            area: string;
+            /** Name */
+            name: string;
+            /** Slug */
+            slug: string;
+            /** Specialism */
+            specialism: string;
+        };
+        /** HubPack */
+        HubPack: {
+            /**
+             * Ends At
+             * Format: date-time
+             */
+            ends_at: string;
+            /**
+             * Follow Ups
+             * @description Earlier meetings' decisions still outstanding when the week began (done since or not)
+             */
+            follow_ups: components["schemas"]["DecisionOut"][];
+            /**
+             * Generated At
+             * Format: date-time
+             */
+            generated_at: string;
+            hub: components["schemas"]["HubOut"];
+            /**
+             * Next Week
+             * @description None for the current week
+             */
+            next_week: string | null;
+            /** Places */
+            places: components["schemas"]["PackPlace"][];
+            /** Previous Week */
+            previous_week: string;
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string;
+            /** Week */
+            week: string;
+            /** Young People */
+            young_people: components["schemas"]["PackYoungPerson"][];
         };
         /**
          * HubView
@@ -4280,6 +4527,154 @@ export interface components {
             name: string;
             /** User Id */
             user_id?: string | null;
+        };
+        /** PackClock */
+        PackClock: {
+            /**
+             * Due At
+             * Format: date-time
+             */
+            due_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Incident Reference */
+            incident_reference: string;
+            /** Kind */
+            kind: string;
+            /** Label */
+            label: string;
+            owner: components["schemas"]["PersonRef"] | null;
+            /** Status */
+            status: string;
+        };
+        /** PackIncident */
+        PackIncident: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Kind */
+            kind: string;
+            /** Location */
+            location: string;
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            place?: components["schemas"]["PlaceSeen"] | null;
+            /** Priority */
+            priority: string;
+            /** Reference */
+            reference: string;
+        };
+        /** PackIndicator */
+        PackIndicator: {
+            /** Code */
+            code: string;
+            /** Label */
+            label: string;
+        };
+        /** PackNrm */
+        PackNrm: {
+            /** Decided At */
+            decided_at: string | null;
+            /**
+             * Decision
+             * @description None: not yet decided
+             */
+            decision: ("referred" | "not_referred") | null;
+            /** Incident Reference */
+            incident_reference: string;
+        };
+        /** PackPlace */
+        PackPlace: {
+            /**
+             * Change
+             * @description This week's incidents minus the previous four weeks' average
+             */
+            change: number;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Incidents
+             * @description Incidents routed to the hub at the place this week
+             */
+            incidents: number;
+            /** Name */
+            name: string;
+            /** Previous Average */
+            previous_average: number;
+            /**
+             * Previous Weeks
+             * @description The four weeks before, oldest first
+             */
+            previous_weeks: number[];
+            /** Type */
+            type: string;
+            /** Young People */
+            young_people: number;
+        };
+        /** PackYoungPerson */
+        PackYoungPerson: {
+            /**
+             * Actions
+             * @description Earlier meetings' decisions: outstanding or done
+             */
+            actions: components["schemas"]["DecisionOut"][];
+            /** Date Of Birth */
+            date_of_birth: string | null;
+            /**
+             * Decisions
+             * @description Recorded at this week's meeting
+             */
+            decisions: components["schemas"]["DecisionOut"][];
+            /** First Name */
+            first_name: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Incidents */
+            incidents: components["schemas"]["PackIncident"][];
+            /** Last Name */
+            last_name: string;
+            /** Missing Episodes 30D */
+            missing_episodes_30d: number;
+            /** Missing Episodes 90D */
+            missing_episodes_90d: number;
+            /**
+             * New Indicators
+             * @description First recorded for the child this week
+             */
+            new_indicators: components["schemas"]["PackIndicator"][];
+            /** Nrm */
+            nrm: components["schemas"]["PackNrm"][];
+            /** Open Clocks */
+            open_clocks: components["schemas"]["PackClock"][];
+            /** Peers */
+            peers: components["schemas"]["NetworkPeer"][];
+            /** Persons Of Concern */
+            persons_of_concern: components["schemas"]["NetworkConcern"][];
+            /**
+             * Places
+             * @description Places of the child's incidents routed to the hub
+             */
+            places: components["schemas"]["PlaceSeen"][];
+            /**
+             * Status
+             * @description repeat: an incident routed to this hub before the week
+             * @enum {string}
+             */
+            status: "first_time" | "repeat";
         };
         /**
          * PageRequest
@@ -6618,6 +7013,39 @@ export interface components {
             /** Slug */
             slug: string;
         };
+        /** DecisionIn */
+        api__hubs__schemas__DecisionIn: {
+            /**
+             * Due On
+             * Format: date
+             * @description The owner's clock falls due at 17:00 London time that day
+             */
+            due_on: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "no_further_action" | "programme_6_weeks" | "programme_12_weeks" | "strategy_discussion" | "context_assessment" | "disruption_action";
+            /** Note */
+            note?: string | null;
+            /**
+             * Owner Id
+             * Format: uuid
+             * @description A day-team member or manager of the hub's team
+             */
+            owner_id: string;
+            /**
+             * Week
+             * @description The meeting's ISO week (e.g. 2026-W49); the current week when left out
+             */
+            week?: string | null;
+            /**
+             * Young Person Id
+             * Format: uuid
+             * @description A young person who came through the hub
+             */
+            young_person_id: string;
+        };
         /** TeamRefOut */
         api__incidents__schemas__TeamRefOut: {
             /**
@@ -6627,6 +7055,29 @@ export interface components {
             id: string;
             /** Slug */
             slug: string;
+        };
+        /**
+         * DecisionIn
+         * @description The receiving team's decision on the referral (meets the one-working-day clock).
+         */
+        api__referrals__schemas__DecisionIn: {
+            /**
+             * Decided At
+             * @description When; now if omitted
+             */
+            decided_at?: string | null;
+            /**
+             * Decided By
+             * @description Who decided (name or role)
+             */
+            decided_by: string;
+            /**
+             * Decision
+             * @enum {string}
+             */
+            decision: "no_further_action" | "early_help" | "child_and_family_assessment" | "s47_enquiry" | "strategy_discussion";
+            /** Note */
+            note?: string | null;
         };
     };
     responses: never;
@@ -7465,6 +7916,223 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+        };
+    };
+    my_hubs_api_v1_hubs_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HubList"];
+                };
+            };
+        };
+    };
+    record_decision_api_v1_hubs__hub__decisions_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The hub's team slug */
+                hub: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api__hubs__schemas__DecisionIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DecisionOut"];
+                };
+            };
+            /** @description No such hub, or not a hub you are a member of */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The fields named are not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    decision_owners_api_v1_hubs__hub__owners_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The hub's team slug */
+                hub: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonRef"][];
+                };
+            };
+            /** @description No such hub, or not a hub you are a member of */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    hub_pack_json_api_v1_hubs__hub__packs__week__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The hub's team slug */
+                hub: string;
+                /** @description ISO week, Monday to Sunday London time: 2026-W49 */
+                week: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HubPack"];
+                };
+            };
+            /** @description No such hub, or not a hub you are a member of */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not an ISO week, or a week that has not begun */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    hub_pack_csv_api_v1_hubs__hub__packs__week__csv_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The hub's team slug */
+                hub: string;
+                /** @description ISO week, Monday to Sunday London time: 2026-W49 */
+                week: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A row per young person, follow-up and place */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description No such hub, or not a hub you are a member of */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not an ISO week, or a week that has not begun */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    hub_pack_pdf_api_v1_hubs__hub__packs__week__pdf_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The hub's team slug */
+                hub: string;
+                /** @description ISO week, Monday to Sunday London time: 2026-W49 */
+                week: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The pack for the papers */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
+                };
+            };
+            /** @description No such hub, or not a hub you are a member of */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not an ISO week, or a week that has not begun */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -8453,6 +9121,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    my_clocks_api_v1_me_clocks_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClockList"];
                 };
             };
         };
@@ -9505,7 +10193,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["DecisionIn"];
+                "application/json": components["schemas"]["api__referrals__schemas__DecisionIn"];
             };
         };
         responses: {

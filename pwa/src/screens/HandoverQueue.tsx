@@ -8,6 +8,7 @@ import { ErrorText, LoadError, Loading, PriorityBadge, StateBadge } from '../ui/
 import { dueIn, formatTime, kindLabel, OUTCOME_LABELS, stationName, teamName } from '../ui/format';
 import { useAsync, useDebounced, useNow, useTitle } from '../ui/hooks';
 import { ItemActions } from './handover/ItemActions';
+import { MyClocks } from './handover/MyClocks';
 import { NrmAction } from './NrmAction';
 
 export type HandoverView = 'awaiting_pickup' | 'picked_up';
@@ -91,6 +92,7 @@ export function HandoverQueue() {
           <HandoverCard key={item.id} item={item} now={now} onPicked={items.reload} />
         ))}
       </ul>
+      <MyClocks now={now} />
     </>
   );
 }
