@@ -85,9 +85,12 @@ export function App() {
   const loc = useStore(location, (l) => l);
   const mainRef = useRef<HTMLElement>(null);
 
+  // Once per signed-in role set: a refreshed `me` (the server confirming who this is) is not a
+  // reason to fetch the catalogues again.
+  const roleKey = phase === 'signed_in' && me ? me.roles.join(',') : '';
   useEffect(() => {
-    if (phase === 'signed_in' && me) prefetchCatalogues(me.roles);
-  }, [phase, me]);
+    if (roleKey) prefetchCatalogues(roleKey.split(','));
+  }, [roleKey]);
 
   // Move focus to the new screen's heading after navigation, for screen readers and keyboards.
   useEffect(() => {
