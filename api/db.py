@@ -6,7 +6,9 @@ everywhere, so SQLite (embedded default) and PostgreSQL (production) behave alik
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -14,9 +16,15 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any, cast
 
+import aiosqlite
 from pydantic_core import PydanticUndefined
 from sqlalchemy import JSON, CursorResult, DateTime, Result, Table, event, insert, text
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.sqlite.aiosqlite import (
+    AsyncAdapt_aiosqlite_connection,
+    AsyncAdapt_aiosqlite_cursor,
+    AsyncAdapt_aiosqlite_dbapi,
+)
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -230,6 +238,7 @@ class Database:
         kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
         if self.is_sqlite:
             kwargs["connect_args"] = {"timeout": 30}
+            kwargs["module"] = _OneHopDbapi(aiosqlite, sqlite3)
             # Every SQLite transaction is a writer (BEGIN IMMEDIATE, below), so only one can run
             # at a time anyway. With one pooled connection the others queue in-process on the
             # pool's asyncio queue and start the moment it is free, instead of polling in
@@ -266,6 +275,72 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def _statement(
+    connection: sqlite3.Connection, operation: str, parameters: Any, many: bool
+) -> tuple[Any, list[Any] | None, int | None, int]:
+    # Runs in aiosqlite's thread: the whole statement (cursor, execute, rows, close) in one go.
+    cursor = connection.cursor()
+    try:
+        if many:
+            cursor.executemany(operation, parameters)
+        elif parameters is None:
+            cursor.execute(operation)
+        else:
+            cursor.execute(operation, parameters)
+        if cursor.description:
+            return cursor.description, cursor.fetchall(), -1, -1
+        return None, None, cursor.lastrowid, cursor.rowcount
+    finally:
+        cursor.close()
+
+
+class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
+    """SQLAlchemy's aiosqlite cursor, one hand-off to aiosqlite's thread per statement.
+
+    The stock adapter makes three or four (open a cursor, execute, fetch the rows, close), each
+    a wake-up of that thread and then of the event loop: most of a short statement's cost.
+    Same results, same errors (raised through the adapter's own handler), same events: it is
+    below SQLAlchemy's execution (listeners and `dialect.do_execute` see every statement).
+    """
+
+    __slots__ = ()
+
+    def _run(self, operation: Any, parameters: Any, many: bool) -> None:
+        driver = cast(aiosqlite.Connection, self._connection)
+        try:
+            description, rows, lastrowid, rowcount = self.await_(
+                driver._execute(_statement, driver._conn, operation, parameters, many)
+            )
+        except Exception as error:
+            self._adapt_connection._handle_exception(error)
+        self.description = description
+        self._rows = deque(rows) if rows is not None else deque()
+        self.lastrowid, self.rowcount = lastrowid, rowcount
+
+    def execute(self, operation: Any, parameters: Any = None) -> None:
+        self._run(operation, parameters, False)
+
+    def executemany(self, operation: Any, seq_of_parameters: Any) -> None:
+        self._run(operation, seq_of_parameters, True)
+
+
+class _OneHopConnection(AsyncAdapt_aiosqlite_connection):
+    __slots__ = ()
+
+    def cursor(self, server_side: bool = False) -> AsyncAdapt_aiosqlite_cursor:
+        return super().cursor(server_side) if server_side else _OneHopCursor(self)
+
+
+class _OneHopDbapi(AsyncAdapt_aiosqlite_dbapi):
+    """The aiosqlite DBAPI module whose connections use `_OneHopCursor`."""
+
+    def connect(self, *arg: Any, **kw: Any) -> AsyncAdapt_aiosqlite_connection:
+        adapted = super().connect(*arg, **kw)
+        if type(adapted) is not AsyncAdapt_aiosqlite_connection:  # async_fallback mode
+            return adapted
+        return _OneHopConnection(self, adapted._connection)
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
