@@ -2,7 +2,8 @@
 
 The key is claimed first (a row inserted unless the key is taken), so two concurrent
 requests with one key cannot both do the work: the second waits on the unique index,
-then reads the first one's answer.
+then reads the first one's answer. The answer is stored with one UPDATE in the same
+transaction (`complete`), so it commits with the work or not at all.
 """
 
 from __future__ import annotations
@@ -14,13 +15,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import col
 
-from api.db import utcnow
+from api.db import table_of, utcnow
 from api.errors import ValidationFailed
 from api.incidents.models import IdempotencyRecord
 
@@ -56,9 +56,7 @@ async def claim(
     # reads its answer) or rolls back (then inserts: the key is free again).
     inserted = await session.execute(_insert_unless_taken(session, record))
     if inserted.scalar_one_or_none() is not None:
-        make_transient_to_detached(record)  # the row exists: track it to store the answer
-        session.add(record)
-        return record
+        return record  # the row exists; `complete` stores the answer in it
     existing = await _find(session, actor_id, scope, key)
     if existing is None:  # pragma: no cover - an expired record still holds the key
         raise RuntimeError("Idempotency-Key held by an expired record")
@@ -85,9 +83,16 @@ def _insert_unless_taken(session: AsyncSession, record: IdempotencyRecord):
     )
 
 
-def complete(record: IdempotencyRecord, status_code: int, response: dict[str, Any]) -> None:
+async def complete(
+    session: AsyncSession, record: IdempotencyRecord, status_code: int, response: dict[str, Any]
+) -> None:
+    """Store the answer in the claimed row (one UPDATE, no ORM flush)."""
     record.status_code = status_code
     record.response = response
+    table = table_of(IdempotencyRecord)
+    await session.execute(
+        update(table).where(table.c.id == record.id).values(status_code=status_code, response=response)
+    )
 
 
 async def _find(session: AsyncSession, actor_id: uuid.UUID, scope: str, key: str) -> IdempotencyRecord | None:
