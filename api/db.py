@@ -293,7 +293,11 @@ _Statement = tuple[str, Any, bool]  # (SQL, parameters, executemany)
 
 
 def _statements(
-    connection: sqlite3.Connection, pending: list[_Statement], operation: str | None, parameters: Any, many: bool
+    connection: sqlite3.Connection,
+    pending: list[_Statement],
+    operation: str | None,
+    parameters: Any,
+    many: bool,
 ) -> tuple[Any, list[Any] | None, int | None, int]:
     # Runs in aiosqlite's thread: the deferred INSERTs, then the statement asked for (cursor,
     # execute, rows, close), in one go.
@@ -319,9 +323,7 @@ def _statements(
         cursor.close()
 
 
-def _flush_and(
-    connection: sqlite3.Connection, pending: list[_Statement], then: Callable[[], None]
-) -> None:
+def _flush_and(connection: sqlite3.Connection, pending: list[_Statement], then: Callable[[], None]) -> None:
     _statements(connection, pending, None, None, False)
     then()
 
