@@ -351,7 +351,8 @@ class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
         adapted = cast(_OneHopConnection, self._adapt_connection)
         if adapted.deferring and _deferrable(operation):
             adapted.pending.append((operation, parameters, many))
-            self.description, self._rows, self.lastrowid, self.rowcount = None, deque(), None, -1
+            self.description, self._rows, self.rowcount = None, deque(), -1
+            self.lastrowid = None  # type: ignore[assignment]  # DBAPI: None when not known
             return
         pending, adapted.pending = adapted.pending, []
         driver = cast(aiosqlite.Connection, self._connection)
