@@ -396,7 +396,11 @@ class _OneHopConnection(AsyncAdapt_aiosqlite_connection):
 
     def rollback(self) -> None:
         self.pending, self.deferring = [], False
-        super().rollback()
+        # The pool rolls back every connection it takes back, most of them just committed:
+        # sqlite3 would do nothing then, so neither does the hand-off to its thread.
+        driver = cast(aiosqlite.Connection, self._connection)._connection
+        if driver is None or driver.in_transaction:
+            super().rollback()
 
     def close(self) -> None:
         self.pending, self.deferring = [], False

@@ -13,9 +13,10 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import inspect, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -54,7 +55,8 @@ async def claim(
     # A new key (the usual case) costs one statement. A concurrent request with the same key
     # waits on the unique index until the first commits (then finds nothing inserted and
     # reads its answer) or rolls back (then inserts: the key is free again).
-    inserted = await session.execute(_insert_unless_taken(session, record))
+    statement, values = _insert_unless_taken(session, record)
+    inserted = await session.execute(statement, values, execution_options={"autoflush": False})
     if inserted.scalar_one_or_none() is not None:
         return record  # the row exists; `complete` stores the answer in it
     existing = await _find(session, actor_id, scope, key)
@@ -69,18 +71,17 @@ async def claim(
 
 
 def _insert_unless_taken(session: AsyncSession, record: IdempotencyRecord):
-    values = {
-        column.key: getattr(record, column.key) for column in inspect(IdempotencyRecord).local_table.columns
-    }
-    dialect = session.get_bind().dialect.name
+    values = {column.key: getattr(record, column.key) for column in table_of(IdempotencyRecord).columns}
+    return _claim_statement(session.get_bind().dialect.name), values
+
+
+@cache
+def _claim_statement(dialect: str) -> Any:
+    # Built once per dialect, the values given at execution: a new statement per request
+    # would be built and keyed for the compiled cache every time.
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return (
-        insert(IdempotencyRecord)
-        .values(**values)
-        .on_conflict_do_nothing()
-        .returning(col(IdempotencyRecord.id))
-        .execution_options(autoflush=False)
-    )
+    table = table_of(IdempotencyRecord)
+    return insert(table).on_conflict_do_nothing().returning(table.c.id)
 
 
 async def complete(
