@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import event, func, select
 
 from api.handover.models import Clock, HandoverItem
-from api.incidents.models import Incident, IncidentIndicator, IncidentTeam, TimelineEvent
+from api.incidents.models import IdempotencyRecord, Incident, IncidentIndicator, IncidentTeam, TimelineEvent
 from api.jobs.models import Job
 from api.paging.models import Page
 from api.people.models import YoungPerson
@@ -286,6 +286,7 @@ async def test_an_insert_the_database_refuses_after_it_was_held_back_still_undoe
                     HandoverItem,
                     Clock,
                     YoungPerson,
+                    IdempotencyRecord,
                 )
             ]
 
