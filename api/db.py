@@ -6,7 +6,9 @@ everywhere, so SQLite (embedded default) and PostgreSQL (production) behave alik
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -14,9 +16,15 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any, cast
 
+import aiosqlite
 from pydantic_core import PydanticUndefined
 from sqlalchemy import JSON, CursorResult, DateTime, Result, Table, event, insert, text
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.sqlite.aiosqlite import (
+    AsyncAdapt_aiosqlite_connection,
+    AsyncAdapt_aiosqlite_cursor,
+    AsyncAdapt_aiosqlite_dbapi,
+)
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -165,6 +173,18 @@ async def insert_rows(session: AsyncSession, rows: Sequence[Row | SQLModel]) -> 
         await session.execute(insert(table), batch if len(batch) > 1 else batch[0])
 
 
+async def defer_inserts(session: AsyncSession) -> None:
+    """SQLite: until this transaction ends, hold its INSERTs without RETURNING and send them with
+    the next other statement or the COMMIT, in one hand-off to the driver's thread (a no-op on
+    PostgreSQL). For a unit of work that writes many rows and reads none of their row counts
+    (intake): a failing INSERT is then reported by that later statement (or the commit), and the
+    whole transaction rolls back as before."""
+    connection = await session.connection()
+    adapted = (await connection.get_raw_connection()).dbapi_connection
+    if isinstance(adapted, _OneHopConnection):
+        adapted.deferring = True
+
+
 AfterCommit = Callable[[], Awaitable[None]]
 
 
@@ -230,6 +250,7 @@ class Database:
         kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
         if self.is_sqlite:
             kwargs["connect_args"] = {"timeout": 30}
+            kwargs["module"] = _OneHopDbapi(aiosqlite, sqlite3)
             # Every SQLite transaction is a writer (BEGIN IMMEDIATE, below), so only one can run
             # at a time anyway. With one pooled connection the others queue in-process on the
             # pool's asyncio queue and start the moment it is free, instead of polling in
@@ -266,6 +287,134 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+_Statement = tuple[str, Any, bool]  # (SQL, parameters, executemany)
+
+
+def _statements(
+    connection: sqlite3.Connection,
+    pending: list[_Statement],
+    operation: str | None,
+    parameters: Any,
+    many: bool,
+) -> tuple[Any, list[Any] | None, int | None, int]:
+    # Runs in aiosqlite's thread: the deferred INSERTs, then the statement asked for (cursor,
+    # execute, rows, close), in one go.
+    cursor = connection.cursor()
+    try:
+        for sql, params, is_many in pending:
+            if is_many:
+                cursor.executemany(sql, params)
+            else:
+                cursor.execute(sql, params)
+        if operation is None:
+            return None, None, None, -1
+        if many:
+            cursor.executemany(operation, parameters)
+        elif parameters is None:
+            cursor.execute(operation)
+        else:
+            cursor.execute(operation, parameters)
+        if cursor.description:
+            return cursor.description, cursor.fetchall(), -1, -1
+        return None, None, cursor.lastrowid, cursor.rowcount
+    finally:
+        cursor.close()
+
+
+def _flush_and(connection: sqlite3.Connection, pending: list[_Statement], then: Callable[[], None]) -> None:
+    _statements(connection, pending, None, None, False)
+    then()
+
+
+def _deferrable(operation: str) -> bool:
+    return operation.startswith("INSERT ") and " RETURNING " not in operation
+
+
+class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
+    """SQLAlchemy's aiosqlite cursor, one hand-off to aiosqlite's thread per statement.
+
+    The stock adapter makes three or four (open a cursor, execute, fetch the rows, close), each
+    a wake-up of that thread and then of the event loop: most of a short statement's cost.
+    Same results, same errors (raised through the adapter's own handler), same events: it is
+    below SQLAlchemy's execution (listeners and `dialect.do_execute` see every statement).
+
+    While its connection defers INSERTs (`defer_inserts`), an INSERT without RETURNING is kept
+    and sent with the next statement that is not one, or with the COMMIT: one hand-off for the
+    lot. Such an INSERT reports no row count and no last row id (-1, None).
+    """
+
+    __slots__ = ()
+
+    def _run(self, operation: Any, parameters: Any, many: bool) -> None:
+        adapted = cast(_OneHopConnection, self._adapt_connection)
+        if adapted.deferring and _deferrable(operation):
+            adapted.pending.append((operation, parameters, many))
+            self.description, self._rows, self.rowcount = None, deque(), -1
+            self.lastrowid = None  # type: ignore[assignment]  # DBAPI: None when not known
+            return
+        pending, adapted.pending = adapted.pending, []
+        driver = cast(aiosqlite.Connection, self._connection)
+        try:
+            description, rows, lastrowid, rowcount = self.await_(
+                driver._execute(_statements, driver._conn, pending, operation, parameters, many)
+            )
+        except Exception as error:
+            self._adapt_connection._handle_exception(error)
+        self.description = description
+        self._rows = deque(rows) if rows is not None else deque()
+        self.lastrowid, self.rowcount = lastrowid, rowcount
+
+    def execute(self, operation: Any, parameters: Any = None) -> None:
+        self._run(operation, parameters, False)
+
+    def executemany(self, operation: Any, seq_of_parameters: Any) -> None:
+        self._run(operation, seq_of_parameters, True)
+
+
+class _OneHopConnection(AsyncAdapt_aiosqlite_connection):
+    __slots__ = ("deferring", "pending")
+
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        self.deferring = False
+        self.pending: list[_Statement] = []
+
+    def cursor(self, server_side: bool = False) -> AsyncAdapt_aiosqlite_cursor:
+        return super().cursor(server_side) if server_side else _OneHopCursor(self)
+
+    def commit(self) -> None:
+        pending, self.pending, self.deferring = self.pending, [], False
+        if not pending:
+            return super().commit()
+        driver = cast(aiosqlite.Connection, self._connection)
+        try:
+            self.await_(driver._execute(_flush_and, driver._conn, pending, driver._conn.commit))
+        except Exception as error:
+            self._handle_exception(error)
+
+    def rollback(self) -> None:
+        self.pending, self.deferring = [], False
+        # The pool rolls back every connection it takes back, most of them just committed:
+        # sqlite3 would do nothing then, so neither does the hand-off to its thread.
+        driver = cast(aiosqlite.Connection, self._connection)._connection
+        if driver is None or driver.in_transaction:
+            super().rollback()
+
+    def close(self) -> None:
+        self.pending, self.deferring = [], False
+        super().close()
+
+
+class _OneHopDbapi(AsyncAdapt_aiosqlite_dbapi):
+    """The aiosqlite DBAPI module whose connections use `_OneHopCursor`."""
+
+    def connect(self, *arg: Any, **kw: Any) -> AsyncAdapt_aiosqlite_connection:
+        adapted = super().connect(*arg, **kw)
+        if type(adapted) is not AsyncAdapt_aiosqlite_connection:  # async_fallback mode
+            return adapted
+        return _OneHopConnection(self, adapted._connection)
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

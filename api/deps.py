@@ -12,11 +12,13 @@ from api.db import Database
 from api.settings import Settings
 
 
-def get_settings_dep(request: Request) -> Settings:
+# `async def`, though they only read an attribute: FastAPI runs a plain `def` dependency in
+# its thread pool, a hand-off to another thread and back on every request.
+async def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
     return request.app.state.database
 
 

@@ -11,11 +11,12 @@ import contextlib
 import re
 import uuid
 
+import aiosqlite
 import pytest
 from sqlalchemy import event, func, select
 
 from api.handover.models import Clock, HandoverItem
-from api.incidents.models import Incident, IncidentIndicator, IncidentTeam, TimelineEvent
+from api.incidents.models import IdempotencyRecord, Incident, IncidentIndicator, IncidentTeam, TimelineEvent
 from api.jobs.models import Job
 from api.paging.models import Page
 from api.people.models import YoungPerson
@@ -224,3 +225,93 @@ async def test_resolving_the_place_costs_no_statement_while_the_place_list_is_ca
     async with db.session() as session:
         incident = await session.get(Incident, uuid.UUID(linked["id"]))
     assert incident.place_id == uuid.UUID(created.json()["id"])
+
+
+# SQLite: an intake's statements reach aiosqlite's thread in few hand-offs (each is a wake-up of
+# that thread and then of the event loop: most of a short statement's cost). BEGIN, the person,
+# the reference, then the INSERTs with the audit chain's head, then the audit row with the
+# COMMIT. Was 57 with an Idempotency-Key (3-4 per statement), before issue 17's hot path work.
+HAND_OFFS = 5
+HAND_OFFS_WITH_KEY = HAND_OFFS + 2  # the key's claim, and its answer stored
+
+
+async def test_on_sqlite_an_intake_reaches_the_driver_thread_in_few_hand_offs(
+    client, custody, db, monkeypatch
+):
+    if not db.is_sqlite:
+        pytest.skip("aiosqlite's thread is SQLite's")
+    hand_offs: list[object] = []
+    real = aiosqlite.Connection._execute
+
+    async def counted(self, fn, *args, **kwargs):
+        hand_offs.append(fn)
+        return await real(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    await _post(client, custody, report(young_person={"first_name": "Warm", "last_name": "Up"}))
+    hand_offs.clear()
+    with statements(db) as seen:
+        await _post(client, custody, report(young_person={"first_name": "Ada", "last_name": "New"}))
+    assert len(hand_offs) <= HAND_OFFS, hand_offs
+    assert len(seen) <= BUDGET  # every statement still passes SQLAlchemy's execution (and its events)
+    hand_offs.clear()
+    response = await client.post(
+        "/api/v1/incidents",
+        json=report(young_person={"first_name": "Kay", "last_name": "Keyed"}),
+        headers={**custody.headers, "Idempotency-Key": uuid.uuid4().hex},
+    )
+    assert response.status_code == 201, response.text
+    assert len(hand_offs) <= HAND_OFFS_WITH_KEY, hand_offs
+
+
+async def test_an_insert_the_database_refuses_after_it_was_held_back_still_undoes_the_intake(
+    client, custody, db
+):
+    # On SQLite the INSERTs are held back and sent with the next reading statement or the
+    # COMMIT (api.db.defer_inserts): a refusal by the database itself (here a trigger on the
+    # clocks, a middle table) must still fail the request and leave nothing behind, the
+    # Idempotency-Key's claim included.
+    await _post(client, custody, report(young_person={"first_name": "Warm", "last_name": "Up"}))
+
+    async def counts() -> list[int]:
+        async with db.session() as session:
+            return [
+                (await session.execute(select(func.count()).select_from(t))).scalar_one()
+                for t in (
+                    Incident,
+                    IncidentIndicator,
+                    TimelineEvent,
+                    Page,
+                    Job,
+                    HandoverItem,
+                    Clock,
+                    YoungPerson,
+                    IdempotencyRecord,
+                )
+            ]
+
+    refuse = (
+        "CREATE TEMP TRIGGER refuse_clocks BEFORE INSERT ON clocks BEGIN SELECT RAISE(ABORT, 'injected'); END"
+        if db.is_sqlite
+        else None
+    )
+    if refuse is None:
+        pytest.skip("the held-back INSERTs are SQLite's")
+    before = await counts()
+    async with db.engine.connect() as connection:  # the pool's one connection: the app's too
+        await connection.exec_driver_sql(refuse)
+        await connection.commit()
+    try:
+        response = await client.post(
+            "/api/v1/incidents",
+            json=report(young_person={"first_name": "Lost", "last_name": "Clock"}),
+            headers={**custody.headers, "Idempotency-Key": uuid.uuid4().hex},
+        )
+    finally:
+        async with db.engine.connect() as connection:
+            await connection.exec_driver_sql("DROP TRIGGER refuse_clocks")
+            await connection.commit()
+    # A constraint's refusal is an IntegrityError: a 500, as it is when the INSERT is sent at once.
+    assert response.status_code == 500, response.text
+    assert await counts() == before
+    await _post(client, custody, report(young_person={"first_name": "Next", "last_name": "One"}))

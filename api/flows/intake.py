@@ -9,7 +9,9 @@ The hot path is written for few statements: reads first (the person, the referen
 person's earlier missing episodes only when the person is known), then one INSERT per table
 with the incident already in its final state (`paging` when a team was paged), one for the
 jobs, and the audit row with the commit. The actor, the areas, stations and teams, and the
-escalation policies come from short per-process caches. bench/statements.py counts them.
+escalation policies come from short per-process caches. bench/statements.py counts them. On
+SQLite the INSERTs are deferred (api.db.defer_inserts) and reach the driver's thread in one
+hand-off with the next statement that reads (the audit chain's head) or the COMMIT.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.audit import service as audit
 from api.auth.dependencies import Actor
-from api.db import Row, insert_rows, utcnow
+from api.db import Row, defer_inserts, insert_rows, utcnow
 from api.errors import ValidationFailed
 from api.events.bus import Audience, LiveEvent, publish
 from api.handover.nrm import plan_nrm
@@ -225,7 +227,9 @@ async def report_incident(session: AsyncSession, actor: Actor, body: IncidentCre
         now=now,
     )
 
-    # Write: parents before children, one statement per table; then the jobs.
+    # Write: parents before children, one statement per table; then the jobs. On SQLite the
+    # INSERTs go to the driver's thread together with the next statement or the commit.
+    await defer_inserts(session)
     await insert_rows(
         session,
         [

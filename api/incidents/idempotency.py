@@ -2,7 +2,8 @@
 
 The key is claimed first (a row inserted unless the key is taken), so two concurrent
 requests with one key cannot both do the work: the second waits on the unique index,
-then reads the first one's answer.
+then reads the first one's answer. The answer is stored with one UPDATE in the same
+transaction (`complete`), so it commits with the work or not at all.
 """
 
 from __future__ import annotations
@@ -12,15 +13,15 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import inspect, select
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import col
 
-from api.db import utcnow
+from api.db import table_of, utcnow
 from api.errors import ValidationFailed
 from api.incidents.models import IdempotencyRecord
 
@@ -54,11 +55,10 @@ async def claim(
     # A new key (the usual case) costs one statement. A concurrent request with the same key
     # waits on the unique index until the first commits (then finds nothing inserted and
     # reads its answer) or rolls back (then inserts: the key is free again).
-    inserted = await session.execute(_insert_unless_taken(session, record))
+    statement, values = _insert_unless_taken(session, record)
+    inserted = await session.execute(statement, values, execution_options={"autoflush": False})
     if inserted.scalar_one_or_none() is not None:
-        make_transient_to_detached(record)  # the row exists: track it to store the answer
-        session.add(record)
-        return record
+        return record  # the row exists; `complete` stores the answer in it
     existing = await _find(session, actor_id, scope, key)
     if existing is None:  # pragma: no cover - an expired record still holds the key
         raise RuntimeError("Idempotency-Key held by an expired record")
@@ -71,23 +71,29 @@ async def claim(
 
 
 def _insert_unless_taken(session: AsyncSession, record: IdempotencyRecord):
-    values = {
-        column.key: getattr(record, column.key) for column in inspect(IdempotencyRecord).local_table.columns
-    }
-    dialect = session.get_bind().dialect.name
+    values = {column.key: getattr(record, column.key) for column in table_of(IdempotencyRecord).columns}
+    return _claim_statement(session.get_bind().dialect.name), values
+
+
+@cache
+def _claim_statement(dialect: str) -> Any:
+    # Built once per dialect, the values given at execution: a new statement per request
+    # would be built and keyed for the compiled cache every time.
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return (
-        insert(IdempotencyRecord)
-        .values(**values)
-        .on_conflict_do_nothing()
-        .returning(col(IdempotencyRecord.id))
-        .execution_options(autoflush=False)
-    )
+    table = table_of(IdempotencyRecord)
+    return insert(table).on_conflict_do_nothing().returning(table.c.id)
 
 
-def complete(record: IdempotencyRecord, status_code: int, response: dict[str, Any]) -> None:
+async def complete(
+    session: AsyncSession, record: IdempotencyRecord, status_code: int, response: dict[str, Any]
+) -> None:
+    """Store the answer in the claimed row (one UPDATE, no ORM flush)."""
     record.status_code = status_code
     record.response = response
+    table = table_of(IdempotencyRecord)
+    await session.execute(
+        update(table).where(table.c.id == record.id).values(status_code=status_code, response=response)
+    )
 
 
 async def _find(session: AsyncSession, actor_id: uuid.UUID, scope: str, key: str) -> IdempotencyRecord | None:

@@ -92,7 +92,7 @@ async def report_incident(
     result = await intake.report_incident(session, actor, body)
     response = result.as_response()
     if record is not None:
-        idempotency.complete(record, 201, response)
+        await idempotency.complete(session, record, 201, response)
     return JSONResponse(
         response, status_code=201, headers={"Location": f"/api/v1/incidents/{result.incident.id}"}
     )
@@ -222,7 +222,7 @@ async def update_incident(
     result = await updates.update_incident(session, actor, incident.id, body, version)
     response = result.as_response()
     if record is not None:
-        idempotency.complete(record, 200, response)
+        await idempotency.complete(session, record, 200, response)
     return JSONResponse(response, headers={"ETag": f'"{result.incident.version}"'})
 
 

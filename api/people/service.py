@@ -16,8 +16,10 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
+from typing import Any
 
-from sqlalchemy import case, or_, select, tuple_
+from sqlalchemy import Select, String, bindparam, case, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -263,14 +265,29 @@ async def _same_name_or_reference(
     """Records with this LA reference or this normalised name: the reference first, then
     those born on `date_of_birth` (oldest record first), then the other namesakes; with
     aliases, also records whose name or alias is one of the reported names."""
+    query = _namesakes_query(bool(aka), la_reference is not None, date_of_birth is not None)
+    params: dict[str, Any] = {
+        "key": key,
+        "aka": aka,
+        "names": [key, *aka],
+        "la": la_reference,
+        "dob": date_of_birth,
+    }
+    return list((await session.execute(query, params)).scalars())
+
+
+@cache
+def _namesakes_query(aliases: bool, la_reference: bool, date_of_birth: bool) -> Select[tuple[YoungPerson]]:
+    # One statement per shape, built once, its values bound at execution (intake's hot path).
+    key = bindparam("key", type_=String)
     wanted = col(YoungPerson.match_name) == key
-    if aka:
+    if aliases:
         wanted = or_(
             wanted,
-            col(YoungPerson.match_name).in_(aka),
+            col(YoungPerson.match_name).in_(bindparam("aka", expanding=True)),
             col(YoungPerson.id).in_(
                 select(col(YoungPersonName.young_person_id)).where(
-                    col(YoungPersonName.match_name).in_([key, *aka])
+                    col(YoungPersonName.match_name).in_(bindparam("names", expanding=True))
                 )
             ),
         )
@@ -283,14 +300,16 @@ async def _same_name_or_reference(
         )
     first = []
     if la_reference:
-        wanted = or_(wanted, col(YoungPerson.la_reference) == la_reference)
-        first.append(case((col(YoungPerson.la_reference) == la_reference, 0), else_=1))
-    if date_of_birth is not None:
-        first.append(case((col(YoungPerson.date_of_birth) == date_of_birth, 0), else_=1))
-    query = (
-        select(YoungPerson).where(wanted).order_by(*first, col(YoungPerson.created_at), col(YoungPerson.id))
+        wanted = or_(wanted, col(YoungPerson.la_reference) == bindparam("la"))
+        first.append(case((col(YoungPerson.la_reference) == bindparam("la"), 0), else_=1))
+    if date_of_birth:
+        first.append(case((col(YoungPerson.date_of_birth) == bindparam("dob"), 0), else_=1))
+    return (
+        select(YoungPerson)
+        .where(wanted)
+        .order_by(*first, col(YoungPerson.created_at), col(YoungPerson.id))
+        .limit(CANDIDATES + 2)
     )
-    return list((await session.execute(query.limit(CANDIDATES + 2))).scalars())
 
 
 def _reason(date_of_birth: date | None, candidate: YoungPerson) -> str:
