@@ -333,19 +333,15 @@ async def response_report(
     since, until = month_start(months[0]), month_start(next_month(month))
     per_month: dict[Month, list[Case]] = {m: [] for m in months}
 
-    # The team's first page for each incident, by when paging started.
-    first_pages: dict[uuid.UUID, tuple[Page, Incident, YoungPerson]] = {}
+    # A team's page of an incident (one per incident and team), by when paging started.
     for page, incident, person in (
         await session.execute(
             select(Page, Incident, YoungPerson)
             .join(Incident, col(Incident.id) == col(Page.incident_id))
             .join(YoungPerson, col(YoungPerson.id) == col(Incident.young_person_id))
             .where(col(Page.team_id) == team.id, col(Page.started_at) >= since, col(Page.started_at) < until)
-            .order_by(col(Page.started_at), col(Page.id))
         )
     ).all():
-        first_pages.setdefault(incident.id, (page, incident, person))
-    for page, incident, person in first_pages.values():
         per_month[month_of(page.started_at)].append(page_case(page, incident, person))
 
     for item, incident, person in (
