@@ -439,8 +439,9 @@ async def test_response_report_counts_by_hand(client, db, world, police, manager
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["team"]["slug"] == "city-cce"
-    # Paged in October (London): P1-P7 (P7 at 00:10 BST on 1 Oct; P8 is September). Acknowledged: all but P6. Bands: under 5 min P1, P3, P5; 5-15 P2;
-    # 15-30 P4; 30+ P7; none P6. Escalated P2, P4, P6; uncovered P6.
+    # Paged in October (London): P1-P7 (P7 at 00:10 BST on 1 Oct; P8 is September).
+    # Acknowledged: all but P6. Bands: under 5 min P1, P3, P5; 5-15 P2; 15-30 P4; 30+ P7; none P6.
+    # Escalated P2, P4, P6; uncovered P6.
     # Handover items due in October: 6; picked up 5 (by the due time: 2; within 90 min: 2 (40,
     # 10); later: 1 (120); not picked up: 1); raised to managers: 2.
     # Clocks due in October, not PACE reviews, the team's incidents: 5 (on time 2, late 1,
