@@ -650,6 +650,10 @@ async def test_who_may_read_the_reports(client, db, world, police, manager, make
         headers=manager.headers,
     )
     assert bad_table.status_code == 422
+    choices = (await client.get("/api/v1/reports/choices", headers=manager.headers)).json()
+    assert [c["slug"] for c in choices["stations"]] == ["euston-street", "keyham-lane"]
+    assert [c["slug"] for c in choices["teams"]] == ["city-cce"] and choices["current_month"] == "2026-11"
+    assert (await client.get("/api/v1/reports/choices", headers=police.headers)).status_code == 403
     # Without a month: the current one (London).
     current = await client.get(
         "/api/v1/reports/response", params={"team": "city-cce"}, headers=manager.headers

@@ -40,7 +40,14 @@ from api.reports.months import (
     next_month,
     spans_midnight,
 )
-from api.reports.schemas import CustodyReportOut, PlaceRef, ResponseReportOut, RotaGapsOut, TrendMonth
+from api.reports.schemas import (
+    CustodyReportOut,
+    PlaceRef,
+    ReportChoicesOut,
+    ResponseReportOut,
+    RotaGapsOut,
+    TrendMonth,
+)
 from api.reports.tables import SUPPRESSION_NOTE, Case, RowDef, Table, TimeDef, build, categories, trend_point
 from api.rota import service as rota
 from api.rota.hours import out_of_hours_windows
@@ -414,6 +421,35 @@ async def rota_gaps(session: AsyncSession, team_id: uuid.UUID, month: Month, now
                 found.append(_Gap(slot.starts_at, slot.ends_at))
     total = sum((g.ends_at - g.starts_at for g in found), timedelta())
     return RotaGapsOut(stretches=len(found), hours=round(total.total_seconds() / 3600, 1))
+
+
+async def choices(session: AsyncSession, actor: Actor) -> ReportChoicesOut:
+    """The stations in the areas of the caller's teams and the teams themselves, by name."""
+    teams = list(
+        (
+            await session.execute(
+                select(Team).where(col(Team.id).in_(actor.team_ids)).order_by(col(Team.name))
+            )
+        ).scalars()
+    )
+    stations = (
+        list(
+            (
+                await session.execute(
+                    select(Station)
+                    .where(col(Station.area_id).in_({t.area_id for t in teams}))
+                    .order_by(col(Station.name))
+                )
+            ).scalars()
+        )
+        if teams
+        else []
+    )
+    return ReportChoicesOut(
+        stations=[PlaceRef(slug=s.slug, name=s.name) for s in stations],
+        teams=[PlaceRef(slug=t.slug, name=t.name) for t in teams],
+        current_month=month_label(month_of(utcnow())),
+    )
 
 
 # --- Shared ----------------------------------------------------------------------------------

@@ -12,9 +12,9 @@ from api.auth.dependencies import CurrentActor, roles
 from api.db import utcnow
 from api.deps import SessionDep
 from api.errors import ValidationFailed
-from api.flows.partnership_reports import custody_report, response_report
+from api.flows.partnership_reports import choices, custody_report, response_report
 from api.reports.months import Month, check_month, month_of
-from api.reports.schemas import CustodyReportOut, ReportBase, ReportTable, ResponseReportOut
+from api.reports.schemas import CustodyReportOut, ReportBase, ReportChoicesOut, ReportTable, ResponseReportOut
 from api.reports.tables import breakdown_csv, categories, times_csv, trend_csv
 from api.textinput import IdentifyingText
 
@@ -67,6 +67,12 @@ def _csv(
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="lantern-{name}-{report.month}-{table}.csv"'},
     )
+
+
+@router.get("/reports/choices", response_model=ReportChoicesOut, dependencies=[roles(*REPORT_ROLES)])
+async def get_report_choices(session: SessionDep, actor: CurrentActor) -> ReportChoicesOut:
+    """The stations (in your teams' areas) and teams you may read the partnership reports of."""
+    return await choices(session, actor)
 
 
 @router.get(

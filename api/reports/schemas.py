@@ -81,3 +81,11 @@ class ResponseReportOut(ReportBase):
     team: PlaceRef
     rota_gaps: RotaGapsOut
     rota_gap_trend: dict[str, RotaGapsOut] = Field(description="Per month of the trend (YYYY-MM)")
+
+
+class ReportChoicesOut(BaseModel):
+    """What the caller may report on: stations in their teams' areas, their teams."""
+
+    stations: list[PlaceRef]
+    teams: list[PlaceRef]
+    current_month: str = Field(description="YYYY-MM (Europe/London)")
