@@ -17,6 +17,7 @@ const NAV: NavItem[] = [
   { href: '/handover', label: 'Handover', roles: ['day_team', 'manager'] },
   { href: '/board', label: 'Board', roles: ['manager'] },
   { href: '/places', label: 'Places', roles: ['worker', 'day_team', 'manager', 'coordinator'] },
+  { href: '/partnership-reports', label: 'Reports', roles: ['manager'] },
   { href: '/admin', label: 'Admin', roles: ['admin'] },
   { href: '/settings', label: 'Settings', roles: ['police', 'worker', 'day_team', 'manager', 'coordinator', 'admin'] },
 ];
