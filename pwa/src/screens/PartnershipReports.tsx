@@ -94,6 +94,8 @@ function ReportSection({
   );
 }
 
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
 const COUNT_CHARTS: Record<Kind, string[]> = {
   custody: ['detained', 'held_overnight', 'refused_bail'],
   response: ['paged', 'uncovered', 'clock:missed'],
@@ -106,7 +108,7 @@ const TIME_CHARTS: Record<Kind, string[]> = {
 function ReportBody({ kind, report, query, name }: { kind: Kind; report: AnyReport; query: string; name: string }) {
   const labels = new Map(report.rows.map((row) => [row.key, row.label]));
   const timeLabels = new Map(report.times.map((t) => [t.key, t.label]));
-  const shortMonth = (m: string) => m.slice(2).replace('-', '/');
+  const shortMonth = (m: string) => MONTHS[Number(m.slice(5, 7)) - 1] ?? m;
   return (
     <div data-testid={`${kind}-report`}>
       <Figures rows={report.rows} kind={kind} />
