@@ -38,6 +38,9 @@ class RowDef:
     key: str
     label: str
     part_of: str | None = None
+    # Which split of ``part_of`` the row belongs to, when a row is split more than one way (the
+    # detentions by hours held and by the wait for an appropriate adult): each split is a line.
+    split: str | None = None
 
 
 @dataclass(frozen=True)
@@ -82,9 +85,9 @@ def lines(rows: Sequence[RowDef]) -> list[list[tuple[str, str]]]:
         group = [c for c in columns() if c.startswith(prefix)]
         for row in rows:
             out.append([*((row.key, c) for c in group), (row.key, TOTAL)])
-    parents = dict.fromkeys(r.part_of for r in rows if r.part_of)
-    for parent in parents:
-        parts = [r.key for r in rows if r.part_of == parent]
+    splits = dict.fromkeys((r.part_of, r.split) for r in rows if r.part_of)
+    for parent, split in splits:
+        parts = [r.key for r in rows if (r.part_of, r.split) == (parent, split)]
         for column in columns():
             out.append([*((p, column) for p in parts), (str(parent), column)])
     return out
@@ -99,19 +102,25 @@ class Table:
         return next(r.total for r in self.rows if r.key == key)
 
 
-def build(cases: Iterable[Case], rows: Sequence[RowDef], times: Sequence[TimeDef]) -> Table:
-    """The month's table, suppressed, with its time figures."""
+def count(cases: Iterable[Case], rows: Sequence[RowDef]) -> dict[tuple[str, str], int]:
+    """Every cell of the table (row key, column), before suppression."""
     counts: Counter[tuple[str, str]] = Counter()
-    values: dict[str, list[float]] = {t.key: [] for t in times}
     keys = {r.key for r in rows}
     for case in cases:
         cells = [f"age:{case.age_band}", f"sex:{case.sex}", f"ethnicity:{case.ethnicity}", TOTAL]
         for row in case.rows & keys:
             for column in cells:
                 counts[(row, column)] += 1
+    return {(r.key, c): counts[(r.key, c)] for r in rows for c in columns()}
+
+
+def build(cases: Sequence[Case], rows: Sequence[RowDef], times: Sequence[TimeDef]) -> Table:
+    """The month's table, suppressed, with its time figures."""
+    values: dict[str, list[float]] = {t.key: [] for t in times}
+    for case in cases:
         for key, value in case.times.items():
             values[key].append(value)
-    shown = suppress({(r.key, c): counts[(r.key, c)] for r in rows for c in columns()}, lines(rows))
+    shown = suppress(count(cases, rows), lines(rows))
     out_rows = [
         BreakdownRow(
             key=r.key,
