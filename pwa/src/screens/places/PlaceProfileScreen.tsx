@@ -4,13 +4,13 @@
 import { useEffect } from 'preact/hooks';
 import type { PlaceProfile } from '../../api/types';
 import { call } from '../../api/client';
+import { BarChart, Numbers } from './BarChart';
 import { LoadError, Loading, Section } from '../../ui/bits';
 import { formatTime } from '../../ui/format';
 import { useAsync, useTitle } from '../../ui/hooks';
 import { app, useStore } from '../../state';
 import { heatCells, weekLabel, WEEKDAYS } from './charts';
 import { concernLabel, PLACE_TYPES } from './labels';
-import { BarChart, Numbers } from './BarChart';
 
 export function PlaceProfileScreen({ id }: { id: string }) {
   useTitle('Place profile');
