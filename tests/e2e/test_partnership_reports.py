@@ -49,6 +49,9 @@ async def test_a_manager_reads_both_reports_with_charts_and_csv(live_server, chr
         await page.get_by_role("navigation", name="Main").get_by_role("link", name="Reports").click()
         await expect(page.get_by_role("heading", level=1)).to_have_text("Partnership reports")
         assert page.url.removeprefix(live_server.url) == "/partnership-reports"
+        await expect(page.get_by_test_id("response-times")).to_be_visible(timeout=WAIT_MS)
+        # Nothing makes the phone's page wider than its screen (a mobile browser would zoom out).
+        assert await page.evaluate("window.innerWidth") == 390
         assert await page.title() == "Lantern · Partnership reports"
 
         custody = page.get_by_test_id("custody-report")

@@ -215,27 +215,31 @@ function Figures({ rows, kind }: { rows: ReportRow[]; kind: Kind }) {
 
 function Times({ times, kind }: { times: ReportTime[]; kind: Kind }) {
   return (
-    <table data-testid={`${kind}-times`}>
-      <caption class="sr-only">Times</caption>
-      <thead>
-        <tr>
-          <th scope="col">Time</th>
-          <th scope="col">Cases</th>
-          <th scope="col">Median</th>
-          <th scope="col">90th percentile</th>
-        </tr>
-      </thead>
-      <tbody>
-        {times.map((t) => (
-          <tr key={t.key}>
-            <th scope="row">{t.label}</th>
-            <td>{t.cases}</td>
-            <td>{t.median ?? '–'}</td>
-            <td>{t.p90 ?? '–'}</td>
+    <div class="scroll-x">
+      <table data-testid={`${kind}-times`}>
+        <caption class="sr-only">Times</caption>
+        <thead>
+          <tr>
+            <th scope="col">Time</th>
+            <th scope="col">Cases</th>
+            <th scope="col">Median</th>
+            <th scope="col">
+              <abbr title="90th percentile">P90</abbr>
+            </th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {times.map((t) => (
+            <tr key={t.key}>
+              <th scope="row">{t.label}</th>
+              <td>{t.cases}</td>
+              <td>{t.median ?? '–'}</td>
+              <td>{t.p90 ?? '–'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
