@@ -33,6 +33,7 @@ from api.platform import precompressed
 from api.platform.middleware import LanternMiddleware
 from api.platform.startup import freeze_after_start_up
 from api.referrals.routes import router as referrals_router
+from api.reports.routes import router as reports_router
 from api.rota.routes import router as rota_router
 from api.search.routes import router as search_router
 from api.settings import Settings, get_settings
@@ -58,6 +59,7 @@ ROUTERS = [
     monitoring_router,
     referrals_router,
     hubs_router,
+    reports_router,
 ]
 
 

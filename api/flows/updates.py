@@ -3,9 +3,9 @@
 `PATCH /api/v1/incidents/{id}` with `If-Match` (the incident's version). In one transaction:
 
 - police of the reporting station record custody events (detained, charged, bail refused,
-  released, transferred to local-authority accommodation, returned home); workers, day teams and
-  managers of the incident's teams add indicators disclosed to them (provenance
-  `worker_disclosed`, shown as "disclosed to worker");
+  released, transferred to local-authority accommodation, returned home, the appropriate adult
+  arrived); workers, day teams and managers of the incident's teams add indicators disclosed to
+  them (provenance `worker_disclosed`, shown as "disclosed to worker");
 - every change is a timeline event with who and when (police-visible for police events);
 - triage re-runs with the same facts intake gives it; a team it newly routes to gets a handover
   item and a page; a raised priority is announced to those already paged (a push to whoever
@@ -65,6 +65,7 @@ CUSTODY_FIELDS = (
     "released_at",
     "transferred_at",
     "returned_home_at",
+    "appropriate_adult_arrived_at",
 )
 _RANK = {"P1": 1, "P2": 2, "P3": 3}
 PRIORITY_RAISED = "priority_raised"
@@ -177,6 +178,9 @@ async def update_incident(
     if body.returned_home_at is not None:
         incident.returned_home_at = body.returned_home_at
         changes.append("returned_home")
+    if body.appropriate_adult_arrived_at is not None:
+        custody["appropriate_adult_arrived_at"] = body.appropriate_adult_arrived_at.isoformat()
+        changes.append("appropriate_adult_arrived")
     custody_changes = list(changes)
     if custody_changes:
         incident.custody = custody
@@ -189,7 +193,13 @@ async def update_incident(
                     "events": custody_changes,
                     **{
                         name: getattr(body, name).isoformat()
-                        for name in ("detained_at", "charged_at", "released_at", "transferred_at")
+                        for name in (
+                            "detained_at",
+                            "charged_at",
+                            "released_at",
+                            "transferred_at",
+                            "appropriate_adult_arrived_at",
+                        )
                         if getattr(body, name) is not None
                     },
                     **(
@@ -413,7 +423,7 @@ def _validate(
     if body.bail_refused is False and incident.bail_refused:
         errors.append({"field": "bail_refused", "message": "a refusal of bail is not undone by an update"})
     detained = body.detained_at or incident.detained_at
-    for name in ("charged_at", "released_at", "transferred_at"):
+    for name in ("charged_at", "released_at", "transferred_at", "appropriate_adult_arrived_at"):
         value = getattr(body, name)
         if value is not None and detained is not None and value < detained:
             errors.append({"field": name, "message": "before the child was detained"})

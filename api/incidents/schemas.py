@@ -90,6 +90,9 @@ class CustodyIn(WriteModel):
     )
     released_at: CustodyInstant | None = Field(default=None, description="When police let the child go")
     police_protection_started_at: CustodyInstant | None = None
+    appropriate_adult_arrived_at: CustodyInstant | None = Field(
+        default=None, description="When the appropriate adult arrived at the station (PACE Code C)"
+    )
 
 
 class PersonPresentIn(WriteModel):
@@ -475,6 +478,10 @@ class IncidentUpdate(WriteModel):
     )
     returned_home_at: CustodyInstant | None = Field(
         default=None, description="Police: the child got home (starts the return home interview)"
+    )
+    appropriate_adult_arrived_at: CustodyInstant | None = Field(
+        default=None,
+        description="Police: the appropriate adult arrived at the station (PACE Code C)",
     )
     indicators: list[DisclosedIndicatorIn] = Field(
         default_factory=list, max_length=40, description="Workers: indicators disclosed to them"

@@ -29,6 +29,7 @@ import { prefetchCatalogues } from './offline/catalogue';
 // Screens few people open, loaded on first use (out of the app shell).
 const loadRota = () => import('./screens/Rota').then((m) => m.Rota);
 const loadAdmin = () => import('./screens/AdminHome').then((m) => m.AdminHome);
+const loadPartnershipReports = () => import('./screens/PartnershipReports').then((m) => m.PartnershipReports);
 
 interface RouteDef {
   pattern: string;
@@ -58,6 +59,7 @@ export const ROUTES: RouteDef[] = [
   { pattern: '/handover/print', roles: ['day_team', 'manager'], render: () => <HandoverPrint /> },
   { pattern: '/board', roles: ['manager'], render: () => <Board /> },
   { pattern: '/rota', roles: ['manager'], render: () => <Lazy load={loadRota} /> },
+  { pattern: '/partnership-reports', roles: ['manager'], render: () => <Lazy load={loadPartnershipReports} /> },
   { pattern: '/outbox', roles: 'any', render: () => <OutboxScreen /> },
   { pattern: '/settings', roles: 'any', render: () => <Settings /> },
   { pattern: '/sign-out', roles: 'any', render: () => <SignOut /> },

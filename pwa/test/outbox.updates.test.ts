@@ -20,6 +20,7 @@ describe('custody events and disclosures as outbox drafts', () => {
     expect(custodyEventBody('released', at)).toEqual({ released_at: at });
     expect(custodyEventBody('transferred', at)).toEqual({ transferred_at: at });
     expect(custodyEventBody('returned_home', at)).toEqual({ returned_home_at: at });
+    expect(custodyEventBody('appropriate_adult_arrived', at)).toEqual({ appropriate_adult_arrived_at: at });
   });
 
   it('carries the version the person saw, and labels with no personal data', () => {

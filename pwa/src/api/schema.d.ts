@@ -1616,6 +1616,110 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reports/choices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Report Choices
+         * @description The stations (in your teams' areas) and teams you may read the partnership reports of.
+         */
+        get: operations["get_report_choices_api_v1_reports_choices_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/custody": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Custody Report
+         * @description Custody and youth justice at a station in a month: children detained, held overnight, refused
+         *     bail, transferred or certified impracticable (with the ground), hours held, the wait for an
+         *     appropriate adult; by age band, sex and ethnic group, small numbers suppressed; 12-month trend.
+         */
+        get: operations["get_custody_report_api_v1_reports_custody_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/custody.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Custody Report Csv
+         * @description One table of the custody report as CSV; the download is audited.
+         */
+        get: operations["get_custody_report_csv_api_v1_reports_custody_csv_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/response": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Response Report
+         * @description A team's response in a month: time to acknowledge (median, 90th percentile), uncovered and
+         *     escalated pages, rota gaps, handover pick-up times, clocks met and missed; by age band, sex and
+         *     ethnic group, small numbers suppressed; 12-month trend.
+         */
+        get: operations["get_response_report_api_v1_reports_response_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/response.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Response Report Csv
+         * @description One table of the response report as CSV (the trend with the rota gaps); the download is audited.
+         */
+        get: operations["get_response_report_csv_api_v1_reports_response_csv_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/saved-searches": {
         parameters: {
             query?: never;
@@ -2602,6 +2706,38 @@ export interface components {
             /** Username */
             username: string;
         };
+        /** BreakdownRow */
+        BreakdownRow: {
+            /** Age Band */
+            age_band: {
+                [key: string]: number | "<5";
+            };
+            /**
+             * Ethnicity
+             * @description By ONS 2021 high-level ethnic group
+             */
+            ethnicity: {
+                [key: string]: number | "<5";
+            };
+            /**
+             * Key
+             * @description The figure's code, e.g. held_overnight or ack:under_5m
+             */
+            key: string;
+            /** Label */
+            label: string;
+            /**
+             * Part Of
+             * @description The row these rows (with the same part_of) add up to, if any
+             */
+            part_of?: string | null;
+            /** Sex */
+            sex: {
+                [key: string]: number | "<5";
+            };
+            /** Total */
+            total: number | "<5";
+        };
         /**
          * CatalogueApplied
          * @description The indicator catalogue an intake or update applied. Codes of an earlier version are
@@ -2967,6 +3103,11 @@ export interface components {
         };
         /** CustodyIn */
         CustodyIn: {
+            /**
+             * Appropriate Adult Arrived At
+             * @description When the appropriate adult arrived at the station (PACE Code C)
+             */
+            appropriate_adult_arrived_at?: string | null;
             /** Appropriate Adult Present */
             appropriate_adult_present?: boolean | null;
             /**
@@ -3001,6 +3142,60 @@ export interface components {
              * @enum {string}
              */
             status: "in_custody" | "charged_refused_bail" | "bailed" | "released" | "released_under_investigation" | "released_no_further_action" | "police_protection" | "not_detained" | "not_arrested" | "unknown";
+        };
+        /**
+         * CustodyReportOut
+         * @description Children detained at a station in a month (by the time of detention, London): held
+         *     overnight, charged, refused bail and what followed (transfer to local-authority accommodation,
+         *     or a certificate of impracticability with its ground), hours held and the wait for an
+         *     appropriate adult.
+         */
+        CustodyReportOut: {
+            /** Age Bands */
+            age_bands: components["schemas"]["CategoryOut"][];
+            /**
+             * Ends At
+             * Format: date-time
+             * @description Midnight London on the next month's first day (exclusive)
+             */
+            ends_at: string;
+            /** Ethnic Groups */
+            ethnic_groups: components["schemas"]["CategoryOut"][];
+            /**
+             * Generated At
+             * Format: date-time
+             */
+            generated_at: string;
+            /**
+             * Month
+             * @description YYYY-MM (Europe/London)
+             */
+            month: string;
+            /** Rows */
+            rows: components["schemas"]["BreakdownRow"][];
+            /** Sexes */
+            sexes: components["schemas"]["CategoryOut"][];
+            /**
+             * Starts At
+             * Format: date-time
+             * @description Midnight London on the month's first day
+             */
+            starts_at: string;
+            station: components["schemas"]["api__reports__schemas__PlaceRef"];
+            /** Suppression */
+            suppression: string;
+            /** Times */
+            times: components["schemas"]["TimeFigure"][];
+            /**
+             * Trend
+             * @description The 12 months ending with this one, oldest first
+             */
+            trend: components["schemas"]["TrendMonth"][];
+            /**
+             * Trend Keys
+             * @description The rows and times the trend carries, in chart order
+             */
+            trend_keys: string[];
         };
         /** DecisionOut */
         DecisionOut: {
@@ -3983,6 +4178,11 @@ export interface components {
          */
         IncidentUpdate: {
             /**
+             * Appropriate Adult Arrived At
+             * @description Police: the appropriate adult arrived at the station (PACE Code C)
+             */
+            appropriate_adult_arrived_at?: string | null;
+            /**
              * Bail Refused
              * @description Police: bail refused at charge (starts the s38(6) action)
              */
@@ -4146,7 +4346,7 @@ export interface components {
             /** Description */
             description: string;
             /** @description The place the location is linked to */
-            place?: components["schemas"]["PlaceRef"] | null;
+            place?: components["schemas"]["api__incidents__schemas__PlaceRef"] | null;
         } & {
             [key: string]: unknown;
         };
@@ -5003,17 +5203,6 @@ export interface components {
             /** Young People */
             young_people: components["schemas"]["YoungPersonSeen"][];
         };
-        /** PlaceRef */
-        PlaceRef: {
-            /** Id */
-            id: string;
-            /** Name */
-            name: string;
-            /** Type */
-            type: string;
-        } & {
-            [key: string]: unknown;
-        };
         /** PlaceSeen */
         PlaceSeen: {
             /**
@@ -5707,6 +5896,82 @@ export interface components {
             version: number;
         };
         /**
+         * ReportChoicesOut
+         * @description What the caller may report on: stations in their teams' areas, their teams.
+         */
+        ReportChoicesOut: {
+            /**
+             * Current Month
+             * @description YYYY-MM (Europe/London)
+             */
+            current_month: string;
+            /** Stations */
+            stations: components["schemas"]["api__reports__schemas__PlaceRef"][];
+            /** Teams */
+            teams: components["schemas"]["api__reports__schemas__PlaceRef"][];
+        };
+        /**
+         * ResponseReportOut
+         * @description A team's response in a month: pages (by when paging started, London) and how fast they were
+         *     acknowledged, uncovered and escalated pages, handover pick-ups (by due time) and clocks (by
+         *     due time) met and missed, with the out-of-hours rota gaps.
+         */
+        ResponseReportOut: {
+            /** Age Bands */
+            age_bands: components["schemas"]["CategoryOut"][];
+            /**
+             * Ends At
+             * Format: date-time
+             * @description Midnight London on the next month's first day (exclusive)
+             */
+            ends_at: string;
+            /** Ethnic Groups */
+            ethnic_groups: components["schemas"]["CategoryOut"][];
+            /**
+             * Generated At
+             * Format: date-time
+             */
+            generated_at: string;
+            /**
+             * Month
+             * @description YYYY-MM (Europe/London)
+             */
+            month: string;
+            /**
+             * Rota Gap Trend
+             * @description Per month of the trend (YYYY-MM)
+             */
+            rota_gap_trend: {
+                [key: string]: components["schemas"]["RotaGapsOut"];
+            };
+            rota_gaps: components["schemas"]["RotaGapsOut"];
+            /** Rows */
+            rows: components["schemas"]["BreakdownRow"][];
+            /** Sexes */
+            sexes: components["schemas"]["CategoryOut"][];
+            /**
+             * Starts At
+             * Format: date-time
+             * @description Midnight London on the month's first day
+             */
+            starts_at: string;
+            /** Suppression */
+            suppression: string;
+            team: components["schemas"]["api__reports__schemas__PlaceRef"];
+            /** Times */
+            times: components["schemas"]["TimeFigure"][];
+            /**
+             * Trend
+             * @description The 12 months ending with this one, oldest first
+             */
+            trend: components["schemas"]["TrendMonth"][];
+            /**
+             * Trend Keys
+             * @description The rows and times the trend carries, in chart order
+             */
+            trend_keys: string[];
+        };
+        /**
          * ReturnHomeInterviewIn
          * @description A step of the return home interview (DfE 2014): declined and completed close the clock.
          */
@@ -5817,6 +6082,19 @@ export interface components {
             user_id: string | null;
         } & {
             [key: string]: unknown;
+        };
+        /** RotaGapsOut */
+        RotaGapsOut: {
+            /**
+             * Hours
+             * @description Their length in hours (to one decimal)
+             */
+            hours: number;
+            /**
+             * Stretches
+             * @description Stretches of out-of-hours time with nobody on call at primary
+             */
+            stretches: number;
         };
         /** RotationCreate */
         RotationCreate: {
@@ -6707,6 +6985,33 @@ export interface components {
              */
             outcome: string;
         };
+        /** TimeFigure */
+        TimeFigure: {
+            /**
+             * Cases
+             * @description How many cases the figure is over
+             */
+            cases: number | "<5";
+            /** Key */
+            key: string;
+            /** Label */
+            label: string;
+            /**
+             * Median
+             * @description None when fewer than 5 cases
+             */
+            median: number | null;
+            /**
+             * P90
+             * @description 90th percentile (nearest rank); None when fewer than 5 cases
+             */
+            p90: number | null;
+            /**
+             * Unit
+             * @enum {string}
+             */
+            unit: "minutes" | "hours";
+        };
         /** TimelineEntryOut */
         TimelineEntryOut: {
             /** Action */
@@ -6768,6 +7073,28 @@ export interface components {
             sent: string;
             /** Why */
             why: string | null;
+        };
+        /** TrendMonth */
+        TrendMonth: {
+            /**
+             * Counts
+             * @description The totals of the month's table, suppressed as there
+             */
+            counts: {
+                [key: string]: number | "<5";
+            };
+            /**
+             * Month
+             * @description YYYY-MM (Europe/London)
+             */
+            month: string;
+            /**
+             * Times
+             * @description The medians of the month (None: under 5 cases)
+             */
+            times: {
+                [key: string]: number | null;
+            };
         };
         /** UserCreate */
         UserCreate: {
@@ -7046,6 +7373,17 @@ export interface components {
              */
             young_person_id: string;
         };
+        /** PlaceRef */
+        api__incidents__schemas__PlaceRef: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Type */
+            type: string;
+        } & {
+            [key: string]: unknown;
+        };
         /** TeamRefOut */
         api__incidents__schemas__TeamRefOut: {
             /**
@@ -7078,6 +7416,13 @@ export interface components {
             decision: "no_further_action" | "early_help" | "child_and_family_assessment" | "s47_enquiry" | "strategy_discussion";
             /** Note */
             note?: string | null;
+        };
+        /** PlaceRef */
+        api__reports__schemas__PlaceRef: {
+            /** Name */
+            name: string;
+            /** Slug */
+            slug: string;
         };
     };
     responses: never;
@@ -10391,6 +10736,186 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+        };
+    };
+    get_report_choices_api_v1_reports_choices_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportChoicesOut"];
+                };
+            };
+        };
+    };
+    get_custody_report_api_v1_reports_custody_get: {
+        parameters: {
+            query: {
+                /** @description Station slug */
+                station: string;
+                /** @description The month as YYYY-MM (Europe/London); default the current one. Not after it, and within the last 10 years */
+                month?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustodyReportOut"];
+                };
+            };
+            /** @description Not a station in your teams' areas, or not one of your teams */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unknown station or team, or a month out of range */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    get_custody_report_csv_api_v1_reports_custody_csv_get: {
+        parameters: {
+            query: {
+                /** @description Station slug */
+                station: string;
+                /** @description The month as YYYY-MM (Europe/London); default the current one. Not after it, and within the last 10 years */
+                month?: string | null;
+                /** @description Which table: breakdown (default), times or trend */
+                table?: "breakdown" | "times" | "trend";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The table as CSV (counts only) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Not a station in your teams' areas, or not one of your teams */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unknown station or team, or a month out of range */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    get_response_report_api_v1_reports_response_get: {
+        parameters: {
+            query: {
+                /** @description Team slug */
+                team: string;
+                /** @description The month as YYYY-MM (Europe/London); default the current one. Not after it, and within the last 10 years */
+                month?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResponseReportOut"];
+                };
+            };
+            /** @description Not a station in your teams' areas, or not one of your teams */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unknown station or team, or a month out of range */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    get_response_report_csv_api_v1_reports_response_csv_get: {
+        parameters: {
+            query: {
+                /** @description Team slug */
+                team: string;
+                /** @description The month as YYYY-MM (Europe/London); default the current one. Not after it, and within the last 10 years */
+                month?: string | null;
+                /** @description Which table: breakdown (default), times or trend */
+                table?: "breakdown" | "times" | "trend";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The table as CSV (counts only) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Not a station in your teams' areas, or not one of your teams */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unknown station or team, or a month out of range */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

@@ -277,3 +277,11 @@ export type ReviewClock = Schemas['ReviewClockOut'];
 /** GET /young-people/{id}/network: the peers and persons of concern seen with the child. */
 export type Network = Schemas['Network'];
 export type PersonOfConcern = Schemas['PersonOfConcernOut'];
+
+/** GET /reports/choices, /reports/custody, /reports/response (managers): the partnership reports. */
+export type ReportChoices = Schemas['ReportChoicesOut'];
+export type CustodyReport = Schemas['CustodyReportOut'];
+export type ResponseReport = Schemas['ResponseReportOut'];
+export type ReportRow = Schemas['BreakdownRow'];
+export type ReportTime = Schemas['TimeFigure'];
+export type ReportTrendMonth = Schemas['TrendMonth'];

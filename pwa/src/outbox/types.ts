@@ -43,6 +43,7 @@ export interface IncidentReportBody {
  */
 export interface IncidentUpdateBody {
   detained_at?: string;
+  appropriate_adult_arrived_at?: string;
   charged_at?: string;
   bail_refused?: boolean;
   released_at?: string;

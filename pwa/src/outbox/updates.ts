@@ -2,10 +2,18 @@
 // and indicators disclosed to a worker. Pure functions, so the forms and the tests share them.
 import type { IncidentUpdateBody, OutboxDraft, OutboxItem } from './types';
 
-export type CustodyEvent = 'detained' | 'charged' | 'bail_refused' | 'released' | 'transferred' | 'returned_home';
+export type CustodyEvent =
+  | 'detained'
+  | 'appropriate_adult_arrived'
+  | 'charged'
+  | 'bail_refused'
+  | 'released'
+  | 'transferred'
+  | 'returned_home';
 
 export const CUSTODY_EVENTS: readonly CustodyEvent[] = [
   'detained',
+  'appropriate_adult_arrived',
   'charged',
   'bail_refused',
   'released',
@@ -15,6 +23,7 @@ export const CUSTODY_EVENTS: readonly CustodyEvent[] = [
 
 export const CUSTODY_EVENT_LABELS: Record<CustodyEvent, string> = {
   detained: 'Detained',
+  appropriate_adult_arrived: 'Appropriate adult arrived',
   charged: 'Charged',
   bail_refused: 'Bail refused (after an earlier charge)',
   released: 'Released',
@@ -27,6 +36,8 @@ export function custodyEventBody(event: CustodyEvent, at: string, options: { bai
   switch (event) {
     case 'detained':
       return { detained_at: at };
+    case 'appropriate_adult_arrived':
+      return { appropriate_adult_arrived_at: at };
     case 'charged':
       return options.bailRefused ? { charged_at: at, bail_refused: true } : { charged_at: at };
     case 'bail_refused':
@@ -44,6 +55,7 @@ export function custodyEventBody(event: CustodyEvent, at: string, options: { bai
 export function describeUpdate(body: IncidentUpdateBody, labelOf: (code: string) => string = (c) => c): string {
   const parts: string[] = [];
   if (body.detained_at) parts.push('detained');
+  if (body.appropriate_adult_arrived_at) parts.push('appropriate adult arrived');
   if (body.charged_at) parts.push('charged');
   if (body.bail_refused) parts.push('bail refused');
   if (body.released_at) parts.push('released');

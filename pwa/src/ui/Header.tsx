@@ -18,6 +18,7 @@ const NAV: NavItem[] = [
   { href: '/board', label: 'Board', roles: ['manager'] },
   { href: '/places', label: 'Places', roles: ['worker', 'day_team', 'manager', 'coordinator'] },
   { href: '/hubs', label: 'Hubs', roles: ['coordinator', 'manager'] },
+  { href: '/partnership-reports', label: 'Reports', roles: ['manager'] },
   { href: '/admin', label: 'Admin', roles: ['admin'] },
   { href: '/settings', label: 'Settings', roles: ['police', 'worker', 'day_team', 'manager', 'coordinator', 'admin'] },
 ];

@@ -5,11 +5,12 @@
 import { useEffect } from 'preact/hooks';
 import type { PlaceProfile } from '../../api/types';
 import { call } from '../../api/client';
+import { BarChart, Numbers } from './BarChart';
 import { LoadError, Loading, Section } from '../../ui/bits';
 import { formatTime } from '../../ui/format';
 import { useAsync, useTitle } from '../../ui/hooks';
 import { app, useStore } from '../../state';
-import { bars, heatCells, weekLabel, WEEKDAYS } from './charts';
+import { heatCells, weekLabel, WEEKDAYS } from './charts';
 import { concernLabel, PLACE_TYPES } from './labels';
 import { StrategySection } from './StrategyMeetings';
 
@@ -59,66 +60,19 @@ export function PlaceProfileScreen({ id }: { id: string }) {
   );
 }
 
-function Numbers({ caption, head, rows, testid }: { caption: string; head: string[]; rows: (string | number)[][]; testid: string }) {
-  return (
-    <details class="numbers">
-      <summary>The numbers as a table</summary>
-      <table data-testid={testid}>
-        <caption class="sr-only">{caption}</caption>
-        <thead>
-          <tr>
-            {head.map((h) => (
-              <th key={h} scope="col">
-                {h}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((r, i) => (
-            <tr key={i}>
-              {r.map((c, j) => (j === 0 ? <th key={j} scope="row">{c}</th> : <td key={j}>{c}</td>))}
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </details>
-  );
-}
-
 const W = 320;
-const H = 120;
 
 function WeeklyChart({ weeks }: { weeks: PlaceProfile['weeks'] }) {
-  const { bars: shown, max } = bars(
-    weeks.map((w) => ({ label: w.week, value: w.incidents })),
-    W - 24,
-    H - 20,
-  );
   const total = weeks.reduce((n, w) => n + w.incidents, 0);
   return (
     <Section title="Incidents by week" id="weekly">
-      <svg class="chart" viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`${total} incidents over the last ${weeks.length} weeks; the table below has each week`}>
-        <text x="0" y="10" class="axis">{max}</text>
-        <text x="0" y={H - 20} class="axis">0</text>
-        <line x1="24" x2={W} y1={H - 20} y2={H - 20} class="baseline" />
-        <g transform="translate(24 0)">
-          {shown.map((b) => (
-            <rect key={b.label} x={b.x} y={b.y} width={b.width} height={b.height} class="bar" />
-          ))}
-          {shown.map((b, i) =>
-            i % 4 === 0 || i === shown.length - 1 ? (
-              <text key={`l${b.label}`} x={b.x + b.width / 2} y={H - 6} class="axis" text-anchor="middle">
-                {weekLabel(b.label)}
-              </text>
-            ) : null,
-          )}
-        </g>
-      </svg>
-      <Numbers
+      <BarChart
+        points={weeks.map((w) => ({ label: w.week, value: w.incidents }))}
+        label={`${total} incidents over the last ${weeks.length} weeks; the table below has each week`}
         caption="Incidents by ISO week"
         head={['Week', 'Incidents']}
-        rows={[...weeks.map((w) => [w.week, w.incidents]), ['Total', total]]}
+        tick={weekLabel}
+        totalRow={['Total', total]}
         testid="weekly-table"
       />
     </Section>
