@@ -18,7 +18,9 @@ const NAV: NavItem[] = [
   { href: '/board', label: 'Board', roles: ['manager'] },
   { href: '/places', label: 'Places', roles: ['worker', 'day_team', 'manager', 'coordinator'] },
   { href: '/admin', label: 'Admin', roles: ['admin'] },
-  { href: '/settings', label: 'Settings', roles: ['police', 'worker', 'day_team', 'manager', 'coordinator', 'admin'] },
+  { href: '/search', label: 'Search', roles: ['day_team', 'manager', 'coordinator'] },
+  { href: '/concerns', label: 'Concerns', roles: ['partner'] },
+  { href: '/settings', label: 'Settings', roles: ['police', 'worker', 'day_team', 'manager', 'coordinator', 'partner', 'admin'] },
 ];
 
 export function Header() {
