@@ -33,9 +33,7 @@ def _by_incident(items: list[dict]) -> dict[str, dict]:
 
 
 @bounded(90)
-async def test_an_item_says_it_is_still_being_paged_until_the_night_answers(
-    client, crew, worker, make_user
-):
+async def test_an_item_says_it_is_still_being_paged_until_the_night_answers(client, crew, worker, make_user):
     day = await make_user("day_team", teams_=["city-cce"])
     await set_policy(client, crew, [("primary", 60), ("secondary", 60)])
     start = datetime.now(UTC)
@@ -47,7 +45,8 @@ async def test_an_item_says_it_is_still_being_paged_until_the_night_answers(
     items = _by_incident(await queue(client, day, team="city-cce"))
     for created in (taken, declined, unanswered):
         paged = items[created["id"]]["being_paged"]
-        assert (paged["level"], paged["levels"], paged["target"], paged["state"]) == (0, 2, "primary", "active")
+        where = (paged["level"], paged["levels"], paged["target"], paged["state"])
+        assert where == (0, 2, "primary", "active")
         assert paged["team"]["slug"] == "city-cce"
         assert [p["id"] for p in paged["paging"]] == [str(crew.primary.id)]
         assert items[created["id"]]["state"] == "awaiting_pickup"
@@ -69,11 +68,9 @@ async def test_an_item_says_it_is_still_being_paged_until_the_night_answers(
 
     items = _by_incident(await queue(client, day, team="city-cce", state="awaiting_pickup"))
     assert items[taken["id"]]["being_paged"] is None
-    assert (items[declined["id"]]["being_paged"]["level"], items[declined["id"]]["being_paged"]["target"]) == (
-        1,
-        "secondary",
-    )
-    assert [p["id"] for p in items[declined["id"]]["being_paged"]["paging"]] == [str(crew.secondary.id)]
+    escalated = items[declined["id"]]["being_paged"]
+    assert (escalated["level"], escalated["target"]) == (1, "secondary")
+    assert [p["id"] for p in escalated["paging"]] == [str(crew.secondary.id)]
     assert items[unanswered["id"]]["being_paged"]["level"] == 0
 
     # Nobody answers any level: uncovered, managers alerted; no longer "being paged".
@@ -97,9 +94,7 @@ async def test_each_teams_item_follows_its_own_teams_page(client, crew, make_use
     """An incident routed to CSE and CCE: the CCE page answered, the CSE one still paging."""
     manager = await make_user("manager", teams_=["city-cce", "city-cse"])
     both = [{"code": "REL-CONTROLLING-ADULT"}, {"code": "ITM-DRUGS-CASH"}]
-    created = await report_at(
-        client, crew.police, datetime.now(UTC) - timedelta(minutes=30), indicators=both
-    )
+    created = await report_at(client, crew.police, datetime.now(UTC) - timedelta(minutes=30), indicators=both)
     answer = await client.post(
         f"/api/v1/incidents/{created['id']}/acknowledge",
         json={"action": "phoning"},
