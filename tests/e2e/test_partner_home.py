@@ -35,11 +35,15 @@ async def test_a_partner_reports_a_concern_and_sees_only_theirs(live_server, chr
         await form.get_by_label("Area", exact=True).select_option("leicester-city")
         await form.get_by_role("checkbox", name="Several phones or SIM cards").check()
         await form.get_by_label("Youngest apparent age (optional)").fill("14")
-        await form.get_by_label("What you saw (optional)").fill("Cars waiting with engines running after 22:00.")
+        await form.get_by_label("What you saw (optional)").fill(
+            "Cars waiting with engines running after 22:00."
+        )
         await form.get_by_test_id("concern-submit").click()
         await expect(form.get_by_test_id("concern-sent")).to_contain_text("Sent:")
         await expect(mine.filter(has_text="Granby Street car park")).to_contain_text("With the hub")
-        await expect(mine.filter(has_text="Granby Street car park")).to_contain_text("Several phones or SIM cards")
+        await expect(mine.filter(has_text="Granby Street car park")).to_contain_text(
+            "Several phones or SIM cards"
+        )
         assert await page.title() == "Lantern · Report a concern"
 
         stored = await Api(live_server, "partner.home").get("/partner-concerns/mine")
