@@ -8,7 +8,7 @@ PORT ?= 8000
 PYTEST_WORKERS ?= auto
 PWA_SOURCES := $(shell find pwa -path pwa/node_modules -prune -o -path pwa/dist -prune -o -type f -print 2>/dev/null)
 
-.PHONY: run test lint typecheck pwa bench clean
+.PHONY: run test lint typecheck pwa bench lighthouse clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,5 +64,13 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/support_sync.py
 	$(BIN)/python bench/pwa_load.py
 
+# Lighthouse's mobile audit of each role's first screen (a bench, not a test: `make test` never
+# needs it). Lighthouse is installed only in bench/lighthouse (pinned, its own package-lock.json).
+bench/lighthouse/node_modules/.installed: bench/lighthouse/package.json bench/lighthouse/package-lock.json
+	cd bench/lighthouse && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed
+
+lighthouse: $(VENV)/.installed-dev pwa bench/lighthouse/node_modules/.installed
+	$(BIN)/python bench/lighthouse.py
+
 clean:
-	rm -rf $(VENV) var pwa/dist pwa/node_modules tests/oidc/node_modules
+	rm -rf $(VENV) var pwa/dist pwa/node_modules tests/oidc/node_modules bench/lighthouse/node_modules

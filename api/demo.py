@@ -6,9 +6,9 @@ Idempotent: every row is looked up by its slug or username before it is created.
 from __future__ import annotations
 
 from api.db import Database
-from api.flows.demo import a_partners_concern, last_nights_incidents, places_and_peers
+from api.flows.demo import a_hub_meeting, a_partners_concern, last_nights_incidents, places_and_peers
 from api.paging.demo import seed_policies
-from api.places.demo import seed_places
+from api.places.demo import a_strategy_meeting, seed_places
 from api.rota.demo import seed_rotas
 from api.search.demo import seed_saved_searches
 from api.settings import Settings
@@ -124,13 +124,16 @@ async def load_demo(settings: Settings) -> list[tuple[str, str, str]]:
 # After the teams and users: escalation policies, rotas and places, then last night's incidents
 # (paged to whoever was on call, their locations resolved to the places), then earlier reports
 # at the places and who was seen with Jordan; a partner's concern about a park in the county;
-# the CCE hub's saved search.
+# last week's city CCE hub meeting decision; the CCE hub's saved search; the hub coordinator's
+# strategy meeting about the railway station.
 DEMO_HOOKS: list = [
     seed_policies,
     seed_rotas,
     seed_places,
     last_nights_incidents,
     places_and_peers,
+    a_hub_meeting,
     a_partners_concern,
     seed_saved_searches,
+    a_strategy_meeting,
 ]

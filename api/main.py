@@ -22,6 +22,7 @@ from api.errors import NotFound, install_error_handlers
 from api.events.routes import router as events_router
 from api.events.runtime import live_events
 from api.handover.routes import router as handover_router
+from api.hubs.routes import router as hubs_router
 from api.incidents.routes import router as incidents_router
 from api.monitoring.routes import router as monitoring_router
 from api.paging.routes import router as paging_router
@@ -56,6 +57,7 @@ ROUTERS = [
     partners_router,
     monitoring_router,
     referrals_router,
+    hubs_router,
 ]
 
 

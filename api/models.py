@@ -3,6 +3,7 @@
 from api.audit.models import AuditEvent, AuditSubject
 from api.auth.models import SessionRevocation, SigninFailure, User
 from api.handover.models import Clock, HandoverEvent, HandoverItem, NrmConsideration
+from api.hubs.models import HubDecision
 from api.incidents.models import (
     IdempotencyRecord,
     Incident,
@@ -15,7 +16,14 @@ from api.jobs.models import Job
 from api.paging.models import Acknowledgement, Delivery, EscalationPolicy, Page, PushSubscription
 from api.partners.models import ConcernTeam, PartnerConcern
 from api.people.models import PersonMerge, PossibleMatch, YoungPerson, YoungPersonName
-from api.places.models import IncidentPerson, PersonOfConcern, Place, PlaceMerge
+from api.places.models import (
+    IncidentPerson,
+    PersonOfConcern,
+    Place,
+    PlaceMerge,
+    StrategyAction,
+    StrategyMeeting,
+)
 from api.referrals.models import Referral
 from api.rota.models import OverrideShift, Rotation, RotationMember
 from api.search.models import SavedSearch
@@ -23,6 +31,7 @@ from api.support.models import HandoverNote, HandoverNoteVersion, SupportOffer, 
 from api.teams.models import Area, Membership, Station, Team
 
 __all__ = [
+    "HubDecision",
     "ConcernTeam",
     "PartnerConcern",
     "SavedSearch",
@@ -55,6 +64,8 @@ __all__ = [
     "PersonOfConcern",
     "Place",
     "PlaceMerge",
+    "StrategyAction",
+    "StrategyMeeting",
     "IncidentTeam",
     "Job",
     "Membership",

@@ -1,8 +1,9 @@
 """A real OpenID provider on loopback: the npm `oidc-provider` (tests/oidc/provider.mjs).
 
 Its static clients are `lantern` and `other-app` (secret CLIENT_SECRET), its accounts `alice`
-(group lantern-cse-workers), `morgan` (lantern-managers and lantern-cse-workers) and `nobody`
-(canteen); any password is accepted by its development login form. It stops when its stdin
+(group lantern-cse-workers), `morgan` (lantern-managers and lantern-cse-workers), `nobody`
+(canteen) and `robin` (lantern-cse-workers, given only in the userinfo answer, never in the ID
+token); any password is accepted by its development login form. It stops when its stdin
 closes, so it never outlives the test process.
 """
 

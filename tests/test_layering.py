@@ -9,7 +9,7 @@ inside a row a unit may import only those to its left:
 
     routes main                       (and `workers`, outside `api`, on top of everything)
     flows
-    rota paging support handover places referrals search
+    rota paging support handover places referrals search hubs
     triage people incidents monitoring partners
     audit jobs events auth teams
     platform db errors settings migrations deps
@@ -33,7 +33,7 @@ LAYERS: list[list[str]] = [
     ["platform", "db", "errors", "settings", "migrations", "deps", "textinput", "timewindows"],
     ["audit", "jobs", "events", "auth", "teams"],
     ["triage", "people", "incidents", "monitoring", "partners"],
-    ["rota", "paging", "support", "handover", "places", "referrals", "search"],
+    ["rota", "paging", "support", "handover", "places", "referrals", "search", "hubs"],
     ["flows"],
     ["routes", "main"],
     # Retention reaches every table (it loads them all to follow foreign keys); only the
@@ -69,16 +69,20 @@ ALLOWED: dict[str, set[str]] = {
     "handover": CORE
     | {"deps", "audit", "auth", "events", "jobs", "teams", "triage", "people", "incidents"}
     | {"rota", "paging", "support"},
-    # Places and the people seen at incidents: they link to incidents and young people.
-    "places": CORE | {"deps", "audit", "auth", "teams", "triage", "people", "incidents"},
+    # Places and the people seen at incidents: they link to incidents and young people; a
+    # strategy meeting's review date is a clock of handover's rules (and its London dates).
+    "places": CORE | {"deps", "audit", "auth", "teams", "triage", "people", "incidents", "rota", "handover"},
     # The referral to the front door: made from an incident, its clock and the NRM action are
     # handover's, its PDF is set by handover's machinery.
     "referrals": CORE
     | {"deps", "audit", "auth", "events", "teams", "triage", "people", "incidents", "rota", "handover"},
     "search": CORE | {"audit", "auth", "teams", "triage", "people", "incidents", "places"},
+    # Hub meetings' decisions: each starts a handover clock; the pack (a flow) reads them.
+    "hubs": CORE
+    | {"deps", "audit", "auth", "teams", "triage", "people", "incidents", "rota", "handover", "places"},
     "flows": CORE
     | {"audit", "auth", "events", "jobs", "teams", "triage", "people", "incidents", "monitoring"}
-    | {"partners", "rota", "paging", "support", "handover", "places", "referrals"},
+    | {"partners", "rota", "paging", "support", "handover", "places", "referrals", "hubs"},
     "routes": {unit for layer in LAYERS[:-2] for unit in layer} | {"migrations"},
     "main": {unit for layer in LAYERS[:-1] for unit in layer} - {"main"},
     "retention": {unit for layer in LAYERS[:-1] for unit in layer} - {"routes"},

@@ -153,18 +153,28 @@ async def provider_id_token(provider: Provider, login: str, client_id: str, nonc
 
 
 class Edge(httpx.AsyncBaseTransport):
-    """Lantern's route to the provider: counts key-set fetches; may replace the ID token in the
-    provider's token response (the failure injected)."""
+    """Lantern's route to the provider: counts key-set and userinfo fetches; may replace the ID
+    token in the provider's token response, or the subject its userinfo answer names (the
+    failures injected: oidc-provider itself always answers for the token's own subject)."""
 
-    def __init__(self, id_token: str | None = None) -> None:
+    def __init__(self, id_token: str | None = None, userinfo_sub: str | None = None) -> None:
         self.inner = httpx.AsyncHTTPTransport()
         self.id_token = id_token
+        self.userinfo_sub = userinfo_sub
         self.key_fetches = 0
+        self.userinfo_fetches = 0
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         response = await self.inner.handle_async_request(request)
         if request.url.path.endswith("/jwks"):
             self.key_fetches += 1
+        if request.url.path.endswith("/me"):  # oidc-provider's userinfo endpoint
+            self.userinfo_fetches += 1
+            if self.userinfo_sub is not None and response.status_code == 200:
+                await response.aread()
+                body = json.loads(response.content)
+                assert body["sub"] == "robin" and body["groups"], body  # the real answer, changed
+                return httpx.Response(200, json={**body, "sub": self.userinfo_sub})
         if self.id_token and request.method == "POST" and request.url.path.endswith("/token"):
             await response.aread()
             body = json.loads(response.content)
@@ -173,8 +183,8 @@ class Edge(httpx.AsyncBaseTransport):
         return response
 
 
-def edge(app, id_token: str | None = None) -> Edge:
-    transport = Edge(id_token)
+def edge(app, id_token: str | None = None, userinfo_sub: str | None = None) -> Edge:
+    transport = Edge(id_token, userinfo_sub)
     oidc = auth_runtime(app).oidc
     assert oidc is not None
     oidc.transport = transport
@@ -256,6 +266,7 @@ async def test_signs_in_maps_groups_and_matches_by_subject(client, db, app, worl
     )
     assert me_again.json()["id"] == me["id"]
     assert transport.key_fetches == 1
+    assert transport.userinfo_fetches == 0  # the groups were in the ID token
     async with db.session() as session:
         user = (await session.execute(select(User).where(User.username == "alice"))).scalar_one()  # type: ignore[arg-type]
         assert user.external_subject == "alice" and user.password_hash is None
@@ -287,6 +298,36 @@ async def test_two_groups_grant_the_union_and_teams_follow_the_provider(
         await client.get("/api/v1/me", headers={"Authorization": f"Bearer {answer.json()['access_token']}"})
     ).json()
     assert sorted(t["slug"] for t in me["teams"]) == ["city-cse", "county-cse"]
+
+
+async def test_groups_only_in_userinfo_are_read_from_the_userinfo_endpoint(
+    client, db, app, world, oidc_provider
+):
+    # robin's groups are in the provider's userinfo answer, never in its ID token.
+    grant = await authorise(oidc_provider, "robin")
+    transport = edge(app)
+    answer = await client.post("/api/v1/auth/oidc/token", json=grant.body())
+    assert answer.status_code == 200, answer.text
+    assert transport.userinfo_fetches == 1
+    me = (
+        await client.get("/api/v1/me", headers={"Authorization": f"Bearer {answer.json()['access_token']}"})
+    ).json()
+    assert me["roles"] == ["worker"]
+    assert [t["slug"] for t in me["teams"]] == ["city-cse"]
+    assert me["username"] == "robin" and me["display_name"] == "Robin Example"
+    assert [a.detail["created"] for a in await signin_audits(db, "ok")] == [True]
+
+
+async def test_a_userinfo_answer_for_another_subject_is_refused(client, db, app, world, oidc_provider):
+    # robin's ID token names robin; the userinfo answer on the way back names someone else.
+    grant = await authorise(oidc_provider, "robin")
+    transport = edge(app, userinfo_sub="morgan")
+    answer = await client.post("/api/v1/auth/oidc/token", json=grant.body())
+    assert answer.status_code == 401
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    assert transport.userinfo_fetches == 1
+    assert await user_count(db) == 0
+    assert [a.detail["reason"] for a in await signin_audits(db, "denied")] == ["userinfo_subject_mismatch"]
 
 
 async def test_no_mapped_group_is_refused(client, db, world, oidc_provider):

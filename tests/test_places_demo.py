@@ -51,5 +51,14 @@ async def test_the_demo_station_jordans_network_and_a_profile_with_a_shape(clien
     assert shaped["incidents"] == 4
     assert sum(1 for w in shaped["weeks"] if w["incidents"]) == 4
     assert shaped["categories"]["cce"] == 4
+    # The hub's strategy meeting about the station: its actions on the profile, once.
+    station_profile = (
+        await client.get(f"/api/v1/places/{station['id']}/profile", headers=coordinator)
+    ).json()
+    strategy = station_profile["strategy"]
+    assert strategy["meetings"] == 1
+    assert [a["kind"] for a in strategy["open_actions"]] == ["patrols", "work_with_venue", "outreach"]
+    assert strategy["next_review"]["status"] == "open"
+
     police = await _sign_in(client, "custody.euston")
     assert (await client.get(f"/api/v1/places/{station['id']}/profile", headers=police)).status_code == 403

@@ -6,6 +6,11 @@ fetched again, once per ID token, when a token names a key id we do not hold: ke
 the exchange of an authorisation code at its token endpoint (with the PKCE verifier, and the
 client secret when Lantern is a confidential client), and the ID token's verification through
 api/auth/tokens.py. The provider's own tokens stay here: the browser only ever gets Lantern's.
+
+When the verified ID token carries no groups claim (many providers put groups only in the
+userinfo response), `with_userinfo` asks the discovery document's `userinfo_endpoint` with the
+provider's access token, over the same client. Its answer must be a JSON object whose `sub` is
+exactly the ID token's; it only fills in claims the ID token lacks, never overrides one.
 """
 
 from __future__ import annotations
@@ -183,6 +188,38 @@ class OidcProvider:
             raise ProviderRefused("unknown_signing_key") from exc
         except InvalidToken as exc:
             raise ProviderRefused(_reason(str(exc))) from exc
+
+    async def with_userinfo(self, claims: dict[str, Any], *, access_token: str | None) -> dict[str, Any]:
+        """The verified ID token's `claims` completed from the userinfo endpoint. Without an
+        access token or an advertised endpoint there is nothing to ask: `claims` unchanged."""
+        endpoint = (await self.metadata()).get("userinfo_endpoint")
+        if not access_token or not isinstance(endpoint, str):
+            return claims
+        try:
+            async with self._client() as client:
+                response = await client.get(
+                    endpoint,
+                    headers={"Accept": "application/json", "Authorization": f"Bearer {access_token}"},
+                )
+        except httpx.HTTPError as exc:
+            raise ProviderUnavailable(type(exc).__name__) from exc
+        if response.status_code in (401, 403):
+            raise ProviderRefused("userinfo_refused")
+        if response.status_code != 200:
+            raise ProviderUnavailable(f"userinfo endpoint answered {response.status_code}")
+        if response.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+            # A signed or encrypted userinfo answer (application/jwt) is not asked for nor accepted.
+            raise ProviderRefused("userinfo_not_json")
+        try:
+            answer = response.json()
+        except ValueError as exc:
+            raise ProviderRefused("userinfo_malformed") from exc
+        if not isinstance(answer, dict):
+            raise ProviderRefused("userinfo_malformed")
+        # OpenID Connect Core 5.3.2: the userinfo `sub` MUST be the ID token's, else not used.
+        if not isinstance(answer.get("sub"), str) or answer["sub"] != claims["sub"]:
+            raise ProviderRefused("userinfo_subject_mismatch")
+        return {**answer, **claims}
 
     async def _get_json(self, url: str) -> dict[str, Any]:
         try:

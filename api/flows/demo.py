@@ -10,7 +10,7 @@ anything already, so `lantern demo` runs twice safely. The reports: api.handover
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -27,11 +27,16 @@ from api.handover import contents, nrm
 from api.handover import service as handover
 from api.handover.demo import earlier_episodes, last_night, reports
 from api.handover.models import HandoverItem
+from api.hubs import service as hubs
+from api.hubs.models import HubDecision
+from api.hubs.schemas import DecisionIn
+from api.hubs.weeks import week_of
 from api.incidents.models import Incident
 from api.incidents.schemas import IncidentCreate, IncidentUpdate
 from api.paging.acknowledgements import acknowledge
 from api.partners.models import PartnerConcern
 from api.partners.schemas import ConcernIn, ConcernIndicatorIn
+from api.people.models import YoungPerson
 from api.places import demo as places_demo
 from api.places.models import IncidentPerson, PersonOfConcern
 from api.referrals import service as referrals
@@ -254,6 +259,43 @@ async def places_and_peers(session: AsyncSession, teams: dict[str, Team]) -> Non
                     )
                 )
     await session.flush()
+
+
+async def a_hub_meeting(session: AsyncSession, teams: dict[str, Team]) -> None:
+    """The demo hook after the places: last week's city CCE hub meeting decided a context
+    assessment for Leon (seen at Abbey Park), owned by the CCE day team and due two weeks
+    later, so this week's pack shows it to follow up. Once only (any decision skips it)."""
+    coordinator = await _actor(session, "coordinator.hubs")
+    day = await _actor(session, "day.cce")
+    team = teams.get("city-cce")
+    if coordinator is None or day is None or team is None:
+        return
+    if (await session.execute(select(col(HubDecision.id)).limit(1))).first() is not None:
+        return
+    leon = (
+        (
+            await session.execute(
+                select(col(YoungPerson.id)).where(
+                    col(YoungPerson.first_name) == "Leon", col(YoungPerson.last_name) == "Barker"
+                )
+            )
+        )
+        .scalars()
+        .first()
+    )
+    if leon is None:
+        return
+    last_week = week_of(utcnow()).shifted(-1)
+    meeting = datetime.combine(last_week.monday + timedelta(days=2), time(10, 0), tzinfo=LONDON)
+    body = DecisionIn(
+        young_person_id=leon,
+        kind="context_assessment",
+        owner_id=day.id,
+        due_on=meeting.date() + timedelta(days=14),
+        week=str(last_week),
+        note="Assess Abbey Park with the park wardens and the neighbourhood team.",
+    )
+    await hubs.record_decision(session, coordinator, team, body, now=meeting)
 
 
 async def _update(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter, defaultdict
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -41,6 +41,26 @@ def _places_of(
 async def young_person_network(session: AsyncSession, actor: Actor, young_person_id: uuid.UUID) -> Network:
     if not await person_in_scope(session, actor, young_person_id):
         raise NotFound("No such young person.")
+    network, peers_seen = await network_of(session, young_person_id, in_team_scope(actor))
+    audit.record(
+        session,
+        actor,
+        "young_person.network.read",
+        resource_type="young_person",
+        resource_id=young_person_id,
+        young_person_id=young_person_id,
+        subjects=peers_seen,
+        detail={"peers": len(network.peers), "persons_of_concern": len(network.persons_of_concern)},
+    )
+    return network
+
+
+async def network_of(
+    session: AsyncSession, young_person_id: uuid.UUID, scope: ColumnElement[bool]
+) -> tuple[Network, list[uuid.UUID]]:
+    """The network from the incidents `scope` admits (a SQL condition on `Incident`), and every
+    peer seen. No authorisation or audit here: the caller does both (the hub pack scopes to the
+    hub's team and names every child it shows on its own audit event)."""
     present_at = select(col(IncidentPerson.incident_id)).where(
         col(IncidentPerson.young_person_id) == young_person_id
     )
@@ -50,7 +70,7 @@ async def young_person_network(session: AsyncSession, actor: Actor, young_person
             await session.execute(
                 select(Incident).where(
                     or_(col(Incident.young_person_id) == young_person_id, col(Incident.id).in_(present_at)),
-                    in_team_scope(actor),
+                    scope,
                 )
             )
         ).scalars()
@@ -128,19 +148,10 @@ async def young_person_network(session: AsyncSession, actor: Actor, young_person
         ),
         key=lambda c: -c.incidents,
     )
-    audit.record(
-        session,
-        actor,
-        "young_person.network.read",
-        resource_type="young_person",
-        resource_id=young_person_id,
-        young_person_id=young_person_id,
-        subjects=list(peer_seen),
-        detail={"peers": len(peers), "persons_of_concern": len(concern_rows)},
-    )
-    return Network(
+    network = Network(
         young_person_id=young_person_id,
         incidents=sum(1 for i in incidents.values() if i.young_person_id == young_person_id),
         peers=peers,
         persons_of_concern=concern_rows,
     )
+    return network, list(peer_seen)

@@ -58,6 +58,11 @@ async def sign_in(
         claims = await provider.verify(
             answer["id_token"], access_token=access if isinstance(access, str) else None, nonce=nonce, now=now
         )
+        if settings.oidc_groups_claim not in claims:
+            # Groups only in the userinfo response: asked for with the same strict checks.
+            claims = await provider.with_userinfo(
+                claims, access_token=access if isinstance(access, str) else None
+            )
     except ProviderRefused as exc:
         await _record_failure(database, exc.reason)
         raise Unauthorized(

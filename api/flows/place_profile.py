@@ -22,6 +22,7 @@ from api.db import utcnow
 from api.incidents.models import Incident, IncidentIndicator
 from api.people.models import YoungPerson
 from api.places import service as places
+from api.places import strategy
 from api.places.concerns import in_team_scope
 from api.places.models import IncidentPerson, PersonOfConcern, Place
 from api.places.schemas import (
@@ -227,6 +228,7 @@ async def place_profile(
             ),
             key=lambda c: -c.incidents,
         ),
+        strategy=await strategy.place_strategy(session, place),
     )
     audit.record(
         session,

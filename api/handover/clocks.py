@@ -20,17 +20,19 @@ through ``api.rota.hours``.
   PEPSE, a SARC referral), counted from the assault when its time is known, else the report.
 - Child-only clocks (RHI, s46, s38(6)) never start for an adult (a care leaver of 18 to 25).
 - ``due_before_handover``: the clocks that fall due before the day team can act.
+- A strategy meeting about a place sets a review date: ``strategy_review_clock`` runs to the end
+  of that day (London); the meeting row keeps it (api.places.strategy), not the clocks table.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
 from api.rota.hours import handover_due, one_working_day_after
-from api.rota.schedule import require_aware
+from api.rota.schedule import LONDON, require_aware
 
 IncidentKind = Literal["missing_return", "arrest", "stop_conversation"]
 ClockKind = Literal[
@@ -47,6 +49,8 @@ ClockKind = Literal[
     "sarc_referral",
     "pace_review",  # rows from before these rules only: never started any more
     "referral_decision",
+    "strategy_review",
+    "hub_decision",
 ]
 ClockAlert = Literal["approaching", "overdue"]
 
@@ -99,6 +103,8 @@ _LABELS: dict[str, str] = {
     "sarc_referral": "Sexual assault referral centre (SARC) referral within the forensic window",
     "pace_review": "PACE detention review",
     "referral_decision": "Front door decision on the referral (within one working day)",
+    "strategy_review": "Strategy meeting about a place: review held by the agreed date",
+    "hub_decision": "Hub meeting decision carried out",
 }
 _SOURCES: dict[str, str] = {
     "handover": "EDT protocols (local practice)",
@@ -114,6 +120,8 @@ _SOURCES: dict[str, str] = {
     "sarc_referral": "FFLM forensic time frames (up to 7 days; shorter for some samples)",
     "pace_review": "PACE Code C",
     "referral_decision": "Working Together to Safeguard Children 2023: a decision within one working day",
+    "strategy_review": "The strategy meeting's agreed review date (local practice)",
+    "hub_decision": "Weekly hub meeting (local practice): the owner and due date the meeting set",
 }
 
 # --- How a clock may be closed --------------------------------------------------------------
@@ -388,6 +396,23 @@ def referral_clock(referred_at: datetime) -> ClockSpec:
     from when the office receives it: ``api.rota.hours.one_working_day_after``)."""
     referred_at = require_aware("referred_at", referred_at)
     return _spec("referral_decision", referred_at, one_working_day_after(referred_at))
+
+
+def strategy_review_clock(recorded_at: datetime, review_on: date) -> ClockSpec:
+    """A place's strategy meeting review: from when the meeting is recorded to the end of the
+    agreed review date (midnight London after it; a wall-clock date, so summer time counts)."""
+    recorded_at = require_aware("recorded_at", recorded_at)
+    next_day = review_on + timedelta(days=1)
+    due = datetime(next_day.year, next_day.month, next_day.day, tzinfo=LONDON).astimezone(UTC)
+    return _spec("strategy_review", recorded_at, due)
+
+
+def hub_decision_clock(decided_at: datetime, due_at: datetime, label: str) -> ClockSpec:
+    """A decision of the weekly hub meeting: its owner carries it out by the date the meeting
+    set (``due_at``: 17:00 London on that date, chosen by the caller)."""
+    decided_at = require_aware("decided_at", decided_at)
+    due_at = require_aware("due_at", due_at)
+    return ClockSpec("hub_decision", label, decided_at, due_at, _SOURCES["hub_decision"])
 
 
 def due_before_handover(clocks: Sequence[ClockSpec], next_handover: datetime) -> list[ClockSpec]:

@@ -38,7 +38,9 @@ PAGE_MANAGERS_JOB = "page.managers"
 # uncovered) keeps its state so boards still show it.
 HANDED_OVER_FROM = ("acknowledged", "attending", "support_recorded")
 # The handover clock is the item itself: raised by the 10:30 rule, not by the clock rule.
-NOT_RAISED_AS_CLOCKS = ("handover",)
+# A hub meeting's decision is reviewed at the next meeting (its pack shows it outstanding or
+# overdue), never paged to the managers at night.
+NOT_RAISED_AS_CLOCKS = ("handover", "hub_decision")
 
 
 def raise_time(due_at: datetime) -> datetime:

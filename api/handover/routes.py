@@ -196,6 +196,13 @@ async def team_clocks(
     return await service.team_clocks(session, actor, team_id, include_met=include_met)
 
 
+@router.get("/me/clocks", response_model=ClockList, dependencies=[roles(*HANDOVER_ROLES)])
+async def my_clocks(session: SessionDep, actor: CurrentActor) -> dict[str, Any]:
+    """Your open clocks (you own them) on your teams' incidents, soonest due first, including
+    the decisions a hub meeting gave you (`kind: hub_decision`)."""
+    return await service.my_clocks(session, actor)
+
+
 @router.post(
     "/clocks/{clock_id}/met",
     response_model=ClockOut,

@@ -665,6 +665,37 @@ async def team_clocks(
     return {"clocks": [contents.clock_view(c, users, now, reference) for c, reference, _ in rows]}
 
 
+async def my_clocks(session: AsyncSession, actor: Actor, *, now: datetime | None = None) -> dict[str, Any]:
+    """The open clocks the actor owns on their teams' incidents, soonest due first: the clocks
+    of items they picked up, and the decisions a hub meeting gave them (``hub_decision``)."""
+    now = now or utcnow()
+    routed = select(col(IncidentTeam.incident_id)).where(col(IncidentTeam.team_id).in_(actor.team_ids))
+    rows = (
+        await session.execute(
+            select(Clock, col(Incident.reference), col(Incident.young_person_id))
+            .join(Incident, col(Incident.id) == col(Clock.incident_id))
+            .where(
+                col(Clock.owner_id) == actor.id,
+                col(Clock.met_at).is_(None),
+                col(Clock.incident_id).in_(routed),
+            )
+            .order_by(col(Clock.due_at), col(Clock.kind), col(Clock.id))
+        )
+    ).all()
+    clocks = [row[0] for row in rows]
+    users = await contents.people(session, {actor.id})
+    audit.record(
+        session,
+        actor,
+        "handover.clocks.mine",
+        resource_type="user",
+        resource_id=actor.id,
+        detail={"incident_ids": sorted({str(c.incident_id) for c in clocks})},
+        subjects=[row[2] for row in rows],
+    )
+    return {"clocks": [contents.clock_view(c, users, now, reference) for c, reference, _ in rows]}
+
+
 def _check_closure(clock: Clock, **fields: Any) -> None:
     problems = closure_problems(clock.kind, **fields)
     if problems:

@@ -15,8 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from api.auth.models import User
-from api.places.models import PersonOfConcern, Place
+from api.auth.dependencies import Actor
+from api.auth.models import Membership, User
+from api.db import utcnow
+from api.places.models import PersonOfConcern, Place, StrategyMeeting
+from api.places.strategy import record_meeting
+from api.places.strategy_schemas import StrategyMeetingIn
 from api.teams.models import Area, Team
 
 LONDON = ZoneInfo("Europe/London")
@@ -100,6 +104,11 @@ def earlier_reports(evening: date) -> list[dict[str, Any]]:
         (34, 0, "Narborough Road takeaway", "Leon", "Barker", "2009-12-01", "cce"),
         (41, 22, "Abbey Park, by the boathouse", "Ruby", "Ellis", "2011-06-30", "cse"),
         (48, 23, "Narborough Road takeaway, back yard", "Kai", "Whitlock", "2009-08-19", "cce"),
+        # Leon at Abbey Park over the last three weeks: the hub's earlier weeks (api.hubs) and
+        # the child of last week's meeting decision (api.flows.demo.a_hub_meeting).
+        (8, 22, "Abbey Park, by the lake", "Leon", "Barker", "2009-12-01", "cce"),
+        (15, 23, "Abbey Park", "Leon", "Barker", "2009-12-01", "cce"),
+        (22, 21, "Abbey Park, by the boathouse", "Leon", "Barker", "2009-12-01", "cce"),
     ]
     for days, hour, where, first, last, born, category in spread:
         indicators = (
@@ -125,3 +134,66 @@ def earlier_reports(evening: date) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+async def a_strategy_meeting(session: AsyncSession, teams: dict[str, Team]) -> None:
+    """The demo hook after the reports: the hub coordinator's strategy meeting about the railway
+    station a week ago, three open actions,
+    a review in three weeks. Skipped once the station has a meeting."""
+    station = (
+        await session.execute(select(Place).where(col(Place.name) == "Leicester railway station"))
+    ).scalar_one_or_none()
+    user = (
+        await session.execute(select(User).where(col(User.username) == "coordinator.hubs"))
+    ).scalar_one_or_none()
+    manager = (
+        await session.execute(select(col(User.id)).where(col(User.username) == "manager.duty"))
+    ).scalar_one_or_none()
+    if station is None or user is None:
+        return
+    if (
+        await session.execute(
+            select(col(StrategyMeeting.id)).where(col(StrategyMeeting.place_id) == station.id)
+        )
+    ).first() is not None:
+        return
+    team_ids = (
+        await session.execute(select(col(Membership.team_id)).where(col(Membership.user_id) == user.id))
+    ).scalars()
+    coordinator = Actor(user=user, roles=frozenset(user.roles), team_ids=frozenset(team_ids))
+    today = utcnow().astimezone(LONDON).date()
+    body = StrategyMeetingIn.model_validate(
+        {
+            "held_on": (today - timedelta(days=7)).isoformat(),
+            "attendees": [
+                {"name": "Hub coordinator", "agency": "Leicester City CCE hub"},
+                {"name": "PS Amira Hale", "agency": "British Transport Police"},
+                {"name": "Station duty manager", "agency": "Station operator"},
+                {"name": "Detached youth worker", "agency": "Leicester youth service"},
+            ],
+            "concerns": "Young people met by older males on platform 2 and the forecourt in the "
+            "evenings; a silver car collects them from the taxi rank.",
+            "actions": [
+                {
+                    "kind": "patrols",
+                    "description": "High-visibility patrols on Friday and Saturday evenings, 19:00 to 23:00",
+                    "owner": "British Transport Police",
+                    "due_on": (today + timedelta(days=7)).isoformat(),
+                },
+                {
+                    "kind": "work_with_venue",
+                    "description": "Brief station staff on spotting exploitation and whom to call",
+                    "owner_user_id": str(manager) if manager else None,
+                    "owner": None if manager else "Out-of-hours duty manager",
+                    "due_on": (today + timedelta(days=14)).isoformat(),
+                },
+                {
+                    "kind": "outreach",
+                    "description": "Detached youth work at the forecourt on Friday evenings",
+                    "owner": "Leicester youth service",
+                },
+            ],
+            "review_on": (today + timedelta(days=21)).isoformat(),
+        }
+    )
+    await record_meeting(session, coordinator, station, body)

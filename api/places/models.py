@@ -15,9 +15,9 @@ derived from these rows only.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Column, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, Date, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from api.db import JsonType, UtcDateTime, new_id, utcnow
@@ -108,4 +108,65 @@ class IncidentPerson(SQLModel, table=True):
     )
     role: str = Field(default="peer", max_length=40)
     created_by_id: uuid.UUID | None = Field(default=None, foreign_key="users.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+
+STRATEGY_ACTION_KINDS = (
+    "patrols",
+    "licensing_review",
+    "community_protection_notice",
+    "closure_order",
+    "outreach",
+    "work_with_venue",
+    "other",
+)
+STRATEGY_ACTION_STATUSES = ("open", "done")
+
+
+class StrategyMeeting(SQLModel, table=True):
+    __tablename__ = "strategy_meetings"
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    place_id: uuid.UUID = Field(foreign_key="places.id", index=True)
+    held_on: date = Field(sa_column=Column(Date, nullable=False))
+    # [{"name": ..., "agency": ...}]: professionals, never shown in a list, a URL or a log.
+    attendees: list[dict[str, str]] = Field(default_factory=list, sa_type=JsonType)
+    concerns: str = Field(sa_column=Column(Text, nullable=False))
+    review_on: date = Field(sa_column=Column(Date, nullable=False))
+    # The review clock (kind strategy_review): starts when the meeting is recorded.
+    review_starts_at: datetime = Field(sa_type=UtcDateTime)
+    review_due_at: datetime = Field(sa_type=UtcDateTime, index=True)
+    review_met_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    review_met_by_id: uuid.UUID | None = Field(default=None, foreign_key="users.id")
+    review_met_note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_by_id: uuid.UUID = Field(foreign_key="users.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+
+class StrategyAction(SQLModel, table=True):
+    """An action agreed at a strategy meeting; `place_id` repeated so a place's open actions
+    are one indexed read."""
+
+    __tablename__ = "strategy_actions"
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN (" + ", ".join(f"'{k}'" for k in STRATEGY_ACTION_KINDS) + ")",
+            name="kind",
+        ),
+        CheckConstraint("status IN ('open', 'done')", name="status"),
+        CheckConstraint("owner_user_id IS NOT NULL OR owner_text IS NOT NULL", name="owner"),
+    )
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    meeting_id: uuid.UUID = Field(foreign_key="strategy_meetings.id", index=True)
+    place_id: uuid.UUID = Field(foreign_key="places.id", index=True)
+    position: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    kind: str = Field(max_length=32)
+    description: str = Field(sa_column=Column(Text, nullable=False))
+    owner_user_id: uuid.UUID | None = Field(default=None, foreign_key="users.id")
+    owner_text: str | None = Field(default=None, max_length=160)
+    due_on: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
+    status: str = Field(default="open", max_length=8)
+    done_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    done_by_id: uuid.UUID | None = Field(default=None, foreign_key="users.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)

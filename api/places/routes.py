@@ -11,11 +11,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 
 from api.auth.dependencies import CurrentActor, roles
+from api.db import utcnow
 from api.deps import SessionDep
 from api.flows.network import young_person_network
 from api.flows.place_profile import concern_out, place_out, place_profile
 from api.incidents.access import incident_roles
-from api.places import concerns, service
+from api.places import concerns, service, strategy
 from api.places.models import IncidentPerson, PersonOfConcern
 from api.places.schemas import (
     IncidentPlaceOut,
@@ -39,6 +40,16 @@ from api.places.schemas import (
     PresentOut,
 )
 from api.places.service import CASE_ROLES, STEWARD_ROLES
+from api.places.strategy_schemas import (
+    ReviewClockList,
+    ReviewClockOut,
+    ReviewMetIn,
+    StrategyActionOut,
+    StrategyActionPatch,
+    StrategyMeetingIn,
+    StrategyMeetingList,
+    StrategyMeetingOut,
+)
 from api.textinput import IdentifyingText
 
 router = APIRouter(prefix="/api/v1", tags=["places and peers"])
@@ -170,6 +181,87 @@ async def retire_place(place_id: uuid.UUID, session: SessionDep, actor: CurrentA
     place = await service.readable_place(session, actor, place_id)
     place = await service.retire(session, actor, place)
     return place_out(place, await service.area_slugs(session))
+
+
+# Strategy meetings about a place (managers and hub coordinators of the place's area).
+
+
+@router.post(
+    "/places/{place_id}/strategy-meetings",
+    status_code=201,
+    response_model=StrategyMeetingOut,
+    dependencies=[roles(*STEWARD_ROLES)],
+    responses=NOT_FOUND,
+)
+async def record_strategy_meeting(
+    place_id: uuid.UUID, body: StrategyMeetingIn, session: SessionDep, actor: CurrentActor
+) -> StrategyMeetingOut:
+    """Who attended, the concerns, the agreed actions and the review date (a `strategy_review`
+    clock until the end of that day). Meets the review clock of the place's earlier meeting."""
+    place = await service.readable_place(session, actor, place_id)
+    meeting = await strategy.record_meeting(session, actor, place, body)
+    return (await strategy.meetings_out(session, place, [meeting]))[0]
+
+
+@router.get(
+    "/places/{place_id}/strategy-meetings",
+    response_model=StrategyMeetingList,
+    dependencies=[roles(*STEWARD_ROLES)],
+    responses=NOT_FOUND,
+)
+async def list_strategy_meetings(
+    place_id: uuid.UUID, session: SessionDep, actor: CurrentActor
+) -> StrategyMeetingList:
+    """The place's strategy meetings, latest first, with their actions and review clocks."""
+    place = await service.readable_place(session, actor, place_id)
+    meetings = await strategy.list_meetings(session, actor, place)
+    return StrategyMeetingList(items=await strategy.meetings_out(session, place, meetings))
+
+
+@router.patch(
+    "/places/{place_id}/strategy-actions/{action_id}",
+    response_model=StrategyActionOut,
+    dependencies=[roles(*STEWARD_ROLES)],
+    responses={404: {"description": "No such action at this place, or not of your teams' areas"}},
+)
+async def update_strategy_action(
+    place_id: uuid.UUID,
+    action_id: uuid.UUID,
+    body: StrategyActionPatch,
+    session: SessionDep,
+    actor: CurrentActor,
+) -> StrategyActionOut:
+    """Mark an agreed action done (it leaves the profile's open actions) or open again."""
+    place = await service.readable_place(session, actor, place_id)
+    action = await strategy.writable_action(session, actor, place, action_id)
+    action = await strategy.set_action_status(session, actor, action, body.status)
+    return strategy.action_out(action, await strategy.owner_names(session, action), utcnow())
+
+
+@router.post(
+    "/strategy-meetings/{meeting_id}/review/met",
+    response_model=ReviewClockOut,
+    dependencies=[roles(*STEWARD_ROLES)],
+    responses={404: {"description": "No such meeting, or not of your teams' areas"}},
+)
+async def strategy_review_met(
+    meeting_id: uuid.UUID, session: SessionDep, actor: CurrentActor, body: ReviewMetIn | None = None
+) -> ReviewClockOut:
+    """Record that the review was held without a new meeting (marking it again changes nothing)."""
+    meeting = await strategy.readable_meeting(session, actor, meeting_id)
+    place = await service.readable_place(session, actor, meeting.place_id)
+    meeting = await strategy.mark_review_met(session, actor, meeting, body.note if body else None)
+    return strategy.review_out(meeting, place.name, utcnow())
+
+
+@router.get("/strategy-reviews", response_model=ReviewClockList, dependencies=[roles(*STEWARD_ROLES)])
+async def strategy_reviews(
+    session: SessionDep,
+    actor: CurrentActor,
+    include_met: Annotated[bool, Query(description="Also the reviews already met")] = False,
+) -> ReviewClockList:
+    """The strategy review clocks of your teams' areas' places, soonest due first."""
+    return ReviewClockList(clocks=await strategy.review_clocks(session, actor, include_met=include_met))
 
 
 @router.put(

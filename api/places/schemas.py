@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, model_validator
 
 from api.auth.schemas import WriteModel
+from api.places.strategy_schemas import PlaceStrategy
 from api.textinput import IdentifyingText
 
 PlaceType = Literal[
@@ -258,6 +259,9 @@ class PlaceProfile(BaseModel):
     young_people: list[YoungPersonSeen]
     peers: list[YoungPersonSeen] = Field(description="Young people recorded as present, not the subject")
     persons_of_concern: list[ConcernSeen]
+    strategy: PlaceStrategy = Field(
+        description="Strategy meetings about the place: the open actions and the next review date"
+    )
 
 
 class PlaceSeen(BaseModel):

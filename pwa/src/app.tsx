@@ -21,6 +21,7 @@ import { SignOut } from './screens/SignOut';
 import { Lazy } from './ui/Lazy';
 import { YoungPersonScreen } from './screens/YoungPersonScreen';
 import { Places } from './screens/LazyPlaces';
+import { Hubs } from './screens/LazyHubs';
 import type { JSX } from 'preact';
 import { prefetchCatalogues } from './offline/catalogue';
 
@@ -53,6 +54,9 @@ export const ROUTES: RouteDef[] = [
   { pattern: '/places', roles: PLACE_ROLES, render: () => <Places screen="list" /> },
   { pattern: '/places/:id', roles: PLACE_ROLES, render: (p) => <Places screen="profile" id={p.id!} /> },
   { pattern: '/young-people/:id/network', roles: PLACE_ROLES, render: (p) => <Places screen="network" id={p.id!} /> },
+  // Hub meetings: the coordinators and managers of a CSE or CCE hub (the API checks the team).
+  { pattern: '/hubs', roles: ['coordinator', 'manager'], render: () => <Hubs /> },
+  { pattern: '/hubs/:hub/:week', roles: ['coordinator', 'manager'], render: (p) => <Hubs hub={p.hub!} week={p.week!} /> },
   { pattern: '/report', roles: ['police'], render: () => <ReportForm /> },
   { pattern: '/reports', roles: ['police'], render: () => <MyReports /> },
   { pattern: '/reports/:id', roles: ['police'], render: (p) => <ReportStatus id={p.id!} /> },
@@ -90,9 +94,12 @@ export function App() {
   const loc = useStore(location, (l) => l);
   const mainRef = useRef<HTMLElement>(null);
 
+  // Once per signed-in role set: a refreshed `me` (the server confirming who this is) is not a
+  // reason to fetch the catalogues again.
+  const roleKey = phase === 'signed_in' && me ? me.roles.join(',') : '';
   useEffect(() => {
-    if (phase === 'signed_in' && me) prefetchCatalogues(me.roles);
-  }, [phase, me]);
+    if (roleKey) prefetchCatalogues(roleKey.split(','));
+  }, [roleKey]);
 
   // Move focus to the new screen's heading after navigation, for screen readers and keyboards.
   useEffect(() => {

@@ -42,7 +42,31 @@ export async function boot(): Promise<void> {
     app.set({ phase: 'signed_out' });
     return;
   }
+  // A reload with a live session: open the person's screen at once from who this device last
+  // knew them to be, and confirm with the server alongside (a 401 there signs out as usual).
+  // This takes a round trip off the way to the first screen (Lighthouse's LCP, issue 16).
+  const known = await local.vault.get<Me>(OWNER_KEY);
+  if (known && known.username === session.username) {
+    open(known, session.username);
+    void confirm(known.username);
+    return;
+  }
   await enter(session.username);
+}
+
+/** Who the server says is signed in now; the screen follows if anything changed. */
+async function confirm(username: string): Promise<void> {
+  try {
+    const me = await call<Me>('/me');
+    if (me.username !== username) {
+      onUnauthorised();
+      return;
+    }
+    await getLocal().vault.put(OWNER_KEY, me);
+    if (app.get().phase === 'signed_in') app.set({ me });
+  } catch {
+    // Offline or a passing error: the known identity stands; a 401 has already signed out.
+  }
 }
 
 async function enter(username: string): Promise<void> {
@@ -60,6 +84,10 @@ async function enter(username: string): Promise<void> {
     app.set({ phase: 'signed_out', signInReason: 'Lantern cannot reach the server to check who you are. Try again with a signal.' });
     return;
   }
+  open(me, username);
+}
+
+function open(me: Me, username: string): void {
   app.set({ phase: 'signed_in', me, username, signInReason: null });
   // A hubs' coordinator reads places, networks and searches, a partner their own concerns: the
   // live stream is not theirs (the API refuses them; "Connecting" would never end).

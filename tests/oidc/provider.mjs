@@ -10,10 +10,13 @@ const redirectUris = (process.env.OIDC_REDIRECT_URIS || 'http://127.0.0.1/signin
 const secret = process.env.OIDC_CLIENT_SECRET || 'lantern-test-secret';
 
 // Accounts: any login is accepted by the development login form; these have groups.
+// `where: 'userinfo'` puts the groups only in the userinfo response (never in the ID token), as
+// many providers do.
 const ACCOUNTS = {
   alice: { name: 'Alice Example', groups: ['lantern-cse-workers'] },
   morgan: { name: 'Morgan Example', groups: ['lantern-managers', 'lantern-cse-workers'] },
   nobody: { name: 'No Group', groups: ['canteen'] },
+  robin: { name: 'Robin Example', groups: ['lantern-cse-workers'], where: 'userinfo' },
 };
 
 let generation = 0;
@@ -56,8 +59,10 @@ function build(issuer) {
       const account = ACCOUNTS[id] || { name: id, groups: [] };
       return {
         accountId: id,
-        async claims() {
-          return { sub: id, name: account.name, preferred_username: id, groups: account.groups };
+        async claims(use) {
+          const claims = { sub: id, name: account.name, preferred_username: id };
+          if (account.where !== 'userinfo' || use === 'userinfo') claims.groups = account.groups;
+          return claims;
         },
       };
     },

@@ -435,6 +435,130 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/hubs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Hubs
+         * @description The hubs you coordinate or manage (your CSE and CCE teams), and the current week.
+         */
+        get: operations["my_hubs_api_v1_hubs_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hubs/{hub}/decisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record Decision
+         * @description Record a meeting's decision about a young person. Its due date becomes a clock owned by
+         *     the decision's owner (`kind: hub_decision`, met with `POST /clocks/{id}/met`); the next
+         *     week's pack shows it outstanding or done.
+         */
+        post: operations["record_decision_api_v1_hubs__hub__decisions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hubs/{hub}/owners": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Decision Owners
+         * @description Who may own a decision of this hub: its team's day-team members and managers (staff
+         *     names only).
+         */
+        get: operations["decision_owners_api_v1_hubs__hub__owners_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hubs/{hub}/packs/{week}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Hub Pack Json
+         * @description The hub's weekly pack: each young person who came through its team that week, and the
+         *     places with incidents against the four weeks before. The read is audited.
+         */
+        get: operations["hub_pack_json_api_v1_hubs__hub__packs__week__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hubs/{hub}/packs/{week}.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Hub Pack Csv
+         * @description The week's pack as CSV; the download is audited, naming every child in it.
+         */
+        get: operations["hub_pack_csv_api_v1_hubs__hub__packs__week__csv_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hubs/{hub}/packs/{week}.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Hub Pack Pdf
+         * @description The week's pack as a PDF; the download is audited, naming every child in it.
+         */
+        get: operations["hub_pack_pdf_api_v1_hubs__hub__packs__week__pdf_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/incidents": {
         parameters: {
             query?: never;
@@ -848,6 +972,27 @@ export interface paths {
         patch: operations["update_me_api_v1_me_patch"];
         trace?: never;
     };
+    "/api/v1/me/clocks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Clocks
+         * @description Your open clocks (you own them) on your teams' incidents, soonest due first, including
+         *     the decisions a hub meeting gave you (`kind: hub_decision`).
+         */
+        get: operations["my_clocks_api_v1_me_clocks_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/on-call": {
         parameters: {
             query?: never;
@@ -1214,6 +1359,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/places/{place_id}/strategy-actions/{action_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update Strategy Action
+         * @description Mark an agreed action done (it leaves the profile's open actions) or open again.
+         */
+        patch: operations["update_strategy_action_api_v1_places__place_id__strategy_actions__action_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/places/{place_id}/strategy-meetings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Strategy Meetings
+         * @description The place's strategy meetings, latest first, with their actions and review clocks.
+         */
+        get: operations["list_strategy_meetings_api_v1_places__place_id__strategy_meetings_get"];
+        put?: never;
+        /**
+         * Record Strategy Meeting
+         * @description Who attended, the concerns, the agreed actions and the review date (a `strategy_review`
+         *     clock until the end of that day). Meets the review clock of the place's earlier meeting.
+         */
+        post: operations["record_strategy_meeting_api_v1_places__place_id__strategy_meetings_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/push/public-key": {
         parameters: {
             query?: never;
@@ -1548,6 +1738,46 @@ export interface paths {
          * @description Rename, move, or retire (`active: false`: it takes no more reports) a station.
          */
         patch: operations["update_station_api_v1_stations__station_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/strategy-meetings/{meeting_id}/review/met": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Strategy Review Met
+         * @description Record that the review was held without a new meeting (marking it again changes nothing).
+         */
+        post: operations["strategy_review_met_api_v1_strategy_meetings__meeting_id__review_met_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/strategy-reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Strategy Reviews
+         * @description The strategy review clocks of your teams' areas' places, soonest due first.
+         */
+        get: operations["strategy_reviews_api_v1_strategy_reviews_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/support-offer-kinds": {
@@ -2233,6 +2463,26 @@ export interface components {
             /** Name */
             name?: string | null;
         };
+        /** AttendeeIn */
+        AttendeeIn: {
+            /**
+             * Agency
+             * @description e.g. British Transport Police
+             */
+            agency: string;
+            /**
+             * Name
+             * @description A professional's name
+             */
+            name: string;
+        };
+        /** AttendeeOut */
+        AttendeeOut: {
+            /** Agency */
+            agency: string;
+            /** Name */
+            name: string;
+        };
         /** BoardItem */
         BoardItem: {
             /** Acknowledged Action */
@@ -2752,28 +3002,72 @@ export interface components {
              */
             status: "in_custody" | "charged_refused_bail" | "bailed" | "released" | "released_under_investigation" | "released_no_further_action" | "police_protection" | "not_detained" | "not_arrested" | "unknown";
         };
-        /**
-         * DecisionIn
-         * @description The receiving team's decision on the referral (meets the one-working-day clock).
-         */
-        DecisionIn: {
+        /** DecisionOut */
+        DecisionOut: {
+            /**
+             * Clock Id
+             * Format: uuid
+             */
+            clock_id: string;
             /**
              * Decided At
-             * @description When; now if omitted
+             * Format: date-time
              */
-            decided_at?: string | null;
+            decided_at: string;
+            decided_by: components["schemas"]["PersonRef"];
+            /** Done At */
+            done_at: string | null;
             /**
-             * Decided By
-             * @description Who decided (name or role)
+             * Due At
+             * Format: date-time
              */
-            decided_by: string;
+            due_at: string;
             /**
-             * Decision
+             * Due On
+             * Format: date
+             */
+            due_on: string;
+            /** Hub */
+            hub: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Incident Id
+             * Format: uuid
+             */
+            incident_id: string;
+            /** Incident Reference */
+            incident_reference: string;
+            /**
+             * Kind
              * @enum {string}
              */
-            decision: "no_further_action" | "early_help" | "child_and_family_assessment" | "s47_enquiry" | "strategy_discussion";
+            kind: "no_further_action" | "programme_6_weeks" | "programme_12_weeks" | "strategy_discussion" | "context_assessment" | "disruption_action";
+            /** Kind Label */
+            kind_label: string;
             /** Note */
-            note?: string | null;
+            note: string | null;
+            /** Overdue */
+            overdue: boolean;
+            owner: components["schemas"]["PersonRef"];
+            /**
+             * Status
+             * @description done once its clock is met (as of the pack's week end)
+             * @enum {string}
+             */
+            status: "outstanding" | "done";
+            /** Week */
+            week: string;
+            /**
+             * Young Person Id
+             * Format: uuid
+             */
+            young_person_id: string;
+            /** Young Person Name */
+            young_person_name: string;
         };
         /** DeprecatedCodeOut */
         DeprecatedCodeOut: {
@@ -3156,6 +3450,64 @@ export interface components {
              * @description 1 = Monday … 7 = Sunday (ISO), London time
              */
             weekday: number;
+        };
+        /** HubList */
+        HubList: {
+            /**
+             * Current Week
+             * @description This ISO week (London time)
+             */
+            current_week: string;
+            /** Hubs */
+            hubs: components["schemas"]["HubOut"][];
+        };
+        /** HubOut */
+        HubOut: {
+            /** Area */
+            area: string;
+            /** Name */
+            name: string;
+            /** Slug */
+            slug: string;
+            /** Specialism */
+            specialism: string;
+        };
+        /** HubPack */
+        HubPack: {
+            /**
+             * Ends At
+             * Format: date-time
+             */
+            ends_at: string;
+            /**
+             * Follow Ups
+             * @description Earlier meetings' decisions still outstanding when the week began (done since or not)
+             */
+            follow_ups: components["schemas"]["DecisionOut"][];
+            /**
+             * Generated At
+             * Format: date-time
+             */
+            generated_at: string;
+            hub: components["schemas"]["HubOut"];
+            /**
+             * Next Week
+             * @description None for the current week
+             */
+            next_week: string | null;
+            /** Places */
+            places: components["schemas"]["PackPlace"][];
+            /** Previous Week */
+            previous_week: string;
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string;
+            /** Week */
+            week: string;
+            /** Young People */
+            young_people: components["schemas"]["PackYoungPerson"][];
         };
         /**
          * HubView
@@ -4171,6 +4523,161 @@ export interface components {
              */
             team_id: string;
         };
+        /** OwnerRef */
+        OwnerRef: {
+            /** Name */
+            name: string;
+            /** User Id */
+            user_id?: string | null;
+        };
+        /** PackClock */
+        PackClock: {
+            /**
+             * Due At
+             * Format: date-time
+             */
+            due_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Incident Reference */
+            incident_reference: string;
+            /** Kind */
+            kind: string;
+            /** Label */
+            label: string;
+            owner: components["schemas"]["PersonRef"] | null;
+            /** Status */
+            status: string;
+        };
+        /** PackIncident */
+        PackIncident: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Kind */
+            kind: string;
+            /** Location */
+            location: string;
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            place?: components["schemas"]["PlaceSeen"] | null;
+            /** Priority */
+            priority: string;
+            /** Reference */
+            reference: string;
+        };
+        /** PackIndicator */
+        PackIndicator: {
+            /** Code */
+            code: string;
+            /** Label */
+            label: string;
+        };
+        /** PackNrm */
+        PackNrm: {
+            /** Decided At */
+            decided_at: string | null;
+            /**
+             * Decision
+             * @description None: not yet decided
+             */
+            decision: ("referred" | "not_referred") | null;
+            /** Incident Reference */
+            incident_reference: string;
+        };
+        /** PackPlace */
+        PackPlace: {
+            /**
+             * Change
+             * @description This week's incidents minus the previous four weeks' average
+             */
+            change: number;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Incidents
+             * @description Incidents routed to the hub at the place this week
+             */
+            incidents: number;
+            /** Name */
+            name: string;
+            /** Previous Average */
+            previous_average: number;
+            /**
+             * Previous Weeks
+             * @description The four weeks before, oldest first
+             */
+            previous_weeks: number[];
+            /** Type */
+            type: string;
+            /** Young People */
+            young_people: number;
+        };
+        /** PackYoungPerson */
+        PackYoungPerson: {
+            /**
+             * Actions
+             * @description Earlier meetings' decisions: outstanding or done
+             */
+            actions: components["schemas"]["DecisionOut"][];
+            /** Date Of Birth */
+            date_of_birth: string | null;
+            /**
+             * Decisions
+             * @description Recorded at this week's meeting
+             */
+            decisions: components["schemas"]["DecisionOut"][];
+            /** First Name */
+            first_name: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Incidents */
+            incidents: components["schemas"]["PackIncident"][];
+            /** Last Name */
+            last_name: string;
+            /** Missing Episodes 30D */
+            missing_episodes_30d: number;
+            /** Missing Episodes 90D */
+            missing_episodes_90d: number;
+            /**
+             * New Indicators
+             * @description First recorded for the child this week
+             */
+            new_indicators: components["schemas"]["PackIndicator"][];
+            /** Nrm */
+            nrm: components["schemas"]["PackNrm"][];
+            /** Open Clocks */
+            open_clocks: components["schemas"]["PackClock"][];
+            /** Peers */
+            peers: components["schemas"]["NetworkPeer"][];
+            /** Persons Of Concern */
+            persons_of_concern: components["schemas"]["NetworkConcern"][];
+            /**
+             * Places
+             * @description Places of the child's incidents routed to the hub
+             */
+            places: components["schemas"]["PlaceSeen"][];
+            /**
+             * Status
+             * @description repeat: an incident routed to this hub before the week
+             * @enum {string}
+             */
+            status: "first_time" | "repeat";
+        };
         /**
          * PageRequest
          * @description POST /saved-searches/{id}/run: a page of its results.
@@ -4486,6 +4993,8 @@ export interface components {
             /** Persons Of Concern */
             persons_of_concern: components["schemas"]["ConcernSeen"][];
             place: components["schemas"]["PlaceOut"];
+            /** @description Strategy meetings about the place: the open actions and the next review date */
+            strategy: components["schemas"]["PlaceStrategy"];
             /**
              * Weekday Hours
              * @description Only the cells with incidents
@@ -4518,6 +5027,18 @@ export interface components {
             incidents: number;
             /** Name */
             name: string;
+        };
+        /**
+         * PlaceStrategy
+         * @description What the place's profile shows of its strategy meetings.
+         */
+        PlaceStrategy: {
+            /** Meetings */
+            meetings: number;
+            /** @description The latest meeting's review clock, while open */
+            next_review: components["schemas"]["ReviewClockOut"] | null;
+            /** Open Actions */
+            open_actions: components["schemas"]["StrategyActionOut"][];
         };
         /** PlaceSuggestion */
         PlaceSuggestion: {
@@ -5215,6 +5736,68 @@ export interface components {
              */
             step: "offered" | "accepted" | "declined" | "completed";
         };
+        /** ReviewClockList */
+        ReviewClockList: {
+            /** Clocks */
+            clocks: components["schemas"]["ReviewClockOut"][];
+        };
+        /**
+         * ReviewClockOut
+         * @description The meeting's review date as a clock (kind `strategy_review`, as the handover clocks).
+         */
+        ReviewClockOut: {
+            /**
+             * Due At
+             * Format: date-time
+             */
+            due_at: string;
+            /**
+             * Kind
+             * @default strategy_review
+             * @constant
+             */
+            kind: "strategy_review";
+            /** Label */
+            label: string;
+            /**
+             * Meeting Id
+             * Format: uuid
+             */
+            meeting_id: string;
+            /** Met */
+            met: boolean;
+            /** Met At */
+            met_at: string | null;
+            /**
+             * Place Id
+             * Format: uuid
+             */
+            place_id: string;
+            /** Place Name */
+            place_name: string;
+            /**
+             * Review On
+             * Format: date
+             */
+            review_on: string;
+            /** Source */
+            source: string;
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "open" | "approaching" | "overdue" | "met";
+        };
+        /** ReviewMetIn */
+        ReviewMetIn: {
+            /** Note */
+            note?: string | null;
+        };
         /** RotaGapOut */
         RotaGapOut: {
             /**
@@ -5588,6 +6171,132 @@ export interface components {
             slug: string;
         } & {
             [key: string]: unknown;
+        };
+        /** StrategyActionIn */
+        StrategyActionIn: {
+            /** Description */
+            description: string;
+            /** Due On */
+            due_on?: string | null;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "patrols" | "licensing_review" | "community_protection_notice" | "closure_order" | "outreach" | "work_with_venue" | "other";
+            /**
+             * Owner
+             * @description Or the owner as text (a person or an agency)
+             */
+            owner?: string | null;
+            /**
+             * Owner User Id
+             * @description A colleague who owns the action
+             */
+            owner_user_id?: string | null;
+        };
+        /** StrategyActionOut */
+        StrategyActionOut: {
+            /** Description */
+            description: string;
+            /** Done At */
+            done_at: string | null;
+            /** Due On */
+            due_on: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "patrols" | "licensing_review" | "community_protection_notice" | "closure_order" | "outreach" | "work_with_venue" | "other";
+            /**
+             * Meeting Id
+             * Format: uuid
+             */
+            meeting_id: string;
+            /**
+             * Overdue
+             * @description Open and past its due date (London)
+             */
+            overdue: boolean;
+            owner: components["schemas"]["OwnerRef"];
+            /**
+             * Place Id
+             * Format: uuid
+             */
+            place_id: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "open" | "done";
+        };
+        /** StrategyActionPatch */
+        StrategyActionPatch: {
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "open" | "done";
+        };
+        /** StrategyMeetingIn */
+        StrategyMeetingIn: {
+            /** Actions */
+            actions?: components["schemas"]["StrategyActionIn"][];
+            /** Attendees */
+            attendees: components["schemas"]["AttendeeIn"][];
+            /** Concerns */
+            concerns: string;
+            /**
+             * Held On
+             * Format: date
+             * @description The day the meeting was held (not in the future)
+             */
+            held_on: string;
+            /**
+             * Review On
+             * Format: date
+             * @description When the meeting reviews progress (after held_on): a clock until the end of that day
+             */
+            review_on: string;
+        };
+        /** StrategyMeetingList */
+        StrategyMeetingList: {
+            /** Items */
+            items: components["schemas"]["StrategyMeetingOut"][];
+        };
+        /** StrategyMeetingOut */
+        StrategyMeetingOut: {
+            /** Actions */
+            actions: components["schemas"]["StrategyActionOut"][];
+            /** Attendees */
+            attendees: components["schemas"]["AttendeeOut"][];
+            /** Concerns */
+            concerns: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Held On
+             * Format: date
+             */
+            held_on: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Place Id
+             * Format: uuid
+             */
+            place_id: string;
+            review: components["schemas"]["ReviewClockOut"];
         };
         /**
          * SubscriptionCreate
@@ -6306,6 +7015,39 @@ export interface components {
             /** Slug */
             slug: string;
         };
+        /** DecisionIn */
+        api__hubs__schemas__DecisionIn: {
+            /**
+             * Due On
+             * Format: date
+             * @description The owner's clock falls due at 17:00 London time that day
+             */
+            due_on: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "no_further_action" | "programme_6_weeks" | "programme_12_weeks" | "strategy_discussion" | "context_assessment" | "disruption_action";
+            /** Note */
+            note?: string | null;
+            /**
+             * Owner Id
+             * Format: uuid
+             * @description A day-team member or manager of the hub's team
+             */
+            owner_id: string;
+            /**
+             * Week
+             * @description The meeting's ISO week (e.g. 2026-W49); the current week when left out
+             */
+            week?: string | null;
+            /**
+             * Young Person Id
+             * Format: uuid
+             * @description A young person who came through the hub
+             */
+            young_person_id: string;
+        };
         /** TeamRefOut */
         api__incidents__schemas__TeamRefOut: {
             /**
@@ -6315,6 +7057,29 @@ export interface components {
             id: string;
             /** Slug */
             slug: string;
+        };
+        /**
+         * DecisionIn
+         * @description The receiving team's decision on the referral (meets the one-working-day clock).
+         */
+        api__referrals__schemas__DecisionIn: {
+            /**
+             * Decided At
+             * @description When; now if omitted
+             */
+            decided_at?: string | null;
+            /**
+             * Decided By
+             * @description Who decided (name or role)
+             */
+            decided_by: string;
+            /**
+             * Decision
+             * @enum {string}
+             */
+            decision: "no_further_action" | "early_help" | "child_and_family_assessment" | "s47_enquiry" | "strategy_discussion";
+            /** Note */
+            note?: string | null;
         };
     };
     responses: never;
@@ -7153,6 +7918,223 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+        };
+    };
+    my_hubs_api_v1_hubs_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HubList"];
+                };
+            };
+        };
+    };
+    record_decision_api_v1_hubs__hub__decisions_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The hub's team slug */
+                hub: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api__hubs__schemas__DecisionIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DecisionOut"];
+                };
+            };
+            /** @description No such hub, or not a hub you are a member of */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The fields named are not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    decision_owners_api_v1_hubs__hub__owners_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The hub's team slug */
+                hub: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonRef"][];
+                };
+            };
+            /** @description No such hub, or not a hub you are a member of */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    hub_pack_json_api_v1_hubs__hub__packs__week__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The hub's team slug */
+                hub: string;
+                /** @description ISO week, Monday to Sunday London time: 2026-W49 */
+                week: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HubPack"];
+                };
+            };
+            /** @description No such hub, or not a hub you are a member of */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not an ISO week, or a week that has not begun */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    hub_pack_csv_api_v1_hubs__hub__packs__week__csv_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The hub's team slug */
+                hub: string;
+                /** @description ISO week, Monday to Sunday London time: 2026-W49 */
+                week: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A row per young person, follow-up and place */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description No such hub, or not a hub you are a member of */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not an ISO week, or a week that has not begun */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    hub_pack_pdf_api_v1_hubs__hub__packs__week__pdf_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The hub's team slug */
+                hub: string;
+                /** @description ISO week, Monday to Sunday London time: 2026-W49 */
+                week: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The pack for the papers */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
+                };
+            };
+            /** @description No such hub, or not a hub you are a member of */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not an ISO week, or a week that has not begun */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -8145,6 +9127,26 @@ export interface operations {
             };
         };
     };
+    my_clocks_api_v1_me_clocks_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClockList"];
+                };
+            };
+        };
+    };
     my_on_call_api_v1_me_on_call_get: {
         parameters: {
             query?: never;
@@ -8874,6 +9876,129 @@ export interface operations {
             };
         };
     };
+    update_strategy_action_api_v1_places__place_id__strategy_actions__action_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                place_id: string;
+                action_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StrategyActionPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StrategyActionOut"];
+                };
+            };
+            /** @description No such action at this place, or not of your teams' areas */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_strategy_meetings_api_v1_places__place_id__strategy_meetings_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                place_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StrategyMeetingList"];
+                };
+            };
+            /** @description No such place, or not of your teams' areas */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    record_strategy_meeting_api_v1_places__place_id__strategy_meetings_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                place_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StrategyMeetingIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StrategyMeetingOut"];
+                };
+            };
+            /** @description No such place, or not of your teams' areas */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     public_key_api_v1_push_public_key_get: {
         parameters: {
             query?: never;
@@ -9070,7 +10195,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["DecisionIn"];
+                "application/json": components["schemas"]["api__referrals__schemas__DecisionIn"];
             };
         };
         responses: {
@@ -9582,6 +10707,80 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    strategy_review_met_api_v1_strategy_meetings__meeting_id__review_met_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                meeting_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReviewMetIn"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewClockOut"];
+                };
+            };
+            /** @description No such meeting, or not of your teams' areas */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    strategy_reviews_api_v1_strategy_reviews_get: {
+        parameters: {
+            query?: {
+                /** @description Also the reviews already met */
+                include_met?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewClockList"];
+                };
             };
             /** @description Validation Error */
             422: {

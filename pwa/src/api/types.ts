@@ -271,6 +271,11 @@ export type PlaceList = Schemas['PlaceList'];
 export type PlaceSuggestion = Schemas['PlaceSuggestion'];
 export type PlaceSuggestions = Schemas['PlaceSuggestions'];
 export type PlaceProfile = Schemas['PlaceProfile'];
+/** POST|GET /places/{id}/strategy-meetings, PATCH /places/{id}/strategy-actions/{id}. */
+export type StrategyMeetingIn = Schemas['StrategyMeetingIn'];
+export type StrategyMeeting = Schemas['StrategyMeetingOut'];
+export type StrategyAction = Schemas['StrategyActionOut'];
+export type ReviewClock = Schemas['ReviewClockOut'];
 /** GET /young-people/{id}/network: the peers and persons of concern seen with the child. */
 export type Network = Schemas['Network'];
 export type PersonOfConcern = Schemas['PersonOfConcernOut'];

@@ -9,7 +9,20 @@ export interface Catalogue<T> {
   fromDevice: boolean;
 }
 
-async function load<T>(path: string, name: string, fallback: T[]): Promise<Catalogue<T>> {
+// One request per catalogue at a time: the sign-in prefetch and a screen opening at once (the
+// report form) share it instead of fetching the same catalogue twice on the way to the screen.
+const inFlight = new Map<string, Promise<Catalogue<unknown>>>();
+
+function load<T>(path: string, name: string, fallback: T[]): Promise<Catalogue<T>> {
+  let pending = inFlight.get(name) as Promise<Catalogue<T>> | undefined;
+  if (!pending) {
+    pending = fetchCatalogue<T>(path, name, fallback).finally(() => inFlight.delete(name));
+    inFlight.set(name, pending);
+  }
+  return pending;
+}
+
+async function fetchCatalogue<T>(path: string, name: string, fallback: T[]): Promise<Catalogue<T>> {
   const vault = getLocal().vault;
   try {
     const answer = await call<T[] | { items: T[] }>(path);

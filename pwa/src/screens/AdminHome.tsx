@@ -40,6 +40,9 @@ export function AdminHome() {
   }
 
   const teamNames = new Map((teams.data ?? []).map((t) => [t.id, t.name]));
+  // The sections appear together once the four lists are in (or failed): the users list
+  // growing must not push the forms below it down the screen as it loads (layout shift).
+  const settled = [areas, stations, teams, users].every((list) => list.data !== undefined || !list.loading);
   return (
     <>
       <h1>Administration</h1>
@@ -47,80 +50,83 @@ export function AdminHome() {
         Signed in as {me?.display_name}. A first set-up can also come from a file: <code>lantern setup import FILE</code>.
       </p>
       {error ? <ErrorText>{error}</ErrorText> : null}
-      <Section title="Users" id="users">
-        {users.loading && !users.data ? <Loading what="the users" /> : null}
-        <ul class="plain" data-testid="admin-users">
-          {(users.data ?? []).map((u) => (
-            <li key={u.id} class="row">
-              <span>
-                <strong>{u.display_name}</strong> ({u.username}){u.active ? '' : ' · deactivated'}
-                <br />
-                <small>
-                  {u.roles.join(', ')}
-                  {u.team_ids.length ? ` · ${u.team_ids.map((id) => teamNames.get(id) ?? id).join(', ')}` : ''}
-                  {u.station ? ` · ${u.station}` : ''}
-                </small>
-              </span>
-              {u.id !== me?.id ? (
-                <button type="button" class="secondary" onClick={() => toggle(`/users/${u.id}`, u.active ?? true, u.display_name, users.reload)}>
-                  {u.active ? `Deactivate ${u.username}` : `Reactivate ${u.username}`}
+      {settled ? null : <Loading what="the deployment" />}
+      <div hidden={!settled}>
+        <Section title="Users" id="users">
+          {users.loading && !users.data ? <Loading what="the users" /> : null}
+          <ul class="plain" data-testid="admin-users">
+            {(users.data ?? []).map((u) => (
+              <li key={u.id} class="row">
+                <span>
+                  <strong>{u.display_name}</strong> ({u.username}){u.active ? '' : ' · deactivated'}
+                  <br />
+                  <small>
+                    {u.roles.join(', ')}
+                    {u.team_ids.length ? ` · ${u.team_ids.map((id) => teamNames.get(id) ?? id).join(', ')}` : ''}
+                    {u.station ? ` · ${u.station}` : ''}
+                  </small>
+                </span>
+                {u.id !== me?.id ? (
+                  <button type="button" class="secondary" onClick={() => toggle(`/users/${u.id}`, u.active ?? true, u.display_name, users.reload)}>
+                    {u.active ? `Deactivate ${u.username}` : `Reactivate ${u.username}`}
+                  </button>
+                ) : null}
+              </li>
+            ))}
+          </ul>
+          <NewUser teams={teams.data ?? []} stations={stations.data ?? []} onCreated={users.reload} />
+        </Section>
+        <Section title="Teams" id="teams">
+          <ul class="plain" data-testid="admin-teams">
+            {(teams.data ?? []).map((t) => (
+              <li key={t.id} class="row">
+                <span>
+                  <strong>{t.name}</strong> · {t.specialism} · {t.area}
+                  {t.active === false ? ' · retired' : ''}
+                </span>
+                <button type="button" class="secondary" onClick={() => toggle(`/teams/${t.id}`, t.active ?? true, t.name, teams.reload)}>
+                  {t.active === false ? `Reactivate ${t.slug}` : `Retire ${t.slug}`}
                 </button>
-              ) : null}
-            </li>
-          ))}
-        </ul>
-        <NewUser teams={teams.data ?? []} stations={stations.data ?? []} onCreated={users.reload} />
-      </Section>
-      <Section title="Teams" id="teams">
-        <ul class="plain" data-testid="admin-teams">
-          {(teams.data ?? []).map((t) => (
-            <li key={t.id} class="row">
-              <span>
-                <strong>{t.name}</strong> · {t.specialism} · {t.area}
-                {t.active === false ? ' · retired' : ''}
-              </span>
-              <button type="button" class="secondary" onClick={() => toggle(`/teams/${t.id}`, t.active ?? true, t.name, teams.reload)}>
-                {t.active === false ? `Reactivate ${t.slug}` : `Retire ${t.slug}`}
-              </button>
-            </li>
-          ))}
-        </ul>
-        <NewRow
-          what="team"
-          fields={['slug', 'name', 'area']}
-          choice={{ name: 'specialism', options: ['cse', 'cce', 'general'] }}
-          path="/teams"
-          onCreated={teams.reload}
-        />
-      </Section>
-      <Section title="Police stations" id="stations">
-        <ul class="plain" data-testid="admin-stations">
-          {(stations.data ?? []).map((s) => (
-            <li key={s.id} class="row">
-              <span>
-                <strong>{s.name}</strong> · {s.area}
-                {s.active === false ? ' · retired' : ''}
-              </span>
-              <button type="button" class="secondary" onClick={() => toggle(`/stations/${s.id}`, s.active ?? true, s.name, stations.reload)}>
-                {s.active === false ? `Reactivate ${s.slug}` : `Retire ${s.slug}`}
-              </button>
-            </li>
-          ))}
-        </ul>
-        <NewRow what="station" fields={['slug', 'name', 'area']} path="/stations" onCreated={stations.reload} />
-      </Section>
-      <Section title="Areas" id="areas">
-        <ul class="plain" data-testid="admin-areas">
-          {(areas.data ?? []).map((a) => (
-            <li key={a.id} class="row">
-              <span>
-                <strong>{a.name}</strong> ({a.slug}){a.active === false ? ' · retired' : ''}
-              </span>
-            </li>
-          ))}
-        </ul>
-        <NewRow what="area" fields={['slug', 'name']} path="/areas" onCreated={areas.reload} />
-      </Section>
+              </li>
+            ))}
+          </ul>
+          <NewRow
+            what="team"
+            fields={['slug', 'name', 'area']}
+            choice={{ name: 'specialism', options: ['cse', 'cce', 'general'] }}
+            path="/teams"
+            onCreated={teams.reload}
+          />
+        </Section>
+        <Section title="Police stations" id="stations">
+          <ul class="plain" data-testid="admin-stations">
+            {(stations.data ?? []).map((s) => (
+              <li key={s.id} class="row">
+                <span>
+                  <strong>{s.name}</strong> · {s.area}
+                  {s.active === false ? ' · retired' : ''}
+                </span>
+                <button type="button" class="secondary" onClick={() => toggle(`/stations/${s.id}`, s.active ?? true, s.name, stations.reload)}>
+                  {s.active === false ? `Reactivate ${s.slug}` : `Retire ${s.slug}`}
+                </button>
+              </li>
+            ))}
+          </ul>
+          <NewRow what="station" fields={['slug', 'name', 'area']} path="/stations" onCreated={stations.reload} />
+        </Section>
+        <Section title="Areas" id="areas">
+          <ul class="plain" data-testid="admin-areas">
+            {(areas.data ?? []).map((a) => (
+              <li key={a.id} class="row">
+                <span>
+                  <strong>{a.name}</strong> ({a.slug}){a.active === false ? ' · retired' : ''}
+                </span>
+              </li>
+            ))}
+          </ul>
+          <NewRow what="area" fields={['slug', 'name']} path="/areas" onCreated={areas.reload} />
+        </Section>
+      </div>
     </>
   );
 }

@@ -8,6 +8,7 @@ import { ErrorText, LoadError, Loading, PriorityBadge, StateBadge } from '../ui/
 import { dueIn, formatTime, kindLabel, OUTCOME_LABELS, stationName, teamName } from '../ui/format';
 import { useAsync, useDebounced, useNow, useTitle } from '../ui/hooks';
 import { ItemActions } from './handover/ItemActions';
+import { MyClocks } from './handover/MyClocks';
 import { NrmAction } from './NrmAction';
 import { pagingText } from './Board';
 
@@ -97,6 +98,7 @@ export function HandoverQueue() {
         ))}
       </ul>
       {paging.length ? <StillBeingPaged items={paging} now={now} /> : null}
+      <MyClocks now={now} />
     </>
   );
 }

@@ -1,9 +1,10 @@
-import type { OnCallShift } from '../api/types';
+import type { IncidentSummary, MyOnCall, OnCallShift, Page } from '../api/types';
 import { useLive } from '../live';
 import { incidentList, myOnCall } from '../offline/lists';
+import type { Shown } from '../offline/savedCopy';
 import { app, useStore } from '../state';
 import { formatTime, teamName } from '../ui/format';
-import { useAsync, useDebounced, useTitle } from '../ui/hooks';
+import { type Async, useAsync, useDebounced, useTitle } from '../ui/hooks';
 import { Loading, Section, LoadError, SavedNotice } from '../ui/bits';
 import { ThisPhone } from './ThisPhone';
 
@@ -11,12 +12,21 @@ import { ThisPhone } from './ThisPhone';
 export function WorkerHome() {
   useTitle('On call');
   const me = useStore(app, (s) => s.me);
+  const onCall = useAsync(myOnCall, [], { stale: (shown) => shown.savedAt !== null });
+  const list = useAsync(incidentList, [], { stale: (shown) => shown.savedAt !== null });
+  // The sections appear together once both answers (or errors) are in, at their own heights:
+  // none is pushed down the screen by one above it finishing (no layout shift, issue 16).
+  // Everything is fetched meanwhile; the sections wait hidden.
+  const settled = (onCall.data !== undefined || !onCall.loading) && (list.data !== undefined || !list.loading);
   return (
     <>
       <h1>Hello, {me?.display_name ?? me?.username}</h1>
-      <OnCall />
-      <Waiting />
-      <ThisPhone />
+      {settled ? null : <Loading what="your shifts and incidents" />}
+      <div hidden={!settled}>
+        <OnCall onCall={onCall} />
+        <Waiting list={list} />
+        <ThisPhone />
+      </div>
     </>
   );
 }
@@ -25,8 +35,7 @@ function shiftText(shift: OnCallShift): string {
   return `${teamName(shift.team)}, ${shift.level}`;
 }
 
-function OnCall() {
-  const onCall = useAsync(myOnCall, [], { stale: (shown) => shown.savedAt !== null });
+function OnCall({ onCall }: { onCall: Async<Shown<MyOnCall>> }) {
   const now = onCall.data?.value.now ?? [];
   const next = onCall.data?.value.next ?? null;
   return (
@@ -65,8 +74,7 @@ function OnCall() {
 
 const OPEN = new Set(['reported', 'paging', 'uncovered']);
 
-function Waiting() {
-  const list = useAsync(incidentList, [], { stale: (shown) => shown.savedAt !== null });
+function Waiting({ list }: { list: Async<Shown<Page<IncidentSummary>>> }) {
   const refetch = useDebounced(list.reload, 400);
   useLive(refetch);
   const waiting = (list.data?.value.items ?? []).filter((i) => OPEN.has(i.state) || i.uncovered);

@@ -17,6 +17,7 @@ const NAV: NavItem[] = [
   { href: '/handover', label: 'Handover', roles: ['day_team', 'manager'] },
   { href: '/board', label: 'Board', roles: ['manager'] },
   { href: '/places', label: 'Places', roles: ['worker', 'day_team', 'manager', 'coordinator'] },
+  { href: '/hubs', label: 'Hubs', roles: ['coordinator', 'manager'] },
   { href: '/admin', label: 'Admin', roles: ['admin'] },
   { href: '/search', label: 'Search', roles: ['day_team', 'manager', 'coordinator'] },
   { href: '/concerns', label: 'Concerns', roles: ['partner'] },

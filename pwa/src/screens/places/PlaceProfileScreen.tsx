@@ -1,5 +1,6 @@
 // A place's profile for case roles: incidents by week, the CSE/CCE split, the weekday × hour
-// heat map, the indicators seen, the young people and the persons of concern seen there. Each
+// heat map, the indicators seen, the young people and the persons of concern seen there, and
+// the strategy meetings' open actions and next review. Each
 // chart is hand-written SVG with its numbers as a table (in a <details>) for screen readers.
 import { useEffect } from 'preact/hooks';
 import type { PlaceProfile } from '../../api/types';
@@ -10,6 +11,7 @@ import { useAsync, useTitle } from '../../ui/hooks';
 import { app, useStore } from '../../state';
 import { bars, heatCells, weekLabel, WEEKDAYS } from './charts';
 import { concernLabel, PLACE_TYPES } from './labels';
+import { StrategySection } from './StrategyMeetings';
 
 export function PlaceProfileScreen({ id }: { id: string }) {
   useTitle('Place profile');
@@ -45,6 +47,7 @@ export function PlaceProfileScreen({ id }: { id: string }) {
               <a href="/places">All places</a>
             </p>
           </section>
+          <StrategySection profile={p} onChanged={profile.reload} />
           <WeeklyChart weeks={p.weeks} />
           <CategoryChart split={p.categories} />
           <HeatMap cells={p.weekday_hours} />
