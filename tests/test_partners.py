@@ -137,6 +137,17 @@ async def test_partners_see_only_what_they_reported(client, people):
     assert me.status_code == 200 and me.json()["roles"] == ["partner"]
 
 
+async def test_a_partner_reads_the_areas_and_indicator_catalogue_their_form_offers(client, people, make_user):
+    """The partner's home screen picks the area and the signs from these lists (no case data)."""
+    areas = await client.get("/api/v1/areas", headers=people["home"].headers)
+    assert areas.status_code == 200 and "leicestershire" in {a["slug"] for a in areas.json()}
+    coordinator = await make_user("coordinator", teams_=["county-cce"])
+    for who in (people["home"], coordinator):
+        catalogue = await client.get("/api/v1/indicators", headers=who.headers)
+        assert catalogue.status_code == 200, catalogue.text
+        assert {"REL-KNOWN-EXPLOITERS", "ITM-MULTIPLE-PHONES"} <= {i["code"] for i in catalogue.json()}
+
+
 async def test_only_partners_report_concerns(client, people):
     for who in ("police", "county_cce"):
         assert (await client.post(CONCERNS, json=park(), headers=people[who].headers)).status_code == 403

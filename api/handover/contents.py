@@ -25,6 +25,7 @@ from api.handover.clocks import ClockKind, ClockSpec, clock_alert, custody_infor
 from api.handover.models import Clock, HandoverEvent, HandoverItem
 from api.incidents.models import Incident, IncidentIndicator, IncidentTeam, TimelineEvent
 from api.paging import service as paging
+from api.paging.models import Page
 from api.people.identity import same_child
 from api.people.models import YoungPerson
 from api.support import service as support
@@ -323,6 +324,27 @@ async def history_of(session: AsyncSession, item_id: uuid.UUID) -> list[dict[str
     ]
 
 
+async def still_being_paged(session: AsyncSession, item: HandoverItem) -> dict[str, Any] | None:
+    """The item's team's page while it is still escalating (nobody has acknowledged it, it has
+    not gone uncovered, it was not cancelled): its level and whom it pages now; else None.
+
+    At 09:00 such an incident is not yet the day team's to pick up: the night's response is
+    still running (the queue shows it apart, "still being paged")."""
+    active = (
+        await session.execute(
+            select(col(Page.id)).where(
+                col(Page.incident_id) == item.incident_id,
+                col(Page.team_id) == item.team_id,
+                col(Page.state) == "active",
+            )
+        )
+    ).first()
+    if active is None:
+        return None
+    pages = (await paging.being_paged(session, [item.incident_id]))[item.incident_id]
+    return next((p for p in pages if p["page_id"] == str(active[0])), None)
+
+
 async def item_view(session: AsyncSession, item: HandoverItem, now: datetime | None = None) -> dict[str, Any]:
     """Everything the day team needs for one item, as JSON."""
     now = now or utcnow()
@@ -400,6 +422,7 @@ async def item_view(session: AsyncSession, item: HandoverItem, now: datetime | N
             "needs_manager_review": incident.needs_manager_review,
         },
         "pages": await paging.pages_for_incident(session, incident.id),
+        "being_paged": await still_being_paged(session, item),
         "support_offers": offers,
         "handover_notes": await support.notes_for_incident(session, incident.id),
         "current_risk": {

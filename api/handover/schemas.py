@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from api.auth.schemas import WriteModel
+from api.incidents.schemas import BoardPage
 from api.textinput import FreeText, IdentifyingText
 from api.timewindows import IncidentInstant
 
@@ -166,6 +167,12 @@ class HandoverItemOut(BaseModel):
     what_happened: dict[str, Any]
     decisions: dict[str, Any]
     pages: list[dict[str, Any]]
+    being_paged: BoardPage | None = Field(
+        default=None,
+        description="The item's team's page while it is still escalating (nobody has acknowledged "
+        "it; not uncovered, not cancelled): its level and whom it pages now. The queue shows such "
+        "an item apart, as still being paged; None once the night's response has ended",
+    )
     support_offers: list[dict[str, Any]]
     handover_notes: list[dict[str, Any]]
     current_risk: dict[str, Any]

@@ -36,7 +36,10 @@ CASE_ROLES = ("worker", "day_team", "manager")
 
 
 @router.get(
-    "/indicators", response_model=list[IndicatorOut], dependencies=[roles("police", *CASE_ROLES, "admin")]
+    "/indicators",
+    response_model=list[IndicatorOut],
+    # Reference data, no case content: partners report concerns with it, coordinators search by it.
+    dependencies=[roles("police", *CASE_ROLES, "coordinator", "partner", "admin")],
 )
 async def list_indicators(
     version: Annotated[

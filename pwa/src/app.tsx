@@ -30,12 +30,18 @@ import { prefetchCatalogues } from './offline/catalogue';
 const loadRota = () => import('./screens/Rota').then((m) => m.Rota);
 const loadAdmin = () => import('./screens/AdminHome').then((m) => m.AdminHome);
 const loadPartnershipReports = () => import('./screens/PartnershipReports').then((m) => m.PartnershipReports);
+const loadSearch = () => import('./screens/search/SearchScreen').then((m) => m.SearchScreen);
+const loadPartnerHome = () => import('./screens/partner/PartnerHome').then((m) => m.PartnerHome);
 
 interface RouteDef {
   pattern: string;
   roles: Role[] | 'any';
   render: (params: Record<string, string>) => JSX.Element;
 }
+
+/** Who may search incidents (design.md: day teams, managers, coordinators; the API also lets
+ * workers, who find incidents in their list). */
+export const SEARCH_ROLES: Role[] = ['day_team', 'manager', 'coordinator'];
 
 /** Who may see places, their profiles and a child's network (the API's case roles). */
 const PLACE_ROLES: Role[] = ['worker', 'day_team', 'manager', 'coordinator'];
@@ -64,6 +70,8 @@ export const ROUTES: RouteDef[] = [
   { pattern: '/settings', roles: 'any', render: () => <Settings /> },
   { pattern: '/sign-out', roles: 'any', render: () => <SignOut /> },
   { pattern: '/admin', roles: ['admin'], render: () => <Lazy load={loadAdmin} /> },
+  { pattern: '/search', roles: SEARCH_ROLES, render: () => <Lazy load={loadSearch} /> },
+  { pattern: '/concerns', roles: ['partner'], render: () => <Lazy load={loadPartnerHome} /> },
 ];
 
 /** Where "/" leads for a role: the screen of that role's night. */
@@ -74,6 +82,7 @@ export function homeFor(roles: Role[]): string {
   if (roles.includes('day_team')) return '/handover';
   if (roles.includes('coordinator')) return '/places';
   if (roles.includes('admin')) return '/admin';
+  if (roles.includes('partner')) return '/concerns';
   return '/settings';
 }
 

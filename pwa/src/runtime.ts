@@ -89,8 +89,9 @@ async function enter(username: string): Promise<void> {
 
 function open(me: Me, username: string): void {
   app.set({ phase: 'signed_in', me, username, signInReason: null });
-  // A hubs' coordinator reads places and networks only: the live stream is not theirs.
-  if (me.roles.some((r) => r !== 'coordinator')) startLive();
+  // A hubs' coordinator reads places, networks and searches, a partner their own concerns: the
+  // live stream is not theirs (the API refuses them; "Connecting" would never end).
+  if (me.roles.some((r) => r !== 'coordinator' && r !== 'partner')) startLive();
   else app.set({ live: 'closed' });
   stopIdle?.();
   stopIdle = startIdleLock(getIdleMinutes, () => void lock());

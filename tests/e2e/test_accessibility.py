@@ -149,6 +149,13 @@ async def test_no_screen_has_accessibility_violations(live_server, chromium):
         frame = page.frame_locator("[data-testid=handover-report-frame]")
         await expect(frame.get_by_role("heading", level=1)).to_have_text("Handover report")
         await audit.check(page, "printable report", "Handover report")
+        # Search: the filters, then the results and the saved searches.
+        await page.get_by_role("navigation", name="Main").get_by_role("link", name="Search").click()
+        await expect(page.get_by_test_id("saved-search").first).to_be_visible()
+        await audit.check(page, "search", "Search")
+        await page.get_by_test_id("search-submit").click()
+        await expect(page.get_by_test_id("search-results")).to_be_visible()
+        await audit.check(page, "search results", "Search")
     finally:
         await context.close()
 
@@ -175,5 +182,15 @@ async def test_no_screen_has_accessibility_violations(live_server, chromium):
     finally:
         await context.close()
 
+    # A partner's home: the concern form and what they reported.
+    context = await _context(chromium, **PHONE)
+    try:
+        page = await context.new_page()
+        await sign_in(page, live_server, "partner.home")
+        await expect(page.get_by_test_id("my-concern").first).to_be_visible()
+        await audit.check(page, "partner home", "Report a concern")
+    finally:
+        await context.close()
+
     assert not audit.violations, f"axe violations on {sorted(audit.violations)}:\n{audit.report()}"
-    assert len(audit.screens) >= 16
+    assert len(audit.screens) >= 19

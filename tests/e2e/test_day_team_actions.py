@@ -22,6 +22,10 @@ async def test_a_day_worker_meets_a_clock_and_closes_an_item(live_server, chromi
         live_server, first, last, kind="missing_return", custody_status="not_detained"
     )
     reference = incident["reference"]
+    # The night's worker took it: no longer "still being paged", it is the day team's to pick up.
+    await Api(live_server, "worker.cce").post(
+        f"/incidents/{incident['id']}/acknowledge", {"action": "phoning"}
+    )
     context = await new_context(chromium, **PHONE_390, accept_downloads=True)
     try:
         page = await context.new_page()

@@ -43,10 +43,24 @@ async def test_day_team_picks_up_and_prints_and_the_board_updates_live(live_serv
         await worker.post(f"/incidents/{incident['id']}/acknowledge", {"action": "phoning"})
         await expect(board.get_by_text(incident["reference"])).to_have_count(0, timeout=LIVE_WAIT_MS)
 
-        # The day team picks up last night's first item.
+        # An incident nobody has answered yet is not the day team's to pick up: it shows apart,
+        # "still being paged", with whom it pages, and joins the queue once someone takes it.
+        still = await report_incident(live_server, *unique_name())
         day = await day_context.new_page()
         await sign_in(day, live_server, "day.cce")
         await expect(day.get_by_role("heading", level=1)).to_have_text("Handover")
+        being_paged = day.get_by_test_id("handover-being-paged")
+        paged_card = being_paged.get_by_test_id("handover-paged-item").filter(has_text=still["reference"])
+        await expect(paged_card.get_by_test_id("handover-paging")).to_contain_text("paging")
+        await expect(paged_card.get_by_test_id("pickup")).to_have_count(0)
+        ready = day.get_by_test_id("handover-item")
+        await expect(ready.filter(has_text=incident["reference"])).to_be_visible()
+        await expect(ready.filter(has_text=still["reference"])).to_have_count(0)
+        await worker.post(f"/incidents/{still['id']}/acknowledge", {"action": "attending", "eta_minutes": 20})
+        await expect(ready.filter(has_text=still["reference"])).to_be_visible(timeout=LIVE_WAIT_MS)
+        await expect(being_paged.get_by_text(still["reference"])).to_have_count(0)
+
+        # The day team picks up last night's first item.
         item = day.get_by_test_id("handover-item").first
         await expect(item).to_be_visible()
         reference = re.search(r"LAN-\d{4}-\d{6}", await item.get_by_role("heading", level=2).inner_text())[0]

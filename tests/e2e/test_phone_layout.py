@@ -1,7 +1,9 @@
-"""Each role's first screens on a phone (390×844 and 320×640): the navigation stays on one
-row, every control is at least 24×24 CSS px (WCAG 2.2 2.5.8; links inside a sentence are
-exempt), the theme follows the phone's light or dark preference unless chosen in Settings, and
-a field focused by an empty Send is not hidden under the sticky header (WCAG 2.2 2.4.11)."""
+"""Each role's first screens on a phone (390×844 and 320×640), with the day team's queue (items
+still being paged shown apart), the search screen and its results, and a partner's home: the
+navigation stays on one row, every control is at least 24×24 CSS px (WCAG 2.2 2.5.8; links
+inside a sentence are exempt), the theme follows the phone's light or dark preference unless
+chosen in Settings, and a field focused by an empty Send is not hidden under the sticky header
+(WCAG 2.2 2.4.11)."""
 
 from __future__ import annotations
 
@@ -70,8 +72,10 @@ async def test_each_roles_first_screens_fit_a_phone(live_server, chromium):
     journeys = {
         "custody.euston": ["/report", "/reports"],
         "worker.cce": ["/on-call", "/incidents", f"/incidents/{incident['id']}"],
-        "day.cce": ["/handover"],
+        "day.cce": ["/handover", "/search"],
         "manager.duty": ["/board", "/handover"],
+        "coordinator.hubs": ["/search"],
+        "partner.home": ["/concerns"],
         "admin": ["/admin", "/settings"],
     }
     for size in SIZES:
@@ -84,6 +88,11 @@ async def test_each_roles_first_screens_fit_a_phone(live_server, chromium):
                     await page.goto(live_server.url + path)
                     await page.get_by_role("heading", level=1).first.wait_for()
                     await check_screen(page, f"{username} {path} at {size['width']}px", problems)
+                    if path == "/search":
+                        # The results list too: run the filters as they stand (the last 28 days).
+                        await page.get_by_test_id("search-submit").click()
+                        await page.get_by_test_id("search-results").wait_for()
+                        await check_screen(page, f"{username} search results at {size['width']}px", problems)
             finally:
                 await context.close()
     assert problems == [], "\n".join(problems)

@@ -3453,6 +3453,8 @@ export interface components {
          * @description One handover item and everything it holds (see domain-reference.md).
          */
         HandoverItemOut: {
+            /** @description The item's team's page while it is still escalating (nobody has acknowledged it; not uncovered, not cancelled): its level and whom it pages now. The queue shows such an item apart, as still being paged; None once the night's response has ended */
+            being_paged?: components["schemas"]["BoardPage"] | null;
             /** Clocks */
             clocks: components["schemas"]["ClockOut"][];
             /** Closed At */

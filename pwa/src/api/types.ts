@@ -9,7 +9,7 @@ import type { components } from './schema';
 export type { components, paths } from './schema';
 type Schemas = components['schemas'];
 
-export type Role = 'police' | 'worker' | 'day_team' | 'manager' | 'coordinator' | 'admin';
+export type Role = 'police' | 'worker' | 'day_team' | 'manager' | 'coordinator' | 'partner' | 'admin';
 
 export interface TeamRef {
   id: string;
@@ -233,6 +233,8 @@ export interface HandoverItem {
   open_clocks?: Clock[];
   /** "Consider an NRM referral" (null when no rule applies). */
   nrm?: Schemas['NrmOut'] | null;
+  /** The item's team's page while nobody has answered it (null once acknowledged, uncovered or cancelled). */
+  being_paged?: Schemas['BoardPage'] | null;
 }
 
 export interface RotaGap {

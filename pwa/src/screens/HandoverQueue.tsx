@@ -10,6 +10,7 @@ import { useAsync, useDebounced, useNow, useTitle } from '../ui/hooks';
 import { ItemActions } from './handover/ItemActions';
 import { MyClocks } from './handover/MyClocks';
 import { NrmAction } from './NrmAction';
+import { pagingText } from './Board';
 
 export type HandoverView = 'awaiting_pickup' | 'picked_up';
 
@@ -48,6 +49,10 @@ export function HandoverQueue() {
   useLive(refetch);
   // The reports of the team chosen above, or of each of one's teams.
   const reportTeams = team ? teams.filter((t) => t.slug === team) : teams;
+  // Awaiting pick-up: an incident whose page nobody has answered yet is shown apart, below.
+  const all = items.data ?? [];
+  const paging = view === 'awaiting_pickup' ? all.filter((i) => i.being_paged) : [];
+  const ready = view === 'awaiting_pickup' ? all.filter((i) => !i.being_paged) : all;
 
   const go = (nextTeam: string, nextView: HandoverView) => {
     const params = new URLSearchParams({ state: nextView });
@@ -86,14 +91,75 @@ export function HandoverQueue() {
       )}
       {items.loading && !items.data ? <Loading what="the handover queue" /> : null}
       <LoadError state={items} what="the handover queue" />
-      {items.data && !items.data.length ? <p>Nothing {view === 'picked_up' ? 'picked up yet' : 'waiting'}.</p> : null}
+      {items.data && !ready.length ? <p>Nothing {view === 'picked_up' ? 'picked up yet' : 'waiting'}.</p> : null}
       <ul class="cards" data-testid="handover-list">
-        {(items.data ?? []).map((item) => (
+        {ready.map((item) => (
           <HandoverCard key={item.id} item={item} now={now} onPicked={items.reload} />
         ))}
       </ul>
+      {paging.length ? <StillBeingPaged items={paging} now={now} /> : null}
       <MyClocks now={now} />
     </>
+  );
+}
+
+/** Incidents of the night whose page nobody has answered yet: not the day team's to pick up
+ * while the on-call response is still running, but in view (with their clocks) so that nothing
+ * of the night is missed. Each joins the queue above once someone acknowledges it or the page
+ * goes uncovered (the live stream reloads the list). */
+function StillBeingPaged({ items, now }: { items: HandoverItem[]; now: number }) {
+  return (
+    <section class="being-paged" aria-labelledby="being-paged-h" data-testid="handover-being-paged">
+      <h2 id="being-paged-h">Still being paged ({items.length})</h2>
+      <p>
+        Nobody on call has answered these yet. They join the queue when someone acknowledges, or when every level goes
+        unanswered and managers are alerted.
+      </p>
+      <ul class="cards">
+        {items.map((item) => {
+          const incident = item.incident;
+          const clocks = openClocks(item);
+          return (
+            <li key={item.id} class="card handover paged" data-testid="handover-paged-item">
+              <h3 class="line1">
+                <a href={`/incidents/${incident.id}`}>{incident.reference}</a>
+                <PriorityBadge priority={incident.priority} />
+              </h3>
+              <p class="line2">
+                {[incident.kind_label ?? kindLabel(incident.kind), stationName(incident.station), formatTime(incident.occurred_at)]
+                  .filter(Boolean)
+                  .join(' · ')}
+              </p>
+              {item.being_paged ? <p class="line3" data-testid="handover-paging">{pagingText(item.being_paged)}</p> : null}
+              {clocks.length ? <ClockList clocks={clocks} now={now} /> : null}
+            </li>
+          );
+        })}
+      </ul>
+    </section>
+  );
+}
+
+function openClocks(item: HandoverItem) {
+  return [...(item.open_clocks ?? item.clocks?.filter((c) => !c.met) ?? [])].sort(
+    (a, b) => new Date(a.due_at).getTime() - new Date(b.due_at).getTime(),
+  );
+}
+
+function ClockList({ clocks, now }: { clocks: ReturnType<typeof openClocks>; now: number }) {
+  return (
+    <ul class="clocks" aria-label="Open clocks">
+      {clocks.map((c) => {
+        const due = dueIn(c.due_at, now);
+        const overdue = c.status === 'overdue' || due.overdue;
+        const soon = c.status === 'approaching' || due.soon;
+        return (
+          <li key={(c.id ?? c.kind) + c.due_at} class={overdue ? 'overdue' : soon ? 'soon' : ''}>
+            <strong>{c.label ?? c.kind.replace(/_/g, ' ')}</strong>: {`${due.text} (${formatTime(c.due_at)})`}
+          </li>
+        );
+      })}
+    </ul>
   );
 }
 
@@ -148,9 +214,7 @@ export function HandoverCard({ item, now, onPicked }: { item: HandoverItem; now:
     }
   }
 
-  const clocks = [...(item.open_clocks ?? item.clocks?.filter((c) => !c.met) ?? [])].sort(
-    (a, b) => new Date(a.due_at).getTime() - new Date(b.due_at).getTime(),
-  );
+  const clocks = openClocks(item);
   const reasons = item.decisions?.reasons ?? [];
   return (
     <li class="card handover" data-testid="handover-item">
@@ -165,20 +229,7 @@ export function HandoverCard({ item, now, onPicked }: { item: HandoverItem; now:
           .join(' · ')}
       </p>
       {item.what_happened?.summary ? <p class="prose">{item.what_happened.summary}</p> : null}
-      {clocks.length ? (
-        <ul class="clocks" aria-label="Open clocks">
-          {clocks.map((c) => {
-            const due = dueIn(c.due_at, now);
-            const overdue = c.status === 'overdue' || due.overdue;
-            const soon = c.status === 'approaching' || due.soon;
-            return (
-              <li key={(c.id ?? c.kind) + c.due_at} class={overdue ? 'overdue' : soon ? 'soon' : ''}>
-                <strong>{c.label ?? c.kind.replace(/_/g, ' ')}</strong>: {`${due.text} (${formatTime(c.due_at)})`}
-              </li>
-            );
-          })}
-        </ul>
-      ) : null}
+      {clocks.length ? <ClockList clocks={clocks} now={now} /> : null}
       {item.nrm ? <NrmAction incidentId={incident.id} view={item.nrm} {...(onPicked ? { onDecided: onPicked } : {})} /> : null}
       {reasons.length ? (
         <details>

@@ -20,7 +20,9 @@ const NAV: NavItem[] = [
   { href: '/hubs', label: 'Hubs', roles: ['coordinator', 'manager'] },
   { href: '/partnership-reports', label: 'Reports', roles: ['manager'] },
   { href: '/admin', label: 'Admin', roles: ['admin'] },
-  { href: '/settings', label: 'Settings', roles: ['police', 'worker', 'day_team', 'manager', 'coordinator', 'admin'] },
+  { href: '/search', label: 'Search', roles: ['day_team', 'manager', 'coordinator'] },
+  { href: '/concerns', label: 'Concerns', roles: ['partner'] },
+  { href: '/settings', label: 'Settings', roles: ['police', 'worker', 'day_team', 'manager', 'coordinator', 'partner', 'admin'] },
 ];
 
 export function Header() {
