@@ -267,3 +267,13 @@ async def test_the_hub_closes_a_concern_once_and_the_partner_sees_it_closed(clie
             .all()
         )
     assert [e.actor_id for e in closes] == [people["county_cce"].id]
+
+
+async def test_the_contracts_name_for_reporting_a_concern_is_served(client, people):
+    """api-contract.md names `POST /concerns`; the PWA uses `/partner-concerns`."""
+    created = await client.post("/api/v1/concerns", json=park(), headers=people["home"].headers)
+    assert created.status_code == 201, created.text
+    listed = await client.get(f"{CONCERNS}/mine", headers=people["home"].headers)
+    assert [c["id"] for c in listed.json()["items"]] == [created.json()["id"]]
+    refused = await client.post("/api/v1/concerns", json=park(), headers=people["police"].headers)
+    assert refused.status_code == 403

@@ -425,3 +425,25 @@ async def test_a_current_code_finds_incidents_recorded_with_the_code_it_replaced
     manager = people["manager"]
     for code in ("REL-CONTROLLING-ADULT", "REL-OLDER-PARTNER"):
         assert await _refs(client, manager, indicators=[code]) == _names(made, "grooming"), code
+
+
+async def test_the_contracts_names_serve_the_same_search_and_saved_searches(client, night):
+    """api-contract.md names `POST /search` and `GET|POST /searches`; the PWA uses the longer names."""
+    people, made = night
+    worker = people["city_cce"]
+    long = await client.post(QUERY, json={"kinds": ["missing_return"]}, headers=worker.headers)
+    short = await client.post("/api/v1/search", json={"kinds": ["missing_return"]}, headers=worker.headers)
+    assert short.status_code == 200 and long.status_code == 200
+    assert [i["reference"] for i in short.json()["items"]] == [i["reference"] for i in long.json()["items"]]
+    assert (
+        await client.post("/api/v1/search", json={}, headers=people["partner"].headers)
+    ).status_code == 403
+    saved = await client.post(
+        "/api/v1/searches",
+        json={"name": "Returns", "query": {"kinds": ["missing_return"]}},
+        headers=worker.headers,
+    )
+    assert saved.status_code == 201, saved.text
+    listed = await client.get("/api/v1/searches", headers=worker.headers)
+    assert saved.json()["id"] in {s["id"] for s in listed.json()["items"]}
+    assert listed.json() == (await client.get("/api/v1/saved-searches", headers=worker.headers)).json()

@@ -17,6 +17,8 @@ from api.textinput import IdentifyingText
 router = APIRouter(prefix="/api/v1", tags=["partners"])
 
 
+# `POST /concerns` is the contract's name; `/partner-concerns` the one the PWA uses.
+@router.post("/concerns", status_code=201, response_model=ConcernCreated, dependencies=[roles("partner")])
 @router.post(
     "/partner-concerns", status_code=201, response_model=ConcernCreated, dependencies=[roles("partner")]
 )

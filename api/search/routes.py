@@ -53,6 +53,9 @@ def _csv_response(text: str) -> Response:
     )
 
 
+# The contract's names (`POST /search`, `GET|POST /searches`) and the longer ones the PWA uses
+# serve the same handlers.
+@router.post("/search", response_model=SearchResults, dependencies=[roles(*SEARCH_ROLES)])
 @router.post("/incidents/query", response_model=SearchResults, dependencies=[roles(*SEARCH_ROLES)])
 async def query_incidents(body: QueryRequest, session: SessionDep, actor: CurrentActor) -> SearchResults:
     """Incidents of your teams matching every filter given, newest first; audited per child shown."""
@@ -73,6 +76,7 @@ async def export_incidents(body: ExportRequest, session: SessionDep, actor: Curr
     return _csv_response(text)
 
 
+@router.get("/searches", response_model=SavedSearchList, dependencies=[roles(*SEARCH_ROLES)])
 @router.get("/saved-searches", response_model=SavedSearchList, dependencies=[roles(*SEARCH_ROLES)])
 async def list_saved(session: SessionDep, actor: CurrentActor) -> SavedSearchList:
     """Your saved searches and those shared with your teams."""
@@ -80,6 +84,7 @@ async def list_saved(session: SessionDep, actor: CurrentActor) -> SavedSearchLis
     return SavedSearchList(items=[await saved_searches.out(session, actor, s) for s in rows])
 
 
+@router.post("/searches", status_code=201, response_model=SavedSearchOut, dependencies=[roles(*SEARCH_ROLES)])
 @router.post(
     "/saved-searches", status_code=201, response_model=SavedSearchOut, dependencies=[roles(*SEARCH_ROLES)]
 )
