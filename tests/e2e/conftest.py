@@ -32,6 +32,10 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 DEMO_PASSWORD = "lantern-demo-night"
+# The TLS settings every HTTP client of the suite shares. The servers are plain HTTP on loopback,
+# but each new httpx client builds its default TLS context (loading the CA bundle): about 30 ms
+# of CPU, per API call of a browser test before they shared this one.
+TLS = httpx.create_ssl_context()
 
 
 def _missing() -> str | None:
@@ -118,7 +122,7 @@ class LiveServer:
         deadline = time.monotonic() + 120  # a cold start on a busy 2-core machine can take a minute
         # One client for the whole wait: a new one per try (`httpx.get`) builds a TLS context
         # each time, which cost more CPU than the server's own start while the machine was busy.
-        with httpx.Client(timeout=1) as http:
+        with httpx.Client(timeout=1, verify=TLS) as http:
             while time.monotonic() < deadline:
                 try:
                     if http.get(f"{self.url}/readyz").status_code == 200:
@@ -145,7 +149,9 @@ class LiveServer:
 
     def token(self, username: str) -> str:
         response = httpx.post(
-            f"{self.url}/api/v1/auth/token", data={"username": username, "password": DEMO_PASSWORD}
+            f"{self.url}/api/v1/auth/token",
+            data={"username": username, "password": DEMO_PASSWORD},
+            verify=TLS,
         )
         assert response.status_code == 200, response.text
         return response.json()["access_token"]
@@ -256,4 +262,4 @@ def axe_source() -> str:
     return path.read_text()
 
 
-__all__ = ["DEMO_PASSWORD", "LiveServer", "axe_source", "shutil"]
+__all__ = ["DEMO_PASSWORD", "TLS", "LiveServer", "axe_source", "shutil"]
