@@ -6,6 +6,11 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # pytest-xdist workers: one per core (`make test PYTEST_WORKERS=0` runs the suite in one process).
 PYTEST_WORKERS ?= auto
+# Python writes its bytecode caches (`__pycache__/`, ignored by git) even where the environment
+# says not to: the suite starts some 60 Python processes (servers, workers, CLI runs, pytest
+# inside pytest) that would otherwise compile Lantern again each time, and pytest keeps the
+# assertion-rewritten test modules for the next run.
+unexport PYTHONDONTWRITEBYTECODE
 PWA_SOURCES := $(shell find pwa -path pwa/node_modules -prune -o -path pwa/dist -prune -o -type f -print 2>/dev/null)
 
 .PHONY: run test lint typecheck pwa bench lighthouse clean

@@ -43,6 +43,8 @@ REQUIRE_PG = os.environ.get("LANTERN_REQUIRE_POSTGRES") == "1"
 WANTED = os.environ.get("LANTERN_TEST_DATABASES", "sqlite,postgres").split(",")
 PASSWORD = "correct horse battery staple"
 VAPID_PEM = _new_vapid_private_pem()
+# The timing equaliser as production has it (`_test_cost_argon2` swaps it for the whole run).
+PRODUCTION_DUMMY_HASH = passwords._DUMMY_HASH
 share_built_routes()
 
 

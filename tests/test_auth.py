@@ -9,13 +9,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from jose import jwt
+from pwdlib import PasswordHash
 from sqlalchemy import select
 
 from api.audit.models import AuditEvent
 from api.auth.runtime import auth_runtime
 from api.auth.tokens import issue_access_token
 from api.settings import vapid_public_key_b64
-from tests.conftest import PASSWORD, VAPID_PEM
+from tests.conftest import PASSWORD, PRODUCTION_DUMMY_HASH, VAPID_PEM
 
 
 async def sign_in(client, username, password=PASSWORD):
@@ -171,3 +172,14 @@ async def test_a_coordinator_signs_in_reads_me_and_signs_out(client, world, make
     assert me.json()["roles"] == ["coordinator"]
     assert (await client.post("/api/v1/auth/sign-out", headers=headers)).status_code == 204
     assert (await client.get("/api/v1/me", headers=headers)).status_code == 401
+
+
+def test_the_unknown_user_timing_equaliser_costs_what_a_production_hash_costs():
+    """The hash verified for an unknown username is kept as text (not made at every start): it
+    must be Argon2id at exactly the cost production hashes passwords with, or an unknown
+    username would answer faster than a known one."""
+    production = PasswordHash.recommended()
+    parameters = production.hash("any password").split("$")[1:4]  # algorithm, version, cost
+    assert parameters[0] == "argon2id" and parameters[2] == "m=65536,t=3,p=4"
+    assert PRODUCTION_DUMMY_HASH.split("$")[1:4] == parameters
+    assert production.verify("lantern-timing-equaliser", PRODUCTION_DUMMY_HASH)

@@ -32,6 +32,10 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 DEMO_PASSWORD = "lantern-demo-night"
+# The TLS settings every HTTP client of the suite shares. The servers are plain HTTP on loopback,
+# but each new httpx client builds its default TLS context (loading the CA bundle): about 30 ms
+# of CPU, per API call of a browser test before they shared this one.
+TLS = httpx.create_ssl_context()
 
 
 def _missing() -> str | None:
@@ -116,15 +120,18 @@ class LiveServer:
                 stderr=sink,
             )
         deadline = time.monotonic() + 120  # a cold start on a busy 2-core machine can take a minute
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            if self.proc.poll() is not None:
-                raise RuntimeError(log.read_text(errors="replace")[-3000:])
-            time.sleep(0.2)
+        # One client for the whole wait: a new one per try (`httpx.get`) builds a TLS context
+        # each time, which cost more CPU than the server's own start while the machine was busy.
+        with httpx.Client(timeout=1, verify=TLS) as http:
+            while time.monotonic() < deadline:
+                try:
+                    if http.get(f"{self.url}/readyz").status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    pass
+                if self.proc.poll() is not None:
+                    raise RuntimeError(log.read_text(errors="replace")[-3000:])
+                time.sleep(0.05)
         raise RuntimeError("lantern serve did not become ready")
 
     def stop(self) -> None:
@@ -142,7 +149,9 @@ class LiveServer:
 
     def token(self, username: str) -> str:
         response = httpx.post(
-            f"{self.url}/api/v1/auth/token", data={"username": username, "password": DEMO_PASSWORD}
+            f"{self.url}/api/v1/auth/token",
+            data={"username": username, "password": DEMO_PASSWORD},
+            verify=TLS,
         )
         assert response.status_code == 200, response.text
         return response.json()["access_token"]
@@ -170,32 +179,80 @@ def live_server(demo_template, tmp_path):
         server.close()
 
 
-@pytest.fixture
-async def chromium(browser_ready):
+@pytest.fixture(scope="session")
+async def _playwright(browser_ready):
+    """One Playwright driver per test process (starting one costs about a second of CPU)."""
     from playwright.async_api import async_playwright
 
     async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield browser
-        finally:
-            await browser.close()
+        yield pw
+
+
+@pytest.fixture(scope="session")
+async def _shared_chromium(_playwright):
+    """One headless Chromium per test process; each test gets its own contexts in it (see
+    `chromium`). Launching Chromium for every test cost about 1.3 s of CPU each."""
+    browser = await _playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    try:
+        yield browser
+    finally:
+        await browser.close()
+
+
+class _TestsBrowser:
+    """The shared Chromium as one test sees it: every context the test opens is closed when
+    the test ends (contexts share no cookies, storage, cache or service workers), so the next
+    test starts as with a browser of its own. Everything else is the Playwright `Browser`."""
+
+    def __init__(self, browser) -> None:
+        self._browser = browser
+        self._contexts: list = []
+
+    async def new_context(self, **options):
+        context = await self._browser.new_context(**options)
+        self._contexts.append(context)
+        return context
+
+    async def new_page(self, **options):
+        context = await self.new_context(**options)
+        return await context.new_page()
+
+    def __getattr__(self, name: str):
+        return getattr(self._browser, name)
+
+    async def close_contexts(self) -> None:
+        for context in self._contexts:
+            await context.close()  # a no-op for one the test closed itself
+        self._contexts.clear()
 
 
 @pytest.fixture
-async def persistent_chromium(browser_ready, tmp_path):
+async def chromium(_shared_chromium):
+    browser = _TestsBrowser(_shared_chromium)
+    try:
+        yield browser
+    finally:
+        await browser.close_contexts()
+
+
+@pytest.fixture
+async def persistent_chromium(_playwright, tmp_path):
     """A launcher for a browser profile on disk, to close and relaunch the same phone."""
-    from playwright.async_api import async_playwright
-
     profile = tmp_path / "profile"
-    async with async_playwright() as pw:
+    launched: list = []
 
-        async def launch(**kwargs):
-            return await pw.chromium.launch_persistent_context(
-                str(profile), executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True, **kwargs
-            )
+    async def launch(**kwargs):
+        context = await _playwright.chromium.launch_persistent_context(
+            str(profile), executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True, **kwargs
+        )
+        launched.append(context)
+        return context
 
+    try:
         yield launch
+    finally:
+        for context in launched:
+            await context.close()  # a no-op for one the test closed itself
 
 
 def axe_source() -> str:
@@ -205,4 +262,4 @@ def axe_source() -> str:
     return path.read_text()
 
 
-__all__ = ["DEMO_PASSWORD", "LiveServer", "axe_source", "shutil"]
+__all__ = ["DEMO_PASSWORD", "TLS", "LiveServer", "axe_source", "shutil"]

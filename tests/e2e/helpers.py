@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from tests.e2e.conftest import DEMO_PASSWORD, LiveServer
+from tests.e2e.conftest import DEMO_PASSWORD, TLS, LiveServer
 
 # A phone held upright (the worker's night is on a phone).
 PHONE: dict[str, Any] = {
@@ -79,7 +79,7 @@ class Api:
 
     async def token(self) -> str:
         if self._token is None:
-            async with httpx.AsyncClient(base_url=self.server.url, timeout=10) as client:
+            async with httpx.AsyncClient(base_url=self.server.url, timeout=10, verify=TLS) as client:
                 response = await client.post(
                     "/api/v1/auth/token", data={"username": self.username, "password": DEMO_PASSWORD}
                 )
@@ -89,7 +89,7 @@ class Api:
 
     async def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         headers = {"Authorization": f"Bearer {await self.token()}", **kwargs.pop("headers", {})}
-        async with httpx.AsyncClient(base_url=self.server.url + "/api/v1", timeout=10) as client:
+        async with httpx.AsyncClient(base_url=self.server.url + "/api/v1", timeout=10, verify=TLS) as client:
             return await client.request(method, path, headers=headers, **kwargs)
 
     async def get(self, path: str) -> Any:
