@@ -13,12 +13,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from functools import cache
 from typing import Any, cast
 
 import aiosqlite
 from pydantic_core import PydanticUndefined
-from sqlalchemy import JSON, CursorResult, DateTime, Result, Table, event, insert, text
+from sqlalchemy import JSON, CursorResult, DateTime, Result, String, Table, event, insert, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_connection,
@@ -87,6 +88,31 @@ class UtcDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class StateColumn(TypeDecorator):
+    """A `StrEnum` state kept as its value in a VARCHAR: the same strings a plain `str` column
+    stored (no database enum type, no migration), read back as the enum's members. A stored
+    string the enum does not know is returned as it is rather than failing the read."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[StrEnum], length: int) -> None:
+        super().__init__(length)
+        self.enum = enum
+        self.length = length
+
+    def process_bind_param(self, value: str | None, dialect) -> str | None:
+        return None if value is None else str(value)
+
+    def process_result_value(self, value: str | None, dialect) -> str | None:
+        if value is None:
+            return None
+        try:
+            return self.enum(value)
+        except ValueError:
+            return value
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,7 +46,7 @@ from api.auth.models import SessionRevocation
 from api.db import Database, rows_affected, table_of, utcnow
 from api.handover.models import HandoverItem, NrmConsideration
 from api.incidents.models import IdempotencyRecord, Incident, TimelineEvent
-from api.jobs.models import Job
+from api.jobs.models import Job, JobState
 from api.jobs.service import enqueue
 from api.people.models import YoungPerson
 from api.referrals.models import Referral
@@ -267,10 +267,12 @@ async def _purge_jobs(
     ended = func.coalesce(jobs.c.finished_at, jobs.c.created_at)
     condition = or_(
         and_(
-            jobs.c.state.in_(("done", "cancelled")),
+            jobs.c.state.in_((JobState.DONE, JobState.CANCELLED)),
             ended < now - timedelta(days=settings.retention_jobs_done_days),
         ),
-        and_(jobs.c.state == "failed", ended < now - timedelta(days=settings.retention_jobs_failed_days)),
+        and_(
+            jobs.c.state == JobState.FAILED, ended < now - timedelta(days=settings.retention_jobs_failed_days)
+        ),
     )
     await _purge_where(database, jobs, condition, report, deadline)
 

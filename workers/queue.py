@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from api.db import Database, rows_affected
-from api.jobs.models import Job
+from api.jobs.models import Job, JobState
 
 
 @dataclass(frozen=True)
@@ -39,8 +39,8 @@ class ClaimedJob:
 
 def _claimable(now: datetime) -> ColumnElement[bool]:
     return or_(
-        and_(col(Job.state) == "pending", col(Job.run_at) <= now),
-        and_(col(Job.state) == "running", col(Job.lease_until) < now),
+        and_(col(Job.state) == JobState.PENDING, col(Job.run_at) <= now),
+        and_(col(Job.state) == JobState.RUNNING, col(Job.lease_until) < now),
     )
 
 
@@ -80,7 +80,7 @@ async def _claim_in(
         update(Job)
         .where(col(Job.id).in_(candidates.scalar_subquery()))
         .values(
-            state="running",
+            state=JobState.RUNNING,
             lease_until=now + timedelta(seconds=lease_seconds),
             leased_by=worker_id,
             attempts=col(Job.attempts) + 1,
@@ -100,12 +100,12 @@ async def _claim_in(
 
 
 def done_values(now: datetime) -> dict[str, Any]:
-    return {"state": "done", "finished_at": now, "lease_until": None, "last_error": None}
+    return {"state": JobState.DONE, "finished_at": now, "lease_until": None, "last_error": None}
 
 
 def retry_values(run_at: datetime, error: str | None) -> dict[str, Any]:
     return {
-        "state": "pending",
+        "state": JobState.PENDING,
         "run_at": run_at,
         "lease_until": None,
         "leased_by": None,
@@ -120,7 +120,7 @@ async def settle_in(session: AsyncSession, job: ClaimedJob, worker_id: str, valu
     """
     result = await session.execute(
         update(Job)
-        .where(col(Job.id) == job.id, col(Job.leased_by) == worker_id, col(Job.state) == "running")
+        .where(col(Job.id) == job.id, col(Job.leased_by) == worker_id, col(Job.state) == JobState.RUNNING)
         .values(**values)
         .execution_options(synchronize_session=False)
     )
@@ -144,7 +144,7 @@ async def retry(
 
 
 async def fail(database: Database, job: ClaimedJob, worker_id: str, *, now: datetime, error: str) -> bool:
-    values = {"state": "failed", "finished_at": now, "lease_until": None, "last_error": error[:2000]}
+    values = {"state": JobState.FAILED, "finished_at": now, "lease_until": None, "last_error": error[:2000]}
     return await _finish(database, job, worker_id, values)
 
 
@@ -163,8 +163,8 @@ async def next_due(database: Database) -> datetime | None:
 
 async def _next_due_in(session: AsyncSession) -> datetime | None:
     # Two index look-ups, one round trip.
-    pending = select(func.min(Job.run_at)).where(col(Job.state) == "pending").scalar_subquery()
-    leased = select(func.min(Job.lease_until)).where(col(Job.state) == "running").scalar_subquery()
+    pending = select(func.min(Job.run_at)).where(col(Job.state) == JobState.PENDING).scalar_subquery()
+    leased = select(func.min(Job.lease_until)).where(col(Job.state) == JobState.RUNNING).scalar_subquery()
     times = [t for t in (await session.execute(select(pending, leased))).one() if t is not None]
     return min(times) if times else None
 
@@ -174,18 +174,20 @@ async def stuck_counts(database: Database, *, now: datetime, overdue_after: time
     async with database.session() as session:
         overdue = (
             await session.execute(
-                select(func.count()).where(col(Job.state) == "pending", col(Job.run_at) < now - overdue_after)
+                select(func.count()).where(
+                    col(Job.state) == JobState.PENDING, col(Job.run_at) < now - overdue_after
+                )
             )
         ).scalar_one()
         expired = (
             await session.execute(
-                select(func.count()).where(col(Job.state) == "running", col(Job.lease_until) < now)
+                select(func.count()).where(col(Job.state) == JobState.RUNNING, col(Job.lease_until) < now)
             )
         ).scalar_one()
         failed = (
             await session.execute(
                 select(func.count()).where(
-                    col(Job.state) == "failed", col(Job.finished_at) > now - timedelta(days=1)
+                    col(Job.state) == JobState.FAILED, col(Job.finished_at) > now - timedelta(days=1)
                 )
             )
         ).scalar_one()

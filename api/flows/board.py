@@ -14,13 +14,13 @@ from api.audit import service as audit
 from api.auth.dependencies import Actor
 from api.db import utcnow
 from api.incidents.access import team_scope
-from api.incidents.models import Incident
+from api.incidents.models import Incident, IncidentState
 from api.incidents.service import summaries
 from api.paging.gaps import find_gaps
 from api.paging.service import being_paged
 from api.teams.models import Team
 
-UNANSWERED = ("reported", "paging")
+UNANSWERED = (IncidentState.REPORTED, IncidentState.PAGING)
 BOARD_LIMIT = 100
 
 
@@ -46,7 +46,7 @@ async def board(
         (
             await session.execute(
                 select(Incident)
-                .where(team_scope(actor), col(Incident.state) == "uncovered")
+                .where(team_scope(actor), col(Incident.state) == IncidentState.UNCOVERED)
                 .order_by(*newest_first)
                 .limit(BOARD_LIMIT)
             )
@@ -58,7 +58,10 @@ async def board(
         (
             await session.execute(
                 select(Incident)
-                .where(col(Incident.needs_manager_review).is_(True), col(Incident.state).notin_(("closed",)))
+                .where(
+                    col(Incident.needs_manager_review).is_(True),
+                    col(Incident.state).notin_((IncidentState.CLOSED,)),
+                )
                 .order_by(*newest_first)
                 .limit(BOARD_LIMIT)
             )

@@ -31,7 +31,7 @@ from api.events.bus import Audience, LiveEvent, publish
 from api.handover.nrm import plan_nrm
 from api.handover.service import facts_of, missing_episodes_30d, plan_handover
 from api.incidents import reports, timeline
-from api.incidents.models import Incident
+from api.incidents.models import Incident, IncidentState
 from api.incidents.references import next_reference
 from api.incidents.schemas import IncidentCreate
 from api.jobs.service import enqueue_many
@@ -191,7 +191,7 @@ async def report_incident(session: AsyncSession, actor: Actor, body: IncidentCre
         policies = await effective_policies(session, routed_ids, DEFAULT_ACK_TIMEOUT_SECONDS)
         pages = plan_pages(incident.id, routed_ids, policies, now)
         events += pages.events
-        if moved := timeline.transition(incident, "paging"):
+        if moved := timeline.transition(incident, IncidentState.PAGING):
             events.append(moved)
 
     # Handover: items for the day teams, and the statutory clocks. A new person has no

@@ -41,13 +41,13 @@ from api.handover.models import Clock
 from api.handover.service import on_incident_triaged
 from api.incidents import timeline
 from api.incidents.access import may_see_case
-from api.incidents.models import Incident, IncidentIndicator, IncidentTeam
+from api.incidents.models import Incident, IncidentIndicator, IncidentState, IncidentTeam
 from api.incidents.schemas import WORKER_DISCLOSED, IncidentUpdate
 from api.jobs.service import enqueue_many
 from api.paging import devices as device_rules
 from api.paging.deliveries import enqueue_device_message
 from api.paging.escalation import audience_for, enqueue_fallback, level_targets, team_managers
-from api.paging.models import Page
+from api.paging.models import Page, PageState
 from api.paging.policy import effective_policies
 from api.paging.service import DEFAULT_ACK_TIMEOUT_SECONDS, plan_pages
 from api.people.models import YoungPerson
@@ -132,7 +132,7 @@ async def update_incident(
             headers={"ETag": f'"{incident.version}"'},
             extra={"version": incident.version},
         )
-    if incident.state == "closed":
+    if incident.state == IncidentState.CLOSED:
         raise Conflict("The incident is closed.")
     catalogue = load_catalogue()
     existing = list(
@@ -322,7 +322,7 @@ async def update_incident(
         policies = await effective_policies(session, new_team_ids, DEFAULT_ACK_TIMEOUT_SECONDS)
         pages_plan = plan_pages(incident.id, new_team_ids, policies, now)
         events += pages_plan.events
-        if moved := timeline.transition(incident, "paging", actor_id=actor.id):
+        if moved := timeline.transition(incident, IncidentState.PAGING, actor_id=actor.id):
             events.append(moved)
 
     incident.version = if_match + 1  # one update, one version (a state move included)
@@ -491,7 +491,7 @@ async def _announce_priority(
         await session.execute(
             select(Page).where(
                 col(Page.incident_id) == incident.id,
-                col(Page.state).in_(("active", "acknowledged", "uncovered")),
+                col(Page.state).in_((PageState.ACTIVE, PageState.ACKNOWLEDGED, PageState.UNCOVERED)),
             )
         )
     ).scalars()
@@ -507,9 +507,9 @@ async def _announce_priority(
     for page in pages:
         if page.team_id in exclude:
             continue
-        if page.state == "acknowledged" and page.acknowledged_by_id:
+        if page.state == PageState.ACKNOWLEDGED and page.acknowledged_by_id:
             users = [page.acknowledged_by_id]
-        elif page.state == "uncovered":
+        elif page.state == PageState.UNCOVERED:
             users = await team_managers(session, page.team_id)
         else:
             level = page.policy["levels"][page.level_index]

@@ -10,15 +10,25 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import CheckConstraint, Column, Date, Index, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from api.db import JsonType, UtcDateTime, new_id, utcnow
+from api.db import JsonType, StateColumn, UtcDateTime, new_id, utcnow
 
-ITEM_STATES = ("awaiting_pickup", "picked_up", "closed")
-OPEN_ITEM_STATES = ("awaiting_pickup", "picked_up")
+
+class ItemState(StrEnum):
+    """A handover item's state; stored as these strings (the table's CHECK lists them)."""
+
+    AWAITING_PICKUP = "awaiting_pickup"
+    PICKED_UP = "picked_up"
+    CLOSED = "closed"
+
+
+ITEM_STATES = tuple(ItemState)
+OPEN_ITEM_STATES = (ItemState.AWAITING_PICKUP, ItemState.PICKED_UP)
 
 
 class HandoverItem(SQLModel, table=True):
@@ -32,7 +42,7 @@ class HandoverItem(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     incident_id: uuid.UUID = Field(foreign_key="incidents.id", index=True)
     team_id: uuid.UUID = Field(foreign_key="teams.id")
-    state: str = Field(default="awaiting_pickup", max_length=16)
+    state: ItemState = Field(default=ItemState.AWAITING_PICKUP, sa_type=StateColumn(ItemState, 16))
     due_at: datetime = Field(sa_type=UtcDateTime, index=True)
     owner_id: uuid.UUID | None = Field(default=None, foreign_key="users.id", index=True)
     picked_up_at: datetime | None = Field(default=None, sa_type=UtcDateTime)

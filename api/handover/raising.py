@@ -24,9 +24,10 @@ from sqlmodel import col
 
 from api.events.bus import Audience, LiveEvent, publish
 from api.handover.clocks import ClockSpec, clock_alert
-from api.handover.models import Clock, HandoverEvent, HandoverItem
+from api.handover.models import Clock, HandoverItem, ItemState
+from api.handover.transitions import record_transition
 from api.incidents import timeline
-from api.incidents.models import Incident, IncidentTeam
+from api.incidents.models import Incident, IncidentState, IncidentTeam
 from api.jobs.service import enqueue
 from api.rota.schedule import LONDON, require_aware
 
@@ -36,7 +37,7 @@ RAISE_UNPICKED_AT = time(10, 30)
 PAGE_MANAGERS_JOB = "page.managers"
 # Responded-to states that become `handed_over` at the handover; a live page (reported, paging,
 # uncovered) keeps its state so boards still show it.
-HANDED_OVER_FROM = ("acknowledged", "attending", "support_recorded")
+HANDED_OVER_FROM = (IncidentState.ACKNOWLEDGED, IncidentState.ATTENDING, IncidentState.SUPPORT_RECORDED)
 # The handover clock is the item itself: raised by the 10:30 rule, not by the clock rule.
 # A hub meeting's decision is reviewed at the next meeting (its pack shows it outstanding or
 # overdue), never paged to the managers at night.
@@ -78,7 +79,7 @@ async def _hand_over(session: AsyncSession, now: datetime) -> int:
     for incident_id in ids:
         incident = await session.get(Incident, incident_id, with_for_update=True, populate_existing=True)
         assert incident is not None, "the id was read from the incidents table in this transaction"
-        if incident.state in HANDED_OVER_FROM and timeline.move(session, incident, "handed_over"):
+        if incident.state in HANDED_OVER_FROM and timeline.move(session, incident, IncidentState.HANDED_OVER):
             moved += 1
             teams = (
                 await session.execute(
@@ -102,7 +103,7 @@ async def _raise_unpicked(session: AsyncSession, now: datetime) -> tuple[int, in
             select(HandoverItem, col(Incident.reference))
             .join(Incident, col(Incident.id) == col(HandoverItem.incident_id))
             .where(
-                col(HandoverItem.state) == "awaiting_pickup",
+                col(HandoverItem.state) == ItemState.AWAITING_PICKUP,
                 col(HandoverItem.escalated_at).is_(None),
                 col(HandoverItem.due_at) <= now,
             )
@@ -121,7 +122,7 @@ async def _raise_unpicked(session: AsyncSession, now: datetime) -> tuple[int, in
                 .where(
                     col(HandoverItem.id) == item.id,
                     col(HandoverItem.escalated_at).is_(None),
-                    col(HandoverItem.state) == "awaiting_pickup",
+                    col(HandoverItem.state) == ItemState.AWAITING_PICKUP,
                 )
                 .values(escalated_at=now, updated_at=now)
                 .execution_options(synchronize_session=False)
@@ -130,31 +131,15 @@ async def _raise_unpicked(session: AsyncSession, now: datetime) -> tuple[int, in
         if claimed.rowcount != 1:
             continue  # another pass got there first, or someone picked it up meanwhile
         set_committed_value(item, "escalated_at", now)
+        set_committed_value(item, "updated_at", now)
         raised += 1
-        session.add(HandoverEvent(item_id=item.id, at=now, action="escalated", detail={"to": "managers"}))
-        timeline.add_event(
+        record_transition(
             session,
-            item.incident_id,
-            "handover.escalated",
-            team_id=item.team_id,
-            detail={
-                "item_id": str(item.id),
-                "due_at": item.due_at.isoformat(),
-                "reason": "not picked up by 10:30",
-            },
-        )
-        publish(
-            session,
-            LiveEvent(
-                "handover.updated",
-                {
-                    "item_id": str(item.id),
-                    "incident_id": str(item.incident_id),
-                    "team_id": str(item.team_id),
-                    "escalated": True,
-                },
-                Audience(team_ids=frozenset({item.team_id})),
-            ),
+            item,
+            "escalated",
+            now=now,
+            history_detail={"to": "managers"},
+            timeline_detail={"due_at": item.due_at.isoformat(), "reason": "not picked up by 10:30"},
         )
         pages += await _page_managers(
             session,

@@ -25,7 +25,7 @@ from api.audit import service as audit
 from api.auth.dependencies import Actor
 from api.db import utcnow
 from api.handover import contents, nrm
-from api.handover.models import HandoverItem
+from api.handover.models import HandoverItem, ItemState
 from api.handover.service import team_for
 from api.incidents.models import Incident
 from api.rota.hours import OFFICE_CLOSES, handover_due
@@ -387,7 +387,7 @@ MARKING = (
 
 def render_html(report: NightReport) -> str:
     """The printable page: no script, styles from the report stylesheet only (CSP style-src 'self')."""
-    waiting = sum(1 for i in report.items if i["state"] == "awaiting_pickup")
+    waiting = sum(1 for i in report.items if i["state"] == ItemState.AWAITING_PICKUP)
     header = _dl(
         [
             ("Team", f"{report.team.name} ({report.team.slug})"),

@@ -37,10 +37,11 @@ from api.handover.clocks import (
     due_before_handover,
     next_handover,
 )
-from api.handover.models import OPEN_ITEM_STATES, Clock, HandoverEvent, HandoverItem
+from api.handover.models import OPEN_ITEM_STATES, Clock, HandoverItem, ItemState
 from api.handover.raising import raise_due  # noqa: F401  (exported for the worker)
+from api.handover.transitions import record_transition
 from api.incidents import timeline
-from api.incidents.models import Incident, IncidentIndicator, IncidentTeam, TimelineEvent
+from api.incidents.models import Incident, IncidentIndicator, IncidentState, IncidentTeam, TimelineEvent
 from api.jobs.service import NewJob, enqueue_many
 from api.paging.alerts import ALERT_JOB
 from api.people.identity import same_child
@@ -368,7 +369,8 @@ async def _record_change(
     *,
     incident_moved: bool,
 ) -> None:
-    """Audit a change to an item and tell the live boards (the incident too if it moved)."""
+    """Audit a change to an item and tell the live boards if the incident moved (the item's own
+    live event is `record_transition`'s)."""
     audit.record(
         session,
         actor,
@@ -378,7 +380,6 @@ async def _record_change(
         young_person_id=incident.young_person_id,
         team_id=item.team_id,
     )
-    await _publish_item(session, item)
     if incident_moved:
         await _publish_incident(session, incident)
 
@@ -391,24 +392,6 @@ async def _locked_incident(session: AsyncSession, incident_id: uuid.UUID) -> Inc
 
 def _may_act_on(actor: Actor, item: HandoverItem) -> bool:
     return item.owner_id == actor.id or actor.has("manager")
-
-
-async def _publish_item(
-    session: AsyncSession, item: HandoverItem, *, user_ids: frozenset[uuid.UUID] = frozenset()
-) -> None:
-    publish(
-        session,
-        LiveEvent(
-            "handover.updated",
-            {
-                "item_id": str(item.id),
-                "incident_id": str(item.incident_id),
-                "team_id": str(item.team_id),
-                "state": item.state,
-            },
-            Audience(team_ids=frozenset({item.team_id}), user_ids=user_ids),
-        ),
-    )
 
 
 async def _publish_incident(session: AsyncSession, incident: Incident) -> None:
@@ -436,7 +419,7 @@ async def pick_up(
     person picking up again gets the same answer (a double tap is not an error).
     """
     now = now or utcnow()
-    if item.state == "picked_up":
+    if item.state == ItemState.PICKED_UP:
         users = await contents.people(session, {item.owner_id})
         if item.owner_id == actor.id:
             return _owner_answer(item, users)
@@ -446,26 +429,15 @@ async def pick_up(
             f"Already picked up by {owner['display_name']} at {item.picked_up_at.isoformat()}.",
             extra={"owner": owner, "picked_up_at": contents.iso(item.picked_up_at)},
         )
-    if item.state == "closed":
+    if item.state == ItemState.CLOSED:
         raise Conflict("This item is closed.", extra={"state": item.state})
-    item.state = "picked_up"
+    # The item is locked (by the route); the incident next, in that order for every change.
+    incident = await _locked_incident(session, item.incident_id)
+    item.state = ItemState.PICKED_UP
     item.owner_id = actor.id
     item.picked_up_at = now
-    item.version += 1
-    item.updated_at = now
-    session.add(
-        HandoverEvent(item_id=item.id, at=now, actor_id=actor.id, action="picked_up", to_user_id=actor.id)
-    )
-    incident = await _locked_incident(session, item.incident_id)
-    timeline.add_event(
-        session,
-        incident.id,
-        "handover.picked_up",
-        actor_id=actor.id,
-        team_id=item.team_id,
-        detail={"item_id": str(item.id)},
-    )
-    moved = timeline.move(session, incident, "picked_up", actor_id=actor.id, team_id=item.team_id)
+    record_transition(session, item, "picked_up", now=now, actor_id=actor.id, to_user_id=actor.id)
+    moved = timeline.move(session, incident, IncidentState.PICKED_UP, actor_id=actor.id, team_id=item.team_id)
     for clock in await contents.clocks_of(session, incident.id):
         if clock.met:
             continue
@@ -501,9 +473,11 @@ async def reassign(
 ) -> dict[str, Any]:
     """Hand a picked-up item to a colleague of the same team (the owner or a manager may)."""
     now = now or utcnow()
-    if item.state != "picked_up":
+    if item.state != ItemState.PICKED_UP:
         message = (
-            "This item is closed." if item.state == "closed" else "Pick the item up before reassigning it."
+            "This item is closed."
+            if item.state == ItemState.CLOSED
+            else "Pick the item up before reassigning it."
         )
         raise Conflict(message, extra={"state": item.state})
     if not _may_act_on(actor, item):
@@ -522,27 +496,18 @@ async def reassign(
         raise ValidationFailed.field("user_id", "already the owner")
     previous = item.owner_id
     item.owner_id = target.id
-    item.version += 1
-    item.updated_at = now
-    session.add(
-        HandoverEvent(
-            item_id=item.id,
-            at=now,
-            actor_id=actor.id,
-            action="reassigned",
-            from_user_id=previous,
-            to_user_id=target.id,
-        )
-    )
     incident = await session.get(Incident, item.incident_id)
     assert incident is not None, "handover_items.incident_id is a non-null foreign key"
-    timeline.add_event(
+    record_transition(
         session,
-        incident.id,
-        "handover.reassigned",
+        item,
+        "reassigned",
+        now=now,
         actor_id=actor.id,
-        team_id=item.team_id,
-        detail={"item_id": str(item.id), "from_user_id": str(previous), "to_user_id": str(target.id)},
+        from_user_id=previous,
+        to_user_id=target.id,
+        timeline_detail={"from_user_id": str(previous), "to_user_id": str(target.id)},
+        notify=frozenset({target.id}),
     )
     for clock in await contents.clocks_of(session, incident.id):
         if not clock.met and clock.owner_id == previous:
@@ -558,7 +523,6 @@ async def reassign(
         team_id=item.team_id,
         detail={"from_user_id": str(previous), "to_user_id": str(target.id)},
     )
-    await _publish_item(session, item, user_ids=frozenset({target.id}))
     await session.flush()
     users = await contents.people(session, {item.owner_id, previous})
     return {
@@ -573,40 +537,30 @@ async def close(
 ) -> dict[str, Any]:
     """Close a picked-up item with a note; the incident closes when all its items are closed."""
     now = now or utcnow()
-    if item.state == "closed":
+    if item.state == ItemState.CLOSED:
         raise Conflict("This item is already closed.", extra={"closed_at": contents.iso(item.closed_at)})
-    if item.state != "picked_up":
+    if item.state != ItemState.PICKED_UP:
         raise Conflict("Pick the item up before closing it.", extra={"state": item.state})
     if not _may_act_on(actor, item):
         raise Forbidden("Only the owner or a manager of the team may close this item.")
     await nrm.require_decision(session, item.incident_id)
-    item.state = "closed"
+    incident = await _locked_incident(session, item.incident_id)
+    item.state = ItemState.CLOSED
     item.closing_note = note
     item.closed_at = now
     item.closed_by_id = actor.id
-    item.version += 1
-    item.updated_at = now
-    session.add(HandoverEvent(item_id=item.id, at=now, actor_id=actor.id, action="closed"))
-    incident = await _locked_incident(session, item.incident_id)
     # The note is case content: it stays on the item, not in the timeline's detail.
-    timeline.add_event(
-        session,
-        incident.id,
-        "handover.closed",
-        actor_id=actor.id,
-        team_id=item.team_id,
-        detail={"item_id": str(item.id)},
-    )
+    record_transition(session, item, "closed", now=now, actor_id=actor.id)
     await session.flush()
     still_open = (
         await session.execute(
             select(col(HandoverItem.id)).where(
-                col(HandoverItem.incident_id) == incident.id, col(HandoverItem.state) != "closed"
+                col(HandoverItem.incident_id) == incident.id, col(HandoverItem.state) != ItemState.CLOSED
             )
         )
     ).first()
     moved = still_open is None and timeline.move(
-        session, incident, "closed", actor_id=actor.id, team_id=item.team_id
+        session, incident, IncidentState.CLOSED, actor_id=actor.id, team_id=item.team_id
     )
     await _record_change(session, actor, "handover.close", item, incident, incident_moved=moved)
     users = await contents.people(session, {item.owner_id, actor.id})

@@ -4,25 +4,32 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Boolean, Column, Index, Integer, String, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
-from api.db import JsonType, UtcDateTime, new_id, utcnow
+from api.db import JsonType, StateColumn, UtcDateTime, new_id, utcnow
 
 KINDS = ("missing_return", "arrest", "stop_conversation")
-STATES = (
-    "reported",
-    "paging",
-    "acknowledged",
-    "attending",
-    "support_recorded",
-    "handed_over",
-    "picked_up",
-    "closed",
-    "uncovered",
-)
+
+
+class IncidentState(StrEnum):
+    """Where an incident is in the night, in order (then `uncovered`); stored as these strings."""
+
+    REPORTED = "reported"
+    PAGING = "paging"
+    ACKNOWLEDGED = "acknowledged"
+    ATTENDING = "attending"
+    SUPPORT_RECORDED = "support_recorded"
+    HANDED_OVER = "handed_over"
+    PICKED_UP = "picked_up"
+    CLOSED = "closed"
+    UNCOVERED = "uncovered"
+
+
+STATES = tuple(IncidentState)
 PRIORITIES = ("P1", "P2", "P3")
 CUSTODY_STATUSES = ("in_custody", "released", "not_arrested", "police_protection", "unknown")
 
@@ -40,7 +47,9 @@ class Incident(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     reference: str = Field(sa_column=Column(String(20), unique=True, nullable=False))
     kind: str = Field(max_length=32, index=True)
-    state: str = Field(default="reported", max_length=32, index=True)
+    state: IncidentState = Field(
+        default=IncidentState.REPORTED, sa_type=StateColumn(IncidentState, 32), index=True
+    )
     priority: str = Field(max_length=2)
     occurred_at: datetime = Field(sa_type=UtcDateTime)
     reported_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime, index=True)

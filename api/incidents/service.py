@@ -19,14 +19,14 @@ from api.audit import service as audit
 from api.auth.dependencies import Actor
 from api.errors import ValidationFailed
 from api.incidents.access import team_scope
-from api.incidents.models import Incident, IncidentIndicator, IncidentTeam, TimelineEvent
+from api.incidents.models import Incident, IncidentIndicator, IncidentState, IncidentTeam, TimelineEvent
 from api.people.models import YoungPerson
 from api.people.service import normalise_name
 from api.teams.models import Station, Team
 from api.triage.catalogue import codes_meaning
 
 # Newly reported, paging and uncovered incidents come first in an inbox.
-LIVE_STATES = ("reported", "paging", "uncovered")
+LIVE_STATES = (IncidentState.REPORTED, IncidentState.PAGING, IncidentState.UNCOVERED)
 
 
 def encode_cursor(incident: Incident) -> str:

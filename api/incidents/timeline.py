@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import Row, new_row, utcnow
-from api.incidents.models import STATES, Incident, TimelineEvent
+from api.incidents.models import STATES, Incident, IncidentState, TimelineEvent
 
 # Forward moves along the night (STATES lists them in order, then `uncovered`), plus
 # `uncovered` from a live state, and back out of `uncovered` when someone finally acknowledges.
-_ORDER = [state for state in STATES if state != "uncovered"]
+_ORDER: list[str] = [state for state in STATES if state != IncidentState.UNCOVERED]
 
 
 def event(
@@ -58,10 +58,16 @@ def add_event(
 def can_move(current: str, target: str) -> bool:
     if current == target:
         return False
-    if target == "uncovered":
-        return current in {"reported", "paging"}
-    if current == "uncovered":
-        return target in {"acknowledged", "attending", "support_recorded", "handed_over", "closed"}
+    if target == IncidentState.UNCOVERED:
+        return current in {IncidentState.REPORTED, IncidentState.PAGING}
+    if current == IncidentState.UNCOVERED:
+        return target in {
+            IncidentState.ACKNOWLEDGED,
+            IncidentState.ATTENDING,
+            IncidentState.SUPPORT_RECORDED,
+            IncidentState.HANDED_OVER,
+            IncidentState.CLOSED,
+        }
     if current not in _ORDER or target not in _ORDER:
         return False
     return _ORDER.index(target) > _ORDER.index(current)
@@ -69,7 +75,7 @@ def can_move(current: str, target: str) -> bool:
 
 def transition(
     incident: Incident,
-    target: str,
+    target: IncidentState,
     *,
     actor_id: uuid.UUID | None = None,
     team_id: uuid.UUID | None = None,
@@ -88,7 +94,7 @@ def transition(
         "state.changed",
         actor_id=actor_id,
         team_id=team_id,
-        detail={"from": previous, "to": target, **(detail or {})},
+        detail={"from": str(previous), "to": str(target), **(detail or {})},
         police_visible=True,
     )
 
@@ -96,7 +102,7 @@ def transition(
 def move(
     session: AsyncSession,
     incident: Incident,
-    target: str,
+    target: IncidentState,
     *,
     actor_id: uuid.UUID | None = None,
     team_id: uuid.UUID | None = None,

@@ -4,14 +4,26 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Column, Index, String
 from sqlmodel import Field, SQLModel
 
-from api.db import JsonType, UtcDateTime, new_id, utcnow
+from api.db import JsonType, StateColumn, UtcDateTime, new_id, utcnow
 
-JOB_STATES = ("pending", "running", "done", "failed", "cancelled")
+
+class JobState(StrEnum):
+    """A job's state in the outbox; stored as these strings."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+JOB_STATES = tuple(JobState)
 
 
 class Job(SQLModel, table=True):
@@ -21,7 +33,7 @@ class Job(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     kind: str = Field(max_length=64, index=True)
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=JsonType)
-    state: str = Field(default="pending", max_length=16)
+    state: JobState = Field(default=JobState.PENDING, sa_type=StateColumn(JobState, 16))
     run_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     attempts: int = 0
     max_attempts: int = 10

@@ -21,7 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import after_commit, new_id, notify_on_commit, table_of, utcnow
-from api.jobs.models import Job
+from api.jobs.models import Job, JobState
 
 CHANNEL = "lantern_jobs"
 
@@ -76,7 +76,7 @@ def _values(job: NewJob) -> dict[str, Any]:
         "id": new_id(),
         "kind": job.kind,
         "payload": job.payload,
-        "state": "pending",
+        "state": JobState.PENDING,
         "run_at": job.run_at or now,
         "attempts": 0,
         "max_attempts": (
@@ -119,7 +119,7 @@ async def enqueue(
     job_id = values["id"]
     if claimant is not None:
         values.update(
-            state="running", attempts=1, leased_by=claimant.worker_id, lease_until=claimant.lease_until
+            state=JobState.RUNNING, attempts=1, leased_by=claimant.worker_id, lease_until=claimant.lease_until
         )
     dialect = dialect_name(session)
     # The jobs table references nothing, so the caller's pending rows need not be flushed

@@ -25,9 +25,9 @@ from api.db import utcnow
 from api.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from api.events.bus import LiveEvent, publish
 from api.incidents import timeline
-from api.incidents.models import Incident, IncidentTeam
+from api.incidents.models import Incident, IncidentState, IncidentTeam
 from api.paging.escalation import OPEN_STATES, advance, incident_audience, lock_incident
-from api.paging.models import Acknowledgement, Page
+from api.paging.models import Acknowledgement, Page, PageState
 from api.platform.metrics import PAGE_ACK_SECONDS
 from api.settings import Settings
 
@@ -58,7 +58,7 @@ async def _already_taken(session: AsyncSession, pages: list[Page]) -> Conflict:
         (
             (p.acknowledged_at, p)
             for p in pages
-            if p.state == "acknowledged" and p.acknowledged_at is not None
+            if p.state == PageState.ACKNOWLEDGED and p.acknowledged_at is not None
         ),
         key=lambda pair: pair[0],
     )
@@ -176,12 +176,12 @@ async def acknowledge(
                 team_id=page.team_id,
                 detail={"page_id": str(page.id), "level": page.level_index},
             )
-            if page.state == "active":
+            if page.state == PageState.ACTIVE:
                 await advance(session, page, now, reason="cannot attend")
         return AckOutcome(incident, user, action, now, None, open_pages)
 
     for page in open_pages:
-        page.state = "acknowledged"
+        page.state = PageState.ACKNOWLEDGED
         page.acknowledged_at = now
         page.acknowledged_by_id = user.id
         page.updated_at = now
@@ -213,11 +213,11 @@ async def acknowledge(
     if incident.uncovered:
         # Someone has it now; the timeline keeps that it went uncovered first.
         incident.uncovered = False
-    target = "attending" if action == "attending" else "acknowledged"
-    if incident.state in ("paging", "uncovered", "reported"):
+    target = IncidentState.ATTENDING if action == "attending" else IncidentState.ACKNOWLEDGED
+    if incident.state in (IncidentState.PAGING, IncidentState.UNCOVERED, IncidentState.REPORTED):
         timeline.move(session, incident, target, actor_id=user.id, detail={"action": action})
-    elif incident.state == "acknowledged" and target == "attending":
-        timeline.move(session, incident, "attending", actor_id=user.id, detail={"action": action})
+    elif incident.state == IncidentState.ACKNOWLEDGED and target == IncidentState.ATTENDING:
+        timeline.move(session, incident, IncidentState.ATTENDING, actor_id=user.id, detail={"action": action})
     publish(session, LiveEvent("incident.updated", {"incident_id": str(incident_id)}, audience))
     return AckOutcome(incident, user, action, now, eta_minutes, open_pages)
 

@@ -24,7 +24,7 @@ from api.incidents.models import Incident
 from api.jobs.service import Claimant, enqueue
 from api.paging import devices as device_rules
 from api.paging.escalation import DELIVERY_JOB, audience_for, enqueue_fallback
-from api.paging.models import Delivery, Page, PushSubscription
+from api.paging.models import Delivery, Page, PageState, PushSubscription
 from api.platform.metrics import DELIVERIES, PAGE_FIRST_PUSH_SECONDS, PUSH_AUTH_FAILURES
 from api.settings import Settings
 from api.teams.models import Station, Team
@@ -144,7 +144,7 @@ async def prepare(
                 .where(col(Page.id) == page_id)
             )
         ).first()
-        wanted = ("active", "uncovered") if purpose == "page" else ("uncovered",)
+        wanted = (PageState.ACTIVE, PageState.UNCOVERED) if purpose == "page" else (PageState.UNCOVERED,)
         if row is None or row.state not in wanted:
             return None
         incident_id, station_id = row[1], row.station_id

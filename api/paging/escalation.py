@@ -26,10 +26,10 @@ from sqlmodel import col
 from api.auth.models import User
 from api.events.bus import Audience, LiveEvent, publish
 from api.incidents import timeline
-from api.incidents.models import Incident, IncidentTeam
+from api.incidents.models import Incident, IncidentState, IncidentTeam
 from api.jobs.service import Claimant, enqueue
 from api.paging import devices as device_rules
-from api.paging.models import Page
+from api.paging.models import Page, PageState
 from api.platform.metrics import PAGES_UNCOVERED
 from api.rota import service as rota
 from api.teams.models import Membership
@@ -39,7 +39,7 @@ log = logging.getLogger("lantern.paging")
 LEVEL_JOB = "page.level"
 ESCALATE_JOB = "page.escalate"
 DELIVERY_JOB = "delivery.send"
-OPEN_STATES = ("active", "uncovered")
+OPEN_STATES = (PageState.ACTIVE, PageState.UNCOVERED)
 
 
 async def lock_page(session: AsyncSession, page_id: uuid.UUID) -> Page | None:
@@ -256,7 +256,7 @@ async def go_uncovered(
 
     The page stays acknowledgeable.
     """
-    page.state = "uncovered"
+    page.state = PageState.UNCOVERED
     page.uncovered_at = now
     page.updated_at = now
     PAGES_UNCOVERED.inc()
@@ -265,7 +265,9 @@ async def go_uncovered(
         return
     if incident.acknowledged_at is None:
         incident.uncovered = True
-        timeline.move(session, incident, "uncovered", team_id=page.team_id, detail={"page_id": str(page.id)})
+        timeline.move(
+            session, incident, IncidentState.UNCOVERED, team_id=page.team_id, detail={"page_id": str(page.id)}
+        )
     timeline.add_event(
         session,
         incident.id,
@@ -287,7 +289,7 @@ async def run_level_job(
 ) -> bool:
     """`page.level`: start the level if the page is still there. False when stale."""
     page = await lock_page(session, uuid.UUID(payload["page_id"]))
-    if page is None or page.state != "active":
+    if page is None or page.state != PageState.ACTIVE:
         return False
     if (page.repeat_count, page.level_index) != (payload["repeat"], payload["level"]):
         return False
@@ -301,7 +303,7 @@ async def run_escalate_job(
     """`page.escalate`: the level's timeout passed unanswered. False when it no longer applies
     (acknowledged, already escalated, cancelled)."""
     page = await lock_page(session, uuid.UUID(payload["page_id"]))
-    if page is None or page.state != "active":
+    if page is None or page.state != PageState.ACTIVE:
         return False
     if (page.repeat_count, page.level_index) != (payload["repeat"], payload["level"]):
         return False

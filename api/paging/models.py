@@ -4,14 +4,25 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Column, Integer, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from api.db import JsonType, UtcDateTime, new_id, utcnow
+from api.db import JsonType, StateColumn, UtcDateTime, new_id, utcnow
 
-PAGE_STATES = ("active", "acknowledged", "uncovered", "cancelled")
+
+class PageState(StrEnum):
+    """A page's state; stored as these strings."""
+
+    ACTIVE = "active"
+    ACKNOWLEDGED = "acknowledged"
+    UNCOVERED = "uncovered"
+    CANCELLED = "cancelled"
+
+
+PAGE_STATES = tuple(PageState)
 # "person": one named member of the team (the level carries their `user_id`).
 TARGETS = ("primary", "secondary", "managers", "person")
 ACTIONS = ("attending", "phoning", "cannot_attend")
@@ -68,7 +79,7 @@ class Page(SQLModel, table=True):
     incident_id: uuid.UUID = Field(foreign_key="incidents.id", index=True)
     team_id: uuid.UUID = Field(foreign_key="teams.id", index=True)
     policy: dict[str, Any] = Field(default_factory=dict, sa_type=JsonType)
-    state: str = Field(default="active", max_length=16, index=True)
+    state: PageState = Field(default=PageState.ACTIVE, sa_type=StateColumn(PageState, 16), index=True)
     level_index: int = 0
     repeat_count: int = 0
     started_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)

@@ -19,10 +19,10 @@ from sqlmodel import col
 
 from api.db import Row, new_row, utcnow
 from api.incidents import timeline
-from api.incidents.models import Incident, TimelineEvent
+from api.incidents.models import Incident, IncidentState, TimelineEvent
 from api.jobs.service import NewJob, enqueue_many
 from api.paging.escalation import LEVEL_JOB, admins, level_targets, team_managers
-from api.paging.models import Acknowledgement, Delivery, Page, PushSubscription
+from api.paging.models import Acknowledgement, Delivery, Page, PageState, PushSubscription
 from api.paging.policy import effective_policies
 from api.rota.service import people
 from api.teams.models import Team
@@ -56,7 +56,7 @@ def plan_pages(
             incident_id=incident_id,
             team_id=team_id,
             policy=policy,
-            state="active",
+            state=PageState.ACTIVE,
             started_at=now,
             level_started_at=now,
             updated_at=now,
@@ -120,7 +120,7 @@ async def start_paging(
     if not team_ids:
         log.warning("incident %s has no team to page", incident.id)
     if pages:
-        timeline.move(session, incident, "paging")
+        timeline.move(session, incident, IncidentState.PAGING)
     return pages
 
 
@@ -133,14 +133,17 @@ async def cancel_pages(
         (
             await session.execute(
                 select(Page)
-                .where(col(Page.incident_id) == incident.id, col(Page.state).in_(("active", "uncovered")))
+                .where(
+                    col(Page.incident_id) == incident.id,
+                    col(Page.state).in_((PageState.ACTIVE, PageState.UNCOVERED)),
+                )
                 .with_for_update()
             )
         ).scalars()
     )
     now = utcnow()
     for page in pages:
-        page.state = "cancelled"
+        page.state = PageState.CANCELLED
         page.updated_at = now
         timeline.add_event(
             session,
@@ -292,7 +295,10 @@ async def being_paged(
         (
             await session.execute(
                 select(Page)
-                .where(col(Page.incident_id).in_(incident_ids), col(Page.state).in_(("active", "uncovered")))
+                .where(
+                    col(Page.incident_id).in_(incident_ids),
+                    col(Page.state).in_((PageState.ACTIVE, PageState.UNCOVERED)),
+                )
                 .order_by(col(Page.started_at), col(Page.id))
             )
         ).scalars()
@@ -306,7 +312,7 @@ async def being_paged(
     found: dict[uuid.UUID, list[dict[str, Any]]] = {i: [] for i in incident_ids}
     paged: list[tuple[Page, str, list[uuid.UUID]]] = []
     for page in pages:
-        if page.state == "uncovered":
+        if page.state == PageState.UNCOVERED:
             target = "uncovered"
             user_ids = list(
                 dict.fromkeys([*await team_managers(session, page.team_id), *await admins(session)])

@@ -34,7 +34,7 @@ from api.db import utcnow
 from api.errors import Conflict, Forbidden, LanternError, NotFound, PreconditionFailed
 from api.events.bus import Audience, LiveEvent, publish
 from api.incidents import timeline
-from api.incidents.models import Incident, IncidentTeam
+from api.incidents.models import Incident, IncidentState, IncidentTeam
 from api.paging.models import Acknowledgement, Delivery, Page
 from api.support.models import HandoverNote, HandoverNoteVersion, SupportOffer, SupportOfferVersion
 from api.support.reads import note_json, notes_for_incident, offer_json, offers_for_incident
@@ -416,12 +416,12 @@ async def _recorded(
         detail.update(kind=record.kind, outcome=record.outcome)
     timeline.add_event(session, incident.id, kind.timeline_action, actor_id=actor.id, detail=detail)
     audience = Audience(team_ids=team_ids)
-    if kind is OFFER and timeline.can_move(incident.state, "support_recorded"):
+    if kind is OFFER and timeline.can_move(incident.state, IncidentState.SUPPORT_RECORDED):
         # Lock the incident so two first offers do not both move it. NO KEY UPDATE: the offer rows
         # we and others just inserted hold KEY SHARE on it (their foreign key), which FOR UPDATE
         # would wait for, deadlocking two first offers.
         await session.refresh(incident, with_for_update={"key_share": True})
-        if timeline.move(session, incident, "support_recorded", actor_id=actor.id):
+        if timeline.move(session, incident, IncidentState.SUPPORT_RECORDED, actor_id=actor.id):
             publish(
                 session,
                 LiveEvent(
