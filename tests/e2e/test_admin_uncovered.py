@@ -38,6 +38,10 @@ async def test_an_admin_paged_for_an_uncovered_incident_opens_it(quick_server, c
 
     manager, admin = Api(quick_server, "manager.duty"), Api(quick_server, "admin")
     teams = {t["slug"]: t for t in await manager.get("/teams")}
+    # An incident paged under the demo's policy (minutes per level) stays paging for the whole
+    # test: the admin may not open it, whatever the machine's load (no race with a timeout).
+    still_paging = await report_incident(quick_server, *unique_name())
+    assert (await admin.request("GET", f"/incidents/{still_paging['id']}")).status_code == 404
     policy = await manager.request(
         "PUT",
         f"/teams/{teams['city-cce']['id']}/escalation-policy",
@@ -46,7 +50,6 @@ async def test_an_admin_paged_for_an_uncovered_incident_opens_it(quick_server, c
     assert policy.status_code == 200, policy.text
     first, last = unique_name()
     incident = await report_incident(quick_server, first, last)
-    assert (await admin.request("GET", f"/incidents/{incident['id']}")).status_code == 404
 
     for _ in range(60):  # the in-process worker escalates after 2 s; bounded at 30 s
         if (await manager.get(f"/incidents/{incident['id']}/status"))["state"] == "uncovered":
@@ -54,6 +57,8 @@ async def test_an_admin_paged_for_an_uncovered_incident_opens_it(quick_server, c
         await asyncio.sleep(0.5)
     else:
         pytest.fail("the page never went uncovered")
+    assert (await manager.get(f"/incidents/{still_paging['id']}/status"))["state"] == "paging"
+    assert (await admin.request("GET", f"/incidents/{still_paging['id']}")).status_code == 404
 
     context = await new_context(chromium, **PHONE_390)
     try:
