@@ -30,6 +30,7 @@ from sqlmodel import col
 from api.audit import service as audit
 from api.auth.dependencies import Actor
 from api.auth.models import User
+from api.auth.queries import users_by_id
 from api.db import utcnow
 from api.flows.network import network_of
 from api.handover.models import Clock, NrmConsideration
@@ -163,16 +164,7 @@ async def _young_person(
             )
         ).scalars()
     )
-    users.update(
-        {
-            u.id: u
-            for u in (
-                await session.execute(
-                    select(User).where(col(User.id).in_({c.owner_id for c in clocks if c.owner_id}))
-                )
-            ).scalars()
-        }
-    )
+    users.update(await users_by_id(session, {c.owner_id for c in clocks}))
     considerations = list(
         (
             await session.execute(

@@ -23,6 +23,7 @@ from sqlmodel import col
 from api.audit import service as audit
 from api.auth.dependencies import Actor
 from api.auth.models import User
+from api.auth.queries import users_by_id
 from api.db import Row, new_row, utcnow
 from api.errors import Conflict, Forbidden, ValidationFailed
 from api.events.bus import Audience, LiveEvent, publish
@@ -420,7 +421,7 @@ async def pick_up(
     """
     now = now or utcnow()
     if item.state == ItemState.PICKED_UP:
-        users = await contents.people(session, {item.owner_id})
+        users = await users_by_id(session, {item.owner_id})
         if item.owner_id == actor.id:
             return _owner_answer(item, users)
         owner = contents.person_ref(users, item.owner_id)
@@ -524,7 +525,7 @@ async def reassign(
         detail={"from_user_id": str(previous), "to_user_id": str(target.id)},
     )
     await session.flush()
-    users = await contents.people(session, {item.owner_id, previous})
+    users = await users_by_id(session, {item.owner_id, previous})
     return {
         **_owner_answer(item, users),
         "previous_owner": contents.person_ref(users, previous),
@@ -563,7 +564,7 @@ async def close(
         session, incident, IncidentState.CLOSED, actor_id=actor.id, team_id=item.team_id
     )
     await _record_change(session, actor, "handover.close", item, incident, incident_moved=moved)
-    users = await contents.people(session, {item.owner_id, actor.id})
+    users = await users_by_id(session, {item.owner_id, actor.id})
     return {
         **_owner_answer(item, users),
         "closed_at": now.isoformat(),
@@ -605,7 +606,7 @@ async def team_clocks(
         query = query.where(col(Clock.met_at).is_(None))
     rows = (await session.execute(query.order_by(col(Clock.due_at), col(Clock.kind), col(Clock.id)))).all()
     clocks = [row[0] for row in rows]
-    users = await contents.people(session, {c.owner_id for c in clocks} | {c.met_by_id for c in clocks})
+    users = await users_by_id(session, {c.owner_id for c in clocks} | {c.met_by_id for c in clocks})
     audit.record(
         session,
         actor,
@@ -637,7 +638,7 @@ async def my_clocks(session: AsyncSession, actor: Actor, *, now: datetime | None
         )
     ).all()
     clocks = [row[0] for row in rows]
-    users = await contents.people(session, {actor.id})
+    users = await users_by_id(session, {actor.id})
     audit.record(
         session,
         actor,
@@ -734,7 +735,7 @@ async def mark_met(
         )
         await _publish_clock(session, clock, incident)
         await session.flush()
-    users = await contents.people(session, {clock.owner_id, clock.met_by_id})
+    users = await users_by_id(session, {clock.owner_id, clock.met_by_id})
     return contents.clock_view(clock, users, now)
 
 
@@ -812,5 +813,5 @@ async def record_rhi_step(
     )
     await _publish_clock(session, clock, incident)
     await session.flush()
-    users = await contents.people(session, {clock.owner_id, clock.met_by_id})
+    users = await users_by_id(session, {clock.owner_id, clock.met_by_id})
     return contents.clock_view(clock, users, now)

@@ -20,6 +20,7 @@ from sqlmodel import col
 from api.audit import service as audit
 from api.auth.dependencies import Actor
 from api.auth.models import Membership, User
+from api.auth.queries import users_by_id
 from api.db import utcnow
 from api.errors import NotFound, ValidationFailed
 from api.handover.clocks import hub_decision_clock
@@ -245,9 +246,7 @@ async def decision_views(
         ).scalars()
     }
     user_ids = {d.owner_id for d in decisions} | {d.decided_by_id for d in decisions}
-    users = {
-        u.id: u for u in (await session.execute(select(User).where(col(User.id).in_(user_ids)))).scalars()
-    }
+    users = await users_by_id(session, user_ids)
     people = {
         p.id: p
         for p in (

@@ -16,7 +16,7 @@ from sqlmodel import col
 
 from api.audit import service as audit
 from api.auth.dependencies import Actor
-from api.auth.models import User
+from api.auth.queries import display_names
 from api.errors import NotFound
 from api.incidents.access import may_see_case
 from api.incidents.models import Incident
@@ -43,10 +43,8 @@ def _client_time(instant: datetime, offset_minutes: int) -> datetime:
 
 
 async def _people(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, PersonRef]:
-    if not ids:
-        return {}
-    rows = await session.execute(select(col(User.id), col(User.display_name)).where(col(User.id).in_(ids)))
-    return {row.id: PersonRef(id=row.id, display_name=row.display_name) for row in rows}
+    names = await display_names(session, ids)
+    return {uid: PersonRef(id=uid, display_name=name) for uid, name in names.items()}
 
 
 def _offer_out(offer: SupportOffer, people: dict[uuid.UUID, PersonRef]) -> SupportOfferOut:
