@@ -40,6 +40,7 @@ from api.handover.clocks import (
 )
 from api.handover.models import OPEN_ITEM_STATES, Clock, HandoverItem, ItemState
 from api.handover.raising import raise_due  # noqa: F401  (exported for the worker)
+from api.handover.schemas import CloseOut, PersonRef, PickupOut, ReassignOut
 from api.handover.transitions import record_transition
 from api.incidents import timeline
 from api.incidents.models import Incident, IncidentIndicator, IncidentState, IncidentTeam, TimelineEvent
@@ -352,13 +353,15 @@ def _audit_read(session: AsyncSession, actor: Actor, item: HandoverItem, view: d
 # --- Pick-up, reassignment, closing --------------------------------------------------------
 
 
-def _owner_answer(item: HandoverItem, users: dict[uuid.UUID, User]) -> dict[str, Any]:
-    return {
-        "id": str(item.id),
-        "state": item.state,
-        "owner": contents.person_ref(users, item.owner_id),
-        "picked_up_at": contents.iso(item.picked_up_at),
-    }
+def _person(users: dict[uuid.UUID, User], user_id: uuid.UUID | None) -> PersonRef | None:
+    return PersonRef(id=user_id, display_name=contents.display_name(users, user_id)) if user_id else None
+
+
+def _owner_answer(item: HandoverItem, users: dict[uuid.UUID, User]) -> PickupOut:
+    """The answer to a pick-up; reassigning and closing answer with its fields and more."""
+    return PickupOut(
+        id=item.id, state=item.state, owner=_person(users, item.owner_id), picked_up_at=item.picked_up_at
+    )
 
 
 async def _record_change(
@@ -413,7 +416,7 @@ async def _publish_incident(session: AsyncSession, incident: Incident) -> None:
 
 async def pick_up(
     session: AsyncSession, actor: Actor, item: HandoverItem, now: datetime | None = None
-) -> dict[str, Any]:
+) -> PickupOut:
     """The actor takes the item: they own it and the incident's unowned clocks from now on.
 
     A second pick-up by someone else is a 409 naming the owner (nothing changes); the same
@@ -453,7 +456,7 @@ async def pick_up(
     return _owner_answer(item, {actor.id: actor.user})
 
 
-async def assignees(session: AsyncSession, item: HandoverItem) -> list[dict[str, Any]]:
+async def assignees(session: AsyncSession, item: HandoverItem) -> list[PersonRef]:
     """Who the item may be reassigned to: active day-team members and managers of its team, by
     name, without its owner (the same rule `reassign` enforces)."""
     rows = await session.execute(
@@ -463,7 +466,7 @@ async def assignees(session: AsyncSession, item: HandoverItem) -> list[dict[str,
         .order_by(col(User.display_name))
     )
     return [
-        {"id": user.id, "display_name": user.display_name}
+        PersonRef(id=user.id, display_name=user.display_name)
         for user in rows.scalars()
         if set(user.roles) & set(HANDOVER_ROLES) and user.id != item.owner_id
     ]
@@ -471,7 +474,7 @@ async def assignees(session: AsyncSession, item: HandoverItem) -> list[dict[str,
 
 async def reassign(
     session: AsyncSession, actor: Actor, item: HandoverItem, user_id: uuid.UUID, now: datetime | None = None
-) -> dict[str, Any]:
+) -> ReassignOut:
     """Hand a picked-up item to a colleague of the same team (the owner or a manager may)."""
     now = now or utcnow()
     if item.state != ItemState.PICKED_UP:
@@ -526,16 +529,14 @@ async def reassign(
     )
     await session.flush()
     users = await users_by_id(session, {item.owner_id, previous})
-    return {
-        **_owner_answer(item, users),
-        "previous_owner": contents.person_ref(users, previous),
-        "reassigned_at": now.isoformat(),
-    }
+    return ReassignOut(
+        **_owner_answer(item, users).model_dump(), previous_owner=_person(users, previous), reassigned_at=now
+    )
 
 
 async def close(
     session: AsyncSession, actor: Actor, item: HandoverItem, note: str, now: datetime | None = None
-) -> dict[str, Any]:
+) -> CloseOut:
     """Close a picked-up item with a note; the incident closes when all its items are closed."""
     now = now or utcnow()
     if item.state == ItemState.CLOSED:
@@ -565,12 +566,12 @@ async def close(
     )
     await _record_change(session, actor, "handover.close", item, incident, incident_moved=moved)
     users = await users_by_id(session, {item.owner_id, actor.id})
-    return {
-        **_owner_answer(item, users),
-        "closed_at": now.isoformat(),
-        "closed_by": contents.person_ref(users, actor.id),
-        "closing_note": note,
-    }
+    return CloseOut(
+        **_owner_answer(item, users).model_dump(),
+        closed_at=now,
+        closed_by=_person(users, actor.id),
+        closing_note=note,
+    )
 
 
 # --- Clocks --------------------------------------------------------------------------------
