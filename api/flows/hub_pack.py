@@ -30,6 +30,7 @@ from sqlmodel import col
 from api.audit import service as audit
 from api.auth.dependencies import Actor
 from api.auth.models import User
+from api.auth.queries import users_by_id
 from api.db import utcnow
 from api.flows.network import network_of
 from api.handover.models import Clock, NrmConsideration
@@ -50,6 +51,7 @@ from api.hubs.weeks import Week, week_of
 from api.incidents.models import Incident, IncidentIndicator, IncidentTeam
 from api.people.identity import same_child
 from api.people.models import YoungPerson
+from api.people.queries import young_people_by_id
 from api.places.models import Place
 from api.places.schemas import PlaceSeen
 from api.teams.models import Team
@@ -163,16 +165,7 @@ async def _young_person(
             )
         ).scalars()
     )
-    users.update(
-        {
-            u.id: u
-            for u in (
-                await session.execute(
-                    select(User).where(col(User.id).in_({c.owner_id for c in clocks if c.owner_id}))
-                )
-            ).scalars()
-        }
-    )
+    users.update(await users_by_id(session, {c.owner_id for c in clocks}))
     considerations = list(
         (
             await session.execute(
@@ -335,16 +328,7 @@ async def hub_pack(
             select(col(Place.id), col(Place.name)).where(col(Place.id).in_(missing_names))
         )
         place_names.update({place_id: name for place_id, name in rows.all()})
-    people = (
-        {
-            p.id: p
-            for p in (
-                await session.execute(select(YoungPerson).where(col(YoungPerson.id).in_(list(by_child))))
-            ).scalars()
-        }
-        if by_child
-        else {}
-    )
+    people = await young_people_by_id(session, by_child)
     this_week = await hubs.decisions_of(session, team.id, week=str(week))
     earlier = [
         d

@@ -16,8 +16,9 @@ from sqlmodel import col
 
 from api.audit import service as audit
 from api.auth.dependencies import Actor
+from api.auth.queries import users_by_id
 from api.errors import NotFound
-from api.handover.contents import display_name, people
+from api.handover.contents import display_name
 from api.incidents.access import team_scope
 from api.incidents.models import Incident
 from api.people import identity
@@ -64,7 +65,7 @@ async def _merges_out(session: AsyncSession, merges: list[PersonMerge]) -> list[
     ids: set[uuid.UUID | None] = set()
     for m in merges:
         ids |= {m.merged_by_id, m.undone_by_id}
-    users = await people(session, ids)
+    users = await users_by_id(session, ids)
     return [
         MergeOut(
             id=str(m.id),

@@ -9,7 +9,6 @@ upwards to build it. The read is audited.
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,13 +16,24 @@ from sqlmodel import col
 
 from api.audit import service as audit
 from api.auth.dependencies import Actor
-from api.auth.models import User
+from api.auth.queries import display_names
 from api.db import utcnow
 from api.errors import NotFound
 from api.handover import service as handover
 from api.handover.clocks import custody_information
 from api.incidents.access import may_see_case
 from api.incidents.models import Incident, IncidentIndicator, IncidentTeam, TimelineEvent
+from api.incidents.schemas import (
+    IncidentDetailOut,
+    IncidentIndicatorOut,
+    LocationOut,
+    PlaceRef,
+    PossibleMatchRef,
+    StationOfIncident,
+    TeamOfIncidentDetail,
+    TimelineEntryOut,
+    YoungPersonOfIncident,
+)
 from api.incidents.service import category_of
 from api.paging import service as paging
 from api.people import identity
@@ -54,7 +64,7 @@ async def incident_to_read(
 
 async def incident_detail(
     session: AsyncSession, actor: Actor, incident: Incident, *, ground: str = "team"
-) -> dict[str, Any]:
+) -> IncidentDetailOut:
     """Everything a case role may see of one incident; the read is audited (with its ground
     when it is not team membership)."""
     person = await session.get(YoungPerson, incident.young_person_id)
@@ -64,7 +74,7 @@ async def incident_detail(
     area = await session.get(Area, incident.area_id) if incident.area_id else None
     place = await session.get(Place, incident.place_id) if incident.place_id else None
     teams = [
-        {"id": str(t.id), "slug": t.slug, "name": t.name, "specialism": t.specialism}
+        TeamOfIncidentDetail(id=str(t.id), slug=t.slug, name=t.name, specialism=t.specialism)
         for t in (
             await session.execute(
                 select(Team)
@@ -73,7 +83,7 @@ async def incident_detail(
             )
         ).scalars()
     ]
-    indicators = []
+    indicators: list[IncidentIndicatorOut] = []
     for row in (
         await session.execute(
             select(IncidentIndicator)
@@ -85,17 +95,16 @@ async def incident_detail(
         # v1's labels after v3 reworded or retired them.
         entry = entry_as_recorded(row.code, row.catalogue_version)
         indicators.append(
-            {
-                "code": row.code,
-                "label": entry.label if entry else row.code,
-                "category": row.category,
-                "group": entry.group if entry else None,
-                "provenance": row.provenance,
-                "recorded_at": row.recorded_at.isoformat(),
-                "catalogue_version": row.catalogue_version,
-            }
+            IncidentIndicatorOut(
+                code=row.code,
+                label=entry.label if entry else row.code,
+                category=row.category,
+                group=entry.group if entry else None,
+                provenance=row.provenance,
+                recorded_at=row.recorded_at.isoformat(),
+                catalogue_version=row.catalogue_version,
+            )
         )
-    names = {}
     events = (
         (
             await session.execute(
@@ -107,12 +116,7 @@ async def incident_detail(
         .scalars()
         .all()
     )
-    actor_ids = {e.actor_id for e in events if e.actor_id}
-    if actor_ids:
-        names = {
-            u.id: u.display_name
-            for u in (await session.execute(select(User).where(col(User.id).in_(actor_ids)))).scalars()
-        }
+    names = await display_names(session, {e.actor_id for e in events})
     possible = await identity.open_suggestions(session, person.id)
     audit.record(
         session,
@@ -123,65 +127,65 @@ async def incident_detail(
         young_person_id=person.id,
         detail={"ground": ground} if ground != "team" else None,
     )
-    return {
-        "id": str(incident.id),
-        "reference": incident.reference,
-        "version": incident.version,
-        "kind": incident.kind,
-        "state": incident.state,
-        "priority": incident.priority,
-        "occurred_at": incident.occurred_at.isoformat(),
-        "reported_at": incident.reported_at.isoformat(),
-        "police_station": {"slug": station.slug, "name": station.name},
-        "police_references": incident.police_references,
-        "police_reference": incident.police_references[0] if incident.police_references else None,
-        "category": category_of(incident),
-        "custody_status": incident.custody.get("status"),
-        "location": {
-            "description": incident.location_description,
-            "area": area.slug if area else None,
-            "place": {"id": str(place.id), "name": place.name, "type": place.type} if place else None,
-        },
-        "young_person": {
-            "id": str(person.id),
-            "first_name": person.first_name,
-            "last_name": person.last_name,
-            "date_of_birth": person.date_of_birth.isoformat() if person.date_of_birth else None,
-            "apparent_age": person.apparent_age,
-            "la_reference": person.la_reference,
-            "legal_status": person.legal_status,
-            "learning_disability": person.learning_disability,
-            "possible_matches": [
-                {"candidate_id": str(s.other.id), "reason": s.match.reason} for s in possible
+    return IncidentDetailOut(
+        id=str(incident.id),
+        reference=incident.reference,
+        version=incident.version,
+        kind=incident.kind,
+        state=incident.state,
+        priority=incident.priority,
+        occurred_at=incident.occurred_at.isoformat(),
+        reported_at=incident.reported_at.isoformat(),
+        police_station=StationOfIncident(slug=station.slug, name=station.name),
+        police_references=incident.police_references,
+        police_reference=incident.police_references[0] if incident.police_references else None,
+        category=category_of(incident),
+        custody_status=incident.custody.get("status"),
+        location=LocationOut(
+            description=incident.location_description,
+            area=area.slug if area else None,
+            place=PlaceRef(id=str(place.id), name=place.name, type=place.type) if place else None,
+        ),
+        young_person=YoungPersonOfIncident(
+            id=str(person.id),
+            first_name=person.first_name,
+            last_name=person.last_name,
+            date_of_birth=person.date_of_birth.isoformat() if person.date_of_birth else None,
+            apparent_age=person.apparent_age,
+            la_reference=person.la_reference,
+            legal_status=person.legal_status,
+            learning_disability=person.learning_disability,
+            possible_matches=[
+                PossibleMatchRef(candidate_id=str(s.other.id), reason=s.match.reason) for s in possible
             ],
-        },
-        "indicators": indicators,
-        "circumstances": incident.circumstances,
-        "custody": incident.custody,
-        "people_present": incident.people_present,
-        "triage": incident.triage,
-        "needs_manager_review": incident.needs_manager_review,
-        "teams": teams,
-        "acknowledged_at": incident.acknowledged_at.isoformat() if incident.acknowledged_at else None,
-        "acknowledged_action": incident.acknowledged_action,
-        "eta_minutes": incident.eta_minutes,
-        "uncovered": incident.uncovered,
-        "timeline": [
-            {
-                "at": e.at.isoformat(),
-                "action": e.action,
-                "actor": names.get(e.actor_id) if e.actor_id else "Lantern",
-                "team_id": str(e.team_id) if e.team_id else None,
-                "detail": e.detail,
-            }
+        ),
+        indicators=indicators,
+        circumstances=incident.circumstances,
+        custody=incident.custody,
+        people_present=incident.people_present,
+        triage=incident.triage,
+        needs_manager_review=incident.needs_manager_review,
+        teams=teams,
+        acknowledged_at=incident.acknowledged_at.isoformat() if incident.acknowledged_at else None,
+        acknowledged_action=incident.acknowledged_action,
+        eta_minutes=incident.eta_minutes,
+        uncovered=incident.uncovered,
+        timeline=[
+            TimelineEntryOut(
+                at=e.at.isoformat(),
+                action=e.action,
+                actor=names.get(e.actor_id) if e.actor_id else "Lantern",
+                team_id=str(e.team_id) if e.team_id else None,
+                detail=e.detail,
+            )
             for e in events
         ],
-        "pages": await paging.pages_for_incident(session, incident.id),
-        "support_offers": await support.offers_for_incident(session, incident.id),
-        "handover_notes": await support.notes_for_incident(session, incident.id),
-        "clocks": await handover.clocks_for_incident(session, incident.id),
+        pages=await paging.pages_for_incident(session, incident.id),
+        support_offers=await support.offers_for_incident(session, incident.id),
+        handover_notes=await support.notes_for_incident(session, incident.id),
+        clocks=await handover.clocks_for_incident(session, incident.id),
         # PACE reviews and the 24-hour limit: police duties, shown for information, never clocks.
-        "custody_information": custody_information(
+        custody_information=custody_information(
             (incident.custody or {}).get("status"), incident.detained_at, utcnow()
         ),
-    }
+    )

@@ -20,7 +20,7 @@ from api.auth.dependencies import Actor
 from api.errors import NotFound
 from api.flows.place_profile import Sightings, concern_out
 from api.incidents.models import Incident
-from api.people.models import YoungPerson
+from api.people.queries import young_people_by_id
 from api.places import service as places
 from api.places.concerns import in_team_scope, person_in_scope
 from api.places.models import IncidentPerson, PersonOfConcern, Place
@@ -93,16 +93,7 @@ async def network_of(
             if concern is not None:
                 concerns[concern.id] = concern
                 concern_seen[concern.id].add(incidents[link.incident_id])
-    people = (
-        {
-            p.id: p
-            for p in (
-                await session.execute(select(YoungPerson).where(col(YoungPerson.id).in_(list(peer_seen))))
-            ).scalars()
-        }
-        if peer_seen
-        else {}
-    )
+    people = await young_people_by_id(session, peer_seen)
     place_ids = {i.place_id for i in incidents.values() if i.place_id is not None}
     names = (
         {

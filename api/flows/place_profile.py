@@ -21,6 +21,7 @@ from api.auth.dependencies import Actor
 from api.db import utcnow
 from api.incidents.models import Incident, IncidentIndicator
 from api.people.models import YoungPerson
+from api.people.queries import young_people_by_id
 from api.places import service as places
 from api.places import strategy
 from api.places.concerns import in_team_scope
@@ -168,12 +169,7 @@ async def place_profile(
             )
         ]
         subjects = {i.young_person_id for i in incidents}
-        people = {
-            p.id: p
-            for p in (
-                await session.execute(select(YoungPerson).where(col(YoungPerson.id).in_(subjects)))
-            ).scalars()
-        }
+        people = await young_people_by_id(session, subjects)
 
     catalogue = load_catalogue()
     indicators = []

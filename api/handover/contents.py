@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from api.auth.models import User
+from api.auth.queries import users_by_id
 from api.db import utcnow
 from api.handover import nrm
 from api.handover.clocks import ClockKind, ClockSpec, clock_alert, custody_information
@@ -68,13 +69,6 @@ STORY_ACTIONS = frozenset(
 
 def iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
-
-
-async def people(session: AsyncSession, ids: set[uuid.UUID | None]) -> dict[uuid.UUID, User]:
-    wanted = {i for i in ids if i}
-    if not wanted:
-        return {}
-    return {u.id: u for u in (await session.execute(select(User).where(col(User.id).in_(wanted)))).scalars()}
 
 
 def person_ref(users: dict[uuid.UUID, User], user_id: uuid.UUID | None) -> dict[str, str] | None:
@@ -143,7 +137,7 @@ async def clock_views(
 ) -> list[dict[str, Any]]:
     now = now or utcnow()
     clocks = await clocks_of(session, incident_id)
-    users = await people(session, {c.owner_id for c in clocks} | {c.met_by_id for c in clocks})
+    users = await users_by_id(session, {c.owner_id for c in clocks} | {c.met_by_id for c in clocks})
     return [clock_view(c, users, now) for c in clocks]
 
 
@@ -283,7 +277,7 @@ async def _story(session: AsyncSession, incident_id: uuid.UUID) -> list[dict[str
             )
         ).scalars()
     )
-    users = await people(session, {e.actor_id for e in events})
+    users = await users_by_id(session, {e.actor_id for e in events})
     return [
         {
             "at": iso(e.at),
@@ -307,7 +301,7 @@ async def history_of(session: AsyncSession, item_id: uuid.UUID) -> list[dict[str
             )
         ).scalars()
     )
-    users = await people(
+    users = await users_by_id(
         session,
         {e.actor_id for e in events} | {e.from_user_id for e in events} | {e.to_user_id for e in events},
     )
@@ -375,7 +369,7 @@ async def item_view(session: AsyncSession, item: HandoverItem, now: datetime | N
         ).scalars()
     ]
     teams = (await _teams_of(session, [incident.id]))[incident.id]
-    users = await people(session, {item.owner_id, item.closed_by_id})
+    users = await users_by_id(session, {item.owner_id, item.closed_by_id})
     clocks = await clock_views(session, incident.id, now)
     offers = await support.offers_for_incident(session, incident.id)
     triage = incident.triage or {}

@@ -145,7 +145,7 @@ async def handover_item(item: ReadableItem, session: SessionDep, actor: CurrentA
     dependencies=[roles(*HANDOVER_ROLES)],
     responses=_PROBLEMS,
 )
-async def pick_up(item: WritableItem, session: SessionDep, actor: CurrentActor) -> dict[str, Any]:
+async def pick_up(item: WritableItem, session: SessionDep, actor: CurrentActor) -> PickupOut:
     """Take the item: you become its owner and the owner of the incident's open clocks."""
     return await service.pick_up(session, actor, item)
 
@@ -156,7 +156,7 @@ async def pick_up(item: WritableItem, session: SessionDep, actor: CurrentActor) 
     dependencies=[roles(*HANDOVER_ROLES)],
     responses={404: _PROBLEMS[404]},
 )
-async def assignees(item: ReadableItem, session: SessionDep) -> list[dict[str, Any]]:
+async def assignees(item: ReadableItem, session: SessionDep) -> list[PersonRef]:
     """Who may take this item over: the day-team members and managers of its team (not its owner)."""
     return await service.assignees(session, item)
 
@@ -169,7 +169,7 @@ async def assignees(item: ReadableItem, session: SessionDep) -> list[dict[str, A
 )
 async def reassign(
     item: WritableItem, body: ReassignIn, session: SessionDep, actor: CurrentActor
-) -> dict[str, Any]:
+) -> ReassignOut:
     return await service.reassign(session, actor, item, body.user_id)
 
 
@@ -179,9 +179,7 @@ async def reassign(
     dependencies=[roles(*HANDOVER_ROLES)],
     responses={**_PROBLEMS, 403: {"description": "Only the owner or a manager may close"}},
 )
-async def close(
-    item: WritableItem, body: CloseIn, session: SessionDep, actor: CurrentActor
-) -> dict[str, Any]:
+async def close(item: WritableItem, body: CloseIn, session: SessionDep, actor: CurrentActor) -> CloseOut:
     return await service.close(session, actor, item, body.note)
 
 

@@ -23,6 +23,7 @@ from sqlmodel import col
 from api.audit import service as audit
 from api.auth.dependencies import Actor
 from api.auth.models import User
+from api.auth.queries import users_by_id
 from api.db import Row, new_row, utcnow
 from api.errors import Conflict, Forbidden, ValidationFailed
 from api.events.bus import Audience, LiveEvent, publish
@@ -39,6 +40,7 @@ from api.handover.clocks import (
 )
 from api.handover.models import OPEN_ITEM_STATES, Clock, HandoverItem, ItemState
 from api.handover.raising import raise_due  # noqa: F401  (exported for the worker)
+from api.handover.schemas import CloseOut, PersonRef, PickupOut, ReassignOut
 from api.handover.transitions import record_transition
 from api.incidents import timeline
 from api.incidents.models import Incident, IncidentIndicator, IncidentState, IncidentTeam, TimelineEvent
@@ -351,13 +353,15 @@ def _audit_read(session: AsyncSession, actor: Actor, item: HandoverItem, view: d
 # --- Pick-up, reassignment, closing --------------------------------------------------------
 
 
-def _owner_answer(item: HandoverItem, users: dict[uuid.UUID, User]) -> dict[str, Any]:
-    return {
-        "id": str(item.id),
-        "state": item.state,
-        "owner": contents.person_ref(users, item.owner_id),
-        "picked_up_at": contents.iso(item.picked_up_at),
-    }
+def _person(users: dict[uuid.UUID, User], user_id: uuid.UUID | None) -> PersonRef | None:
+    return PersonRef(id=user_id, display_name=contents.display_name(users, user_id)) if user_id else None
+
+
+def _owner_answer(item: HandoverItem, users: dict[uuid.UUID, User]) -> PickupOut:
+    """The answer to a pick-up; reassigning and closing answer with its fields and more."""
+    return PickupOut(
+        id=item.id, state=item.state, owner=_person(users, item.owner_id), picked_up_at=item.picked_up_at
+    )
 
 
 async def _record_change(
@@ -412,7 +416,7 @@ async def _publish_incident(session: AsyncSession, incident: Incident) -> None:
 
 async def pick_up(
     session: AsyncSession, actor: Actor, item: HandoverItem, now: datetime | None = None
-) -> dict[str, Any]:
+) -> PickupOut:
     """The actor takes the item: they own it and the incident's unowned clocks from now on.
 
     A second pick-up by someone else is a 409 naming the owner (nothing changes); the same
@@ -420,7 +424,7 @@ async def pick_up(
     """
     now = now or utcnow()
     if item.state == ItemState.PICKED_UP:
-        users = await contents.people(session, {item.owner_id})
+        users = await users_by_id(session, {item.owner_id})
         if item.owner_id == actor.id:
             return _owner_answer(item, users)
         owner = contents.person_ref(users, item.owner_id)
@@ -452,7 +456,7 @@ async def pick_up(
     return _owner_answer(item, {actor.id: actor.user})
 
 
-async def assignees(session: AsyncSession, item: HandoverItem) -> list[dict[str, Any]]:
+async def assignees(session: AsyncSession, item: HandoverItem) -> list[PersonRef]:
     """Who the item may be reassigned to: active day-team members and managers of its team, by
     name, without its owner (the same rule `reassign` enforces)."""
     rows = await session.execute(
@@ -462,7 +466,7 @@ async def assignees(session: AsyncSession, item: HandoverItem) -> list[dict[str,
         .order_by(col(User.display_name))
     )
     return [
-        {"id": user.id, "display_name": user.display_name}
+        PersonRef(id=user.id, display_name=user.display_name)
         for user in rows.scalars()
         if set(user.roles) & set(HANDOVER_ROLES) and user.id != item.owner_id
     ]
@@ -470,7 +474,7 @@ async def assignees(session: AsyncSession, item: HandoverItem) -> list[dict[str,
 
 async def reassign(
     session: AsyncSession, actor: Actor, item: HandoverItem, user_id: uuid.UUID, now: datetime | None = None
-) -> dict[str, Any]:
+) -> ReassignOut:
     """Hand a picked-up item to a colleague of the same team (the owner or a manager may)."""
     now = now or utcnow()
     if item.state != ItemState.PICKED_UP:
@@ -524,17 +528,15 @@ async def reassign(
         detail={"from_user_id": str(previous), "to_user_id": str(target.id)},
     )
     await session.flush()
-    users = await contents.people(session, {item.owner_id, previous})
-    return {
-        **_owner_answer(item, users),
-        "previous_owner": contents.person_ref(users, previous),
-        "reassigned_at": now.isoformat(),
-    }
+    users = await users_by_id(session, {item.owner_id, previous})
+    return ReassignOut(
+        **_owner_answer(item, users).model_dump(), previous_owner=_person(users, previous), reassigned_at=now
+    )
 
 
 async def close(
     session: AsyncSession, actor: Actor, item: HandoverItem, note: str, now: datetime | None = None
-) -> dict[str, Any]:
+) -> CloseOut:
     """Close a picked-up item with a note; the incident closes when all its items are closed."""
     now = now or utcnow()
     if item.state == ItemState.CLOSED:
@@ -563,13 +565,13 @@ async def close(
         session, incident, IncidentState.CLOSED, actor_id=actor.id, team_id=item.team_id
     )
     await _record_change(session, actor, "handover.close", item, incident, incident_moved=moved)
-    users = await contents.people(session, {item.owner_id, actor.id})
-    return {
-        **_owner_answer(item, users),
-        "closed_at": now.isoformat(),
-        "closed_by": contents.person_ref(users, actor.id),
-        "closing_note": note,
-    }
+    users = await users_by_id(session, {item.owner_id, actor.id})
+    return CloseOut(
+        **_owner_answer(item, users).model_dump(),
+        closed_at=now,
+        closed_by=_person(users, actor.id),
+        closing_note=note,
+    )
 
 
 # --- Clocks --------------------------------------------------------------------------------
@@ -605,7 +607,7 @@ async def team_clocks(
         query = query.where(col(Clock.met_at).is_(None))
     rows = (await session.execute(query.order_by(col(Clock.due_at), col(Clock.kind), col(Clock.id)))).all()
     clocks = [row[0] for row in rows]
-    users = await contents.people(session, {c.owner_id for c in clocks} | {c.met_by_id for c in clocks})
+    users = await users_by_id(session, {c.owner_id for c in clocks} | {c.met_by_id for c in clocks})
     audit.record(
         session,
         actor,
@@ -637,7 +639,7 @@ async def my_clocks(session: AsyncSession, actor: Actor, *, now: datetime | None
         )
     ).all()
     clocks = [row[0] for row in rows]
-    users = await contents.people(session, {actor.id})
+    users = await users_by_id(session, {actor.id})
     audit.record(
         session,
         actor,
@@ -734,7 +736,7 @@ async def mark_met(
         )
         await _publish_clock(session, clock, incident)
         await session.flush()
-    users = await contents.people(session, {clock.owner_id, clock.met_by_id})
+    users = await users_by_id(session, {clock.owner_id, clock.met_by_id})
     return contents.clock_view(clock, users, now)
 
 
@@ -812,5 +814,5 @@ async def record_rhi_step(
     )
     await _publish_clock(session, clock, incident)
     await session.flush()
-    users = await contents.people(session, {clock.owner_id, clock.met_by_id})
+    users = await users_by_id(session, {clock.owner_id, clock.met_by_id})
     return contents.clock_view(clock, users, now)

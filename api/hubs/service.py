@@ -20,6 +20,7 @@ from sqlmodel import col
 from api.audit import service as audit
 from api.auth.dependencies import Actor
 from api.auth.models import Membership, User
+from api.auth.queries import users_by_id
 from api.db import utcnow
 from api.errors import NotFound, ValidationFailed
 from api.handover.clocks import hub_decision_clock
@@ -30,7 +31,7 @@ from api.hubs.weeks import Week, parse_week, week_of
 from api.incidents import timeline
 from api.incidents.models import Incident, IncidentTeam
 from api.people.identity import same_child
-from api.people.models import YoungPerson
+from api.people.queries import young_people_by_id
 from api.rota.schedule import LONDON
 from api.teams.models import Area, Team
 
@@ -245,17 +246,8 @@ async def decision_views(
         ).scalars()
     }
     user_ids = {d.owner_id for d in decisions} | {d.decided_by_id for d in decisions}
-    users = {
-        u.id: u for u in (await session.execute(select(User).where(col(User.id).in_(user_ids)))).scalars()
-    }
-    people = {
-        p.id: p
-        for p in (
-            await session.execute(
-                select(YoungPerson).where(col(YoungPerson.id).in_({d.young_person_id for d in decisions}))
-            )
-        ).scalars()
-    }
+    users = await users_by_id(session, user_ids)
+    people = await young_people_by_id(session, {d.young_person_id for d in decisions})
     references: dict[uuid.UUID, str] = {
         incident_id: reference
         for incident_id, reference in (

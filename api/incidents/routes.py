@@ -168,7 +168,7 @@ async def search_incidents(body: IncidentSearch, session: SessionDep, actor: Cur
     response_model=IncidentDetailOut,
     dependencies=[incident_roles(*CASE_ROLES, "admin")],
 )
-async def get_incident(incident_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> dict[str, Any]:
+async def get_incident(incident_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> IncidentDetailOut:
     """The incident with its timeline, pages and offers. Case roles: their teams' incidents.
     Admins: only an incident whose page went uncovered (they were paged to take it); audited."""
     incident, ground = await incident_view.incident_to_read(session, actor, incident_id)

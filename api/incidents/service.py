@@ -21,6 +21,7 @@ from api.errors import ValidationFailed
 from api.incidents.access import team_scope
 from api.incidents.models import Incident, IncidentIndicator, IncidentState, IncidentTeam, TimelineEvent
 from api.people.models import YoungPerson
+from api.people.queries import young_people_by_id
 from api.people.service import normalise_name
 from api.teams.models import Station, Team
 from api.triage.catalogue import codes_meaning
@@ -217,14 +218,7 @@ async def summaries(session: AsyncSession, incidents: Sequence[Incident]) -> lis
     if not incidents:
         return []
     ids = [i.id for i in incidents]
-    people = {
-        p.id: p
-        for p in (
-            await session.execute(
-                select(YoungPerson).where(col(YoungPerson.id).in_({i.young_person_id for i in incidents}))
-            )
-        ).scalars()
-    }
+    people = await young_people_by_id(session, {i.young_person_id for i in incidents})
     stations = {s.id: s for s in (await session.execute(select(Station))).scalars()}
     teams_of: dict[uuid.UUID, list[dict[str, str]]] = {i: [] for i in ids}
     for link, team in await session.execute(

@@ -21,6 +21,7 @@ from fastapi.responses import JSONResponse
 from api.audit import service as audit
 from api.auth.dependencies import ALL_STAFF, Actor, CurrentActor, public, roles
 from api.auth.models import User
+from api.auth.queries import users_by_id
 from api.auth.runtime import AuthRuntimeDep
 from api.db import utcnow
 from api.deps import SessionDep, SettingsDep
@@ -48,7 +49,6 @@ from api.paging.schemas import (
     TokenAckIn,
 )
 from api.rota.access import team_to_manage, team_to_read
-from api.rota.service import people
 
 router = APIRouter(prefix="/api/v1", tags=["paging"])
 
@@ -372,7 +372,7 @@ async def send_me_a_test_sms(
 
 async def _policy_out(session, team_id: uuid.UUID, levels: list, repeat: int, row=None) -> PolicyOut:
     named = {uuid.UUID(str(level["user_id"])) for level in levels if level.get("user_id")}
-    names = {u.id: u.display_name for u in (await people(session, named)).values()}
+    names = {u.id: u.display_name for u in (await users_by_id(session, named)).values()}
     return PolicyOut(
         team_id=team_id,
         levels=[

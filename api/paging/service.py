@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from api.auth.queries import users_by_id
 from api.db import Row, new_row, utcnow
 from api.incidents import timeline
 from api.incidents.models import Incident, IncidentState, TimelineEvent
@@ -24,7 +25,6 @@ from api.jobs.service import NewJob, enqueue_many
 from api.paging.escalation import LEVEL_JOB, admins, level_targets, team_managers
 from api.paging.models import Acknowledgement, Delivery, Page, PageState, PushSubscription
 from api.paging.policy import effective_policies
-from api.rota.service import people
 from api.teams.models import Team
 
 log = logging.getLogger("lantern.paging")
@@ -217,7 +217,7 @@ async def pages_for_incident(session: AsyncSession, incident_id: uuid.UUID) -> l
         | {a.user_id for a in acks}
         | {p.acknowledged_by_id for p in pages if p.acknowledged_by_id}
     )
-    names = {uid: u.display_name for uid, u in (await people(session, user_ids)).items()}
+    names = {uid: u.display_name for uid, u in (await users_by_id(session, user_ids)).items()}
 
     def person(user_id: uuid.UUID | None) -> dict[str, str] | None:
         if user_id is None:
@@ -324,7 +324,7 @@ async def being_paged(
                 session, page.team_id, target, page.level_started_at, person_id=level.get("user_id")
             )
         paged.append((page, target, user_ids))
-    names = await people(session, {u for _, _, ids in paged for u in ids})
+    names = await users_by_id(session, {u for _, _, ids in paged for u in ids})
     for page, target, user_ids in paged:
         team = teams.get(page.team_id)
         found[page.incident_id].append(

@@ -19,6 +19,7 @@ from api.auth.dependencies import Actor
 from api.db import utcnow
 from api.errors import Conflict, NotFound
 from api.people.models import PersonMerge, PossibleMatch, YoungPerson
+from api.people.queries import young_people_by_id
 
 OPEN, CONFIRMED, REJECTED = "open", "confirmed", "rejected"
 
@@ -75,10 +76,7 @@ async def open_suggestions(session: AsyncSession, young_person_id: uuid.UUID) ->
         .all()
     )
     others = {m.candidate_id if m.young_person_id in mine else m.young_person_id for m in matches}
-    people = {
-        p.id: p
-        for p in (await session.execute(select(YoungPerson).where(col(YoungPerson.id).in_(others)))).scalars()
-    }
+    people = await young_people_by_id(session, others)
     out = []
     for m in matches:
         other = people[m.candidate_id if m.young_person_id in mine else m.young_person_id]

@@ -20,7 +20,7 @@ from sqlmodel import col
 
 from api.audit import service as audit
 from api.auth.dependencies import Actor
-from api.auth.models import User
+from api.auth.queries import display_names, users_by_id
 from api.db import utcnow
 from api.errors import Conflict, NotFound, ValidationFailed
 from api.handover.clocks import ClockSpec, clock_alert, strategy_review_clock
@@ -69,14 +69,6 @@ def review_out(meeting: StrategyMeeting, place_name: str, now: datetime) -> Revi
     )
 
 
-async def _names(session: AsyncSession, ids: set[uuid.UUID | None]) -> dict[uuid.UUID, str]:
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    rows = await session.execute(select(col(User.id), col(User.display_name)).where(col(User.id).in_(wanted)))
-    return {uid: name for uid, name in rows.all()}
-
-
 def action_out(action: StrategyAction, names: dict[uuid.UUID, str], now: datetime) -> StrategyActionOut:
     owner = (
         OwnerRef(user_id=action.owner_user_id, name=names.get(action.owner_user_id, "A colleague"))
@@ -98,17 +90,13 @@ def action_out(action: StrategyAction, names: dict[uuid.UUID, str], now: datetim
 
 
 async def owner_names(session: AsyncSession, action: StrategyAction) -> dict[uuid.UUID, str]:
-    return await _names(session, {action.owner_user_id})
+    return await display_names(session, {action.owner_user_id})
 
 
 async def _check_owners(session: AsyncSession, body: StrategyMeetingIn) -> None:
     errors: list[dict[str, str]] = []
     wanted = {a.owner_user_id for a in body.actions if a.owner_user_id is not None}
-    users = (
-        {u.id: u for u in (await session.execute(select(User).where(col(User.id).in_(wanted)))).scalars()}
-        if wanted
-        else {}
-    )
+    users = await users_by_id(session, wanted)
     for n, action in enumerate(body.actions):
         if (action.owner_user_id is None) == (action.owner is None):
             errors.append(
@@ -252,7 +240,7 @@ async def meetings_out(
     now = now or utcnow()
     ids = [m.id for m in meetings]
     actions = await _actions(session, col(StrategyAction.meeting_id).in_(ids)) if ids else []
-    names = await _names(session, {a.owner_user_id for a in actions})
+    names = await display_names(session, {a.owner_user_id for a in actions})
     by_meeting: dict[uuid.UUID, list[StrategyActionOut]] = {}
     for action in sorted(actions, key=lambda a: a.position):
         by_meeting.setdefault(action.meeting_id, []).append(action_out(action, names, now))
@@ -279,7 +267,7 @@ async def place_strategy(
     open_actions = await _actions(
         session, col(StrategyAction.place_id) == place.id, col(StrategyAction.status) == "open"
     )
-    names = await _names(session, {a.owner_user_id for a in open_actions})
+    names = await display_names(session, {a.owner_user_id for a in open_actions})
     meetings = await meetings_of(session, place)
     pending = sorted((m for m in meetings if m.review_met_at is None), key=lambda m: m.review_due_at)
     return PlaceStrategy(

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Header, Query, Response, status
 
 from api.audit import service as audit
 from api.auth.dependencies import ALL_STAFF, CurrentActor, roles
+from api.auth.queries import users_by_id
 from api.db import utcnow
 from api.deps import SessionDep, SettingsDep
 from api.errors import ValidationFailed
@@ -124,14 +125,14 @@ async def create_rotation(
         resource_id=rotation.id,
         team_id=team.id,
     )
-    return _rotation_out(rotation, members, await service.people(session, set(members)))
+    return _rotation_out(rotation, members, await users_by_id(session, set(members)))
 
 
 @router.get("/teams/{team_id}/rotations", response_model=list[RotationOut], dependencies=[roles(*ALL_STAFF)])
 async def list_rotations(team_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> list[RotationOut]:
     await team_to_read(session, actor, team_id)
     rotations = await service.rotations_of(session, [team_id])
-    names = await service.people(session, {m for _, members in rotations for m in members})
+    names = await users_by_id(session, {m for _, members in rotations for m in members})
     return [_rotation_out(r, members, names) for r, members in rotations]
 
 
@@ -181,7 +182,7 @@ async def update_rotation(
         detail={"fields": sorted(changes), "version": rotation.version},
     )
     response.headers["ETag"] = f'"{rotation.version}"'
-    return _rotation_out(rotation, members, await service.people(session, set(members)))
+    return _rotation_out(rotation, members, await users_by_id(session, set(members)))
 
 
 @router.delete(
@@ -252,7 +253,7 @@ async def create_shift(
         resource_id=shift.id,
         team_id=team.id,
     )
-    return _shift_out(shift, await service.people(session, {shift.user_id}))
+    return _shift_out(shift, await users_by_id(session, {shift.user_id}))
 
 
 @router.delete(
@@ -291,7 +292,7 @@ async def list_shifts(
     await team_to_read(session, actor, team_id)
     start = from_ or utcnow()
     shifts = await service.overrides_of(session, team_id, start, to or start + timedelta(days=60))
-    names = await service.people(session, {s.user_id for s in shifts})
+    names = await users_by_id(session, {s.user_id for s in shifts})
     return [_shift_out(s, names) for s in shifts]
 
 
@@ -308,7 +309,7 @@ async def on_call(
     at = at or utcnow()
     team_rota = await service.load_rota(session, team_id, at)
     primary, secondary = team_rota.on_call("primary", at), team_rota.on_call("secondary", at)
-    names = await service.people(session, set(primary) | set(secondary))
+    names = await users_by_id(session, set(primary) | set(secondary))
     return OnCallOut(
         team_id=team_id,
         at=at,
@@ -330,7 +331,7 @@ async def rota_gaps(
     start = utcnow()
     end = start + timedelta(days=days)
     gaps = await find_gaps(session, team_id, start, end, failure_threshold=settings.device_failure_threshold)
-    names = await service.people(session, {g.user_id for g in gaps if g.user_id})
+    names = await users_by_id(session, {g.user_id for g in gaps if g.user_id})
     return GapsOut(
         team_id=team_id,
         starts_at=start,
@@ -370,7 +371,7 @@ async def team_calendar(
         for slot in team_rota.coverage(level, start - LOOK_BACK, end)
         if slot.ends_at > start
     ]
-    names = await service.people(session, {u for _, s in slots for u in s.user_ids})
+    names = await users_by_id(session, {u for _, s in slots for u in s.user_ids})
     entries = [
         CalendarEntry(
             uid=f"{team.id}-{level}-{int(slot.starts_at.timestamp())}@lantern",

@@ -329,13 +329,6 @@ async def members_of_team(session: AsyncSession, team_id: uuid.UUID) -> list[Use
     return list(rows.scalars())
 
 
-async def people(session: AsyncSession, user_ids: set[uuid.UUID] | list[uuid.UUID]) -> dict[uuid.UUID, User]:
-    if not user_ids:
-        return {}
-    rows = await session.execute(select(User).where(col(User.id).in_(list(user_ids))))
-    return {u.id: u for u in rows.scalars()}
-
-
 def intervals_of(
     rota: TeamRota, team: Team, user_id: uuid.UUID, start: datetime, end: datetime
 ) -> list[Interval]:

@@ -16,16 +16,18 @@ from sqlmodel import col
 
 from api.audit import service as audit
 from api.auth.dependencies import Actor
-from api.auth.models import User
+from api.auth.queries import display_names
 from api.errors import NotFound
 from api.incidents.access import may_see_case
 from api.incidents.models import Incident
 from api.support.catalogue import offer_kind
 from api.support.models import HandoverNote, HandoverNoteVersion, SupportOffer, SupportOfferVersion
 from api.support.schemas import (
+    HandoverNoteDetailOut,
     HandoverNoteOut,
     HandoverNoteVersionOut,
     PersonRef,
+    SupportOfferDetailOut,
     SupportOfferOut,
     SupportOfferVersionOut,
 )
@@ -43,10 +45,8 @@ def _client_time(instant: datetime, offset_minutes: int) -> datetime:
 
 
 async def _people(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, PersonRef]:
-    if not ids:
-        return {}
-    rows = await session.execute(select(col(User.id), col(User.display_name)).where(col(User.id).in_(ids)))
-    return {row.id: PersonRef(id=row.id, display_name=row.display_name) for row in rows}
+    names = await display_names(session, ids)
+    return {uid: PersonRef(id=uid, display_name=name) for uid, name in names.items()}
 
 
 def _offer_out(offer: SupportOffer, people: dict[uuid.UUID, PersonRef]) -> SupportOfferOut:
@@ -161,7 +161,7 @@ async def list_notes(session: AsyncSession, actor: Actor, incident_id: uuid.UUID
 
 async def offer_with_history(
     session: AsyncSession, actor: Actor, incident_id: uuid.UUID, offer_id: uuid.UUID
-) -> dict[str, Any]:
+) -> SupportOfferDetailOut:
     """One offer with every version it had (audited)."""
     incident = await _readable_incident(session, actor, incident_id)
     offer = await session.get(SupportOffer, offer_id)
@@ -185,27 +185,28 @@ async def offer_with_history(
         resource_id=offer.id,
         young_person_id=incident.young_person_id,
     )
-    out = _offer_out(offer, people).model_dump(mode="json")
-    out["versions"] = [
-        SupportOfferVersionOut(
-            version=v.version,
-            kind=v.kind,
-            outcome=v.outcome,
-            offered_at=_client_time(v.offered_at, v.offered_at_offset_minutes),
-            notes=v.notes,
-            recorded_by=people[v.recorded_by_id],
-            received_at=v.received_at,
-            captured_offline=v.captured_offline,
-            client_time_suspect=v.client_time_suspect,
-        ).model_dump(mode="json")
-        for v in versions
-    ]
-    return out
+    return SupportOfferDetailOut(
+        **_offer_out(offer, people).model_dump(),
+        versions=[
+            SupportOfferVersionOut(
+                version=v.version,
+                kind=v.kind,
+                outcome=v.outcome,
+                offered_at=_client_time(v.offered_at, v.offered_at_offset_minutes),
+                notes=v.notes,
+                recorded_by=people[v.recorded_by_id],
+                received_at=v.received_at,
+                captured_offline=v.captured_offline,
+                client_time_suspect=v.client_time_suspect,
+            )
+            for v in versions
+        ],
+    )
 
 
 async def note_with_history(
     session: AsyncSession, actor: Actor, incident_id: uuid.UUID, note_id: uuid.UUID
-) -> dict[str, Any]:
+) -> HandoverNoteDetailOut:
     """One handover note with every version it had (audited)."""
     incident = await _readable_incident(session, actor, incident_id)
     note = await session.get(HandoverNote, note_id)
@@ -229,15 +230,16 @@ async def note_with_history(
         resource_id=note.id,
         young_person_id=incident.young_person_id,
     )
-    out = _note_out(note, people).model_dump(mode="json")
-    out["versions"] = [
-        HandoverNoteVersionOut(
-            version=v.version,
-            text=v.text,
-            recorded_by=people[v.recorded_by_id],
-            received_at=v.received_at,
-            captured_offline=v.captured_offline,
-        ).model_dump(mode="json")
-        for v in versions
-    ]
-    return out
+    return HandoverNoteDetailOut(
+        **_note_out(note, people).model_dump(),
+        versions=[
+            HandoverNoteVersionOut(
+                version=v.version,
+                text=v.text,
+                recorded_by=people[v.recorded_by_id],
+                received_at=v.received_at,
+                captured_offline=v.captured_offline,
+            )
+            for v in versions
+        ],
+    )
