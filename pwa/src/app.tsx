@@ -8,35 +8,39 @@ import { LockScreen } from './screens/LockScreen';
 import { SignIn } from './screens/SignIn';
 import { WorkerHome } from './screens/WorkerHome';
 import { Inbox } from './screens/Inbox';
-import { IncidentDetail } from './screens/IncidentDetail';
-import { ReportForm } from './screens/ReportForm';
 import { MyReports } from './screens/MyReports';
-import { ReportStatus } from './screens/ReportStatus';
-import { HandoverQueue } from './screens/HandoverQueue';
-import { HandoverPrint } from './screens/HandoverPrint';
-import { Board } from './screens/Board';
-import { OutboxScreen } from './screens/OutboxScreen';
-import { Settings } from './screens/Settings';
 import { SignOut } from './screens/SignOut';
-import { Lazy } from './ui/Lazy';
-import { YoungPersonScreen } from './screens/YoungPersonScreen';
+import { Lazy, preload, type Loader } from './ui/Lazy';
 import { Places } from './screens/LazyPlaces';
 import { Hubs } from './screens/LazyHubs';
 import type { JSX } from 'preact';
 import { prefetchCatalogues } from './offline/catalogue';
 
 
-// Screens few people open, loaded on first use (out of the app shell).
+// Screens loaded on first use, each its own chunk out of the app shell: the screens no role opens
+// first, and the first screens of the roles other than the on-call worker's (whose chunk main.tsx
+// starts fetching at once when the address names it: see preloadScreen).
 const loadRota = () => import('./screens/Rota').then((m) => m.Rota);
 const loadAdmin = () => import('./screens/AdminHome').then((m) => m.AdminHome);
 const loadPartnershipReports = () => import('./screens/PartnershipReports').then((m) => m.PartnershipReports);
 const loadSearch = () => import('./screens/search/SearchScreen').then((m) => m.SearchScreen);
 const loadPartnerHome = () => import('./screens/partner/PartnerHome').then((m) => m.PartnerHome);
+const loadIncident = () => import('./screens/IncidentDetail').then((m) => m.IncidentDetail);
+const loadYoungPerson = () => import('./screens/YoungPersonScreen').then((m) => m.YoungPersonScreen);
+const loadReportForm = () => import('./screens/ReportForm').then((m) => m.ReportForm);
+const loadReportStatus = () => import('./screens/ReportStatus').then((m) => m.ReportStatus);
+const loadHandover = () => import('./screens/HandoverQueue').then((m) => m.HandoverQueue);
+const loadHandoverPrint = () => import('./screens/HandoverPrint').then((m) => m.HandoverPrint);
+const loadBoard = () => import('./screens/Board').then((m) => m.Board);
+const loadOutbox = () => import('./screens/OutboxScreen').then((m) => m.OutboxScreen);
+const loadSettings = () => import('./screens/Settings').then((m) => m.Settings);
 
 interface RouteDef {
   pattern: string;
   roles: Role[] | 'any';
   render: (params: Record<string, string>) => JSX.Element;
+  /** The screen's chunk, when it is loaded on first use. */
+  load?: Loader;
 }
 
 /** Who may search incidents (design.md: day teams, managers, coordinators; the API also lets
@@ -50,28 +54,28 @@ export const ROUTES: RouteDef[] = [
   { pattern: '/on-call', roles: ['worker', 'manager'], render: () => <WorkerHome /> },
   { pattern: '/incidents', roles: ['worker', 'day_team', 'manager'], render: () => <Inbox /> },
   // Admins too: an admin paged because nobody answered opens the incident (the API allows only those).
-  { pattern: '/incidents/:id', roles: ['worker', 'day_team', 'manager', 'admin'], render: (p) => <IncidentDetail id={p.id!} /> },
-  { pattern: '/young-people/:id', roles: ['worker', 'day_team', 'manager'], render: (p) => <YoungPersonScreen id={p.id!} /> },
+  { pattern: '/incidents/:id', roles: ['worker', 'day_team', 'manager', 'admin'], load: loadIncident, render: (p) => <Lazy load={loadIncident} props={{ id: p.id! }} /> },
+  { pattern: '/young-people/:id', roles: ['worker', 'day_team', 'manager'], load: loadYoungPerson, render: (p) => <Lazy load={loadYoungPerson} props={{ id: p.id! }} /> },
   { pattern: '/places', roles: PLACE_ROLES, render: () => <Places screen="list" /> },
   { pattern: '/places/:id', roles: PLACE_ROLES, render: (p) => <Places screen="profile" id={p.id!} /> },
   { pattern: '/young-people/:id/network', roles: PLACE_ROLES, render: (p) => <Places screen="network" id={p.id!} /> },
   // Hub meetings: the coordinators and managers of a CSE or CCE hub (the API checks the team).
   { pattern: '/hubs', roles: ['coordinator', 'manager'], render: () => <Hubs /> },
   { pattern: '/hubs/:hub/:week', roles: ['coordinator', 'manager'], render: (p) => <Hubs hub={p.hub!} week={p.week!} /> },
-  { pattern: '/report', roles: ['police'], render: () => <ReportForm /> },
+  { pattern: '/report', roles: ['police'], load: loadReportForm, render: () => <Lazy load={loadReportForm} /> },
   { pattern: '/reports', roles: ['police'], render: () => <MyReports /> },
-  { pattern: '/reports/:id', roles: ['police'], render: (p) => <ReportStatus id={p.id!} /> },
-  { pattern: '/handover', roles: ['day_team', 'manager'], render: () => <HandoverQueue /> },
-  { pattern: '/handover/print', roles: ['day_team', 'manager'], render: () => <HandoverPrint /> },
-  { pattern: '/board', roles: ['manager'], render: () => <Board /> },
-  { pattern: '/rota', roles: ['manager'], render: () => <Lazy load={loadRota} /> },
-  { pattern: '/partnership-reports', roles: ['manager'], render: () => <Lazy load={loadPartnershipReports} /> },
-  { pattern: '/outbox', roles: 'any', render: () => <OutboxScreen /> },
-  { pattern: '/settings', roles: 'any', render: () => <Settings /> },
+  { pattern: '/reports/:id', roles: ['police'], load: loadReportStatus, render: (p) => <Lazy load={loadReportStatus} props={{ id: p.id! }} /> },
+  { pattern: '/handover', roles: ['day_team', 'manager'], load: loadHandover, render: () => <Lazy load={loadHandover} /> },
+  { pattern: '/handover/print', roles: ['day_team', 'manager'], load: loadHandoverPrint, render: () => <Lazy load={loadHandoverPrint} /> },
+  { pattern: '/board', roles: ['manager'], load: loadBoard, render: () => <Lazy load={loadBoard} /> },
+  { pattern: '/rota', roles: ['manager'], load: loadRota, render: () => <Lazy load={loadRota} /> },
+  { pattern: '/outbox', roles: 'any', load: loadOutbox, render: () => <Lazy load={loadOutbox} /> },
+  { pattern: '/settings', roles: 'any', load: loadSettings, render: () => <Lazy load={loadSettings} /> },
   { pattern: '/sign-out', roles: 'any', render: () => <SignOut /> },
-  { pattern: '/admin', roles: ['admin'], render: () => <Lazy load={loadAdmin} /> },
-  { pattern: '/search', roles: SEARCH_ROLES, render: () => <Lazy load={loadSearch} /> },
-  { pattern: '/concerns', roles: ['partner'], render: () => <Lazy load={loadPartnerHome} /> },
+  { pattern: '/admin', roles: ['admin'], load: loadAdmin, render: () => <Lazy load={loadAdmin} /> },
+  { pattern: '/partnership-reports', roles: ['manager'], load: loadPartnershipReports, render: () => <Lazy load={loadPartnershipReports} /> },
+  { pattern: '/search', roles: SEARCH_ROLES, load: loadSearch, render: () => <Lazy load={loadSearch} /> },
+  { pattern: '/concerns', roles: ['partner'], load: loadPartnerHome, render: () => <Lazy load={loadPartnerHome} /> },
 ];
 
 /** Where "/" leads for a role: the screen of that role's night. */
@@ -84,6 +88,13 @@ export function homeFor(roles: Role[]): string {
   if (roles.includes('admin')) return '/admin';
   if (roles.includes('partner')) return '/concerns';
   return '/settings';
+}
+
+/** At start-up, before the session is open: fetch the chunk of the screen the address names
+ *  alongside, rather than after (a lazy first screen would otherwise wait one more round trip). */
+export function preloadScreen(path: string): void {
+  const route = ROUTES.find((r) => match(r.pattern, path));
+  if (route?.load) preload(route.load).catch(() => undefined);
 }
 
 export function allowed(roles: Role[], route: RouteDef): boolean {
@@ -114,7 +125,10 @@ export function App() {
 
   if (phase === 'starting') {
     return (
-      <main id="main" class="center">
+      // The same markup as the static first paint in index.html.
+      <main id="main" class="center boot">
+        <h1 class="boot-title">Lantern</h1>
+        <p class="boot-lead">The out-of-hours response to young people at risk of exploitation.</p>
         <p class="loading">
           <span class="spinner" aria-hidden="true" /> Starting Lantern…
         </p>

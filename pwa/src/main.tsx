@@ -1,13 +1,18 @@
 import './styles.css';
 import { render } from 'preact';
-import { App } from './app';
+import { App, preloadScreen } from './app';
 import { emitLive } from './live';
 import { navigate } from './router';
 import { boot } from './runtime';
 import { applyTheme } from './settings';
 
 applyTheme();
-render(<App />, document.getElementById('app')!);
+preloadScreen(window.location.pathname);
+// index.html paints "Starting Lantern…" before any script runs; the app replaces it (new nodes,
+// so nothing shifts).
+const root = document.getElementById('app')!;
+root.replaceChildren();
+render(<App />, root);
 void boot();
 
 if ('serviceWorker' in navigator && import.meta.env.PROD) {

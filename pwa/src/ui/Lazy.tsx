@@ -1,17 +1,45 @@
-// A screen loaded on first use, out of the app shell (the manager's and admin's screens): the
-// sign-in and the night's screens stay small on a slow phone. The chunk is precached by the
-// service worker like the shell, so it opens offline too.
+// A screen loaded on first use, out of the app shell (the screens no role opens first, and the
+// first screens of the roles other than the on-call worker's): the sign-in and the night's screens
+// stay small on a slow phone. The chunk is precached by the service worker like the shell, so it
+// opens offline too. A chunk loaded once renders at once the next time (no "Loading…" flash).
 import type { ComponentType } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ErrorText } from './bits';
 
-export function Lazy({ load }: { load: () => Promise<ComponentType> }) {
-  const [Screen, setScreen] = useState<ComponentType | null>(null);
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Screen = ComponentType<any>;
+export type Loader = () => Promise<Screen>;
+
+const loaded = new Map<Loader, Screen>();
+const pending = new Map<Loader, Promise<Screen>>();
+
+/** Start fetching a screen's chunk (at start-up, for the screen the address names). */
+export function preload(load: Loader): Promise<Screen> {
+  let promise = pending.get(load);
+  if (!promise) {
+    promise = load().then((screen) => {
+      loaded.set(load, screen);
+      return screen;
+    });
+    promise.catch(() => pending.delete(load));
+    pending.set(load, promise);
+  }
+  return promise;
+}
+
+export function Lazy({ load, props }: { load: Loader; props?: Record<string, unknown> }) {
+  const [shown, setShown] = useState<Screen | null>(() => loaded.get(load) ?? null);
   const [failed, setFailed] = useState(false);
+  // The route may change to another lazy screen while this component stays mounted.
+  const Current = loaded.get(load) ?? null;
   useEffect(() => {
+    if (loaded.has(load)) {
+      setShown(() => loaded.get(load)!);
+      return;
+    }
     let live = true;
-    load()
-      .then((screen) => live && setScreen(() => screen))
+    preload(load)
+      .then((screen) => live && setShown(() => screen))
       .catch(() => live && setFailed(true));
     return () => {
       live = false;
@@ -19,19 +47,19 @@ export function Lazy({ load }: { load: () => Promise<ComponentType> }) {
   }, [load]);
   useEffect(() => {
     // As the shell does after a navigation: focus the new screen's heading.
-    const h1 = Screen ? document.getElementById('main')?.querySelector('h1') : null;
+    const h1 = shown ? document.getElementById('main')?.querySelector('h1') : null;
     if (h1 && document.activeElement !== h1) {
       h1.setAttribute('tabindex', '-1');
       h1.focus({ preventScroll: true });
     }
-  }, [Screen]);
+  }, [shown]);
   if (failed) return <ErrorText>This screen could not be loaded. Check the connection and reload.</ErrorText>;
-  if (!Screen) {
+  if (!Current) {
     return (
       <p class="loading">
         <span class="spinner" aria-hidden="true" /> Loading…
       </p>
     );
   }
-  return <Screen />;
+  return <Current {...(props ?? {})} />;
 }
