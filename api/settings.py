@@ -89,6 +89,12 @@ class Settings(BaseSettings):
         5.0, ge=0, le=60, validation_alias="LANTERN_REVOCATION_CACHE_SECONDS"
     )
 
+    # The Argon2id cost new password hashes are made at (api/auth/passwords.py). Only the test
+    # suite lowers it, for the `lantern` processes it starts; refused unless LANTERN_ENV=test.
+    password_hash_cost: Literal["production", "test-minimum"] = Field(
+        "production", validation_alias="LANTERN_PASSWORD_HASH_COST"
+    )
+
     # Reverse proxies (addresses or networks, e.g. `10.0.0.5,172.28.0.0/24`) whose
     # X-Forwarded-For / X-Forwarded-Proto are believed. Empty: no forwarded header is trusted, so a
     # client cannot choose the address the sign-in throttle and the audit trail record.
@@ -247,6 +253,14 @@ class Settings(BaseSettings):
         75, ge=18, le=120, validation_alias="LANTERN_RETENTION_LOOKED_AFTER_UNTIL_AGE"
     )
     retention_audit_years: int = Field(7, ge=1, le=100, validation_alias="LANTERN_RETENTION_AUDIT_YEARS")
+
+    @model_validator(mode="after")
+    def _password_cost_lowered_only_in_tests(self) -> Settings:
+        if self.password_hash_cost != "production" and self.env != "test":
+            raise ValueError(
+                f"LANTERN_PASSWORD_HASH_COST={self.password_hash_cost} is only allowed with LANTERN_ENV=test"
+            )
+        return self
 
     @model_validator(mode="after")
     def _production_needs_explicit_secrets(self) -> Settings:

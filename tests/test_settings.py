@@ -111,3 +111,17 @@ def test_the_cli_starts_with_a_comma_separated_list(tmp_path):
     assert done.returncode == 0, done.stderr
     assert len(done.stdout.strip()) > 40  # the VAPID public key
     assert "Traceback" not in done.stderr
+
+
+def test_passwords_are_hashed_at_the_production_cost_unless_a_test_lowers_it(clean_env):
+    """LANTERN_PASSWORD_HASH_COST (the test suite's `lantern` subprocesses) is refused outside
+    LANTERN_ENV=test, so no deployment can store cheap hashes; unset, the cost is production's."""
+    assert load_settings().password_hash_cost == "production"
+    clean_env.setenv("LANTERN_ENV", "test")
+    assert load_settings().password_hash_cost == "production"
+    clean_env.setenv("LANTERN_PASSWORD_HASH_COST", "test-minimum")
+    assert load_settings().password_hash_cost == "test-minimum"
+    for env in ("development", "production"):
+        clean_env.setenv("LANTERN_ENV", env)
+        with pytest.raises(SettingsError, match="LANTERN_PASSWORD_HASH_COST=test-minimum is only allowed"):
+            load_settings(secret_key="k" * 40, vapid_private_key="unused")

@@ -39,16 +39,28 @@ def settings(settings, push_service):
     return paging_settings(settings, push_service)
 
 
-def lantern(settings, tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+# Argon2id as `lantern` makes it when LANTERN_PASSWORD_HASH_COST is unset, and at the test cost.
+PRODUCTION_COST = "$argon2id$v=19$m=65536,t=3,p=4$"
+TEST_COST = "$argon2id$v=19$m=8,t=1,p=1$"
+
+
+def lantern(
+    settings, tmp_path: Path, *args: str, production_cost: bool = False
+) -> subprocess.CompletedProcess:
+    """Run `lantern` as a deployment would. Its first passwords are hashed at the lowest Argon2id
+    cost (LANTERN_PASSWORD_HASH_COST=test-minimum: a production hash costs about 0.2 s of CPU),
+    unless `production_cost`: then the variable is unset, as in production."""
     command = [str(LANTERN)] if LANTERN.exists() else [sys.executable, "-m", "workers.cli"]
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "LANTERN_PASSWORD_HASH_COST"},
         "DATABASE_URL": settings.database_url,
         "LANTERN_ENV": "test",
         "LANTERN_SECRET_KEY": "cli-test-secret-" + "x" * 40,
         "LANTERN_VAR_DIR": str(tmp_path / "cli-var"),
         "LANTERN_LOG_LEVEL": "WARNING",
     }
+    if not production_cost:
+        env["LANTERN_PASSWORD_HASH_COST"] = "test-minimum"
     return subprocess.run(
         [*command, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
     )
@@ -83,6 +95,7 @@ async def test_a_fresh_deployment_set_up_from_the_example_file_takes_a_report_to
     async with db.session() as session:
         stored = (await session.execute(select(User.password_hash))).scalars().all()
     assert all(h.startswith("$argon2") for h in stored)
+    assert all(h.startswith(TEST_COST) for h in stored)
     assert not any(p in h for p in passwords.values() for h in stored)
 
     # The same file again (through the contract's name for the command): nothing changes.
@@ -137,10 +150,16 @@ async def test_a_fresh_deployment_set_up_from_the_example_file_takes_a_report_to
 
 
 async def test_an_edited_file_changes_only_what_differs(db, settings, tmp_path):
+    """Also: without LANTERN_PASSWORD_HASH_COST the first passwords are hashed at the production cost."""
     data = yaml.safe_load(EXAMPLE.read_text())
     assert (
-        await asyncio.to_thread(lantern, settings, tmp_path, "setup", "import", str(EXAMPLE))
+        await asyncio.to_thread(
+            lantern, settings, tmp_path, "setup", "import", str(EXAMPLE), production_cost=True
+        )
     ).returncode == 0
+    async with db.session() as session:
+        stored = (await session.execute(select(User.password_hash))).scalars().all()
+    assert len(stored) == 6 and all(h.startswith(PRODUCTION_COST) for h in stored)
     data["users"][1]["display_name"] = "Ada Okafor-Smith"
     data["users"][1]["teams"] = ["north-city-cce", "north-city-cse"]
     data["stations"][1]["active"] = False

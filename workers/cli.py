@@ -1,7 +1,9 @@
 """The `lantern` command line (see api-contract.md, "Command line").
 
 It lives in `workers` because it is the composition root: `serve` hands the API the
-worker loop, and `api` never imports `workers`.
+worker loop, and `api` never imports `workers`. Each command imports what it needs when it
+runs: a one-off command (`setup import`, `audit verify`, `backup`) starts without the worker
+runtime, its handlers and HTTP clients (about 0.8 s of CPU at every start).
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ from typing import Annotated, Any
 
 import typer
 
+from api.auth import passwords
 from api.platform.logs import configure_logging
 from api.settings import Settings, SettingsError, get_settings
-from workers import runtime
 
 app = typer.Typer(help="Lantern: out-of-hours exploitation response.", no_args_is_help=True)
 users_app = typer.Typer(help="Manage users.", no_args_is_help=True)
@@ -37,6 +39,7 @@ def _load_settings():
 def _settings():
     settings = _load_settings()
     configure_logging(settings.log_level)
+    passwords.use_cost(settings.password_hash_cost)
     return settings
 
 
@@ -76,6 +79,8 @@ def serve(
     """Migrate, then serve the API and the PWA (and the worker loop unless --no-worker)."""
     import uvicorn
 
+    from workers import runtime
+
     settings = _settings()
     _ensure_sqlite_dir(settings.database_url)
     asyncio.run(_migrate(settings.database_url))
@@ -104,6 +109,8 @@ def server_options(settings: Settings) -> dict[str, Any]:
 @app.command()
 def worker() -> None:
     """Run a worker process only (production, several replicas)."""
+    from workers import runtime
+
     settings = _settings()
     asyncio.run(runtime.run_forever(settings))
 

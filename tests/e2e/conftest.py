@@ -32,6 +32,10 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 DEMO_PASSWORD = "lantern-demo-night"
+# `lantern demo` hashes the demo's passwords at the lowest Argon2id cost (about 2 s of CPU less
+# a load); sign-ins still verify real Argon2id hashes. The variable is refused outside
+# LANTERN_ENV=test, which changes nothing else (api/settings.py).
+DEMO_AT_TEST_HASH_COST = {"LANTERN_ENV": "test", "LANTERN_PASSWORD_HASH_COST": "test-minimum"}
 # The TLS settings every HTTP client of the suite shares. The servers are plain HTTP on loopback,
 # but each new httpx client builds its default TLS context (loading the CA bundle): about 30 ms
 # of CPU, per API call of a browser test before they shared this one.
@@ -98,7 +102,7 @@ class LiveServer:
 
     def start(self) -> None:
         if self.template is None:
-            self.cli("demo")
+            self.cli("demo", **DEMO_AT_TEST_HASH_COST)
         else:
             for db_file in self.template.glob("e2e.db*"):
                 shutil.copy2(db_file, self.tmp / db_file.name)
@@ -163,7 +167,7 @@ def demo_template(browser_ready, tmp_path_factory) -> Path:
     template = tmp_path_factory.mktemp("demo-template")
     loader = LiveServer(template)
     try:
-        loader.cli("demo")
+        loader.cli("demo", **DEMO_AT_TEST_HASH_COST)
     finally:
         loader.close()
     return template
