@@ -1002,7 +1002,9 @@ export interface paths {
         /**
          * My Clocks
          * @description Your open clocks (you own them) on your teams' incidents, soonest due first, including
-         *     the decisions a hub meeting gave you (`kind: hub_decision`).
+         *     the decisions a hub meeting gave you (`kind: hub_decision`); and in `strategy_reviews` the
+         *     open review clocks of strategy meetings about your teams' areas' places (hub coordinators
+         *     and managers) or that gave you an action still open.
          */
         get: operations["my_clocks_api_v1_me_clocks_get"];
         put?: never;
@@ -4554,6 +4556,21 @@ export interface components {
             updated_at: string;
             /** Young Person Id */
             young_person_id: string;
+        };
+        /**
+         * MyClockList
+         * @description Your open clocks (`GET /me/clocks`): the handover clocks you own, and the strategy review
+         *     clocks of your teams' areas' places (hub coordinators and managers) or of the meetings that
+         *     gave you an open action.
+         */
+        MyClockList: {
+            /** Clocks */
+            clocks: components["schemas"]["ClockOut"][];
+            /**
+             * Strategy Reviews
+             * @description Open strategy review clocks (not rows of `clocks`: no incident)
+             */
+            strategy_reviews?: components["schemas"]["ReviewClockOut"][];
         };
         /** MyOnCallOut */
         MyOnCallOut: {
@@ -9581,7 +9598,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ClockList"];
+                    "application/json": components["schemas"]["MyClockList"];
                 };
             };
         };
