@@ -497,6 +497,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/hubs/{hub}/decisions/{decision_id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Withdraw Decision
+         * @description Withdraw a decision still outstanding, with the reason: its clock closes as withdrawn
+         *     (never counted as met) and leaves the owner's clocks; the packs show it withdrawn.
+         */
+        post: operations["withdraw_decision_api_v1_hubs__hub__decisions__decision_id__withdraw_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/hubs/{hub}/owners": {
         parameters: {
             query?: never;
@@ -3313,12 +3334,17 @@ export interface components {
             owner: components["schemas"]["PersonRef"];
             /**
              * Status
-             * @description done once its clock is met (as of the pack's week end)
+             * @description done once its clock is met, withdrawn once withdrawn (as of the pack's week end)
              * @enum {string}
              */
-            status: "outstanding" | "done";
+            status: "outstanding" | "done" | "withdrawn";
             /** Week */
             week: string;
+            /** Withdrawn At */
+            withdrawn_at?: string | null;
+            withdrawn_by?: components["schemas"]["PersonRef"] | null;
+            /** Withdrawn Reason */
+            withdrawn_reason?: string | null;
             /**
              * Young Person Id
              * Format: uuid
@@ -7270,6 +7296,14 @@ export interface components {
             /** To */
             to?: string | null;
         };
+        /** WithdrawIn */
+        WithdrawIn: {
+            /**
+             * Reason
+             * @description Why the decision is withdrawn
+             */
+            reason: string;
+        };
         /** YoungPersonIn */
         YoungPersonIn: {
             /** Aliases */
@@ -8430,6 +8464,55 @@ export interface operations {
                 content?: never;
             };
             /** @description The fields named are not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    withdraw_decision_api_v1_hubs__hub__decisions__decision_id__withdraw_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The hub's team slug */
+                hub: string;
+                decision_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WithdrawIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DecisionOut"];
+                };
+            };
+            /** @description No such hub of yours, or no such decision of it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The decision is done or withdrawn already */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The reason is missing or too long */
             422: {
                 headers: {
                     [name: string]: unknown;
