@@ -6,7 +6,13 @@ Idempotent: every row is looked up by its slug or username before it is created.
 from __future__ import annotations
 
 from api.db import Database
-from api.flows.demo import a_hub_meeting, a_partners_concern, last_nights_incidents, places_and_peers
+from api.flows.demo import (
+    a_hub_meeting,
+    a_partners_concern,
+    detentions_this_month,
+    last_nights_incidents,
+    places_and_peers,
+)
 from api.paging.demo import seed_policies
 from api.places.demo import a_strategy_meeting, seed_places
 from api.rota.demo import seed_rotas
@@ -124,7 +130,8 @@ async def load_demo(settings: Settings) -> list[tuple[str, str, str]]:
 # After the teams and users: escalation policies, rotas and places, then last night's incidents
 # (paged to whoever was on call, their locations resolved to the places), then earlier reports
 # at the places and who was seen with Jordan; a partner's concern about a park in the county;
-# last week's city CCE hub meeting decision; the CCE hub's saved search; the hub coordinator's
+# last week's city CCE hub meeting decision; five detentions at Euston Street this month (the
+# custody report); the CCE hub's saved search; the hub coordinator's
 # strategy meeting about the railway station.
 DEMO_HOOKS: list = [
     seed_policies,
@@ -133,6 +140,7 @@ DEMO_HOOKS: list = [
     last_nights_incidents,
     places_and_peers,
     a_hub_meeting,
+    detentions_this_month,
     a_partners_concern,
     seed_saved_searches,
     a_strategy_meeting,

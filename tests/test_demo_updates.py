@@ -29,8 +29,11 @@ async def test_the_demo_night_shows_a_3am_charge_and_a_disclosure_that_routes_a_
     async with db.session() as session:
         incidents = list((await session.execute(select(Incident))).scalars())
         assert len(incidents) == once, "a second demo load adds nothing"
-        # The handover demo's five reports (the places demo adds other children's, DEMO-P...).
-        handover_demo = [i for i in incidents if not any(r.startswith("DEMO-P") for r in i.police_references)]
+        # The handover demo's five reports (the places demo adds other children's, DEMO-P...,
+        # and the custody report's detentions this month, DEMO-C...).
+        handover_demo = [
+            i for i in incidents if not any(r.startswith(("DEMO-P", "DEMO-C")) for r in i.police_references)
+        ]
         assert len(handover_demo) == 5
         kai = next(i for i in incidents if "DEMO-0002" in i.police_references)
         jordan = next(i for i in incidents if "DEMO-0001" in i.police_references)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 from datetime import UTC, datetime, time, timedelta
 
 from pypdf import PdfReader
@@ -202,8 +203,12 @@ async def test_a_decision_is_the_owners_clock_and_outstanding_next_week_until_me
     assert datetime.fromisoformat(clock["due_at"]).astimezone(LONDON).replace(
         tzinfo=None
     ) == datetime.combine(due, time(17, 0))
-    # A coordinator has no clock queue (clocks are met by day teams and managers).
-    assert (await client.get("/api/v1/me/clocks", headers=coordinator)).status_code == 403
+    # A coordinator owns no handover clock here (clocks are met by day teams and managers); their
+    # clocks are the strategy reviews of their areas' places.
+    theirs = await client.get("/api/v1/me/clocks", headers=coordinator)
+    assert theirs.status_code == 200 and decision["clock_id"] not in {
+        c["id"] for c in theirs.json()["clocks"]
+    }
 
     # Next week's pack (this week's): outstanding, for Jordan and among the follow-ups.
     url = PACKS.format(hub="city-cce", week=str(this_week))
@@ -289,3 +294,63 @@ async def test_bad_decisions_are_422_naming_the_fields(client, settings, db):
     assert elsewhere.status_code == 422 and elsewhere.json()["errors"][0]["field"] == "young_person_id"
     assert (await post(good, hub="city-general")).status_code == 404
     assert (await post(good)).status_code == 201
+
+
+async def test_a_decision_withdrawn_with_a_reason_leaves_the_owners_clocks_and_shows_withdrawn(
+    client, settings, db
+):
+    await load_demo(settings)
+    coordinator = await _sign_in(client, "coordinator.hubs")
+    day = await _sign_in(client, "day.cce")
+    jordan = await _person(db, "Jordan")
+    async with db.session() as session:
+        day_user = (await session.execute(select(User).where(User.username == "day.cce"))).scalar_one()
+    now = datetime.now(UTC)
+    this_week = week_of(now)
+    due = (now + timedelta(days=10)).astimezone(LONDON).date()
+    decided = await client.post(
+        "/api/v1/hubs/city-cce/decisions",
+        headers=coordinator,
+        json={
+            "young_person_id": str(jordan.id),
+            "kind": "strategy_discussion",
+            "owner_id": str(day_user.id),
+            "due_on": due.isoformat(),
+            "week": str(this_week.shifted(-1)),
+        },
+    )
+    assert decided.status_code == 201, decided.text
+    decision = decided.json()
+    url = f"/api/v1/hubs/city-cce/decisions/{decision['id']}/withdraw"
+
+    # Only the hub's coordinators and managers, with a reason.
+    assert (await client.post(url, json={"reason": "x"}, headers=day)).status_code == 403
+    missing = await client.post(url, json={}, headers=coordinator)
+    assert missing.status_code == 422 and missing.json()["errors"][0]["field"] == "reason"
+    other = await client.post(
+        f"/api/v1/hubs/city-cce/decisions/{uuid.uuid4()}/withdraw", json={"reason": "x"}, headers=coordinator
+    )
+    assert other.status_code == 404
+
+    reason = "Jordan moved to a placement out of the area; the new area's hub takes it on."
+    withdrawn = await client.post(url, json={"reason": reason}, headers=coordinator)
+    assert withdrawn.status_code == 200, withdrawn.text
+    body = withdrawn.json()
+    assert body["status"] == "withdrawn" and body["done_at"] is None and not body["overdue"]
+    assert body["withdrawn_reason"] == reason and body["withdrawn_by"]["display_name"]
+    again = await client.post(url, json={"reason": reason}, headers=coordinator)
+    assert again.status_code == 409
+
+    # Off the owner's clocks; this week's pack shows it withdrawn among the follow-ups.
+    mine = (await client.get("/api/v1/me/clocks", headers=day)).json()["clocks"]
+    assert decision["clock_id"] not in {c["id"] for c in mine}
+    pack = (await client.get(PACKS.format(hub="city-cce", week=str(this_week)), headers=coordinator)).json()
+    [follow_up] = [d for d in pack["follow_ups"] if d["id"] == decision["id"]]
+    assert follow_up["status"] == "withdrawn" and follow_up["withdrawn_reason"] == reason
+    # Never met: the clock is closed as withdrawn, and meeting it afterwards changes nothing.
+    met = await client.post(f"/api/v1/clocks/{decision['clock_id']}/met", headers=day, json={})
+    assert met.status_code == 200 and met.json()["outcome"] == "withdrawn"
+    pack = (await client.get(PACKS.format(hub="city-cce", week=str(this_week)), headers=coordinator)).json()
+    assert next(d for d in pack["follow_ups"] if d["id"] == decision["id"])["status"] == "withdrawn"
+    [(event, _)] = await _audits(db, "hub.decision.withdrawn")
+    assert reason not in str(event.detail) and event.young_person_id == jordan.id

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from api.audit.models import AuditEvent
+from api.demo import DEMO_PASSWORD, load_demo
 from api.handover.models import Clock, HandoverItem
 from api.incidents.models import Incident, IncidentTeam
 from api.paging.models import Page
@@ -869,3 +870,48 @@ def test_every_line_adds_up_and_no_hidden_count_can_be_worked_out(report):
         assert recoverable(shown, truth, every_line) == set()
         checked_hidden += sum(1 for v in shown.values() if v == H)
     assert checked_hidden > 500
+
+
+async def test_the_demos_reports_for_this_month_have_figures(client, settings, db):
+    """The demo (loaded twice: once only) holds five detentions at Euston Street this month, so
+    the current month's custody report and the city CCE response report are not empty: the
+    appropriate adult's arrival for each, bail refused with a transfer and with a certificate
+    of impracticability on a permitted ground."""
+    await load_demo(settings)
+    await load_demo(settings)
+    response = await client.post(
+        "/api/v1/auth/token", data={"username": "manager.duty", "password": DEMO_PASSWORD}
+    )
+    headers = {"Authorization": f"Bearer {response.json()['access_token']}"}
+    current = (await client.get("/api/v1/reports/choices", headers=headers)).json()["current_month"]
+    custody = await client.get(
+        "/api/v1/reports/custody", params={"station": "euston-street", "month": current}, headers=headers
+    )
+    assert custody.status_code == 200, custody.text
+    body = custody.json()
+    # Five this month (six when last night's arrest fell in this month too): shown, not suppressed.
+    assert row(body, "detained")["total"] in (5, 6)
+    assert row(body, "aa_arrived")["total"] in (5, 6)
+    for key in (
+        "refused_bail",
+        "s38:transferred",
+        "s38:certified_impracticable",
+        "ground:court_appearance_imminent",
+    ):
+        assert row(body, key)["total"] not in (0, None), key
+    assert next(t for t in body["times"] if t["key"] == "aa_wait")["median"] is not None
+    async with db.session() as session:
+        children = (
+            (await session.execute(select(YoungPerson).where(YoungPerson.first_name == "Tyler")))
+            .scalars()
+            .all()
+        )
+    assert len(children) == 1
+
+    res = await client.get(
+        "/api/v1/reports/response", params={"team": "city-cce", "month": current}, headers=headers
+    )
+    assert res.status_code == 200, res.text
+    body = res.json()
+    for key in ("paged", "acknowledged", "handover_items", "picked_up", "clocks_due"):
+        assert row(body, key)["total"] not in (0, None), key

@@ -15,9 +15,11 @@ from sqlalchemy import select
 
 from api.audit.models import AuditEvent
 from api.handover.clocks import strategy_review_clock
+from api.jobs.models import Job
 from api.places import strategy
 from api.places.models import Place, StrategyMeeting
 from api.rota.schedule import LONDON
+from tests.handover_helpers import run_pass
 
 STATION = "Leicester railway station"
 OFFICER = "Sergeant Priya Okafor"  # a professional's name: it must stay out of logs and audit
@@ -298,3 +300,64 @@ async def test_names_stay_out_of_the_logs(client, coordinator, station, caplog):
     caplog.set_level("DEBUG")
     await _record(client, coordinator, station["id"], meeting())
     assert OFFICER not in caplog.text and "platform 2" not in caplog.text
+
+
+async def test_open_review_clocks_are_among_the_areas_hub_staffs_and_the_action_owners_clocks(
+    client, db, world, make_user, coordinator, manager, station
+):
+    """`GET /me/clocks` lists the open review clocks in `strategy_reviews`: for the coordinators
+    and managers of the place's area and the owner (a user) of one of the meeting's open actions;
+    not for another area's coordinator nor a day team member who owns no action. An overdue
+    review is never paged to the managers by the handover's raise pass."""
+    today = _today()
+    owner = await make_user("day_team", teams_=["city-cce"])
+    other_day = await make_user("day_team", teams_=["city-cce"])
+    county = await make_user("coordinator", teams_=["county-cce"])
+    overdue = meeting(
+        owner.id,
+        held_on=(today - timedelta(days=40)).isoformat(),
+        review_on=(today - timedelta(days=2)).isoformat(),
+    )
+    first = await _record(client, coordinator, station["id"], overdue)
+
+    async def reviews(person) -> list[tuple[str, str, str]]:
+        response = await client.get("/api/v1/me/clocks", headers=person.headers)
+        assert response.status_code == 200, response.text
+        return [(c["meeting_id"], c["place_name"], c["status"]) for c in response.json()["strategy_reviews"]]
+
+    for person in (coordinator, manager, owner):
+        assert await reviews(person) == [(first["id"], STATION, "overdue")]
+    assert await reviews(county) == []
+    assert await reviews(other_day) == []
+
+    # The overdue review is never paged to the managers (the raise pass reads only `clocks`).
+    result = await run_pass(db, datetime.now(UTC) + timedelta(hours=1))
+    assert result["pages_enqueued"] == 0
+    async with db.session() as session:
+        assert (await session.execute(select(Job).where(Job.kind == "page.managers"))).scalars().all() == []
+
+    # The owner's action done: the review leaves their clocks, not the hub's.
+    action = next(a for a in first["actions"] if a["owner"].get("user_id") == str(owner.id))
+    done = await client.patch(
+        f"/api/v1/places/{station['id']}/strategy-actions/{action['id']}",
+        json={"status": "done"},
+        headers=coordinator.headers,
+    )
+    assert done.status_code == 200, done.text
+    assert await reviews(owner) == []
+    assert await reviews(manager) == [(first["id"], STATION, "overdue")]
+
+    # The next meeting meets the review: a new open one (not overdue) replaces it.
+    second = await _record(client, coordinator, station["id"], meeting())
+    assert await reviews(coordinator) == [(second["id"], STATION, "open")]
+    async with db.session() as session:
+        mine = (
+            (
+                await session.execute(
+                    select(AuditEvent).where(AuditEvent.action == "place.strategy_review.mine")
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert mine and all(OFFICER not in str(event.detail) for event in mine)

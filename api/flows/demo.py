@@ -25,7 +25,7 @@ from api.flows.partner_concerns import report_concern
 from api.flows.updates import update_incident
 from api.handover import contents, nrm
 from api.handover import service as handover
-from api.handover.demo import earlier_episodes, last_night, reports
+from api.handover.demo import CERTIFIED_GROUND, custody_this_month, earlier_episodes, last_night, reports
 from api.handover.models import HandoverItem
 from api.hubs import service as hubs
 from api.hubs.models import HubDecision
@@ -41,6 +41,7 @@ from api.places import demo as places_demo
 from api.places.models import IncidentPerson, PersonOfConcern
 from api.referrals import service as referrals
 from api.referrals.models import Referral
+from api.reports.months import month_of, month_start
 from api.rota.schedule import LONDON
 from api.support import service as support
 from api.support.schemas import HandoverNoteIn, SupportOfferIn
@@ -296,6 +297,70 @@ async def a_hub_meeting(session: AsyncSession, teams: dict[str, Team]) -> None:
         note="Assess Abbey Park with the park wardens and the neighbourhood team.",
     )
     await hubs.record_decision(session, coordinator, team, body, now=meeting)
+
+
+async def detentions_this_month(session: AsyncSession, teams: dict[str, Team]) -> None:
+    """The demo hook after the hub meeting: five children detained at Euston Street this month
+    (api.handover.demo.custody_this_month), so the month's custody report has figures: the
+    appropriate adult's arrival, a charge with bail refused and a transfer, another with the
+    transfer certified impracticable (a permitted ground), releases; the CCE worker took each page
+    and the day team closed each item. Once only (skipped when the first child exists)."""
+    police = await _actor(session, "custody.euston")
+    worker = await _actor(session, "worker.cce")
+    manager = await _actor(session, "manager.duty")
+    closers = [a for a in [await _actor(session, "day.cce"), await _actor(session, "day.cse")] if a]
+    if police is None or worker is None or manager is None or not closers:
+        return
+    specs = custody_this_month(utcnow(), month_start(month_of(utcnow())))
+    first = specs[0]["young_person"]
+    known = await session.execute(
+        select(col(YoungPerson.id)).where(
+            col(YoungPerson.first_name) == first["first_name"],
+            col(YoungPerson.last_name) == first["last_name"],
+        )
+    )
+    if known.first() is not None:
+        return
+    for spec in specs:
+        incident = await _report(session, police, spec)
+        acked_at = spec["occurred_at"] + timedelta(minutes=8)
+        await acknowledge(
+            session,
+            incident.id,
+            worker.user,
+            action="phoning",
+            eta_minutes=None,
+            team_ids=worker.team_ids,
+            is_admin=False,
+            now=acked_at,
+        )
+        events = spec["_events"]
+        for keys in (("appropriate_adult_arrived_at",), ("charged_at", "bail_refused"), ("released_at",)):
+            change = {k: events[k] for k in keys if k in events}
+            if change:
+                await _update(session, incident, "custody.euston", change, None, acked_at)
+        if "transferred_at" in events:
+            await _update(
+                session,
+                incident,
+                "custody.euston",
+                {"transferred_at": events["transferred_at"]},
+                None,
+                acked_at,
+            )
+        for clock in await contents.clocks_of(session, incident.id):
+            if clock.kind == "bail_refused_transfer" and not clock.met:
+                certified = spec["_s38"] == "certified_impracticable"
+                await handover.mark_met(
+                    session,
+                    manager,
+                    clock,
+                    outcome=spec["_s38"],
+                    ground=CERTIFIED_GROUND if certified else None,
+                    now=min(spec["_ends"], utcnow()),
+                )
+        await session.flush()
+        await _closed_by_day_teams(session, incident, closers)
 
 
 async def _update(

@@ -25,6 +25,7 @@ from api.db import utcnow
 from api.errors import Forbidden, ValidationFailed
 from api.handover.clocks import S38_OUTCOMES, S38_PERMITTED_GROUNDS
 from api.handover.models import Clock, HandoverItem
+from api.hubs.service import WITHDRAWN
 from api.incidents.models import Incident, IncidentTeam
 from api.paging.models import Page
 from api.people.models import YoungPerson
@@ -374,6 +375,8 @@ async def response_report(
             .where(
                 col(IncidentTeam.team_id) == team.id,
                 col(Clock.kind).not_in(NOT_THE_TEAMS_CLOCKS),
+                # A withdrawn hub decision's clock was closed, not met: it is left out.
+                col(Clock.outcome).is_(None) | (col(Clock.outcome) != WITHDRAWN),
                 col(Clock.due_at) >= since,
                 col(Clock.due_at) < until,
             )

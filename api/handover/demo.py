@@ -124,3 +124,88 @@ def earlier_episodes(evening: date) -> list[dict[str, Any]]:
         }
         for days in (21, 9)
     ]
+
+
+# Detentions at Euston Street this month (issue 15's custody report): (child, minutes from the
+# spread's start to the detention, minutes held, minutes until the appropriate adult arrived,
+# what happened at charge). Each is placed at max(now - days ago, a share of the month so far),
+# so the current month's report always has them (squeezed into the day on the 1st).
+CUSTODY_CHILDREN: tuple[tuple[dict[str, Any], int, float, int, int, str | None], ...] = (
+    (
+        {"first_name": "Tyler", "last_name": "Brennan", "date_of_birth": "2009-05-14", "gender": "male"},
+        24,
+        0.15,
+        9 * 60,
+        75,
+        "transferred",
+    ),
+    (
+        {"first_name": "Ellie", "last_name": "Marsh", "date_of_birth": "2010-11-02", "gender": "female"},
+        19,
+        0.3,
+        5 * 60,
+        140,
+        None,
+    ),
+    (
+        {"first_name": "Reece", "last_name": "Adeyemi", "date_of_birth": "2008-12-30", "gender": "male"},
+        14,
+        0.45,
+        20 * 60,
+        50,
+        "certified_impracticable",
+    ),
+    (
+        {"first_name": "Nathan", "last_name": "Cole", "date_of_birth": "2011-07-21", "gender": "male"},
+        9,
+        0.6,
+        4 * 60,
+        95,
+        None,
+    ),
+    (
+        {"first_name": "Sofia", "last_name": "Nowak", "date_of_birth": "2010-03-09", "gender": "female"},
+        4,
+        0.75,
+        7 * 60,
+        210,
+        None,
+    ),
+)
+# The ground for the certificate: one of the permitted grounds (never "no bed").
+CERTIFIED_GROUND = "court_appearance_imminent"
+
+
+def custody_this_month(now: datetime, month_starts_at: datetime) -> list[dict[str, Any]]:
+    """The demo's detentions at Euston Street in the current (London) month, already ended
+    (released, or transferred) unless that would be after `now`; each with its custody events as
+    the police send them (`_events`) and the s38(6) outcome when bail was refused (`_s38`)."""
+    out = []
+    for n, (child, days, share, held, aa_wait, charge) in enumerate(CUSTODY_CHILDREN, start=1):
+        detained = max(now - timedelta(days=days), month_starts_at + (now - month_starts_at) * share)
+        detained = detained.replace(microsecond=0)
+        ends = detained + timedelta(minutes=held)
+        events: dict[str, Any] = {}
+        arrived = detained + timedelta(minutes=aa_wait)
+        if arrived < now:
+            events["appropriate_adult_arrived_at"] = arrived
+        if charge is not None and detained + timedelta(hours=2) < now:
+            events["charged_at"] = detained + timedelta(hours=2)
+            events["bail_refused"] = True
+        if ends < now:
+            events["transferred_at" if charge == "transferred" else "released_at"] = ends
+        out.append(
+            {
+                "kind": "arrest",
+                "occurred_at": detained - timedelta(minutes=20),
+                "police_reference": f"DEMO-C{n:03d}",
+                "young_person": child,
+                "location": {"description": "Leicester city centre", "area": "leicester-city"},
+                "indicators": [{"code": "ITM-DRUGS-CASH", "provenance": "observed"}],
+                "custody": {"status": "in_custody", "detained_at": detained},
+                "_events": events,
+                "_s38": charge,
+                "_ends": ends,
+            }
+        )
+    return out

@@ -13,6 +13,7 @@ from api.audit import service as audit
 from api.auth.dependencies import CurrentActor, public, roles
 from api.deps import SessionDep
 from api.errors import NotFound
+from api.flows import my_clocks as my_clocks_flow
 from api.handover import nrm, report, service
 from api.handover.access import HANDOVER_ROLES, ReadableItem, WritableClock, WritableItem
 from api.handover.pdf import render_pdf
@@ -34,6 +35,7 @@ from api.handover.schemas import (
     ReturnHomeInterviewIn,
 )
 from api.incidents.access import CASE_ROLES, CaseIncident, incident_roles
+from api.places.strategy_schemas import MyClockList
 from api.textinput import IdentifyingText
 from api.timewindows import ReportNight
 
@@ -194,11 +196,13 @@ async def team_clocks(
     return await service.team_clocks(session, actor, team_id, include_met=include_met)
 
 
-@router.get("/me/clocks", response_model=ClockList, dependencies=[roles(*HANDOVER_ROLES)])
+@router.get("/me/clocks", response_model=MyClockList, dependencies=[roles(*HANDOVER_ROLES, "coordinator")])
 async def my_clocks(session: SessionDep, actor: CurrentActor) -> dict[str, Any]:
     """Your open clocks (you own them) on your teams' incidents, soonest due first, including
-    the decisions a hub meeting gave you (`kind: hub_decision`)."""
-    return await service.my_clocks(session, actor)
+    the decisions a hub meeting gave you (`kind: hub_decision`); and in `strategy_reviews` the
+    open review clocks of strategy meetings about your teams' areas' places (hub coordinators
+    and managers) or that gave you an action still open."""
+    return await my_clocks_flow.my_clocks(session, actor)
 
 
 @router.post(

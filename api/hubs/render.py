@@ -46,7 +46,7 @@ def filename(pack: HubPack, ext: str) -> str:
 
 
 def _decision(d: DecisionOut) -> str:
-    state = "done" if d.status == "done" else ("overdue" if d.overdue else "outstanding")
+    state = d.status if d.status != "outstanding" else ("overdue" if d.overdue else "outstanding")
     return f"{d.kind_label} ({d.week}; {d.owner.display_name}; due {d.due_on.isoformat()}; {state})"
 
 

@@ -4,6 +4,7 @@ other roles 403, a hub that is not theirs (or not a hub) 404."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
@@ -16,7 +17,7 @@ from api.deps import SessionDep
 from api.flows.hub_pack import hub_pack
 from api.handover.schemas import PersonRef
 from api.hubs import render, service
-from api.hubs.schemas import DecisionIn, DecisionOut, HubList, HubOut, HubPack
+from api.hubs.schemas import DecisionIn, DecisionOut, HubList, HubOut, HubPack, WithdrawIn
 from api.hubs.weeks import WEEK_PATTERN, week_of
 from api.textinput import IdentifyingText
 
@@ -125,3 +126,23 @@ async def record_decision(
     week's pack shows it outstanding or done."""
     team = await service.hub_for(session, actor, hub)
     return await service.record_decision(session, actor, team, body)
+
+
+@router.post(
+    "/hubs/{hub}/decisions/{decision_id}/withdraw",
+    response_model=DecisionOut,
+    dependencies=[roles(*service.HUB_ROLES)],
+    responses={
+        404: {"description": "No such hub of yours, or no such decision of it"},
+        409: {"description": "The decision is done or withdrawn already"},
+        422: {"description": "The reason is missing or too long"},
+    },
+)
+async def withdraw_decision(
+    hub: HubSlug, decision_id: uuid.UUID, body: WithdrawIn, session: SessionDep, actor: CurrentActor
+) -> dict[str, Any]:
+    """Withdraw a decision still outstanding, with the reason: its clock closes as withdrawn
+    (never counted as met) and leaves the owner's clocks; the packs show it withdrawn."""
+    team = await service.hub_for(session, actor, hub)
+    decision = await service.decision_of(session, team, decision_id)
+    return await service.withdraw_decision(session, actor, team, decision, body.reason)

@@ -22,7 +22,7 @@ DecisionKind = Literal[
     "context_assessment",
     "disruption_action",
 ]
-DecisionStatus = Literal["outstanding", "done"]
+DecisionStatus = Literal["outstanding", "done", "withdrawn"]
 
 
 class DecisionIn(WriteModel):
@@ -36,6 +36,10 @@ class DecisionIn(WriteModel):
         description="The meeting's ISO week (e.g. 2026-W49); the current week when left out",
     )
     note: FreeText | None = Field(default=None, max_length=2000)
+
+
+class WithdrawIn(WriteModel):
+    reason: FreeText = Field(min_length=1, max_length=2000, description="Why the decision is withdrawn")
 
 
 class DecisionOut(BaseModel):
@@ -55,9 +59,14 @@ class DecisionOut(BaseModel):
     note: str | None
     decided_by: PersonRef
     decided_at: datetime
-    status: DecisionStatus = Field(description="done once its clock is met (as of the pack's week end)")
+    status: DecisionStatus = Field(
+        description="done once its clock is met, withdrawn once withdrawn (as of the pack's week end)"
+    )
     done_at: datetime | None
     overdue: bool
+    withdrawn_at: datetime | None = None
+    withdrawn_by: PersonRef | None = None
+    withdrawn_reason: str | None = None
 
 
 class HubOut(BaseModel):

@@ -22,7 +22,7 @@ from api.auth.dependencies import Actor
 from api.auth.models import Membership, User
 from api.auth.queries import users_by_id
 from api.db import utcnow
-from api.errors import NotFound, ValidationFailed
+from api.errors import Conflict, NotFound, ValidationFailed
 from api.handover.clocks import hub_decision_clock
 from api.handover.models import Clock
 from api.hubs.models import DECISION_LABELS, HubDecision
@@ -39,6 +39,9 @@ HUB_ROLES = ("coordinator", "manager")
 HUB_SPECIALISMS = ("cse", "cce")
 OWNER_ROLES = ("day_team", "manager")  # who can see and meet clocks (api.handover.access)
 DUE_HOUR = time(17, 0)
+# A withdrawn decision's clock is closed with this outcome (met_at: when, met_note: the reason);
+# it never counts as met (the pack shows it withdrawn, the response report leaves it out).
+WITHDRAWN = "withdrawn"
 LONGEST_DUE = timedelta(days=366)
 EARLIEST_YEAR = 2000  # no pack before Lantern's records (and no date arithmetic near year 1)
 
@@ -245,7 +248,11 @@ async def decision_views(
             await session.execute(select(Clock).where(col(Clock.id).in_([d.clock_id for d in decisions])))
         ).scalars()
     }
-    user_ids = {d.owner_id for d in decisions} | {d.decided_by_id for d in decisions}
+    user_ids = (
+        {d.owner_id for d in decisions}
+        | {d.decided_by_id for d in decisions}
+        | {c.met_by_id for c in clocks.values() if c.met_by_id is not None}
+    )
     users = await users_by_id(session, user_ids)
     people = await young_people_by_id(session, {d.young_person_id for d in decisions})
     references: dict[uuid.UUID, str] = {
@@ -261,7 +268,9 @@ async def decision_views(
     views = []
     for d in decisions:
         clock = clocks[d.clock_id]
-        done = clock.met_at is not None and clock.met_at <= as_of
+        closed = clock.met_at is not None and clock.met_at <= as_of
+        withdrawn = closed and clock.outcome == WITHDRAWN
+        done = closed and not withdrawn
         person = people.get(d.young_person_id)
         views.append(
             {
@@ -281,9 +290,12 @@ async def decision_views(
                 "note": d.note,
                 "decided_by": _ref(users, d.decided_by_id),
                 "decided_at": d.decided_at,
-                "status": "done" if done else "outstanding",
+                "status": "withdrawn" if withdrawn else "done" if done else "outstanding",
                 "done_at": clock.met_at if done else None,
-                "overdue": not done and clock.due_at < min(as_of, now),
+                "overdue": not closed and clock.due_at < min(as_of, now),
+                "withdrawn_at": clock.met_at if withdrawn else None,
+                "withdrawn_by": _ref(users, clock.met_by_id) if withdrawn and clock.met_by_id else None,
+                "withdrawn_reason": clock.met_note if withdrawn else None,
             }
         )
     return views
@@ -292,3 +304,54 @@ async def decision_views(
 def _ref(users: dict[uuid.UUID, User], user_id: uuid.UUID) -> dict[str, Any]:
     user = users.get(user_id)
     return {"id": user_id, "display_name": user.display_name if user else ""}
+
+
+async def decision_of(session: AsyncSession, team: Team, decision_id: uuid.UUID) -> HubDecision:
+    decision = await session.get(HubDecision, decision_id)
+    if decision is None or decision.team_id != team.id:
+        raise NotFound("No such decision of this hub.")
+    return decision
+
+
+async def withdraw_decision(
+    session: AsyncSession,
+    actor: Actor,
+    team: Team,
+    decision: HubDecision,
+    reason: str,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Withdraw a decision still outstanding: its clock closes as withdrawn (not met), so it
+    leaves the owner's clocks and the packs show it withdrawn. Done or withdrawn already: 409."""
+    now = now or utcnow()
+    clock = await session.get(Clock, decision.clock_id, with_for_update=True, populate_existing=True)
+    assert clock is not None, "hub_decisions.clock_id is a non-null foreign key"
+    if clock.met_at is not None:
+        state = "withdrawn" if clock.outcome == WITHDRAWN else "done"
+        raise Conflict(f"This decision is {state} already.")
+    clock.met_at = now
+    clock.met_by_id = actor.id
+    clock.met_note = reason
+    clock.outcome = WITHDRAWN
+    clock.updated_at = now
+    timeline.add_event(
+        session,
+        decision.incident_id,
+        "clock.withdrawn",
+        actor_id=actor.id,
+        team_id=team.id,
+        detail={"clock_id": str(clock.id), "kind": clock.kind, "hub_decision": decision.kind},
+    )
+    await session.flush()
+    audit.record(
+        session,
+        actor,
+        "hub.decision.withdrawn",
+        resource_type="hub_decision",
+        resource_id=decision.id,
+        young_person_id=decision.young_person_id,
+        team_id=team.id,
+        detail={"week": decision.week, "kind": decision.kind, "clock_id": str(clock.id)},
+    )
+    views = await decision_views(session, team, [decision], as_of=now, now=now)
+    return views[0]

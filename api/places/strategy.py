@@ -5,8 +5,11 @@ The review date is a clock of kind `strategy_review` built by the clock rules
 (`api.handover.clocks.strategy_review_clock`, `clock_alert`): due at the end of the review
 day (London), met when the next strategy meeting about the place is recorded, or marked met.
 It is kept on the meeting row, not in `clocks` (whose rows belong to an incident), and is
-shown to the hub coordinators and managers of the place's area (`review_clocks`) and on the
-place's profile. Attendees' names and the free text never go into an audit detail or a log.
+shown to the hub coordinators and managers of the place's area (`review_clocks`), on the
+place's profile, and among their own clocks (`my_review_clocks`, with the owners of the meeting's
+open actions; `GET /me/clocks`). Never raised to managers by the handover's pass (it reads only
+`clocks`): like a hub decision, a review is followed up at the next meeting, not paged at night.
+Attendees' names and the free text never go into an audit detail or a log.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -357,4 +360,30 @@ async def review_clocks(
         query = query.where(col(StrategyMeeting.review_met_at).is_(None))
     rows = (await session.execute(query.order_by(col(StrategyMeeting.review_due_at)))).all()
     audit.record(session, actor, "place.strategy_review.list", detail={"clocks": len(rows)})
+    return [review_out(meeting, name, now) for meeting, name in rows]
+
+
+async def my_review_clocks(
+    session: AsyncSession, actor: Actor, *, now: datetime | None = None
+) -> list[ReviewClockOut]:
+    """The open review clocks among the actor's own clocks, soonest due first: of the places in
+    their teams' areas when they are a hub coordinator or manager, and of the meetings that gave
+    them an action still open (whatever their role)."""
+    now = now or utcnow()
+    owned = select(col(StrategyAction.meeting_id)).where(
+        col(StrategyAction.owner_user_id) == actor.id, col(StrategyAction.status) == "open"
+    )
+    mine: list[ColumnElement[bool]] = [col(StrategyMeeting.id).in_(owned)]
+    if actor.has(*STEWARD_ROLES):
+        areas = await actor_area_ids(session, actor)
+        mine.append(col(Place.area_id).is_(None) | col(Place.area_id).in_(areas))
+    rows = (
+        await session.execute(
+            select(StrategyMeeting, col(Place.name))
+            .join(Place, col(Place.id) == col(StrategyMeeting.place_id))
+            .where(col(StrategyMeeting.review_met_at).is_(None), or_(*mine))
+            .order_by(col(StrategyMeeting.review_due_at), col(StrategyMeeting.id))
+        )
+    ).all()
+    audit.record(session, actor, "place.strategy_review.mine", detail={"clocks": len(rows)})
     return [review_out(meeting, name, now) for meeting, name in rows]

@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from api.auth.schemas import WriteModel
+from api.handover.schemas import ClockList
 from api.textinput import FreeText, IdentifyingText
 
 StrategyActionKind = Literal[
@@ -90,6 +91,16 @@ class ReviewClockOut(BaseModel):
     met: bool
     met_at: datetime | None
     status: ClockStatus
+
+
+class MyClockList(ClockList):
+    """Your open clocks (`GET /me/clocks`): the handover clocks you own, and the strategy review
+    clocks of your teams' areas' places (hub coordinators and managers) or of the meetings that
+    gave you an open action."""
+
+    strategy_reviews: list[ReviewClockOut] = Field(
+        default_factory=list, description="Open strategy review clocks (not rows of `clocks`: no incident)"
+    )
 
 
 class AttendeeOut(BaseModel):

@@ -497,6 +497,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/hubs/{hub}/decisions/{decision_id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Withdraw Decision
+         * @description Withdraw a decision still outstanding, with the reason: its clock closes as withdrawn
+         *     (never counted as met) and leaves the owner's clocks; the packs show it withdrawn.
+         */
+        post: operations["withdraw_decision_api_v1_hubs__hub__decisions__decision_id__withdraw_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/hubs/{hub}/owners": {
         parameters: {
             query?: never;
@@ -1002,7 +1023,9 @@ export interface paths {
         /**
          * My Clocks
          * @description Your open clocks (you own them) on your teams' incidents, soonest due first, including
-         *     the decisions a hub meeting gave you (`kind: hub_decision`).
+         *     the decisions a hub meeting gave you (`kind: hub_decision`); and in `strategy_reviews` the
+         *     open review clocks of strategy meetings about your teams' areas' places (hub coordinators
+         *     and managers) or that gave you an action still open.
          */
         get: operations["my_clocks_api_v1_me_clocks_get"];
         put?: never;
@@ -3311,12 +3334,17 @@ export interface components {
             owner: components["schemas"]["PersonRef"];
             /**
              * Status
-             * @description done once its clock is met (as of the pack's week end)
+             * @description done once its clock is met, withdrawn once withdrawn (as of the pack's week end)
              * @enum {string}
              */
-            status: "outstanding" | "done";
+            status: "outstanding" | "done" | "withdrawn";
             /** Week */
             week: string;
+            /** Withdrawn At */
+            withdrawn_at?: string | null;
+            withdrawn_by?: components["schemas"]["PersonRef"] | null;
+            /** Withdrawn Reason */
+            withdrawn_reason?: string | null;
             /**
              * Young Person Id
              * Format: uuid
@@ -4554,6 +4582,21 @@ export interface components {
             updated_at: string;
             /** Young Person Id */
             young_person_id: string;
+        };
+        /**
+         * MyClockList
+         * @description Your open clocks (`GET /me/clocks`): the handover clocks you own, and the strategy review
+         *     clocks of your teams' areas' places (hub coordinators and managers) or of the meetings that
+         *     gave you an open action.
+         */
+        MyClockList: {
+            /** Clocks */
+            clocks: components["schemas"]["ClockOut"][];
+            /**
+             * Strategy Reviews
+             * @description Open strategy review clocks (not rows of `clocks`: no incident)
+             */
+            strategy_reviews?: components["schemas"]["ReviewClockOut"][];
         };
         /** MyOnCallOut */
         MyOnCallOut: {
@@ -7253,6 +7296,14 @@ export interface components {
             /** To */
             to?: string | null;
         };
+        /** WithdrawIn */
+        WithdrawIn: {
+            /**
+             * Reason
+             * @description Why the decision is withdrawn
+             */
+            reason: string;
+        };
         /** YoungPersonIn */
         YoungPersonIn: {
             /** Aliases */
@@ -8421,6 +8472,55 @@ export interface operations {
             };
         };
     };
+    withdraw_decision_api_v1_hubs__hub__decisions__decision_id__withdraw_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The hub's team slug */
+                hub: string;
+                decision_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WithdrawIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DecisionOut"];
+                };
+            };
+            /** @description No such hub of yours, or no such decision of it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The decision is done or withdrawn already */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The reason is missing or too long */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     decision_owners_api_v1_hubs__hub__owners_get: {
         parameters: {
             query?: never;
@@ -9581,7 +9681,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ClockList"];
+                    "application/json": components["schemas"]["MyClockList"];
                 };
             };
         };

@@ -26,7 +26,7 @@ export const DECISION_KINDS: [string, string][] = [
 ];
 
 function decisionText(d: Decision): string {
-  const state = d.status === 'done' ? 'done' : d.overdue ? 'overdue' : 'outstanding';
+  const state = d.status !== 'outstanding' ? d.status : d.overdue ? 'overdue' : 'outstanding';
   return `${d.kind_label} · ${d.owner.display_name} · due ${d.due_on} · ${state}`;
 }
 
