@@ -35,7 +35,7 @@ export function MyClocks({ now }: { now: number }) {
           return (
             <li key={r.meeting_id} class={due.overdue ? 'overdue' : due.soon ? 'soon' : ''}>
               <span>
-                {r.label} · <a href={`/places/${r.place_id}`}>{r.place_name}</a>
+                {r.label} · <a class="place-link" href={`/places/${r.place_id}`}>{r.place_name}</a>
               </span>{' '}
               <strong>{due.text}</strong>
             </li>
