@@ -65,7 +65,11 @@ async def sign_in(page, server: LiveServer, username: str, path: str = "/") -> N
 
 async def service_worker_controls(page) -> None:
     """Wait until the service worker is active and controls the page (the shell is precached)."""
-    await page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=WAIT_MS, polling=100)
+    # A function, not an expression: Playwright polls an expression with eval(), which the
+    # PWA's CSP (no 'unsafe-eval') refuses once the first check fails (a slow install).
+    await page.wait_for_function(
+        "() => navigator.serviceWorker.controller !== null", timeout=WAIT_MS, polling=100
+    )
     await page.evaluate("navigator.serviceWorker.ready.then(() => true)")
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.helpers import bounded, new_context, sign_in
+from tests.e2e.helpers import bounded, new_context, service_worker_controls, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -23,6 +23,8 @@ async def test_the_incident_list_recovers_when_the_server_returns(live_server, c
         # Signed in on Settings: neither the list nor the On call page (which counts the waiting
         # incidents) has been seen on this device, so there is no saved copy to show.
         await sign_in(page, live_server, "worker.cce", path="/settings")
+        # The shell and every screen's chunk precached, else a reload with the server away fails.
+        await service_worker_controls(page)
         live_server.stop()
         # The app opened while the server is away (from the service worker's copy), as a phone
         # left in a pocket and woken in a dead spot: no live stream has ever opened.
