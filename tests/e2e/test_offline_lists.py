@@ -11,6 +11,7 @@ from tests.e2e.helpers import (
     bounded,
     new_context,
     report_incident,
+    service_worker_controls,
     sign_in,
     unique_name,
 )
@@ -37,6 +38,8 @@ async def test_the_last_list_and_on_call_answer_show_offline(live_server, chromi
         await expect(listed).to_contain_text(f"{first} {last}")
         await expect(page.get_by_test_id("saved-copy")).to_have_count(0)
 
+        # The shell and every screen's chunk precached, else a reload with the server away fails.
+        await service_worker_controls(page)
         live_server.stop()
         await page.reload()
         # The list as last seen, from its sealed copy, saying so and when.
