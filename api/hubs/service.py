@@ -195,27 +195,7 @@ async def record_decision(
         decided_at=now,
     )
     session.add(decision)
-    timeline.add_event(
-        session,
-        incident.id,
-        "clock.raised",
-        actor_id=actor.id,
-        team_id=team.id,
-        detail={"clock_id": str(clock.id), "kind": clock.kind, "hub_decision": body.kind},
-    )
-    await session.flush()
-    audit.record(
-        session,
-        actor,
-        "hub.decision.recorded",
-        resource_type="hub_decision",
-        resource_id=decision.id,
-        young_person_id=body.young_person_id,
-        team_id=team.id,
-        detail={"week": str(week), "kind": body.kind, "clock_id": str(clock.id)},
-    )
-    views = await decision_views(session, team, [decision], as_of=now, now=now)
-    return views[0]
+    return await _recorded(session, actor, team, decision, clock, "clock.raised", "recorded", now)
 
 
 async def decisions_of(
@@ -334,10 +314,25 @@ async def withdraw_decision(
     clock.met_note = reason
     clock.outcome = WITHDRAWN
     clock.updated_at = now
+    return await _recorded(session, actor, team, decision, clock, "clock.withdrawn", "withdrawn", now)
+
+
+async def _recorded(
+    session: AsyncSession,
+    actor: Actor,
+    team: Team,
+    decision: HubDecision,
+    clock: Clock,
+    event: str,
+    action: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """A decision recorded or withdrawn: the incident's timeline event, the audit row (no note or
+    reason text), and the decision as the pack shows it."""
     timeline.add_event(
         session,
         decision.incident_id,
-        "clock.withdrawn",
+        event,
         actor_id=actor.id,
         team_id=team.id,
         detail={"clock_id": str(clock.id), "kind": clock.kind, "hub_decision": decision.kind},
@@ -346,7 +341,7 @@ async def withdraw_decision(
     audit.record(
         session,
         actor,
-        "hub.decision.withdrawn",
+        f"hub.decision.{action}",
         resource_type="hub_decision",
         resource_id=decision.id,
         young_person_id=decision.young_person_id,
