@@ -18,7 +18,7 @@ _hasher = PasswordHash.recommended()
 # usernames are valid. Made once with `_hasher` (Argon2id at pwdlib's recommended cost) and
 # kept as text: verifying costs what the parameters inside it say, as for a real user's hash,
 # while hashing it again at every start cost each process (server, worker, CLI) a fifth of a
-# second of CPU. tests/test_auth.py checks it still carries the production cost.
+# second of CPU. tests/auth/test_auth.py checks it still carries the production cost.
 _DUMMY_HASH = (
     "$argon2id$v=19$m=65536,t=3,p=4$hTnvjpplyLpMmBmNjVFJ1g$HXDrU6/yU9Z2ilfQLVuJp+YQ7KsXXz5Qyf5fshZMmZA"
 )

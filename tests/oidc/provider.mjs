@@ -1,4 +1,4 @@
-// A real OpenID provider on loopback for Lantern's OIDC sign-in tests (tests/test_oidc_signin.py).
+// A real OpenID provider on loopback for Lantern's OIDC sign-in tests (tests/auth/test_oidc_signin.py).
 // Prints "READY <issuer>" when listening; exits when its stdin closes (the test process ended).
 // POST /__rotate makes a new signing key current (the old one is still published), as a
 // provider rotating its keys does; the ID tokens it issues afterwards carry the new kid.

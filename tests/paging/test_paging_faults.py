@@ -1,6 +1,6 @@
 """A push service on a bad night, against the real worker loop and the real app (loopback only).
 
-What tests/test_paging.py already proves with the worker driven at chosen instants (a 410
+What tests/paging/test_paging.py already proves with the worker driven at chosen instants (a 410
 retires the device and the fallback is used; a 429 waits its Retry-After; 500s are retried then
 fall back; a hang times out and is retried) is not repeated here. This file adds:
 - a hanging push service never blocks the event loop: a cheap authenticated GET and intake

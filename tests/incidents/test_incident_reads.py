@@ -66,7 +66,7 @@ ROLE_MATRIX = [
     ("cse_worker", "detail", 404, 200),
     ("day_cce", "detail", 200, 404),
     ("manager", "detail", 200, 200),
-    # Admins: only an incident whose page went uncovered (tests/test_board_paging.py); else 404.
+    # Admins: only an incident whose page went uncovered (tests/rota/test_board_paging.py); else 404.
     ("admin", "detail", 404, 404),
     ("admin", "status", 403, 403),
 ]

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from api.incidents.models import Incident, IncidentIndicator, TimelineEvent
 from tests.incident_payloads import report
-from tests.test_unit_of_work import failing_commits
+from tests.platform.test_unit_of_work import failing_commits
 
 
 @pytest.fixture

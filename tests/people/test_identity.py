@@ -18,7 +18,7 @@ from api.handover.models import Clock, HandoverItem
 from api.incidents.models import Incident
 from api.people.models import PersonMerge, PossibleMatch, YoungPerson, YoungPersonName
 from tests.incident_payloads import report
-from tests.test_unit_of_work import failing_commits
+from tests.platform.test_unit_of_work import failing_commits
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from api.jobs.models import Job
 from api.paging.escalation import DELIVERY_JOB, LEVEL_JOB
 from api.paging.models import Page
 from tests.incident_payloads import report
-from tests.test_unit_of_work import failing_commits
+from tests.platform.test_unit_of_work import failing_commits
 
 LONDON = ZoneInfo("Europe/London")
 

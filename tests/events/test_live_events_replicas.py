@@ -22,7 +22,7 @@ from tests.support_helpers import attended_incident, offer_body, offer_url, pars
 # Alone: a change must reach another process's client within a second.
 pytestmark = [pytest.mark.slow, pytest.mark.alone]
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @contextlib.asynccontextmanager

@@ -266,7 +266,7 @@ async def test_incident_list_and_search_bounds_outside_their_window_are_refused(
 
 
 def test_readme_documents_every_window():
-    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
     assert "## Input limits" in readme
     section = readme.split("## Input limits", 1)[1]
     section = re.split(r"\n## ", section, maxsplit=1)[0]

@@ -114,7 +114,7 @@ async def test_other_roles_are_answered_as_before(client, make_user, reports):
     _, mine, _ = reports
     admin = await make_user("admin")
     day = await make_user("day_team", teams_=["county-cse"])
-    # An admin reaches only an incident that went uncovered (tests/test_board_paging.py); any
+    # An admin reaches only an incident that went uncovered (tests/rota/test_board_paging.py); any
     # other is 404, whichever id, as for case roles off its teams. Other incident routes: 403.
     assert (await client.get(f"/api/v1/incidents/{mine}", headers=admin.headers)).status_code == 404
     assert (await client.get(f"/api/v1/incidents/{uuid.uuid4()}", headers=admin.headers)).status_code == 404

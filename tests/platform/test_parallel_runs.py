@@ -23,7 +23,7 @@ import pytest
 from tests.conftest import PG_ADMIN_DSN, REQUIRE_PG, WANTED, _postgres_answers
 from tests.ports import ReservedPort
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 INI = """\
 [pytest]
 asyncio_mode = auto

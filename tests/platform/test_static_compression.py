@@ -16,7 +16,7 @@ import pytest
 
 from api.main import create_app
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SHELL = "<!doctype html><title>Lantern</title>" + "<p>app shell</p>" * 200
 SCRIPT = "export const lantern = 'night';\n" * 400
 

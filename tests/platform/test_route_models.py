@@ -18,7 +18,7 @@ from api.incidents.schemas import BoardOut, IncidentDetailOut, IncidentPage, Inc
 from api.main import create_app
 from api.people.schemas import YoungPersonOut
 from tests.incident_payloads import report
-from tests.test_route_roles import api_routes
+from tests.platform.test_route_roles import api_routes
 
 
 def _declares_a_non_json_class(route: APIRoute) -> bool:

@@ -24,7 +24,7 @@ from api.db import Database
 from tests.conftest import PG_ADMIN_DSN
 from tests.incident_payloads import report
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 LANTERN = Path(sys.executable).with_name("lantern")
 
 
@@ -337,7 +337,7 @@ async def test_rows_written_before_the_chain_are_chained_by_the_migration(
 ):
     """An installation upgraded from 0005 keeps its history: old rows are chained in order."""
     from api.migrations import downgrade, upgrade
-    from tests.test_migrations import _fresh_url
+    from tests.platform.test_migrations import _fresh_url
 
     url, pg_name = await _fresh_url(test_database, tmp_path, pytestconfig)
     database = Database(url)

@@ -12,7 +12,7 @@ import pytest
 
 from api.settings import PROJECT_ROOT, Settings, SettingsError, load_settings
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from tests import paging_helpers
 from tests.incident_payloads import report
 from tests.paging_helpers import bounded, paging_settings
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "deploy" / "setup.example.yaml"
 LANTERN = Path(sys.executable).with_name("lantern")
 

@@ -16,7 +16,7 @@ from api.jobs.models import Job
 from tests import paging_helpers
 from tests.incident_payloads import report
 from tests.paging_helpers import bounded, make_crew, paging_settings
-from tests.test_log_privacy import captured_logs  # noqa: F401 - a fixture
+from tests.platform.test_log_privacy import captured_logs  # noqa: F401 - a fixture
 
 push_service = paging_helpers.push_service
 push = paging_helpers.push

@@ -29,7 +29,7 @@ from workers.backup import BackupError, restore
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 LANTERN = Path(sys.executable).with_name("lantern")
 COMMAND = [str(LANTERN)] if LANTERN.exists() else [sys.executable, "-m", "workers.cli"]
 

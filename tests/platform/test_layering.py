@@ -26,7 +26,7 @@ from collections import defaultdict
 from functools import cache
 from pathlib import Path
 
-API = Path(__file__).resolve().parent.parent / "api"
+API = Path(__file__).resolve().parents[2] / "api"
 
 # Bottom to top; inside a layer, a unit may import only those before it (as the README draws).
 LAYERS: list[list[str]] = [
