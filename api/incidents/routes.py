@@ -12,6 +12,7 @@ from api.auth.dependencies import CurrentActor, roles
 from api.deps import SessionDep, SettingsDep
 from api.errors import PreconditionRequired
 from api.flows import board, incident_view, intake, updates
+from api.flows.incident_view import IncidentDetailOut
 from api.incidents import catalogue_reads, idempotency, service
 from api.incidents.access import StatusIncident, incident_roles
 from api.incidents.schemas import (
@@ -19,7 +20,6 @@ from api.incidents.schemas import (
     CatalogueVersionOut,
     IncidentCreate,
     IncidentCreated,
-    IncidentDetailOut,
     IncidentPage,
     IncidentSearch,
     IncidentStatusOut,

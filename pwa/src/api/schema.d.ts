@@ -2617,6 +2617,27 @@ export interface components {
              */
             team_id: string;
         };
+        /** AcknowledgementOut */
+        AcknowledgementOut: {
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "attending" | "phoning" | "cannot_attend";
+            /** At */
+            at: string | null;
+            /** Eta Minutes */
+            eta_minutes: number | null;
+            /** Id */
+            id: string;
+            /** Level */
+            level: number;
+            user: components["schemas"]["StaffRef"] | null;
+            /** Via */
+            via: string;
+        } & {
+            [key: string]: unknown;
+        };
         /** AreaCreate */
         AreaCreate: {
             /** Name */
@@ -2674,7 +2695,7 @@ export interface components {
         /** BoardItem */
         BoardItem: {
             /** Acknowledged Action */
-            acknowledged_action: string | null;
+            acknowledged_action: ("attending" | "phoning" | "cannot_attend") | null;
             /** Acknowledged At */
             acknowledged_at: string | null;
             /** Category */
@@ -2685,8 +2706,11 @@ export interface components {
             id: string;
             /** Indicators */
             indicators?: string[] | null;
-            /** Kind */
-            kind: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "missing_return" | "arrest" | "stop_conversation";
             /** Location */
             location?: string | null;
             /** Needs Manager Review */
@@ -2706,8 +2730,7 @@ export interface components {
              * Format: date-time
              */
             reported_at: string;
-            /** State */
-            state: string;
+            state: components["schemas"]["IncidentState"];
             /** Station */
             station?: string | null;
             /** Teams */
@@ -3353,6 +3376,45 @@ export interface components {
             /** Young Person Name */
             young_person_name: string;
         };
+        /** DeliveryDeviceOut */
+        DeliveryDeviceOut: {
+            /** Id */
+            id: string;
+            /** Label */
+            label: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * DeliveryOut
+         * @description One attempt to reach one person (push to a device, or SMS).
+         */
+        DeliveryOut: {
+            /** At */
+            at: string | null;
+            /** Attempt */
+            attempt: number;
+            /** Channel */
+            channel: string;
+            device: components["schemas"]["DeliveryDeviceOut"] | null;
+            /** Id */
+            id: string;
+            /** Latency Ms */
+            latency_ms: number | null;
+            /** Level */
+            level: number;
+            /** Outcome */
+            outcome: string;
+            /** Purpose */
+            purpose: string;
+            /** Repeat */
+            repeat: number;
+            /** Status Code */
+            status_code: number | null;
+            user: components["schemas"]["StaffRef"] | null;
+        } & {
+            [key: string]: unknown;
+        };
         /** DeprecatedCodeOut */
         DeprecatedCodeOut: {
             /** Code */
@@ -3560,10 +3622,7 @@ export interface components {
             current_risk: {
                 [key: string]: unknown;
             };
-            /** Decisions */
-            decisions: {
-                [key: string]: unknown;
-            };
+            decisions: components["schemas"]["ItemDecisions"];
             /**
              * Due At
              * Format: date-time
@@ -3572,9 +3631,7 @@ export interface components {
             /** Escalated At */
             escalated_at: string | null;
             /** Handover Notes */
-            handover_notes: {
-                [key: string]: unknown;
-            }[];
+            handover_notes: components["schemas"]["HandoverNoteOut"][];
             /** History */
             history: {
                 [key: string]: unknown;
@@ -3584,19 +3641,14 @@ export interface components {
              * Format: uuid
              */
             id: string;
-            /** Incident */
-            incident: {
-                [key: string]: unknown;
-            };
+            incident: components["schemas"]["ItemIncident"];
             /** @description Consider an NRM referral; None when no rule applies */
             nrm: components["schemas"]["NrmOut"] | null;
             /** Open Clocks */
             open_clocks: components["schemas"]["ClockOut"][];
             owner: components["schemas"]["PersonRef"] | null;
             /** Pages */
-            pages: {
-                [key: string]: unknown;
-            }[];
+            pages: components["schemas"]["PageOut"][];
             /** Picked Up At */
             picked_up_at: string | null;
             /** Places And Peers */
@@ -3609,17 +3661,9 @@ export interface components {
              */
             state: "awaiting_pickup" | "picked_up" | "closed";
             /** Support Offers */
-            support_offers: {
-                [key: string]: unknown;
-            }[];
-            /** Team */
-            team: {
-                [key: string]: unknown;
-            };
-            /** What Happened */
-            what_happened: {
-                [key: string]: unknown;
-            };
+            support_offers: components["schemas"]["SupportOfferOut"][];
+            team: components["schemas"]["TeamOfIncident"];
+            what_happened: components["schemas"]["WhatHappened"];
             /** Young Person */
             young_person: {
                 [key: string]: unknown;
@@ -3899,12 +3943,12 @@ export interface components {
         };
         /**
          * IncidentDetailOut
-         * @description GET /incidents/{id}: the incident as a case role sees it (api/flows/incident_view.py).
-         *     Pages, offers, notes and clocks keep the shapes their own domains give them.
+         * @description GET /incidents/{id}: the incident as a case role sees it. Pages, offers, notes and clocks
+         *     are their own domains' read models (paging, support, handover).
          */
         IncidentDetailOut: {
             /** Acknowledged Action */
-            acknowledged_action: string | null;
+            acknowledged_action: ("attending" | "phoning" | "cannot_attend") | null;
             /** Acknowledged At */
             acknowledged_at: string | null;
             /** Category */
@@ -3912,9 +3956,7 @@ export interface components {
             /** Circumstances */
             circumstances: string | null;
             /** Clocks */
-            clocks: {
-                [key: string]: unknown;
-            }[];
+            clocks: components["schemas"]["ClockOut"][];
             /** Custody */
             custody: {
                 [key: string]: unknown;
@@ -3928,15 +3970,16 @@ export interface components {
             /** Eta Minutes */
             eta_minutes: number | null;
             /** Handover Notes */
-            handover_notes: {
-                [key: string]: unknown;
-            }[];
+            handover_notes: components["schemas"]["HandoverNoteOut"][];
             /** Id */
             id: string;
             /** Indicators */
             indicators: components["schemas"]["IncidentIndicatorOut"][];
-            /** Kind */
-            kind: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "missing_return" | "arrest" | "stop_conversation";
             location: components["schemas"]["LocationOut"];
             /** Needs Manager Review */
             needs_manager_review: boolean;
@@ -3946,9 +3989,7 @@ export interface components {
              */
             occurred_at: string;
             /** Pages */
-            pages: {
-                [key: string]: unknown;
-            }[];
+            pages: components["schemas"]["PageOut"][];
             /** People Present */
             people_present: {
                 [key: string]: unknown;
@@ -3967,12 +4008,9 @@ export interface components {
              * Format: date-time
              */
             reported_at: string;
-            /** State */
-            state: string;
+            state: components["schemas"]["IncidentState"];
             /** Support Offers */
-            support_offers: {
-                [key: string]: unknown;
-            }[];
+            support_offers: components["schemas"]["SupportOfferOut"][];
             /** Teams */
             teams: components["schemas"]["TeamOfIncidentDetail"][];
             /** Timeline */
@@ -4021,7 +4059,7 @@ export interface components {
          */
         IncidentItem: {
             /** Acknowledged Action */
-            acknowledged_action: string | null;
+            acknowledged_action: ("attending" | "phoning" | "cannot_attend") | null;
             /** Acknowledged At */
             acknowledged_at: string | null;
             /** Category */
@@ -4032,8 +4070,11 @@ export interface components {
             id: string;
             /** Indicators */
             indicators?: string[] | null;
-            /** Kind */
-            kind: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "missing_return" | "arrest" | "stop_conversation";
             /** Location */
             location?: string | null;
             /** Needs Manager Review */
@@ -4051,8 +4092,7 @@ export interface components {
              * Format: date-time
              */
             reported_at: string;
-            /** State */
-            state: string;
+            state: components["schemas"]["IncidentState"];
             /** Station */
             station?: string | null;
             /** Teams */
@@ -4216,20 +4256,29 @@ export interface components {
             young_person_name?: string | null;
         };
         /**
+         * IncidentState
+         * @description Where an incident is in the night, in order (then `uncovered`); stored as these strings.
+         * @enum {string}
+         */
+        IncidentState: "reported" | "paging" | "acknowledged" | "attending" | "support_recorded" | "handed_over" | "picked_up" | "closed" | "uncovered";
+        /**
          * IncidentStatusOut
          * @description GET /incidents/{id}/status: the status fields and the police-visible timeline.
          */
         IncidentStatusOut: {
             /** Acknowledged Action */
-            acknowledged_action: string | null;
+            acknowledged_action: ("attending" | "phoning" | "cannot_attend") | null;
             /** Acknowledged At */
             acknowledged_at: string | null;
             /** Eta Minutes */
             eta_minutes: number | null;
             /** Id */
             id: string;
-            /** Kind */
-            kind: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "missing_return" | "arrest" | "stop_conversation";
             /** Reference */
             reference: string;
             /**
@@ -4242,8 +4291,7 @@ export interface components {
              * @description Why it was routed there, from what was reported (as the report's 201 said)
              */
             routing_reasons?: string[];
-            /** State */
-            state: string;
+            state: components["schemas"]["IncidentState"];
             /**
              * Teams
              * @description The teams the report was routed to
@@ -4402,6 +4450,63 @@ export interface components {
             incidents: number;
             /** Label */
             label: string;
+        };
+        /**
+         * ItemDecisions
+         * @description What triage decided, and why.
+         */
+        ItemDecisions: {
+            /** Area */
+            area: string | null;
+            /** Categories */
+            categories: string[];
+            /** Needs Manager Review */
+            needs_manager_review: boolean;
+            /** Priority */
+            priority: string;
+            /** Reasons */
+            reasons: string[];
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * ItemIncident
+         * @description The incident a handover item is about, as the day team's list shows it.
+         */
+        ItemIncident: {
+            /** Id */
+            id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "missing_return" | "arrest" | "stop_conversation";
+            /** Kind Label */
+            kind_label: string;
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            /** Police References */
+            police_references: string[];
+            /** Priority */
+            priority: string;
+            /** Reference */
+            reference: string;
+            /**
+             * Reported At
+             * Format: date-time
+             */
+            reported_at: string;
+            state: components["schemas"]["IncidentState"];
+            station: components["schemas"]["StationOfIncident"];
+            /** Teams */
+            teams: components["schemas"]["TeamOfIncident"][];
+            /** Uncovered */
+            uncovered: boolean;
+        } & {
+            [key: string]: unknown;
         };
         /** KeptCode */
         KeptCode: {
@@ -4983,6 +5088,45 @@ export interface components {
             status: "first_time" | "repeat";
         };
         /**
+         * PageOut
+         * @description One page of an incident (paging.service.pages_for_incident): its levels, deliveries and
+         *     acknowledgements; staff names and device labels only.
+         */
+        PageOut: {
+            /** Acknowledged At */
+            acknowledged_at: string | null;
+            acknowledged_by: components["schemas"]["StaffRef"] | null;
+            /** Acknowledgements */
+            acknowledgements: components["schemas"]["AcknowledgementOut"][];
+            /** Deliveries */
+            deliveries: components["schemas"]["DeliveryOut"][];
+            /** First Accepted At */
+            first_accepted_at: string | null;
+            /** Id */
+            id: string;
+            /** Level */
+            level: number;
+            /** Level Started At */
+            level_started_at: string | null;
+            /**
+             * Policy
+             * @description The escalation policy as copied when the page started
+             */
+            policy: {
+                [key: string]: unknown;
+            };
+            /** Repeat */
+            repeat: number;
+            /** Started At */
+            started_at: string | null;
+            state: components["schemas"]["PageState"];
+            team: components["schemas"]["PageTeamOut"];
+            /** Uncovered At */
+            uncovered_at: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
          * PageRequest
          * @description POST /saved-searches/{id}/run: a page of its results.
          */
@@ -4994,6 +5138,23 @@ export interface components {
              * @default 50
              */
             limit: number;
+        };
+        /**
+         * PageState
+         * @description A page's state; stored as these strings.
+         * @enum {string}
+         */
+        PageState: "active" | "acknowledged" | "uncovered" | "cancelled";
+        /** PageTeamOut */
+        PageTeamOut: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string | null;
+            /** Slug */
+            slug: string | null;
+        } & {
+            [key: string]: unknown;
         };
         /** PagedPerson */
         PagedPerson: {
@@ -6478,6 +6639,18 @@ export interface components {
             team_id: string;
             user: components["schemas"]["PersonRef"];
         };
+        /**
+         * StaffRef
+         * @description A member of staff as a page shows them: the name only.
+         */
+        StaffRef: {
+            /** Display Name */
+            display_name: string;
+            /** Id */
+            id: string;
+        } & {
+            [key: string]: unknown;
+        };
         /** StationCreate */
         StationCreate: {
             /**
@@ -7285,6 +7458,21 @@ export interface components {
              * @description ISO week, e.g. 2026-W48
              */
             week: string;
+        };
+        /** WhatHappened */
+        WhatHappened: {
+            /** Circumstances */
+            circumstances: string | null;
+            /** Custody */
+            custody: {
+                [key: string]: unknown;
+            } | null;
+            /** Summary */
+            summary: string;
+            /** Timeline */
+            timeline: components["schemas"]["TimelineEntryOut"][];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * WindowOut
