@@ -19,14 +19,14 @@ from sqlmodel import col
 from api.audit import service as audit
 from api.auth.dependencies import Actor
 from api.auth.queries import display_names
+from api.auth.schemas import Instant, ReadModel
 from api.db import utcnow
 from api.errors import NotFound
 from api.handover import service as handover
 from api.handover.clocks import custody_information
+from api.handover.schemas import ClockOut
 from api.incidents.access import may_see_case
 from api.incidents.models import Incident, IncidentIndicator, IncidentState, IncidentTeam, TimelineEvent
-from api.auth.schemas import Instant, ReadModel
-from api.handover.schemas import ClockOut
 from api.incidents.schemas import (
     AckAction,
     IncidentIndicatorOut,
