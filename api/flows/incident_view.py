@@ -37,6 +37,7 @@ from api.incidents.schemas import (
     StationOfIncident,
     TeamOfIncidentDetail,
     TimelineEntryOut,
+    TriageOut,
     YoungPersonOfIncident,
 )
 from api.incidents.service import category_of
@@ -74,7 +75,7 @@ class IncidentDetailOut(ReadModel):
     circumstances: str | None
     custody: dict[str, Any] | None
     people_present: list[dict[str, Any]] | None
-    triage: dict[str, Any]
+    triage: TriageOut
     needs_manager_review: bool
     teams: list[TeamOfIncidentDetail]
     acknowledged_at: Instant | None

@@ -6,7 +6,8 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+from typing_extensions import TypedDict
 
 from api.auth.schemas import Day, Instant, ReadModel, WriteModel
 from api.incidents.models import IncidentState
@@ -16,6 +17,7 @@ from api.timewindows import CustodyInstant, IncidentInstant, SearchInstant
 Kind = Literal["missing_return", "arrest", "stop_conversation"]
 # What the person who acknowledged a page said they would do (paging's Action).
 AckAction = Literal["attending", "phoning", "cannot_attend"]
+IndicatorCategory = Literal["cse", "cce", "general"]
 Provenance = Literal["observed", "disclosed", "intelligence", "concern"]
 LegalStatus = Literal["none", "looked_after", "child_protection", "child_in_need", "care_leaver", "unknown"]
 CustodyStatus = Literal[
@@ -185,7 +187,7 @@ class IncidentCreated(BaseModel):
 class IndicatorOut(BaseModel):
     code: str
     label: str
-    category: str
+    category: IndicatorCategory
     group: str
     group_label: str = Field(description="The group's display label in this catalogue version")
     routes_by_context: bool = False
@@ -228,6 +230,30 @@ class IncidentStatus(BaseModel):
     version: int | None = None
 
 
+class TriageTeam(TypedDict, total=False):
+    __pydantic_config__ = ConfigDict(extra="allow")  # type: ignore[misc]
+
+    id: str
+    slug: str
+    specialism: str
+    area: str | None
+
+
+class TriageOut(TypedDict, total=False):
+    """What triage decided, as stored on the incident (triage.rules.TriageOutcome.to_dict). Every
+    key optional: an incident keeps the keys its triage wrote when it ran."""
+
+    __pydantic_config__ = ConfigDict(extra="allow")  # type: ignore[misc]
+
+    area: str | None
+    categories: list[str]
+    teams: list[TriageTeam]
+    priority: str
+    reasons: list[str]
+    needs_manager_review: bool
+    prompts: list[str]
+
+
 class YoungPersonRef(ReadModel):
     id: str
     first_name: str
@@ -263,7 +289,7 @@ class IncidentItem(ReadModel):
     young_person: YoungPersonRef | None = None
     teams: list[TeamOfIncident] | None = None
     indicators: list[str] | None = None
-    triage: dict[str, Any] | None = None
+    triage: TriageOut | None = None
     needs_manager_review: bool | None = None
 
 

@@ -2651,7 +2651,7 @@ export interface components {
              * Active
              * @default true
              */
-            active: boolean;
+            active?: boolean;
             /**
              * Id
              * Format: uuid
@@ -2735,10 +2735,7 @@ export interface components {
             station?: string | null;
             /** Teams */
             teams?: components["schemas"]["TeamOfIncident"][] | null;
-            /** Triage */
-            triage?: {
-                [key: string]: unknown;
-            } | null;
+            triage?: components["schemas"]["TriageOut"] | null;
             /** Uncovered */
             uncovered: boolean;
             /** Version */
@@ -2917,7 +2914,7 @@ export interface components {
              * @description PACE reviews only: no further review is due (otherwise the next starts)
              * @default false
              */
-            detention_ended: boolean;
+            detention_ended?: boolean;
             /**
              * Ground
              * @description certified_impracticable only: extreme_weather | court_appearance_imminent | transfer_physically_impossible (no_accommodation_available is never a ground: PACE Code C 16D)
@@ -3221,12 +3218,12 @@ export interface components {
              * Bail Refused
              * @default false
              */
-            bail_refused: boolean;
+            bail_refused?: boolean;
             /**
              * Charged
              * @default false
              */
-            charged: boolean;
+            charged?: boolean;
             /**
              * Charged At
              * @description When charged; with bail refused the s38(6) action starts here
@@ -3248,7 +3245,7 @@ export interface components {
              * @default unknown
              * @enum {string}
              */
-            status: "in_custody" | "charged_refused_bail" | "bailed" | "released" | "released_under_investigation" | "released_no_further_action" | "police_protection" | "not_detained" | "not_arrested" | "unknown";
+            status?: "in_custody" | "charged_refused_bail" | "bailed" | "released" | "released_under_investigation" | "released_no_further_action" | "police_protection" | "not_detained" | "not_arrested" | "unknown";
         };
         /**
          * CustodyReportOut
@@ -3505,7 +3502,7 @@ export interface components {
              * Limit
              * @default 5000
              */
-            limit: number;
+            limit?: number;
             /**
              * Location Contains
              * @description Part of the incident's location text
@@ -3927,7 +3924,7 @@ export interface components {
              * Needs Manager Review
              * @default false
              */
-            needs_manager_review: boolean;
+            needs_manager_review?: boolean;
             /** Priority */
             priority: string;
             /** Reference */
@@ -4015,10 +4012,7 @@ export interface components {
             teams: components["schemas"]["TeamOfIncidentDetail"][];
             /** Timeline */
             timeline: components["schemas"]["TimelineEntryOut"][];
-            /** Triage */
-            triage: {
-                [key: string]: unknown;
-            };
+            triage: components["schemas"]["TriageOut"];
             /** Uncovered */
             uncovered: boolean;
             /**
@@ -4097,10 +4091,7 @@ export interface components {
             station?: string | null;
             /** Teams */
             teams?: components["schemas"]["TeamOfIncident"][] | null;
-            /** Triage */
-            triage?: {
-                [key: string]: unknown;
-            } | null;
+            triage?: components["schemas"]["TriageOut"] | null;
             /** Uncovered */
             uncovered: boolean;
             /** Version */
@@ -4243,7 +4234,7 @@ export interface components {
              * Limit
              * @default 50
              */
-            limit: number;
+            limit?: number;
             /** Location */
             location?: string | null;
             /** State */
@@ -4371,7 +4362,7 @@ export interface components {
              * Needs Manager Review
              * @default false
              */
-            needs_manager_review: boolean;
+            needs_manager_review?: boolean;
             /** New Teams */
             new_teams: components["schemas"]["api__incidents__schemas__TeamRefOut"][];
             /** Previous Priority */
@@ -4403,12 +4394,15 @@ export interface components {
              * @default observed
              * @enum {string}
              */
-            provenance: "observed" | "disclosed" | "intelligence" | "concern";
+            provenance?: "observed" | "disclosed" | "intelligence" | "concern";
         };
         /** IndicatorOut */
         IndicatorOut: {
-            /** Category */
-            category: string;
+            /**
+             * Category
+             * @enum {string}
+             */
+            category: "cse" | "cce" | "general";
             /** Code */
             code: string;
             /** Group */
@@ -4424,7 +4418,7 @@ export interface components {
              * Routes By Context
              * @default false
              */
-            routes_by_context: boolean;
+            routes_by_context?: boolean;
         };
         /** IndicatorRefOut */
         IndicatorRefOut: {
@@ -4582,7 +4576,7 @@ export interface components {
             /** Police Station */
             police_station?: string | null;
             /** Roles */
-            roles: string[];
+            roles: ("police" | "worker" | "day_team" | "manager" | "coordinator" | "admin" | "partner")[];
             station?: components["schemas"]["StationRefOut"] | null;
             /** Teams */
             teams: components["schemas"]["api__auth__schemas__TeamRefOut"][];
@@ -4662,13 +4656,13 @@ export interface components {
              * @default not_recorded
              * @enum {string}
              */
-            ethnicity: "asian_bangladeshi" | "asian_chinese" | "asian_indian" | "asian_pakistani" | "asian_other" | "black_african" | "black_caribbean" | "black_other" | "mixed_white_asian" | "mixed_white_black_african" | "mixed_white_black_caribbean" | "mixed_other" | "white_british" | "white_irish" | "white_gypsy_irish_traveller" | "white_roma" | "white_other" | "other_arab" | "other_any" | "not_recorded" | "declined";
+            ethnicity?: "asian_bangladeshi" | "asian_chinese" | "asian_indian" | "asian_pakistani" | "asian_other" | "black_african" | "black_caribbean" | "black_other" | "mixed_white_asian" | "mixed_white_black_african" | "mixed_white_black_caribbean" | "mixed_other" | "white_british" | "white_irish" | "white_gypsy_irish_traveller" | "white_roma" | "white_other" | "other_arab" | "other_any" | "not_recorded" | "declined";
             /**
              * Sex
              * @default not_recorded
              * @enum {string}
              */
-            sex: "female" | "male" | "not_recorded" | "declined";
+            sex?: "female" | "male" | "not_recorded" | "declined";
         };
         /** MonitoringOut */
         MonitoringOut: {
@@ -4872,12 +4866,12 @@ export interface components {
              * Notes Required
              * @default false
              */
-            notes_required: boolean;
+            notes_required?: boolean;
             /**
              * Outcomes
              * @description The outcomes this kind may record
              */
-            outcomes?: string[];
+            outcomes?: ("accepted" | "declined" | "not_possible" | "requested" | "attended" | "not_available")[];
         };
         /**
          * OidcConfigOut
@@ -5137,7 +5131,7 @@ export interface components {
              * Limit
              * @default 50
              */
-            limit: number;
+            limit?: number;
         };
         /**
          * PageState
@@ -5293,7 +5287,7 @@ export interface components {
              * Limit
              * @default 10
              */
-            limit: number;
+            limit?: number;
             /** Text */
             text: string;
         };
@@ -5528,7 +5522,7 @@ export interface components {
              * Repeat
              * @default 0
              */
-            repeat: number;
+            repeat?: number;
         };
         /** PolicyLevel */
         PolicyLevel: {
@@ -5640,7 +5634,7 @@ export interface components {
              * Role
              * @default peer
              */
-            role: string;
+            role?: string;
             young_person?: components["schemas"]["PeerIn"] | null;
             /** Young Person Id */
             young_person_id?: string | null;
@@ -5765,7 +5759,7 @@ export interface components {
              * Limit
              * @default 50
              */
-            limit: number;
+            limit?: number;
             /**
              * Location Contains
              * @description Part of the incident's location text
@@ -6286,7 +6280,7 @@ export interface components {
              * @default strategy_review
              * @constant
              */
-            kind: "strategy_review";
+            kind?: "strategy_review";
             /** Label */
             label: string;
             /**
@@ -6389,7 +6383,7 @@ export interface components {
              * Name
              * @default
              */
-            name: string;
+            name?: string;
             /**
              * Start Local
              * Format: date-time
@@ -6448,7 +6442,7 @@ export interface components {
              * @description Send it back in `If-Match` on PATCH to refuse a lost update
              * @default 1
              */
-            version: number;
+            version?: number;
         };
         /**
          * RotationUpdate
@@ -6678,7 +6672,7 @@ export interface components {
              * Active
              * @default true
              */
-            active: boolean;
+            active?: boolean;
             /** Area */
             area: string;
             /**
@@ -6954,8 +6948,11 @@ export interface components {
              * @description As the phone sent it, with its offset
              */
             offered_at: string;
-            /** Outcome */
-            outcome: string;
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "accepted" | "declined" | "not_possible" | "requested" | "attended" | "not_available";
             /**
              * Received At
              * Format: date-time
@@ -7038,8 +7035,11 @@ export interface components {
              * @description As the phone sent it, with its offset
              */
             offered_at: string;
-            /** Outcome */
-            outcome: string;
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "accepted" | "declined" | "not_possible" | "requested" | "attended" | "not_available";
             /**
              * Received At
              * Format: date-time
@@ -7072,8 +7072,11 @@ export interface components {
              * @description As the phone sent it, with its offset
              */
             offered_at: string;
-            /** Outcome */
-            outcome: string;
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "accepted" | "declined" | "not_possible" | "requested" | "attended" | "not_available";
             /**
              * Received At
              * Format: date-time
@@ -7199,7 +7202,7 @@ export interface components {
              * Active
              * @default true
              */
-            active: boolean;
+            active?: boolean;
             /** Area */
             area: string;
             /**
@@ -7339,7 +7342,7 @@ export interface components {
              * Token Type
              * @default bearer
              */
-            token_type: string;
+            token_type?: string;
         };
         /** TranslatedCode */
         TranslatedCode: {
@@ -7375,6 +7378,42 @@ export interface components {
                 [key: string]: number | null;
             };
         };
+        /**
+         * TriageOut
+         * @description What triage decided, as stored on the incident (triage.rules.TriageOutcome.to_dict). Every
+         *     key optional: an incident keeps the keys its triage wrote when it ran.
+         */
+        TriageOut: {
+            /** Area */
+            area?: string | null;
+            /** Categories */
+            categories?: string[];
+            /** Needs Manager Review */
+            needs_manager_review?: boolean;
+            /** Priority */
+            priority?: string;
+            /** Prompts */
+            prompts?: string[];
+            /** Reasons */
+            reasons?: string[];
+            /** Teams */
+            teams?: components["schemas"]["TriageTeam"][];
+        } & {
+            [key: string]: unknown;
+        };
+        /** TriageTeam */
+        TriageTeam: {
+            /** Area */
+            area?: string | null;
+            /** Id */
+            id?: string;
+            /** Slug */
+            slug?: string;
+            /** Specialism */
+            specialism?: string;
+        } & {
+            [key: string]: unknown;
+        };
         /** UserCreate */
         UserCreate: {
             /** Display Name */
@@ -7399,7 +7438,7 @@ export interface components {
              * Active
              * @default true
              */
-            active: boolean;
+            active?: boolean;
             /** Display Name */
             display_name: string;
             /**
@@ -7517,14 +7556,14 @@ export interface components {
              * Learning Disability
              * @default false
              */
-            learning_disability: boolean;
+            learning_disability?: boolean;
             /**
              * Legal Status
              * @description child_protection: a child protection plan. People aged 18 to 25 are accepted only as care_leaver. Without date_of_birth the age is not known and the person is treated as a child (Modern Slavery Act 2015 s51).
              * @default unknown
              * @enum {string}
              */
-            legal_status: "none" | "looked_after" | "child_protection" | "child_in_need" | "care_leaver" | "unknown";
+            legal_status?: "none" | "looked_after" | "child_protection" | "child_in_need" | "care_leaver" | "unknown";
             /**
              * Placement Area
              * @description Area slug where a looked-after child is placed (another authority is informed)
