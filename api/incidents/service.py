@@ -9,7 +9,7 @@ import base64
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -150,9 +150,22 @@ def category_of(incident: Incident) -> str:
     return "_".join(categories) if categories else "general"
 
 
-def _status_fields(incident: Incident) -> dict[str, Any]:
+class _StatusFields(TypedDict):
+    id: str
+    reference: str
+    state: str
+    kind: str
+    reported_at: str
+    acknowledged_at: str | None
+    acknowledged_action: str | None
+    eta_minutes: int | None
+    uncovered: bool
+    version: int
+
+
+def _status_fields(incident: Incident) -> _StatusFields:
     """What police may see of an incident: the response, never case notes."""
-    return dict(
+    return _StatusFields(
         id=str(incident.id),
         reference=incident.reference,
         state=incident.state,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta, timezone
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -81,16 +80,16 @@ def _note_out(note: HandoverNote, people: dict[uuid.UUID, PersonRef]) -> Handove
     )
 
 
-async def offer_json(session: AsyncSession, offer: SupportOffer) -> dict[str, Any]:
+async def offer_json(session: AsyncSession, offer: SupportOffer) -> SupportOfferOut:
     """One support offer as the API shows it."""
     people = await _people(session, {offer.recorded_by_id})
-    return _offer_out(offer, people).model_dump(mode="json")
+    return _offer_out(offer, people)
 
 
-async def note_json(session: AsyncSession, note: HandoverNote) -> dict[str, Any]:
+async def note_json(session: AsyncSession, note: HandoverNote) -> HandoverNoteOut:
     """One handover note as the API shows it."""
     people = await _people(session, {note.recorded_by_id})
-    return _note_out(note, people).model_dump(mode="json")
+    return _note_out(note, people)
 
 
 def _display_order(offer: SupportOffer) -> datetime:
