@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
@@ -46,11 +46,15 @@ class StationRefOut(BaseModel):
     name: str
 
 
+# Every role a user may hold (auth.models.ROLES), as the API names them.
+Role = Literal["police", "worker", "day_team", "manager", "coordinator", "admin", "partner"]
+
+
 class MeOut(BaseModel):
     id: uuid.UUID
     username: str
     display_name: str
-    roles: list[str]
+    roles: list[Role]
     teams: list[TeamRefOut]
     station: StationRefOut | None = None
     police_station: str | None = None

@@ -9,7 +9,9 @@ upwards to build it. The read is audited.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
+from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -17,31 +19,75 @@ from sqlmodel import col
 from api.audit import service as audit
 from api.auth.dependencies import Actor
 from api.auth.queries import display_names
+from api.auth.schemas import Instant, ReadModel
 from api.db import utcnow
 from api.errors import NotFound
 from api.handover import service as handover
 from api.handover.clocks import custody_information
+from api.handover.schemas import ClockOut
 from api.incidents.access import may_see_case
-from api.incidents.models import Incident, IncidentIndicator, IncidentTeam, TimelineEvent
+from api.incidents.models import Incident, IncidentIndicator, IncidentState, IncidentTeam, TimelineEvent
 from api.incidents.schemas import (
-    IncidentDetailOut,
+    AckAction,
     IncidentIndicatorOut,
+    Kind,
     LocationOut,
     PlaceRef,
     PossibleMatchRef,
     StationOfIncident,
     TeamOfIncidentDetail,
     TimelineEntryOut,
+    TriageOut,
     YoungPersonOfIncident,
 )
 from api.incidents.service import category_of
 from api.paging import service as paging
+from api.paging.schemas import PageOut
 from api.people import identity
 from api.people.models import YoungPerson
 from api.places.models import Place
 from api.support import service as support
+from api.support.schemas import HandoverNoteOut, SupportOfferOut
 from api.teams.models import Area, Station, Team
 from api.triage.catalogue import entry_as_recorded
+
+
+class IncidentDetailOut(ReadModel):
+    """GET /incidents/{id}: the incident as a case role sees it. Pages, offers, notes and clocks
+    are their own domains' read models (paging, support, handover)."""
+
+    id: str
+    reference: str
+    version: int = Field(description="The incident's version: send it as If-Match to PATCH it")
+    kind: Kind
+    state: IncidentState
+    priority: str
+    occurred_at: Instant
+    reported_at: Instant
+    police_station: StationOfIncident
+    police_references: list[str]
+    police_reference: str | None
+    category: str
+    custody_status: str | None
+    location: LocationOut
+    young_person: YoungPersonOfIncident
+    indicators: list[IncidentIndicatorOut]
+    circumstances: str | None
+    custody: dict[str, Any] | None
+    people_present: list[dict[str, Any]] | None
+    triage: TriageOut
+    needs_manager_review: bool
+    teams: list[TeamOfIncidentDetail]
+    acknowledged_at: Instant | None
+    acknowledged_action: AckAction | None
+    eta_minutes: int | None
+    uncovered: bool
+    timeline: list[TimelineEntryOut]
+    pages: list[PageOut]
+    support_offers: list[SupportOfferOut]
+    handover_notes: list[HandoverNoteOut]
+    clocks: list[ClockOut]
+    custody_information: dict[str, Any] | None
 
 
 async def incident_to_read(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,12 +24,12 @@ from api.incidents.models import Incident
 from api.people.identity import same_child
 from api.people.models import YoungPerson
 from api.people.monitoring import ethnic_group, ethnicity_label
-from api.people.schemas import MonitoringIn, MonitoringOut
+from api.people.schemas import IncidentOfPerson, MonitoringIn, MonitoringOut, YoungPersonOut
 
 
 async def young_person_view(
     session: AsyncSession, actor: Actor, young_person_id: uuid.UUID
-) -> dict[str, Any]:
+) -> YoungPersonOut:
     """The person and their incidents in the actor's teams, newest first; the read is audited."""
     person = await session.get(YoungPerson, young_person_id)
     incidents: Sequence[Incident] = ()
@@ -56,32 +55,32 @@ async def young_person_view(
         resource_id=person.id,
         young_person_id=person.id,
     )
-    return {
-        "id": str(person.id),
-        "first_name": person.first_name,
-        "last_name": person.last_name,
-        "aliases": person.aliases,
-        "date_of_birth": person.date_of_birth.isoformat() if person.date_of_birth else None,
-        "apparent_age": person.apparent_age,
-        "gender": person.gender,
-        "la_reference": person.la_reference,
-        "legal_status": person.legal_status,
-        "learning_disability": person.learning_disability,
-        "ethnicity": person.ethnicity,
-        "sex": person.sex,
-        "merged_into_id": str(person.merged_into_id) if person.merged_into_id else None,
-        "incidents": [
-            {
-                "id": str(i.id),
-                "reference": i.reference,
-                "kind": i.kind,
-                "occurred_at": i.occurred_at.isoformat(),
-                "state": i.state,
-                "priority": i.priority,
-            }
+    return YoungPersonOut(
+        id=str(person.id),
+        first_name=person.first_name,
+        last_name=person.last_name,
+        aliases=person.aliases,
+        date_of_birth=person.date_of_birth.isoformat() if person.date_of_birth else None,
+        apparent_age=person.apparent_age,
+        gender=person.gender,
+        la_reference=person.la_reference,
+        legal_status=person.legal_status,
+        learning_disability=person.learning_disability,
+        ethnicity=person.ethnicity,
+        sex=person.sex,
+        merged_into_id=str(person.merged_into_id) if person.merged_into_id else None,
+        incidents=[
+            IncidentOfPerson(
+                id=str(i.id),
+                reference=i.reference,
+                kind=i.kind,
+                occurred_at=i.occurred_at.isoformat(),
+                state=i.state,
+                priority=i.priority,
+            )
             for i in incidents
         ],
-    }
+    )
 
 
 async def person_access_log(

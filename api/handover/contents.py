@@ -371,7 +371,7 @@ async def item_view(session: AsyncSession, item: HandoverItem, now: datetime | N
     teams = (await _teams_of(session, [incident.id]))[incident.id]
     users = await users_by_id(session, {item.owner_id, item.closed_by_id})
     clocks = await clock_views(session, incident.id, now)
-    offers = await support.offers_for_incident(session, incident.id)
+    offers = [o.model_dump(mode="json") for o in await support.offers_for_incident(session, incident.id)]
     triage = incident.triage or {}
     return {
         "id": str(item.id),
@@ -418,7 +418,9 @@ async def item_view(session: AsyncSession, item: HandoverItem, now: datetime | N
         "pages": await paging.pages_for_incident(session, incident.id),
         "being_paged": await still_being_paged(session, item),
         "support_offers": offers,
-        "handover_notes": await support.notes_for_incident(session, incident.id),
+        "handover_notes": [
+            n.model_dump(mode="json") for n in await support.notes_for_incident(session, incident.id)
+        ],
         "current_risk": {
             "priority": incident.priority,
             "indicators": indicators,

@@ -8,8 +8,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from api.auth.schemas import WriteModel
-from api.incidents.schemas import BoardPage
+from api.auth.schemas import Instant, ReadModel, WriteModel
+from api.incidents.models import IncidentState
+from api.incidents.schemas import BoardPage, Kind, StationOfIncident, TeamOfIncident, TimelineEntryOut
+from api.paging.schemas import PageOut
+from api.support.schemas import HandoverNoteOut, SupportOfferOut
 from api.textinput import FreeText, IdentifyingText
 from api.timewindows import IncidentInstant
 
@@ -149,12 +152,46 @@ class NrmDecisionIn(WriteModel):
     )
 
 
+class ItemIncident(ReadModel):
+    """The incident a handover item is about, as the day team's list shows it."""
+
+    id: str
+    reference: str
+    kind: Kind
+    kind_label: str
+    state: IncidentState
+    priority: str
+    occurred_at: Instant
+    reported_at: Instant
+    station: StationOfIncident
+    police_references: list[str]
+    teams: list[TeamOfIncident]
+    uncovered: bool
+
+
+class WhatHappened(ReadModel):
+    summary: str
+    circumstances: str | None
+    custody: dict[str, Any] | None
+    timeline: list[TimelineEntryOut]
+
+
+class ItemDecisions(ReadModel):
+    """What triage decided, and why."""
+
+    priority: str
+    categories: list[str]
+    area: str | None
+    reasons: list[str]
+    needs_manager_review: bool
+
+
 class HandoverItemOut(BaseModel):
     """One handover item and everything it holds (see domain-reference.md)."""
 
     id: uuid.UUID
     state: ItemState
-    team: dict[str, Any]
+    team: TeamOfIncident
     due_at: datetime
     created_at: datetime
     owner: PersonRef | None
@@ -163,18 +200,18 @@ class HandoverItemOut(BaseModel):
     closed_at: datetime | None
     closed_by: PersonRef | None
     closing_note: str | None
-    incident: dict[str, Any]
-    what_happened: dict[str, Any]
-    decisions: dict[str, Any]
-    pages: list[dict[str, Any]]
+    incident: ItemIncident
+    what_happened: WhatHappened
+    decisions: ItemDecisions
+    pages: list[PageOut]
     being_paged: BoardPage | None = Field(
         default=None,
         description="The item's team's page while it is still escalating (nobody has acknowledged "
         "it; not uncovered, not cancelled): its level and whom it pages now. The queue shows such "
         "an item apart, as still being paged; None once the night's response has ended",
     )
-    support_offers: list[dict[str, Any]]
-    handover_notes: list[dict[str, Any]]
+    support_offers: list[SupportOfferOut]
+    handover_notes: list[HandoverNoteOut]
     current_risk: dict[str, Any]
     nrm: NrmOut | None = Field(description="Consider an NRM referral; None when no rule applies")
     places_and_peers: dict[str, Any]

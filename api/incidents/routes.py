@@ -12,6 +12,7 @@ from api.auth.dependencies import CurrentActor, roles
 from api.deps import SessionDep, SettingsDep
 from api.errors import PreconditionRequired
 from api.flows import board, incident_view, intake, updates
+from api.flows.incident_view import IncidentDetailOut
 from api.incidents import catalogue_reads, idempotency, service
 from api.incidents.access import StatusIncident, incident_roles
 from api.incidents.schemas import (
@@ -19,7 +20,6 @@ from api.incidents.schemas import (
     CatalogueVersionOut,
     IncidentCreate,
     IncidentCreated,
-    IncidentDetailOut,
     IncidentPage,
     IncidentSearch,
     IncidentStatusOut,
@@ -123,7 +123,7 @@ async def list_incidents(
     to: Annotated[SearchInstant | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[IdentifyingText | None, Query(max_length=200)] = None,
-) -> dict[str, Any]:
+) -> IncidentPage:
     return await service.list_incidents(
         session,
         actor,
@@ -146,7 +146,7 @@ async def list_incidents(
     response_model_exclude_unset=True,
     dependencies=[roles(*CASE_ROLES)],
 )
-async def search_incidents(body: IncidentSearch, session: SessionDep, actor: CurrentActor) -> dict[str, Any]:
+async def search_incidents(body: IncidentSearch, session: SessionDep, actor: CurrentActor) -> IncidentPage:
     return await service.list_incidents(
         session,
         actor,
@@ -234,7 +234,7 @@ async def update_incident(
     response_model=IncidentStatusOut,
     dependencies=[incident_roles("police", *CASE_ROLES)],
 )
-async def get_status(incident: StatusIncident, session: SessionDep, actor: CurrentActor) -> dict[str, Any]:
+async def get_status(incident: StatusIncident, session: SessionDep, actor: CurrentActor) -> IncidentStatusOut:
     return await service.status_for(session, actor, incident)
 
 
@@ -246,7 +246,7 @@ async def manager_board(
     settings: SettingsDep,
     actor: CurrentActor,
     gap_days: Annotated[int, Query(ge=1, le=28)] = 3,
-) -> dict[str, Any]:
+) -> BoardOut:
     """Unacknowledged and uncovered incidents, incidents no team took, and rota gaps."""
     return await board.board(
         session, actor, gap_days=gap_days, failure_threshold=settings.device_failure_threshold

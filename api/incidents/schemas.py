@@ -6,13 +6,18 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+from typing_extensions import TypedDict
 
 from api.auth.schemas import Day, Instant, ReadModel, WriteModel
+from api.incidents.models import IncidentState
 from api.textinput import FreeText, IdentifyingText
 from api.timewindows import CustodyInstant, IncidentInstant, SearchInstant
 
 Kind = Literal["missing_return", "arrest", "stop_conversation"]
+# What the person who acknowledged a page said they would do (paging's Action).
+AckAction = Literal["attending", "phoning", "cannot_attend"]
+IndicatorCategory = Literal["cse", "cce", "general"]
 Provenance = Literal["observed", "disclosed", "intelligence", "concern"]
 LegalStatus = Literal["none", "looked_after", "child_protection", "child_in_need", "care_leaver", "unknown"]
 CustodyStatus = Literal[
@@ -182,7 +187,7 @@ class IncidentCreated(BaseModel):
 class IndicatorOut(BaseModel):
     code: str
     label: str
-    category: str
+    category: IndicatorCategory
     group: str
     group_label: str = Field(description="The group's display label in this catalogue version")
     routes_by_context: bool = False
@@ -225,6 +230,30 @@ class IncidentStatus(BaseModel):
     version: int | None = None
 
 
+class TriageTeam(TypedDict, total=False):
+    __pydantic_config__ = ConfigDict(extra="allow")  # type: ignore[misc]
+
+    id: str
+    slug: str
+    specialism: str
+    area: str | None
+
+
+class TriageOut(TypedDict, total=False):
+    """What triage decided, as stored on the incident (triage.rules.TriageOutcome.to_dict). Every
+    key optional: an incident keeps the keys its triage wrote when it ran."""
+
+    __pydantic_config__ = ConfigDict(extra="allow")  # type: ignore[misc]
+
+    area: str | None
+    categories: list[str]
+    teams: list[TriageTeam]
+    priority: str
+    reasons: list[str]
+    needs_manager_review: bool
+    prompts: list[str]
+
+
 class YoungPersonRef(ReadModel):
     id: str
     first_name: str
@@ -243,12 +272,12 @@ class IncidentItem(ReadModel):
 
     id: str
     reference: str
-    state: str
-    kind: str
+    state: IncidentState
+    kind: Kind
     version: int | None = None
     reported_at: Instant
     acknowledged_at: Instant | None
-    acknowledged_action: str | None
+    acknowledged_action: AckAction | None
     eta_minutes: int | None
     uncovered: bool
     priority: str | None = None
@@ -260,7 +289,7 @@ class IncidentItem(ReadModel):
     young_person: YoungPersonRef | None = None
     teams: list[TeamOfIncident] | None = None
     indicators: list[str] | None = None
-    triage: dict[str, Any] | None = None
+    triage: TriageOut | None = None
     needs_manager_review: bool | None = None
 
 
@@ -285,11 +314,11 @@ class IncidentStatusOut(ReadModel):
 
     id: str
     reference: str
-    state: str
-    kind: str
+    state: IncidentState
+    kind: Kind
     reported_at: Instant
     acknowledged_at: Instant | None
-    acknowledged_action: str | None
+    acknowledged_action: AckAction | None
     eta_minutes: int | None
     uncovered: bool
     version: int = Field(description="The incident's version: send it as If-Match to PATCH it")
@@ -355,44 +384,6 @@ class TimelineEntryOut(ReadModel):
     actor: str | None
     team_id: str | None
     detail: dict[str, Any] | None
-
-
-class IncidentDetailOut(ReadModel):
-    """GET /incidents/{id}: the incident as a case role sees it (api/flows/incident_view.py).
-    Pages, offers, notes and clocks keep the shapes their own domains give them."""
-
-    id: str
-    reference: str
-    version: int = Field(description="The incident's version: send it as If-Match to PATCH it")
-    kind: str
-    state: str
-    priority: str
-    occurred_at: Instant
-    reported_at: Instant
-    police_station: StationOfIncident
-    police_references: list[str]
-    police_reference: str | None
-    category: str
-    custody_status: str | None
-    location: LocationOut
-    young_person: YoungPersonOfIncident
-    indicators: list[IncidentIndicatorOut]
-    circumstances: str | None
-    custody: dict[str, Any] | None
-    people_present: list[dict[str, Any]] | None
-    triage: dict[str, Any]
-    needs_manager_review: bool
-    teams: list[TeamOfIncidentDetail]
-    acknowledged_at: Instant | None
-    acknowledged_action: str | None
-    eta_minutes: int | None
-    uncovered: bool
-    timeline: list[TimelineEntryOut]
-    pages: list[dict[str, Any]]
-    support_offers: list[dict[str, Any]]
-    handover_notes: list[dict[str, Any]]
-    clocks: list[dict[str, Any]]
-    custody_information: dict[str, Any] | None
 
 
 class RotaGapOut(ReadModel):

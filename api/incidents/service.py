@@ -9,7 +9,7 @@ import base64
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +20,15 @@ from api.auth.dependencies import Actor
 from api.errors import ValidationFailed
 from api.incidents.access import team_scope
 from api.incidents.models import Incident, IncidentIndicator, IncidentState, IncidentTeam, TimelineEvent
+from api.incidents.schemas import (
+    IncidentItem,
+    IncidentPage,
+    IncidentStatusOut,
+    PublicTimelineEntry,
+    StatusTeam,
+    TeamOfIncident,
+    YoungPersonRef,
+)
 from api.people.models import YoungPerson
 from api.people.queries import young_people_by_id
 from api.people.service import normalise_name
@@ -58,8 +67,9 @@ async def list_incidents(
     to: datetime | None = None,
     limit: int = 50,
     cursor: str | None = None,
-) -> dict[str, Any]:
-    """Incidents the actor may see, newest first, with a stable keyset cursor."""
+) -> IncidentPage:
+    """Incidents the actor may see, newest first, with a stable keyset cursor: police see the
+    status fields only, case roles the summary."""
     police = actor.has("police") and not actor.has("worker", "day_team", "manager")
     query = select(Incident)
     if police:
@@ -127,7 +137,7 @@ async def list_incidents(
             detail={"incident_ids": [str(i.id) for i in page]},
             subjects=[i.young_person_id for i in page],
         )
-    return {"items": items, "next_cursor": encode_cursor(page[-1]) if more else None}
+    return IncidentPage(items=items, next_cursor=encode_cursor(page[-1]) if more else None)
 
 
 def _escape_like(text: str) -> str:
@@ -140,24 +150,43 @@ def category_of(incident: Incident) -> str:
     return "_".join(categories) if categories else "general"
 
 
-def status_view(incident: Incident) -> dict[str, Any]:
-    return {
-        "id": str(incident.id),
-        "reference": incident.reference,
-        "state": incident.state,
-        "kind": incident.kind,
-        "reported_at": incident.reported_at.isoformat(),
-        "acknowledged_at": incident.acknowledged_at.isoformat() if incident.acknowledged_at else None,
-        "acknowledged_action": incident.acknowledged_action,
-        "eta_minutes": incident.eta_minutes,
-        "uncovered": incident.uncovered,
-        "version": incident.version,
-    }
+class _StatusFields(TypedDict):
+    id: str
+    reference: str
+    state: str
+    kind: str
+    reported_at: str
+    acknowledged_at: str | None
+    acknowledged_action: str | None
+    eta_minutes: int | None
+    uncovered: bool
+    version: int
 
 
-async def status_for(session: AsyncSession, actor: Actor, incident: Incident) -> dict[str, Any]:
+def _status_fields(incident: Incident) -> _StatusFields:
+    """What police may see of an incident: the response, never case notes."""
+    return _StatusFields(
+        id=str(incident.id),
+        reference=incident.reference,
+        state=incident.state,
+        kind=incident.kind,
+        reported_at=incident.reported_at.isoformat(),
+        acknowledged_at=incident.acknowledged_at.isoformat() if incident.acknowledged_at else None,
+        acknowledged_action=incident.acknowledged_action,
+        eta_minutes=incident.eta_minutes,
+        uncovered=incident.uncovered,
+        version=incident.version,
+    )
+
+
+def status_view(incident: Incident) -> IncidentItem:
+    """An item of police's GET /incidents: the status fields only (the others stay unset, and
+    the route leaves unset fields out)."""
+    return IncidentItem(**_status_fields(incident))
+
+
+async def status_for(session: AsyncSession, actor: Actor, incident: Incident) -> IncidentStatusOut:
     audit.record(session, actor, "incident.status.read", resource_type="incident", resource_id=incident.id)
-    view = status_view(incident)
     events = list(
         (
             await session.execute(
@@ -189,17 +218,19 @@ async def status_for(session: AsyncSession, actor: Actor, incident: Incident) ->
             .limit(1)
         )
     ).scalar_one_or_none() or {}
-    view["teams"] = [{"slug": t.slug, "name": t.name} for t in sorted(teams.values(), key=lambda t: t.name)]
-    view["routing_reasons"] = list(triaged.get("reasons", []))
-    view["timeline"] = [
-        {
-            "at": e.at.isoformat(),
-            "action": e.action,
-            "detail": {**_public(e.detail), **_team_named(e.team_id, teams)},
-        }
-        for e in events
-    ]
-    return view
+    return IncidentStatusOut(
+        **_status_fields(incident),
+        teams=[StatusTeam(slug=t.slug, name=t.name) for t in sorted(teams.values(), key=lambda t: t.name)],
+        routing_reasons=list(triaged.get("reasons", [])),
+        timeline=[
+            PublicTimelineEntry(
+                at=e.at.isoformat(),
+                action=e.action,
+                detail={**_public(e.detail), **_team_named(e.team_id, teams)},
+            )
+            for e in events
+        ],
+    )
 
 
 def _team_named(team_id: uuid.UUID | None, teams: dict[uuid.UUID, Team]) -> dict[str, str]:
@@ -214,19 +245,20 @@ def _public(detail: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in detail.items() if k in allowed}
 
 
-async def summaries(session: AsyncSession, incidents: Sequence[Incident]) -> list[dict[str, Any]]:
+async def summaries(session: AsyncSession, incidents: Sequence[Incident]) -> list[IncidentItem]:
+    """Incidents as case roles' lists show them: live ones first, else in the given order."""
     if not incidents:
         return []
     ids = [i.id for i in incidents]
     people = await young_people_by_id(session, {i.young_person_id for i in incidents})
     stations = {s.id: s for s in (await session.execute(select(Station))).scalars()}
-    teams_of: dict[uuid.UUID, list[dict[str, str]]] = {i: [] for i in ids}
+    teams_of: dict[uuid.UUID, list[TeamOfIncident]] = {i: [] for i in ids}
     for link, team in await session.execute(
         select(IncidentTeam, Team)
         .join(Team, col(Team.id) == col(IncidentTeam.team_id))
         .where(col(IncidentTeam.incident_id).in_(ids))
     ):
-        teams_of[link.incident_id].append({"id": str(team.id), "slug": team.slug, "name": team.name})
+        teams_of[link.incident_id].append(TeamOfIncident(id=str(team.id), slug=team.slug, name=team.name))
     codes_of: dict[uuid.UUID, list[str]] = {i: [] for i in ids}
     for row in (
         await session.execute(select(IncidentIndicator).where(col(IncidentIndicator.incident_id).in_(ids)))
@@ -236,25 +268,23 @@ async def summaries(session: AsyncSession, incidents: Sequence[Incident]) -> lis
     for incident in incidents:
         person = people[incident.young_person_id]
         out.append(
-            {
-                **status_view(incident),
-                "priority": incident.priority,
-                "occurred_at": incident.occurred_at.isoformat(),
-                "station": stations[incident.station_id].name,
-                "police_station": stations[incident.station_id].name,
-                "category": category_of(incident),
-                "location": incident.location_description,
-                "young_person": {
-                    "id": str(person.id),
-                    "first_name": person.first_name,
-                    "last_name": person.last_name,
-                },
-                "teams": teams_of[incident.id],
-                "indicators": sorted(set(codes_of[incident.id])),
-                "triage": {"reasons": incident.triage.get("reasons", [])},
-                "needs_manager_review": incident.needs_manager_review,
-            }
+            IncidentItem(
+                **_status_fields(incident),
+                priority=incident.priority,
+                occurred_at=incident.occurred_at.isoformat(),
+                station=stations[incident.station_id].name,
+                police_station=stations[incident.station_id].name,
+                category=category_of(incident),
+                location=incident.location_description,
+                young_person=YoungPersonRef(
+                    id=str(person.id), first_name=person.first_name, last_name=person.last_name
+                ),
+                teams=teams_of[incident.id],
+                indicators=sorted(set(codes_of[incident.id])),
+                triage={"reasons": incident.triage.get("reasons", [])},
+                needs_manager_review=incident.needs_manager_review,
+            )
         )
     # Live incidents first, then newest first (the query's order) within each group.
-    out.sort(key=lambda item: item["state"] not in LIVE_STATES)
+    out.sort(key=lambda item: item.state not in LIVE_STATES)
     return out

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from api.auth.schemas import WriteModel
+from api.auth.schemas import Instant, ReadModel, WriteModel
+from api.paging.models import PageState
 from api.textinput import FreeText, IdentifyingText
 
 Target = Literal["primary", "secondary", "managers", "person"]
@@ -153,3 +154,68 @@ class ContactOut(BaseModel):
     mobile_number: str | None = Field(description='Masked, e.g. "07••• •••123"; null when none is recorded')
     sms_enabled: bool = Field(description="Whether this deployment sends SMS (GOV.UK Notify configured)")
     last_test_sms: TestSmsOut | None = Field(description="The last test SMS to my number and its result")
+
+
+class StaffRef(ReadModel):
+    """A member of staff as a page shows them: the name only."""
+
+    id: str
+    display_name: str
+
+
+class PageTeamOut(ReadModel):
+    id: str
+    slug: str | None
+    name: str | None
+
+
+class DeliveryDeviceOut(ReadModel):
+    id: str
+    label: str | None
+
+
+class DeliveryOut(ReadModel):
+    """One attempt to reach one person (push to a device, or SMS)."""
+
+    id: str
+    purpose: str
+    level: int
+    repeat: int
+    user: StaffRef | None
+    device: DeliveryDeviceOut | None
+    channel: str
+    attempt: int
+    outcome: str
+    status_code: int | None
+    latency_ms: float | None
+    at: Instant | None
+
+
+class AcknowledgementOut(ReadModel):
+    id: str
+    user: StaffRef | None
+    action: Action
+    eta_minutes: int | None
+    via: str
+    level: int
+    at: Instant | None
+
+
+class PageOut(ReadModel):
+    """One page of an incident (paging.service.pages_for_incident): its levels, deliveries and
+    acknowledgements; staff names and device labels only."""
+
+    id: str
+    team: PageTeamOut
+    state: PageState
+    level: int
+    repeat: int
+    policy: dict[str, Any] = Field(description="The escalation policy as copied when the page started")
+    started_at: Instant | None
+    level_started_at: Instant | None
+    first_accepted_at: Instant | None
+    acknowledged_at: Instant | None
+    acknowledged_by: StaffRef | None
+    uncovered_at: Instant | None
+    deliveries: list[DeliveryOut]
+    acknowledgements: list[AcknowledgementOut]

@@ -31,7 +31,7 @@ router = APIRouter(prefix="/api/v1", tags=["young people"])
 )
 async def get_young_person(
     young_person_id: uuid.UUID, session: SessionDep, actor: CurrentActor
-) -> dict[str, Any]:
+) -> YoungPersonOut:
     return await young_person_view(session, actor, young_person_id)
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta, timezone
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -81,16 +80,16 @@ def _note_out(note: HandoverNote, people: dict[uuid.UUID, PersonRef]) -> Handove
     )
 
 
-async def offer_json(session: AsyncSession, offer: SupportOffer) -> dict[str, Any]:
+async def offer_json(session: AsyncSession, offer: SupportOffer) -> SupportOfferOut:
     """One support offer as the API shows it."""
     people = await _people(session, {offer.recorded_by_id})
-    return _offer_out(offer, people).model_dump(mode="json")
+    return _offer_out(offer, people)
 
 
-async def note_json(session: AsyncSession, note: HandoverNote) -> dict[str, Any]:
+async def note_json(session: AsyncSession, note: HandoverNote) -> HandoverNoteOut:
     """One handover note as the API shows it."""
     people = await _people(session, {note.recorded_by_id})
-    return _note_out(note, people).model_dump(mode="json")
+    return _note_out(note, people)
 
 
 def _display_order(offer: SupportOffer) -> datetime:
@@ -98,8 +97,8 @@ def _display_order(offer: SupportOffer) -> datetime:
     return offer.received_at if offer.client_time_suspect else offer.offered_at
 
 
-async def offers_for_incident(session: AsyncSession, incident_id: uuid.UUID) -> list[dict]:
-    """The incident's support offers (current versions) as JSON, for the detail and handover.
+async def offers_for_incident(session: AsyncSession, incident_id: uuid.UUID) -> list[SupportOfferOut]:
+    """The incident's support offers (current versions), for the detail and handover.
 
     No authorisation or audit here: the caller (incident detail, handover) does both.
     """
@@ -110,11 +109,11 @@ async def offers_for_incident(session: AsyncSession, incident_id: uuid.UUID) -> 
     )
     offers.sort(key=lambda o: (_display_order(o), str(o.id)))
     people = await _people(session, {o.recorded_by_id for o in offers})
-    return [_offer_out(o, people).model_dump(mode="json") for o in offers]
+    return [_offer_out(o, people) for o in offers]
 
 
-async def notes_for_incident(session: AsyncSession, incident_id: uuid.UUID) -> list[dict]:
-    """The incident's handover notes (current versions) as JSON, oldest first.
+async def notes_for_incident(session: AsyncSession, incident_id: uuid.UUID) -> list[HandoverNoteOut]:
+    """The incident's handover notes (current versions), oldest first.
 
     No authorisation or audit here: the caller (incident detail, handover) does both.
     """
@@ -128,10 +127,10 @@ async def notes_for_incident(session: AsyncSession, incident_id: uuid.UUID) -> l
         ).scalars()
     )
     people = await _people(session, {n.recorded_by_id for n in notes})
-    return [_note_out(n, people).model_dump(mode="json") for n in notes]
+    return [_note_out(n, people) for n in notes]
 
 
-async def list_offers(session: AsyncSession, actor: Actor, incident_id: uuid.UUID) -> list[dict]:
+async def list_offers(session: AsyncSession, actor: Actor, incident_id: uuid.UUID) -> list[SupportOfferOut]:
     """The offers of an incident the actor may see (audited)."""
     incident = await _readable_incident(session, actor, incident_id)
     audit.record(
@@ -145,7 +144,7 @@ async def list_offers(session: AsyncSession, actor: Actor, incident_id: uuid.UUI
     return await offers_for_incident(session, incident.id)
 
 
-async def list_notes(session: AsyncSession, actor: Actor, incident_id: uuid.UUID) -> list[dict]:
+async def list_notes(session: AsyncSession, actor: Actor, incident_id: uuid.UUID) -> list[HandoverNoteOut]:
     """The handover notes of an incident the actor may see (audited)."""
     incident = await _readable_incident(session, actor, incident_id)
     audit.record(

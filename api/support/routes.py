@@ -84,7 +84,10 @@ def _answer(outcome: service.WriteOutcome, response: Response) -> Any:
             title=error.title,
             detail=detail,
             headers=etag,
-            extra={"version": outcome.version, "current": outcome.record},
+            extra={
+                "version": outcome.version,
+                "current": outcome.record.model_dump(mode="json") if outcome.record else None,
+            },
         )
     response.status_code = 201 if outcome.status == "created" else 200
     response.headers.update(etag)
@@ -202,7 +205,7 @@ async def get_handover_note(
     dependencies=[roles(*WRITERS)],
     responses={422: {"description": "Not a batch, or more than 100 items: nothing stored", **_PROBLEM}},
 )
-async def sync(body: SyncIn, session: SessionDep, actor: CurrentActor, settings: SettingsDep) -> Any:
+async def sync(body: SyncIn, session: SessionDep, actor: CurrentActor, settings: SettingsDep) -> SyncOut:
     """Store a phone's queued records (up to 100): one answer per item, in order.
 
     Each item is `created`, `unchanged`, `updated`, `conflict` (with `current`, the stored
@@ -215,4 +218,4 @@ async def sync(body: SyncIn, session: SessionDep, actor: CurrentActor, settings:
         body.items,
         future_tolerance=timedelta(seconds=settings.support_future_tolerance_seconds),
     )
-    return {"results": results}
+    return SyncOut(results=results)

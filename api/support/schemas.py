@@ -89,13 +89,15 @@ class OfferKindOut(BaseModel):
     code: str
     label: str
     notes_required: bool = False
-    outcomes: list[str] = Field(default_factory=list, description="The outcomes this kind may record")
+    outcomes: list[OfferOutcome] = Field(
+        default_factory=list, description="The outcomes this kind may record"
+    )
 
 
 class SupportOfferVersionOut(BaseModel):
     version: int
     kind: str
-    outcome: str
+    outcome: OfferOutcome
     offered_at: datetime = Field(description="As the phone sent it, with its offset")
     notes: str | None
     recorded_by: PersonRef
@@ -109,7 +111,7 @@ class SupportOfferOut(BaseModel):
     incident_id: uuid.UUID
     kind: str
     kind_label: str
-    outcome: str
+    outcome: OfferOutcome
     offered_at: datetime = Field(description="As the phone sent it, with its offset")
     notes: str | None
     version: int

@@ -38,7 +38,7 @@ from api.incidents.models import Incident, IncidentState, IncidentTeam
 from api.paging.models import Acknowledgement, Delivery, Page
 from api.support.models import HandoverNote, HandoverNoteVersion, SupportOffer, SupportOfferVersion
 from api.support.reads import note_json, notes_for_incident, offer_json, offers_for_incident
-from api.support.schemas import HandoverNoteIn, SupportOfferIn
+from api.support.schemas import HandoverNoteIn, HandoverNoteOut, SupportOfferIn, SupportOfferOut
 
 # The incident detail and the handover read offers and notes through these.
 __all__ = [
@@ -55,7 +55,7 @@ Status = Literal["created", "unchanged", "updated", "conflict", "stale"]
 
 @dataclass(frozen=True)
 class WriteOutcome:
-    """What became of one record sent by a phone, with the stored record as JSON.
+    """What became of one record sent by a phone, with the stored record as the API shows it.
 
     `record` is None only when the caller asked not to have it (a sync batch needs it for
     conflicts alone).
@@ -63,7 +63,7 @@ class WriteOutcome:
 
     status: Status
     version: int
-    record: dict[str, Any] | None
+    record: SupportOfferOut | HandoverNoteOut | None
 
 
 @dataclass(frozen=True)
@@ -449,5 +449,5 @@ async def _recorded(
     )
 
 
-async def _render(session: AsyncSession, kind: _RecordType, record) -> dict[str, Any]:
+async def _render(session: AsyncSession, kind: _RecordType, record) -> SupportOfferOut | HandoverNoteOut:
     return await (offer_json(session, record) if kind is OFFER else note_json(session, record))

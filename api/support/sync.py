@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.auth.dependencies import Actor
 from api.errors import LanternError
 from api.support import service
-from api.support.schemas import SyncItem, SyncNoteItem
+from api.support.schemas import SyncItem, SyncNoteItem, SyncResult
 
 _SYNC_ITEM: TypeAdapter = TypeAdapter(SyncItem)
 _ITEM_TYPES = ("support_offer", "handover_note")
@@ -43,18 +43,18 @@ async def sync(
     items: list[dict[str, Any]],
     *,
     future_tolerance: timedelta = timedelta(minutes=5),
-) -> list[dict[str, Any]]:
+) -> list[SyncResult]:
     """Store a phone's queued records; one answer per item, in order.
 
     Each item runs in its own SAVEPOINT: an item that is refused leaves nothing behind and
     never takes the others with it. Items are stored in incident and id order (answered in
     the order sent), so two batches lock rows in the same order and cannot deadlock.
     """
-    results: list[dict[str, Any]] = [{} for _ in items]
+    results: dict[int, SyncResult] = {}
     incidents: service.IncidentCache = {}
     for index in sorted(range(len(items)), key=lambda i: _lock_order(items[i])):
         results[index] = await _sync_item(session, actor, items[index], future_tolerance, incidents)
-    return results
+    return [results[index] for index in range(len(items))]
 
 
 def _lock_order(raw: dict[str, Any]) -> tuple[str, str]:
@@ -73,16 +73,16 @@ async def _sync_item(
     raw: dict[str, Any],
     future_tolerance: timedelta,
     incidents: service.IncidentCache,
-) -> dict[str, Any]:
+) -> SyncResult:
     item_type = raw.get("type") if isinstance(raw.get("type"), str) else None
     id_field = "note_id" if item_type == "handover_note" else "offer_id"
-    answer: dict[str, Any] = {"type": item_type, id_field: _echo(raw.get(id_field))}
+    echoed: dict[str, Any] = {"type": item_type, id_field: _echo(raw.get(id_field))}
     try:
         item = _SYNC_ITEM.validate_python(raw)
     except ValidationError as exc:
         errors = _item_errors(exc)
         detail = "Check these fields: " + ", ".join(sorted({e["field"] for e in errors}))
-        return {**answer, "status": "rejected", "status_code": 422, "detail": detail, "errors": errors}
+        return SyncResult(**echoed, status="rejected", status_code=422, detail=detail, errors=errors)
     try:
         async with session.begin_nested():
             if isinstance(item, SyncNoteItem):
@@ -114,18 +114,16 @@ async def _sync_item(
                 )
     except LanternError as exc:
         errors = exc.errors or [{"field": "item", "message": exc.detail}]
-        return {
-            **answer,
-            "status": "rejected",
-            "status_code": exc.status,
-            "detail": exc.detail,
-            "errors": errors,
-        }
+        return SyncResult(
+            **echoed, status="rejected", status_code=exc.status, detail=exc.detail, errors=errors
+        )
     status = "conflict" if outcome.status == "stale" else outcome.status
-    answer.update(status=status, version=outcome.version, status_code=_STATUS_CODES[outcome.status])
+    answer = SyncResult(
+        **echoed, status=status, version=outcome.version, status_code=_STATUS_CODES[outcome.status]
+    )
     if status == "conflict":
-        answer["current"] = outcome.record
-        answer["detail"] = (
+        answer.current = outcome.record.model_dump(mode="json") if outcome.record else None
+        answer.detail = (
             "A different version of this record is stored."
             if outcome.status == "conflict"
             else "if_match does not name the stored version; it was changed in the meantime."

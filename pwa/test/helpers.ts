@@ -1,3 +1,4 @@
+import type { components } from '../src/api/schema';
 import { Outbox } from '../src/outbox/store';
 import type { OutboxDraft } from '../src/outbox/types';
 
@@ -118,4 +119,10 @@ function flatten(value: unknown): string {
 
 function bytesAsText(bytes: Uint8Array): string {
   return new TextDecoder('utf-8', { fatal: false }).decode(bytes) + Array.from(bytes, (b) => String.fromCharCode(b)).join('');
+}
+
+/** A POST /sync answer, typed by the generated schema so a fake cannot drift from the API. */
+export function syncAnswer(results: components['schemas']['SyncResult'][]): Response {
+  const body: components['schemas']['SyncOut'] = { results };
+  return json(200, body);
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { BACKOFF_CAP_MS, backoffDelay, createSyncEngine, retryAfterMs, type SyncDeps } from '../src/outbox/sync';
 import type { Outbox } from '../src/outbox/store';
-import { INCIDENT_ID, clock, fakeApi, json, offerDraft, openOutbox, reportDraft, type SeenRequest } from './helpers';
+import { INCIDENT_ID, clock, fakeApi, json, offerDraft, openOutbox, reportDraft, syncAnswer, type SeenRequest } from './helpers';
 
 function engine(outbox: Outbox, fetch: SyncDeps['fetch'], extra: Partial<SyncDeps> = {}) {
   return createSyncEngine({
@@ -292,14 +292,12 @@ describe('the batch', () => {
     const [created, unchanged, conflict, rejected] = offers.map((o) => o.id);
     const api = fakeApi((req) => {
       expect(req.url).toBe('/api/v1/sync');
-      return json(200, {
-        results: [
-          { offer_id: created, status: 'created', version: 1 },
-          { offer_id: unchanged, status: 'unchanged', version: 1 },
-          { offer_id: conflict, status: 'conflict', version: 2, current: { outcome: 'declined' } },
-          { offer_id: rejected, status: 'rejected', errors: [{ field: 'kind', message: 'unknown kind' }] },
-        ],
-      });
+      return syncAnswer([
+        { type: 'support_offer', offer_id: created, status: 'created', status_code: 201, version: 1 },
+        { type: 'support_offer', offer_id: unchanged, status: 'unchanged', status_code: 200, version: 1 },
+        { type: 'support_offer', offer_id: conflict, status: 'conflict', status_code: 409, version: 2, current: { outcome: 'declined' } },
+        { type: 'support_offer', offer_id: rejected, status: 'rejected', status_code: 422, errors: [{ field: 'kind', message: 'unknown kind' }] },
+      ]);
     });
     const report = await engine(outbox, api.fetch).run();
     expect(api.seen).toHaveLength(1);
@@ -330,12 +328,10 @@ describe('the batch', () => {
     await outbox.retry(offer.id, { overwrite: true });
     const api = fakeApi((req) =>
       req.url.endsWith('/sync')
-        ? json(200, {
-            results: [
-              { type: 'support_offer', offer_id: offer.id, status: 'updated', status_code: 200, version: 3 },
-              { type: 'handover_note', note_id: note.id, status: 'created', status_code: 201, version: 1 },
-            ],
-          })
+        ? syncAnswer([
+            { type: 'support_offer', offer_id: offer.id, status: 'updated', status_code: 200, version: 3 },
+            { type: 'handover_note', note_id: note.id, status: 'created', status_code: 201, version: 1 },
+          ])
         : json(201, { id: 'inc-1', reference: 'LAN-2026-000001' }),
     );
     const result = await engine(outbox, api.fetch).run();
@@ -356,12 +352,10 @@ describe('the batch', () => {
     const a = await outbox.add(offerDraft('a'));
     const b = await outbox.add(offerDraft('b'));
     const api = fakeApi(() =>
-      json(200, {
-        results: [
-          { type: 'support_offer', offer_id: a.id, status: 'conflict', status_code: 412, version: 5, current: { notes: 'theirs' } },
-          { type: 'support_offer', offer_id: b.id, status: 'unchanged', status_code: 200, version: 1 },
-        ],
-      }),
+      syncAnswer([
+        { type: 'support_offer', offer_id: a.id, status: 'conflict', status_code: 412, version: 5, current: { notes: 'theirs' } },
+        { type: 'support_offer', offer_id: b.id, status: 'unchanged', status_code: 200, version: 1 },
+      ]),
     );
     await engine(outbox, api.fetch).run();
     expect(await outbox.get(a.id)).toMatchObject({

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createSyncEngine, type SyncDeps } from '../src/outbox/sync';
 import type { Outbox } from '../src/outbox/store';
 import { custodyEventBody, custodyEventDraft, describeUpdate, disclosureDraft, troubleOf } from '../src/outbox/updates';
-import { INCIDENT_ID, fakeApi, json, offerDraft, openOutbox } from './helpers';
+import { INCIDENT_ID, fakeApi, json, offerDraft, openOutbox, syncAnswer } from './helpers';
 
 const INCIDENT = { id: INCIDENT_ID, reference: 'LAN-2026-000123', version: 3 };
 
@@ -42,12 +42,10 @@ describe('sending incident updates', () => {
     const update = await outbox.add(disclosureDraft(INCIDENT, ['REL-CONTROLLING-ADULT']));
     const api = fakeApi((req) =>
       req.method === 'POST'
-        ? json(200, {
-            results: [
-              { offer_id: a.id, status: 'created', version: 1 },
-              { offer_id: b.id, status: 'created', version: 1 },
-            ],
-          })
+        ? syncAnswer([
+            { type: 'support_offer', offer_id: a.id, status: 'created', status_code: 201, version: 1 },
+            { type: 'support_offer', offer_id: b.id, status: 'created', status_code: 201, version: 1 },
+          ])
         : json(200, { id: INCIDENT_ID, reference: INCIDENT.reference, version: 4 }, { ETag: '"4"' }),
     );
     const report = await engine(outbox, api.fetch).run();

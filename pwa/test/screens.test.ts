@@ -6,7 +6,19 @@ import { sortIncidents } from '../src/screens/Inbox';
 import { movedAwayText } from '../src/screens/ThisPhone';
 import { localInputToIso } from '../src/ui/format';
 
-const base: IncidentStatus = { reference: 'LAN-2026-000123', state: 'paging', acknowledged_at: null, acknowledged_action: null, eta_minutes: null, uncovered: false };
+const base: IncidentStatus = {
+  id: '0b5e1f3a-0000-4000-8000-000000000123',
+  reference: 'LAN-2026-000123',
+  kind: 'arrest',
+  version: 2,
+  reported_at: '2026-03-01T01:41:00Z',
+  state: 'paging',
+  acknowledged_at: null,
+  acknowledged_action: null,
+  eta_minutes: null,
+  uncovered: false,
+  timeline: [],
+};
 
 describe('what custody staff read', () => {
   it('follows the response: paged, acknowledged with ETA, attending, uncovered', () => {
@@ -54,6 +66,6 @@ describe('a shared phone passed on', () => {
     const text = movedAwayText(moved);
     expect(text).toContain('Duty phone was registered by Bob Baptiste');
     expect(text).toContain('It pages them now, not you.');
-    expect(movedAwayText({ id: 'd2', label: 'My phone' })).toBeNull();
+    expect(movedAwayText({ label: 'My phone' })).toBeNull();
   });
 });

@@ -14,7 +14,8 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
-from api.incidents.schemas import BoardOut, IncidentDetailOut, IncidentPage, IncidentStatusOut
+from api.flows.incident_view import IncidentDetailOut
+from api.incidents.schemas import BoardOut, IncidentPage, IncidentStatusOut
 from api.main import create_app
 from api.people.schemas import YoungPersonOut
 from tests.incident_payloads import report

@@ -287,7 +287,8 @@ async def test_offers_list_for_the_incident_detail(client, world, make_user, db)
         headers=worker.headers,
     )
     async with db.session() as session:
-        offers = await service.offers_for_incident(session, incident.id)
+        # The service returns read models; the assertions read them as the API sends them.
+        offers = [o.model_dump(mode="json") for o in await service.offers_for_incident(session, incident.id)]
     assert [o["id"] for o in offers] == [str(early), str(late)]
     assert offers[0]["notes"] == "Phone charger"
     day_team = await make_user("day_team", teams_=("city-cce",))
@@ -428,7 +429,7 @@ async def test_handover_notes_are_stored_once_with_versions(client, world, make_
     bad = await client.put(url, json={"text": ""}, headers=worker.headers)
     assert assert_problem(bad, 422)["errors"][0]["field"] == "text"
     async with db.session() as session:
-        notes = await service.notes_for_incident(session, incident.id)
+        notes = [n.model_dump(mode="json") for n in await service.notes_for_incident(session, incident.id)]
         state = (await session.get(Incident, incident.id)).state
     assert [(n["id"], n["version"], n["text"]) for n in notes] == [(str(note_id), 2, "Something else")]
     assert state == "acknowledged"  # a note alone does not mean support was recorded

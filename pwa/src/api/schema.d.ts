@@ -2617,6 +2617,27 @@ export interface components {
              */
             team_id: string;
         };
+        /** AcknowledgementOut */
+        AcknowledgementOut: {
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "attending" | "phoning" | "cannot_attend";
+            /** At */
+            at: string | null;
+            /** Eta Minutes */
+            eta_minutes: number | null;
+            /** Id */
+            id: string;
+            /** Level */
+            level: number;
+            user: components["schemas"]["StaffRef"] | null;
+            /** Via */
+            via: string;
+        } & {
+            [key: string]: unknown;
+        };
         /** AreaCreate */
         AreaCreate: {
             /** Name */
@@ -2630,7 +2651,7 @@ export interface components {
              * Active
              * @default true
              */
-            active: boolean;
+            active?: boolean;
             /**
              * Id
              * Format: uuid
@@ -2674,7 +2695,7 @@ export interface components {
         /** BoardItem */
         BoardItem: {
             /** Acknowledged Action */
-            acknowledged_action: string | null;
+            acknowledged_action: ("attending" | "phoning" | "cannot_attend") | null;
             /** Acknowledged At */
             acknowledged_at: string | null;
             /** Category */
@@ -2685,8 +2706,11 @@ export interface components {
             id: string;
             /** Indicators */
             indicators?: string[] | null;
-            /** Kind */
-            kind: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "missing_return" | "arrest" | "stop_conversation";
             /** Location */
             location?: string | null;
             /** Needs Manager Review */
@@ -2706,16 +2730,12 @@ export interface components {
              * Format: date-time
              */
             reported_at: string;
-            /** State */
-            state: string;
+            state: components["schemas"]["IncidentState"];
             /** Station */
             station?: string | null;
             /** Teams */
             teams?: components["schemas"]["TeamOfIncident"][] | null;
-            /** Triage */
-            triage?: {
-                [key: string]: unknown;
-            } | null;
+            triage?: components["schemas"]["TriageOut"] | null;
             /** Uncovered */
             uncovered: boolean;
             /** Version */
@@ -2894,7 +2914,7 @@ export interface components {
              * @description PACE reviews only: no further review is due (otherwise the next starts)
              * @default false
              */
-            detention_ended: boolean;
+            detention_ended?: boolean;
             /**
              * Ground
              * @description certified_impracticable only: extreme_weather | court_appearance_imminent | transfer_physically_impossible (no_accommodation_available is never a ground: PACE Code C 16D)
@@ -3198,12 +3218,12 @@ export interface components {
              * Bail Refused
              * @default false
              */
-            bail_refused: boolean;
+            bail_refused?: boolean;
             /**
              * Charged
              * @default false
              */
-            charged: boolean;
+            charged?: boolean;
             /**
              * Charged At
              * @description When charged; with bail refused the s38(6) action starts here
@@ -3225,7 +3245,7 @@ export interface components {
              * @default unknown
              * @enum {string}
              */
-            status: "in_custody" | "charged_refused_bail" | "bailed" | "released" | "released_under_investigation" | "released_no_further_action" | "police_protection" | "not_detained" | "not_arrested" | "unknown";
+            status?: "in_custody" | "charged_refused_bail" | "bailed" | "released" | "released_under_investigation" | "released_no_further_action" | "police_protection" | "not_detained" | "not_arrested" | "unknown";
         };
         /**
          * CustodyReportOut
@@ -3353,6 +3373,45 @@ export interface components {
             /** Young Person Name */
             young_person_name: string;
         };
+        /** DeliveryDeviceOut */
+        DeliveryDeviceOut: {
+            /** Id */
+            id: string;
+            /** Label */
+            label: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * DeliveryOut
+         * @description One attempt to reach one person (push to a device, or SMS).
+         */
+        DeliveryOut: {
+            /** At */
+            at: string | null;
+            /** Attempt */
+            attempt: number;
+            /** Channel */
+            channel: string;
+            device: components["schemas"]["DeliveryDeviceOut"] | null;
+            /** Id */
+            id: string;
+            /** Latency Ms */
+            latency_ms: number | null;
+            /** Level */
+            level: number;
+            /** Outcome */
+            outcome: string;
+            /** Purpose */
+            purpose: string;
+            /** Repeat */
+            repeat: number;
+            /** Status Code */
+            status_code: number | null;
+            user: components["schemas"]["StaffRef"] | null;
+        } & {
+            [key: string]: unknown;
+        };
         /** DeprecatedCodeOut */
         DeprecatedCodeOut: {
             /** Code */
@@ -3443,7 +3502,7 @@ export interface components {
              * Limit
              * @default 5000
              */
-            limit: number;
+            limit?: number;
             /**
              * Location Contains
              * @description Part of the incident's location text
@@ -3560,10 +3619,7 @@ export interface components {
             current_risk: {
                 [key: string]: unknown;
             };
-            /** Decisions */
-            decisions: {
-                [key: string]: unknown;
-            };
+            decisions: components["schemas"]["ItemDecisions"];
             /**
              * Due At
              * Format: date-time
@@ -3572,9 +3628,7 @@ export interface components {
             /** Escalated At */
             escalated_at: string | null;
             /** Handover Notes */
-            handover_notes: {
-                [key: string]: unknown;
-            }[];
+            handover_notes: components["schemas"]["HandoverNoteOut"][];
             /** History */
             history: {
                 [key: string]: unknown;
@@ -3584,19 +3638,14 @@ export interface components {
              * Format: uuid
              */
             id: string;
-            /** Incident */
-            incident: {
-                [key: string]: unknown;
-            };
+            incident: components["schemas"]["ItemIncident"];
             /** @description Consider an NRM referral; None when no rule applies */
             nrm: components["schemas"]["NrmOut"] | null;
             /** Open Clocks */
             open_clocks: components["schemas"]["ClockOut"][];
             owner: components["schemas"]["PersonRef"] | null;
             /** Pages */
-            pages: {
-                [key: string]: unknown;
-            }[];
+            pages: components["schemas"]["PageOut"][];
             /** Picked Up At */
             picked_up_at: string | null;
             /** Places And Peers */
@@ -3609,17 +3658,9 @@ export interface components {
              */
             state: "awaiting_pickup" | "picked_up" | "closed";
             /** Support Offers */
-            support_offers: {
-                [key: string]: unknown;
-            }[];
-            /** Team */
-            team: {
-                [key: string]: unknown;
-            };
-            /** What Happened */
-            what_happened: {
-                [key: string]: unknown;
-            };
+            support_offers: components["schemas"]["SupportOfferOut"][];
+            team: components["schemas"]["TeamOfIncident"];
+            what_happened: components["schemas"]["WhatHappened"];
             /** Young Person */
             young_person: {
                 [key: string]: unknown;
@@ -3883,7 +3924,7 @@ export interface components {
              * Needs Manager Review
              * @default false
              */
-            needs_manager_review: boolean;
+            needs_manager_review?: boolean;
             /** Priority */
             priority: string;
             /** Reference */
@@ -3899,12 +3940,12 @@ export interface components {
         };
         /**
          * IncidentDetailOut
-         * @description GET /incidents/{id}: the incident as a case role sees it (api/flows/incident_view.py).
-         *     Pages, offers, notes and clocks keep the shapes their own domains give them.
+         * @description GET /incidents/{id}: the incident as a case role sees it. Pages, offers, notes and clocks
+         *     are their own domains' read models (paging, support, handover).
          */
         IncidentDetailOut: {
             /** Acknowledged Action */
-            acknowledged_action: string | null;
+            acknowledged_action: ("attending" | "phoning" | "cannot_attend") | null;
             /** Acknowledged At */
             acknowledged_at: string | null;
             /** Category */
@@ -3912,9 +3953,7 @@ export interface components {
             /** Circumstances */
             circumstances: string | null;
             /** Clocks */
-            clocks: {
-                [key: string]: unknown;
-            }[];
+            clocks: components["schemas"]["ClockOut"][];
             /** Custody */
             custody: {
                 [key: string]: unknown;
@@ -3928,15 +3967,16 @@ export interface components {
             /** Eta Minutes */
             eta_minutes: number | null;
             /** Handover Notes */
-            handover_notes: {
-                [key: string]: unknown;
-            }[];
+            handover_notes: components["schemas"]["HandoverNoteOut"][];
             /** Id */
             id: string;
             /** Indicators */
             indicators: components["schemas"]["IncidentIndicatorOut"][];
-            /** Kind */
-            kind: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "missing_return" | "arrest" | "stop_conversation";
             location: components["schemas"]["LocationOut"];
             /** Needs Manager Review */
             needs_manager_review: boolean;
@@ -3946,9 +3986,7 @@ export interface components {
              */
             occurred_at: string;
             /** Pages */
-            pages: {
-                [key: string]: unknown;
-            }[];
+            pages: components["schemas"]["PageOut"][];
             /** People Present */
             people_present: {
                 [key: string]: unknown;
@@ -3967,20 +4005,14 @@ export interface components {
              * Format: date-time
              */
             reported_at: string;
-            /** State */
-            state: string;
+            state: components["schemas"]["IncidentState"];
             /** Support Offers */
-            support_offers: {
-                [key: string]: unknown;
-            }[];
+            support_offers: components["schemas"]["SupportOfferOut"][];
             /** Teams */
             teams: components["schemas"]["TeamOfIncidentDetail"][];
             /** Timeline */
             timeline: components["schemas"]["TimelineEntryOut"][];
-            /** Triage */
-            triage: {
-                [key: string]: unknown;
-            };
+            triage: components["schemas"]["TriageOut"];
             /** Uncovered */
             uncovered: boolean;
             /**
@@ -4021,7 +4053,7 @@ export interface components {
          */
         IncidentItem: {
             /** Acknowledged Action */
-            acknowledged_action: string | null;
+            acknowledged_action: ("attending" | "phoning" | "cannot_attend") | null;
             /** Acknowledged At */
             acknowledged_at: string | null;
             /** Category */
@@ -4032,8 +4064,11 @@ export interface components {
             id: string;
             /** Indicators */
             indicators?: string[] | null;
-            /** Kind */
-            kind: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "missing_return" | "arrest" | "stop_conversation";
             /** Location */
             location?: string | null;
             /** Needs Manager Review */
@@ -4051,16 +4086,12 @@ export interface components {
              * Format: date-time
              */
             reported_at: string;
-            /** State */
-            state: string;
+            state: components["schemas"]["IncidentState"];
             /** Station */
             station?: string | null;
             /** Teams */
             teams?: components["schemas"]["TeamOfIncident"][] | null;
-            /** Triage */
-            triage?: {
-                [key: string]: unknown;
-            } | null;
+            triage?: components["schemas"]["TriageOut"] | null;
             /** Uncovered */
             uncovered: boolean;
             /** Version */
@@ -4203,7 +4234,7 @@ export interface components {
              * Limit
              * @default 50
              */
-            limit: number;
+            limit?: number;
             /** Location */
             location?: string | null;
             /** State */
@@ -4216,20 +4247,29 @@ export interface components {
             young_person_name?: string | null;
         };
         /**
+         * IncidentState
+         * @description Where an incident is in the night, in order (then `uncovered`); stored as these strings.
+         * @enum {string}
+         */
+        IncidentState: "reported" | "paging" | "acknowledged" | "attending" | "support_recorded" | "handed_over" | "picked_up" | "closed" | "uncovered";
+        /**
          * IncidentStatusOut
          * @description GET /incidents/{id}/status: the status fields and the police-visible timeline.
          */
         IncidentStatusOut: {
             /** Acknowledged Action */
-            acknowledged_action: string | null;
+            acknowledged_action: ("attending" | "phoning" | "cannot_attend") | null;
             /** Acknowledged At */
             acknowledged_at: string | null;
             /** Eta Minutes */
             eta_minutes: number | null;
             /** Id */
             id: string;
-            /** Kind */
-            kind: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "missing_return" | "arrest" | "stop_conversation";
             /** Reference */
             reference: string;
             /**
@@ -4242,8 +4282,7 @@ export interface components {
              * @description Why it was routed there, from what was reported (as the report's 201 said)
              */
             routing_reasons?: string[];
-            /** State */
-            state: string;
+            state: components["schemas"]["IncidentState"];
             /**
              * Teams
              * @description The teams the report was routed to
@@ -4323,7 +4362,7 @@ export interface components {
              * Needs Manager Review
              * @default false
              */
-            needs_manager_review: boolean;
+            needs_manager_review?: boolean;
             /** New Teams */
             new_teams: components["schemas"]["api__incidents__schemas__TeamRefOut"][];
             /** Previous Priority */
@@ -4355,12 +4394,15 @@ export interface components {
              * @default observed
              * @enum {string}
              */
-            provenance: "observed" | "disclosed" | "intelligence" | "concern";
+            provenance?: "observed" | "disclosed" | "intelligence" | "concern";
         };
         /** IndicatorOut */
         IndicatorOut: {
-            /** Category */
-            category: string;
+            /**
+             * Category
+             * @enum {string}
+             */
+            category: "cse" | "cce" | "general";
             /** Code */
             code: string;
             /** Group */
@@ -4376,7 +4418,7 @@ export interface components {
              * Routes By Context
              * @default false
              */
-            routes_by_context: boolean;
+            routes_by_context?: boolean;
         };
         /** IndicatorRefOut */
         IndicatorRefOut: {
@@ -4402,6 +4444,63 @@ export interface components {
             incidents: number;
             /** Label */
             label: string;
+        };
+        /**
+         * ItemDecisions
+         * @description What triage decided, and why.
+         */
+        ItemDecisions: {
+            /** Area */
+            area: string | null;
+            /** Categories */
+            categories: string[];
+            /** Needs Manager Review */
+            needs_manager_review: boolean;
+            /** Priority */
+            priority: string;
+            /** Reasons */
+            reasons: string[];
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * ItemIncident
+         * @description The incident a handover item is about, as the day team's list shows it.
+         */
+        ItemIncident: {
+            /** Id */
+            id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "missing_return" | "arrest" | "stop_conversation";
+            /** Kind Label */
+            kind_label: string;
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            /** Police References */
+            police_references: string[];
+            /** Priority */
+            priority: string;
+            /** Reference */
+            reference: string;
+            /**
+             * Reported At
+             * Format: date-time
+             */
+            reported_at: string;
+            state: components["schemas"]["IncidentState"];
+            station: components["schemas"]["StationOfIncident"];
+            /** Teams */
+            teams: components["schemas"]["TeamOfIncident"][];
+            /** Uncovered */
+            uncovered: boolean;
+        } & {
+            [key: string]: unknown;
         };
         /** KeptCode */
         KeptCode: {
@@ -4477,7 +4576,7 @@ export interface components {
             /** Police Station */
             police_station?: string | null;
             /** Roles */
-            roles: string[];
+            roles: ("police" | "worker" | "day_team" | "manager" | "coordinator" | "admin" | "partner")[];
             station?: components["schemas"]["StationRefOut"] | null;
             /** Teams */
             teams: components["schemas"]["api__auth__schemas__TeamRefOut"][];
@@ -4557,13 +4656,13 @@ export interface components {
              * @default not_recorded
              * @enum {string}
              */
-            ethnicity: "asian_bangladeshi" | "asian_chinese" | "asian_indian" | "asian_pakistani" | "asian_other" | "black_african" | "black_caribbean" | "black_other" | "mixed_white_asian" | "mixed_white_black_african" | "mixed_white_black_caribbean" | "mixed_other" | "white_british" | "white_irish" | "white_gypsy_irish_traveller" | "white_roma" | "white_other" | "other_arab" | "other_any" | "not_recorded" | "declined";
+            ethnicity?: "asian_bangladeshi" | "asian_chinese" | "asian_indian" | "asian_pakistani" | "asian_other" | "black_african" | "black_caribbean" | "black_other" | "mixed_white_asian" | "mixed_white_black_african" | "mixed_white_black_caribbean" | "mixed_other" | "white_british" | "white_irish" | "white_gypsy_irish_traveller" | "white_roma" | "white_other" | "other_arab" | "other_any" | "not_recorded" | "declined";
             /**
              * Sex
              * @default not_recorded
              * @enum {string}
              */
-            sex: "female" | "male" | "not_recorded" | "declined";
+            sex?: "female" | "male" | "not_recorded" | "declined";
         };
         /** MonitoringOut */
         MonitoringOut: {
@@ -4767,12 +4866,12 @@ export interface components {
              * Notes Required
              * @default false
              */
-            notes_required: boolean;
+            notes_required?: boolean;
             /**
              * Outcomes
              * @description The outcomes this kind may record
              */
-            outcomes?: string[];
+            outcomes?: ("accepted" | "declined" | "not_possible" | "requested" | "attended" | "not_available")[];
         };
         /**
          * OidcConfigOut
@@ -4983,6 +5082,45 @@ export interface components {
             status: "first_time" | "repeat";
         };
         /**
+         * PageOut
+         * @description One page of an incident (paging.service.pages_for_incident): its levels, deliveries and
+         *     acknowledgements; staff names and device labels only.
+         */
+        PageOut: {
+            /** Acknowledged At */
+            acknowledged_at: string | null;
+            acknowledged_by: components["schemas"]["StaffRef"] | null;
+            /** Acknowledgements */
+            acknowledgements: components["schemas"]["AcknowledgementOut"][];
+            /** Deliveries */
+            deliveries: components["schemas"]["DeliveryOut"][];
+            /** First Accepted At */
+            first_accepted_at: string | null;
+            /** Id */
+            id: string;
+            /** Level */
+            level: number;
+            /** Level Started At */
+            level_started_at: string | null;
+            /**
+             * Policy
+             * @description The escalation policy as copied when the page started
+             */
+            policy: {
+                [key: string]: unknown;
+            };
+            /** Repeat */
+            repeat: number;
+            /** Started At */
+            started_at: string | null;
+            state: components["schemas"]["PageState"];
+            team: components["schemas"]["PageTeamOut"];
+            /** Uncovered At */
+            uncovered_at: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
          * PageRequest
          * @description POST /saved-searches/{id}/run: a page of its results.
          */
@@ -4993,7 +5131,24 @@ export interface components {
              * Limit
              * @default 50
              */
-            limit: number;
+            limit?: number;
+        };
+        /**
+         * PageState
+         * @description A page's state; stored as these strings.
+         * @enum {string}
+         */
+        PageState: "active" | "acknowledged" | "uncovered" | "cancelled";
+        /** PageTeamOut */
+        PageTeamOut: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string | null;
+            /** Slug */
+            slug: string | null;
+        } & {
+            [key: string]: unknown;
         };
         /** PagedPerson */
         PagedPerson: {
@@ -5132,7 +5287,7 @@ export interface components {
              * Limit
              * @default 10
              */
-            limit: number;
+            limit?: number;
             /** Text */
             text: string;
         };
@@ -5367,7 +5522,7 @@ export interface components {
              * Repeat
              * @default 0
              */
-            repeat: number;
+            repeat?: number;
         };
         /** PolicyLevel */
         PolicyLevel: {
@@ -5479,7 +5634,7 @@ export interface components {
              * Role
              * @default peer
              */
-            role: string;
+            role?: string;
             young_person?: components["schemas"]["PeerIn"] | null;
             /** Young Person Id */
             young_person_id?: string | null;
@@ -5604,7 +5759,7 @@ export interface components {
              * Limit
              * @default 50
              */
-            limit: number;
+            limit?: number;
             /**
              * Location Contains
              * @description Part of the incident's location text
@@ -6125,7 +6280,7 @@ export interface components {
              * @default strategy_review
              * @constant
              */
-            kind: "strategy_review";
+            kind?: "strategy_review";
             /** Label */
             label: string;
             /**
@@ -6228,7 +6383,7 @@ export interface components {
              * Name
              * @default
              */
-            name: string;
+            name?: string;
             /**
              * Start Local
              * Format: date-time
@@ -6287,7 +6442,7 @@ export interface components {
              * @description Send it back in `If-Match` on PATCH to refuse a lost update
              * @default 1
              */
-            version: number;
+            version?: number;
         };
         /**
          * RotationUpdate
@@ -6478,6 +6633,18 @@ export interface components {
             team_id: string;
             user: components["schemas"]["PersonRef"];
         };
+        /**
+         * StaffRef
+         * @description A member of staff as a page shows them: the name only.
+         */
+        StaffRef: {
+            /** Display Name */
+            display_name: string;
+            /** Id */
+            id: string;
+        } & {
+            [key: string]: unknown;
+        };
         /** StationCreate */
         StationCreate: {
             /**
@@ -6505,7 +6672,7 @@ export interface components {
              * Active
              * @default true
              */
-            active: boolean;
+            active?: boolean;
             /** Area */
             area: string;
             /**
@@ -6781,8 +6948,11 @@ export interface components {
              * @description As the phone sent it, with its offset
              */
             offered_at: string;
-            /** Outcome */
-            outcome: string;
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "accepted" | "declined" | "not_possible" | "requested" | "attended" | "not_available";
             /**
              * Received At
              * Format: date-time
@@ -6865,8 +7035,11 @@ export interface components {
              * @description As the phone sent it, with its offset
              */
             offered_at: string;
-            /** Outcome */
-            outcome: string;
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "accepted" | "declined" | "not_possible" | "requested" | "attended" | "not_available";
             /**
              * Received At
              * Format: date-time
@@ -6899,8 +7072,11 @@ export interface components {
              * @description As the phone sent it, with its offset
              */
             offered_at: string;
-            /** Outcome */
-            outcome: string;
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "accepted" | "declined" | "not_possible" | "requested" | "attended" | "not_available";
             /**
              * Received At
              * Format: date-time
@@ -7026,7 +7202,7 @@ export interface components {
              * Active
              * @default true
              */
-            active: boolean;
+            active?: boolean;
             /** Area */
             area: string;
             /**
@@ -7166,7 +7342,7 @@ export interface components {
              * Token Type
              * @default bearer
              */
-            token_type: string;
+            token_type?: string;
         };
         /** TranslatedCode */
         TranslatedCode: {
@@ -7202,6 +7378,42 @@ export interface components {
                 [key: string]: number | null;
             };
         };
+        /**
+         * TriageOut
+         * @description What triage decided, as stored on the incident (triage.rules.TriageOutcome.to_dict). Every
+         *     key optional: an incident keeps the keys its triage wrote when it ran.
+         */
+        TriageOut: {
+            /** Area */
+            area?: string | null;
+            /** Categories */
+            categories?: string[];
+            /** Needs Manager Review */
+            needs_manager_review?: boolean;
+            /** Priority */
+            priority?: string;
+            /** Prompts */
+            prompts?: string[];
+            /** Reasons */
+            reasons?: string[];
+            /** Teams */
+            teams?: components["schemas"]["TriageTeam"][];
+        } & {
+            [key: string]: unknown;
+        };
+        /** TriageTeam */
+        TriageTeam: {
+            /** Area */
+            area?: string | null;
+            /** Id */
+            id?: string;
+            /** Slug */
+            slug?: string;
+            /** Specialism */
+            specialism?: string;
+        } & {
+            [key: string]: unknown;
+        };
         /** UserCreate */
         UserCreate: {
             /** Display Name */
@@ -7226,7 +7438,7 @@ export interface components {
              * Active
              * @default true
              */
-            active: boolean;
+            active?: boolean;
             /** Display Name */
             display_name: string;
             /**
@@ -7286,6 +7498,21 @@ export interface components {
              */
             week: string;
         };
+        /** WhatHappened */
+        WhatHappened: {
+            /** Circumstances */
+            circumstances: string | null;
+            /** Custody */
+            custody: {
+                [key: string]: unknown;
+            } | null;
+            /** Summary */
+            summary: string;
+            /** Timeline */
+            timeline: components["schemas"]["TimelineEntryOut"][];
+        } & {
+            [key: string]: unknown;
+        };
         /**
          * WindowOut
          * @description The absolute window a run used (a relative window resolved at the run).
@@ -7329,14 +7556,14 @@ export interface components {
              * Learning Disability
              * @default false
              */
-            learning_disability: boolean;
+            learning_disability?: boolean;
             /**
              * Legal Status
              * @description child_protection: a child protection plan. People aged 18 to 25 are accepted only as care_leaver. Without date_of_birth the age is not known and the person is treated as a child (Modern Slavery Act 2015 s51).
              * @default unknown
              * @enum {string}
              */
-            legal_status: "none" | "looked_after" | "child_protection" | "child_in_need" | "care_leaver" | "unknown";
+            legal_status?: "none" | "looked_after" | "child_protection" | "child_in_need" | "care_leaver" | "unknown";
             /**
              * Placement Area
              * @description Area slug where a looked-after child is placed (another authority is informed)

@@ -2,16 +2,11 @@
 // The browser only carries the code back: Lantern's server exchanges it (with the verifier
 // kept here) and verifies the ID token, so the provider's tokens never reach this device.
 // The state and nonce are kept in sessionStorage for the round trip and checked on return.
+import type { components } from '../api/schema';
 import { SignInError, type TokenResponse } from './session';
 
-export interface OidcConfig {
-  enabled: boolean;
-  label?: string | null;
-  authorization_endpoint?: string | null;
-  client_id?: string | null;
-  scope?: string | null;
-  redirect_uri?: string | null;
-}
+/** GET /api/v1/auth/oidc/config */
+export type OidcConfig = components['schemas']['OidcConfigOut'];
 
 interface Pending {
   state: string;

@@ -1,5 +1,6 @@
 // The signed-in session. The short-lived access token is kept sealed in IndexedDB so that a
 // reload (and the service worker's Background Sync) can use it until it expires.
+import type { components } from '../api/schema';
 import type { Vault } from '../outbox/vault';
 
 export interface Session {
@@ -9,11 +10,8 @@ export interface Session {
   username: string;
 }
 
-export interface TokenResponse {
-  access_token: string;
-  token_type: string;
-  expires_in: number;
-}
+/** POST /api/v1/auth/token (and the OIDC exchange). */
+export type TokenResponse = components['schemas']['TokenOut'];
 
 const SESSION_KEY = 'session';
 /** Stop using a token this long before it expires, so a request never races its expiry. */

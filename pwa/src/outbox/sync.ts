@@ -12,6 +12,7 @@
 // Idempotency-Key, so a replay after a lost answer gets the first answer, never a second change.
 // An accepted update moves this device's later updates of the same incident to the new version;
 // a 412 (someone else changed it) waits for the person: reload, check, send again.
+import type { components } from '../api/schema';
 import type { Outbox } from './store';
 import type { OutboxItem, Problem } from './types';
 
@@ -273,7 +274,7 @@ export function createSyncEngine(deps: SyncDeps) {
       } else {
         await deps.outbox.markNeedsAttention(item.id, {
           status: r.status_code ?? 422,
-          title: r.title ?? 'Rejected by the server',
+          title: 'Rejected by the server',
           ...(r.detail ? { detail: r.detail } : {}),
           ...(r.errors ? { errors: r.errors } : {}),
         });
@@ -310,18 +311,8 @@ function batchItem(item: OutboxItem): Record<string, unknown> {
   };
 }
 
-interface BatchResult {
-  type?: string;
-  offer_id?: string | null;
-  note_id?: string | null;
-  status: 'created' | 'unchanged' | 'updated' | 'conflict' | 'rejected';
-  version?: string | number | null;
-  current?: unknown;
-  status_code?: number;
-  title?: string;
-  detail?: string;
-  errors?: { field: string; message: string }[];
-}
+/** One record's answer in POST /sync. */
+type BatchResult = components['schemas']['SyncResult'];
 
 function isBatchable(item: OutboxItem): boolean {
   return item.payload.kind === 'support_offer' || item.payload.kind === 'handover_note';

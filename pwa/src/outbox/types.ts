@@ -1,56 +1,24 @@
+import type { components } from '../api/schema';
 import type { RecordKind, RecordState } from './db';
 
 export type { RecordKind, RecordState };
+type Schemas = components['schemas'];
 
-export type OfferOutcome = 'accepted' | 'declined' | 'not_possible' | 'requested' | 'attended' | 'not_available';
-export type IncidentKind = 'missing_return' | 'arrest' | 'stop_conversation';
-export type Provenance = 'observed' | 'disclosed' | 'intelligence' | 'concern';
+export type OfferOutcome = Schemas['SupportOfferIn']['outcome'];
+export type IncidentKind = Schemas['IncidentCreate']['kind'];
+export type Provenance = NonNullable<Schemas['IndicatorIn']['provenance']>;
 
-export interface SupportOfferBody {
-  kind: string;
-  outcome: OfferOutcome;
-  offered_at: string;
-  notes?: string;
-}
-
-export interface HandoverNoteBody {
-  text: string;
-}
-
-export interface IncidentReportBody {
-  kind: IncidentKind;
-  occurred_at: string;
-  police_station: string;
-  police_reference?: string;
-  young_person: {
-    first_name: string;
-    last_name: string;
-    date_of_birth?: string;
-    la_reference?: string;
-  };
-  location: { description: string; area?: string };
-  /** The place the location is, chosen from GET /places/suggestions (the description stays). */
-  place_id?: string;
-  indicators: { code: string; provenance?: Provenance }[];
-  circumstances?: string;
-  custody_status?: string;
-}
+// The bodies of the API's writes, as the outbox keeps them (captured_offline is added when sent).
+export type SupportOfferBody = Omit<Schemas['SupportOfferIn'], 'captured_offline'>;
+export type HandoverNoteBody = Omit<Schemas['HandoverNoteIn'], 'captured_offline'>;
+export type IncidentReportBody = Schemas['IncidentCreate'];
 
 /**
  * A change to an incident after intake (PATCH /incidents/{id}): custody events from police of
  * the station, or indicators disclosed to a worker. Sent with If-Match (the version the person
  * saw) and the record id as Idempotency-Key.
  */
-export interface IncidentUpdateBody {
-  detained_at?: string;
-  appropriate_adult_arrived_at?: string;
-  charged_at?: string;
-  bail_refused?: boolean;
-  released_at?: string;
-  transferred_at?: string;
-  returned_home_at?: string;
-  indicators?: { code: string }[];
-}
+export type IncidentUpdateBody = Schemas['IncidentUpdate'];
 
 /** What the user asked to send. `label` is a short, non-personal description for lists. */
 export type OutboxDraft =

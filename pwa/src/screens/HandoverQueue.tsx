@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { call, describeError, download } from '../api/client';
-import type { HandoverItem, Page } from '../api/types';
+import type { HandoverItem, HandoverQueue as Queue } from '../api/types';
 import { useLive } from '../live';
 import { location, navigate } from '../router';
 import { announce, app, useStore } from '../state';
@@ -12,7 +12,8 @@ import { MyClocks } from './handover/MyClocks';
 import { NrmAction } from './NrmAction';
 import { pagingText } from './Board';
 
-export type HandoverView = 'awaiting_pickup' | 'picked_up';
+/** The queue's two lists (a closed item is in neither). */
+export type HandoverView = Exclude<HandoverItem['state'], 'closed'>;
 
 /**
  * The "night of" date of the printable report: the night of D starts on D at 17:00 (London), so
@@ -32,7 +33,7 @@ export function nightOf(now = new Date()): string {
 export async function loadHandover(team: string, state: HandoverView, signal?: AbortSignal): Promise<HandoverItem[]> {
   const params = new URLSearchParams({ state });
   if (team) params.set('team', team);
-  const answer = await call<Page<HandoverItem>>(`/handover?${params.toString()}`, signal ? { signal } : {});
+  const answer = await call<Queue>(`/handover?${params.toString()}`, signal ? { signal } : {});
   return answer.items;
 }
 

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { call } from '../api/client';
-import type { IncidentSummary, Page } from '../api/types';
+import type { IncidentPage, IncidentSummary } from '../api/types';
 import { useLive } from '../live';
 import { incidentList } from '../offline/lists';
 import { Loading, PriorityBadge, StateBadge, LoadError, SavedNotice } from '../ui/bits';
@@ -40,7 +40,7 @@ export function Inbox() {
     if (!cursor) return;
     setLoadingMore(true);
     try {
-      const page = await call<Page<IncidentSummary>>(`/incidents?cursor=${encodeURIComponent(cursor)}`);
+      const page = await call<IncidentPage>(`/incidents?cursor=${encodeURIComponent(cursor)}`);
       setMore((m) => [...m, ...page.items]);
       setCursor(page.next_cursor ?? null);
     } finally {

@@ -1,6 +1,6 @@
 import { useEffect } from 'preact/hooks';
 import { call } from '../api/client';
-import type { IncidentStatus, Page } from '../api/types';
+import type { IncidentPage } from '../api/types';
 import { useLive } from '../live';
 import { Loading, Section, LoadError } from '../ui/bits';
 import { formatTime, kindLabel, RECORD_STATE_LABELS } from '../ui/format';
@@ -16,7 +16,7 @@ import { statusText } from './reportStatus';
 export function MyReports() {
   useTitle("My station's reports");
   const local = useOutboxItems((i) => i.kind === 'incident_report');
-  const list = useAsync((signal) => call<Page<IncidentStatus & { id: string }>>('/incidents', { signal }), []);
+  const list = useAsync((signal) => call<IncidentPage>('/incidents', { signal }), []);
   const reload = useDebounced(list.reload, 300);
   useLive(reload);
 

@@ -18,8 +18,9 @@ const PROVENANCES: { value: Provenance; label: string }[] = [
   { value: 'intelligence', label: 'Intelligence' },
   { value: 'concern', label: 'Concern' },
 ];
-/** The custody statuses the API accepts, in the order custody staff meet them. */
-export const CUSTODY_STATUSES: { value: string; label: string }[] = [
+type CustodyStatus = NonNullable<IncidentReportBody['custody_status']>;
+/** The custody statuses the API accepts (but `unknown`), in the order custody staff meet them. */
+const CUSTODY_STATUS_ORDER: CustodyStatus[] = [
   'in_custody',
   'charged_refused_bail',
   'bailed',
@@ -29,7 +30,11 @@ export const CUSTODY_STATUSES: { value: string; label: string }[] = [
   'police_protection',
   'not_detained',
   'not_arrested',
-].map((value) => ({ value, label: CUSTODY_LABELS[value]! }));
+];
+export const CUSTODY_STATUSES: { value: CustodyStatus; label: string }[] = CUSTODY_STATUS_ORDER.map((value) => ({
+  value,
+  label: CUSTODY_LABELS[value]!,
+}));
 
 interface FormState {
   kind: IncidentKind | '';
@@ -43,7 +48,7 @@ interface FormState {
   location: string;
   place: { id: string; name: string } | null;
   circumstances: string;
-  custodyStatus: string;
+  custodyStatus: CustodyStatus | '';
   indicators: Record<string, Provenance>;
 }
 
@@ -67,7 +72,7 @@ function blank(station: string): FormState {
 
 function fromBody(body: IncidentReportBody): FormState {
   const indicators: Record<string, Provenance> = {};
-  for (const i of body.indicators) indicators[i.code] = i.provenance ?? 'observed';
+  for (const i of body.indicators ?? []) indicators[i.code] = i.provenance ?? 'observed';
   return {
     kind: body.kind,
     occurredAt: body.occurred_at.slice(0, 16),
@@ -307,7 +312,7 @@ export function ReportForm() {
         <textarea id="circumstances" rows={4} maxLength={4000} value={form.circumstances} onInput={(e) => set('circumstances', e.currentTarget.value)} />
 
         <label for="custody-status">Custody status</label>
-        <select id="custody-status" value={form.custodyStatus} onChange={(e) => set('custodyStatus', e.currentTarget.value)}>
+        <select id="custody-status" value={form.custodyStatus} onChange={(e) => set('custodyStatus', e.currentTarget.value as CustodyStatus | '')}>
           <option value="">Not known</option>
           {CUSTODY_STATUSES.map((c) => (
             <option key={c.value} value={c.value}>

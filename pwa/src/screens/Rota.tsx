@@ -13,7 +13,7 @@ type Rotation = components['schemas']['RotationOut'];
 type Shift = components['schemas']['ShiftOut'];
 type Member = components['schemas']['MemberOut'];
 type Policy = components['schemas']['PolicyOut'];
-type Target = 'primary' | 'secondary' | 'managers' | 'person';
+type Target = components['schemas']['PolicyLevel']['target'];
 
 export interface LevelDraft {
   target: Target;

@@ -8,7 +8,7 @@ import { formatTime } from '../ui/format';
 import { useAsync } from '../ui/hooks';
 
 /** What the previous holder reads about a shared phone a colleague took over, or null. */
-export function movedAwayText(device: Device): string | null {
+export function movedAwayText(device: Pick<Device, 'label' | 'moved_at' | 'moved_to'>): string | null {
   if (!device.moved_to) return null;
   const when = device.moved_at ? ` on ${formatTime(device.moved_at)}` : '';
   return `${device.label || 'A device'} was registered by ${device.moved_to.display_name}${when}. It pages them now, not you.`;

@@ -1,4 +1,4 @@
-import type { IncidentSummary, MyOnCall, OnCallShift, Page } from '../api/types';
+import type { IncidentPage, MyOnCall, OnCallShift } from '../api/types';
 import { useLive } from '../live';
 import { incidentList, myOnCall } from '../offline/lists';
 import type { Shown } from '../offline/savedCopy';
@@ -74,7 +74,7 @@ function OnCall({ onCall }: { onCall: Async<Shown<MyOnCall>> }) {
 
 const OPEN = new Set(['reported', 'paging', 'uncovered']);
 
-function Waiting({ list }: { list: Async<Shown<Page<IncidentSummary>>> }) {
+function Waiting({ list }: { list: Async<Shown<IncidentPage>> }) {
   const refetch = useDebounced(list.reload, 400);
   useLive(refetch);
   const waiting = (list.data?.value.items ?? []).filter((i) => OPEN.has(i.state) || i.uncovered);

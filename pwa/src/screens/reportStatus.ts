@@ -1,8 +1,11 @@
-import type { IncidentStatus } from '../api/types';
+import type { IncidentSummary } from '../api/types';
+
+/** The response fields police see, in GET /incidents/{id}/status and in GET /incidents. */
+type ResponseFields = Pick<IncidentSummary, 'state' | 'acknowledged_at' | 'acknowledged_action' | 'eta_minutes' | 'uncovered'>;
 import { formatTime } from '../ui/format';
 
 /** What custody staff read about the response: who is coming, and when. */
-export function statusText(s: IncidentStatus): string {
+export function statusText(s: ResponseFields): string {
   const eta = s.eta_minutes ? `, ETA ${s.eta_minutes} min` : '';
   const at = s.acknowledged_at ? ` at ${formatTime(s.acknowledged_at)}` : '';
   if (s.acknowledged_action === 'cannot_attend' && !['attending', 'support_recorded'].includes(s.state)) {
@@ -36,7 +39,7 @@ export function statusText(s: IncidentStatus): string {
 export const ACTIVE = new Set(['reported', 'paging', 'uncovered', 'acknowledged', 'attending']);
 
 /** The three steps custody staff watch: paged, acknowledged, attending. */
-export function steps(s: IncidentStatus): { label: string; done: boolean }[] {
+export function steps(s: ResponseFields): { label: string; done: boolean }[] {
   const order = ['reported', 'paging', 'acknowledged', 'attending', 'support_recorded', 'handed_over', 'picked_up', 'closed'];
   const at = order.indexOf(s.state);
   return [

@@ -3,9 +3,9 @@
 import type { components } from '../../api/schema';
 
 export type IncidentQuery = components['schemas']['IncidentQuery'];
-export type Category = 'cse' | 'cce' | 'general';
-export type Kind = 'missing_return' | 'arrest' | 'stop_conversation';
-export type Priority = 'P1' | 'P2' | 'P3';
+export type Category = NonNullable<IncidentQuery['indicator_categories']>[number];
+export type Kind = NonNullable<IncidentQuery['kinds']>[number];
+export type Priority = NonNullable<IncidentQuery['priorities']>[number];
 export type PlaceType = NonNullable<IncidentQuery['place_types']>[number];
 
 /** What the form shows. A saved search may filter on more than the form has controls for
