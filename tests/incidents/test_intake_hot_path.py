@@ -228,10 +228,11 @@ async def test_resolving_the_place_costs_no_statement_while_the_place_list_is_ca
 
 
 # SQLite: an intake's statements reach aiosqlite's thread in few hand-offs (each is a wake-up of
-# that thread and then of the event loop: most of a short statement's cost). BEGIN, the person,
-# the reference, then the INSERTs with the audit chain's head, then the audit row with the
-# COMMIT. Was 57 with an Idempotency-Key (3-4 per statement), before issue 17's hot path work.
-HAND_OFFS = 5
+# that thread and then of the event loop: most of a short statement's cost). BEGIN with the
+# person, the reference, then the INSERTs with the audit chain's head, then the audit row with
+# the COMMIT. Was 57 with an Idempotency-Key (3-4 per statement), before issue 17's hot path
+# work; 5 before BEGIN went with the transaction's first statement.
+HAND_OFFS = 4
 HAND_OFFS_WITH_KEY = HAND_OFFS + 2  # the key's claim, and its answer stored
 
 
