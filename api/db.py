@@ -252,6 +252,22 @@ async def defer_inserts(session: AsyncSession) -> None:
         adapted.deferring = True
 
 
+async def update_deferred(session: AsyncSession, statement: Executable) -> None:
+    """Run an UPDATE whose row count nobody reads; on SQLite, in a transaction that defers its
+    INSERTs (`defer_inserts`), it is held back with them and sent with the next statement or the
+    COMMIT (a failure is then reported there, and the whole transaction rolls back)."""
+    connection = await session.connection()
+    adapted = (await connection.get_raw_connection()).dbapi_connection
+    if not isinstance(adapted, _OneHopConnection):
+        await session.execute(statement)
+        return
+    adapted.defer_update = True
+    try:
+        await session.execute(statement)
+    finally:
+        adapted.defer_update = False
+
+
 AfterCommit = Callable[[], Awaitable[None]]
 
 
@@ -402,6 +418,10 @@ def _deferrable(operation: str) -> bool:
     return operation.startswith("INSERT ") and " RETURNING " not in operation
 
 
+def _deferrable_update(operation: str) -> bool:
+    return operation.startswith("UPDATE ") and " RETURNING " not in operation
+
+
 class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
     """SQLAlchemy's aiosqlite cursor, one hand-off to aiosqlite's thread per statement.
 
@@ -422,7 +442,10 @@ class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
     def _run(self, operation: Any, parameters: Any, many: bool) -> None:
         adapted = cast(_OneHopConnection, self._adapt_connection)
-        if operation == _BEGIN or (adapted.deferring and _deferrable(operation)):
+        if operation == _BEGIN or (
+            adapted.deferring
+            and (_deferrable(operation) or (adapted.defer_update and _deferrable_update(operation)))
+        ):
             adapted.pending.append((operation, parameters, many))
             self.description, self._rows, self.rowcount = None, deque(), -1
             self.lastrowid = None  # type: ignore[assignment]  # DBAPI: None when not known
@@ -447,11 +470,12 @@ class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class _OneHopConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ("deferring", "pending")
+    __slots__ = ("defer_update", "deferring", "pending")
 
     def __init__(self, dbapi: Any, connection: Any) -> None:
         super().__init__(dbapi, connection)
         self.deferring = False
+        self.defer_update = False
         self.pending: list[_Statement] = []
 
     def cursor(self, server_side: bool = False) -> AsyncAdapt_aiosqlite_cursor:

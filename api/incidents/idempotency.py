@@ -21,7 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from api.db import compiled_once, table_of, utcnow
+from api.db import compiled_once, table_of, update_deferred, utcnow
 from api.errors import ValidationFailed
 from api.incidents.models import IdempotencyRecord
 
@@ -91,9 +91,9 @@ async def complete(
     record.status_code = status_code
     record.response = response
     table = table_of(IdempotencyRecord)
-    await session.execute(
-        update(table).where(table.c.id == record.id).values(status_code=status_code, response=response)
-    )
+    # On SQLite, held back with intake's INSERTs and sent with the audit chain's head.
+    answer = update(table).where(table.c.id == record.id).values(status_code=status_code, response=response)
+    await update_deferred(session, answer)
 
 
 async def _find(session: AsyncSession, actor_id: uuid.UUID, scope: str, key: str) -> IdempotencyRecord | None:
