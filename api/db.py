@@ -19,13 +19,28 @@ from typing import Any, cast
 
 import aiosqlite
 from pydantic_core import PydanticUndefined
-from sqlalchemy import JSON, CursorResult, DateTime, Result, String, Table, event, insert, text
+from sqlalchemy import (
+    JSON,
+    ClauseElement,
+    CursorResult,
+    DateTime,
+    Executable,
+    Result,
+    String,
+    Table,
+    bindparam,
+    event,
+    insert,
+    text,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_connection,
     AsyncAdapt_aiosqlite_cursor,
     AsyncAdapt_aiosqlite_dbapi,
 )
+from sqlalchemy.engine.interfaces import BindTyping
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -34,6 +49,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.pool import AsyncAdaptedQueuePool
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import SQLModel
 
@@ -199,6 +215,31 @@ async def insert_rows(session: AsyncSession, rows: Sequence[Row | SQLModel]) -> 
         await session.execute(insert(table), batch if len(batch) > 1 else batch[0])
 
 
+def compiled_once(
+    statement: ClauseElement, dialect: str, column_keys: Sequence[str] | None = None
+) -> Executable:
+    """`statement` compiled for `dialect` ("sqlite" or "postgresql") into a `text()` clause with the
+    same typed bind parameters (named after the columns) and RETURNING columns.
+
+    For statements SQLAlchemy cannot key for its compiled cache (an INSERT … ON CONFLICT has no
+    cache key: it is compiled again on every execution); a text clause is keyed, so it is
+    compiled once. Build it once per dialect (`functools.cache`) and pass the values at
+    execution, as for the statement itself. `column_keys`: the columns the values will name
+    (default: every column of an INSERT).
+    """
+    named = (postgresql.dialect if dialect == "postgresql" else sqlite.dialect)(paramstyle="named")
+    named.bind_typing = BindTyping.NONE  # the casts are the executing dialect's to add (asyncpg's)
+    compiled = cast(
+        SQLCompiler, statement.compile(dialect=named, column_keys=list(column_keys) if column_keys else None)
+    )
+    # A `::` cast written in the statement keeps its colons (`text()` reads `\\:` as one).
+    clause = text(compiled.string.replace("::", "\\:\\:")).bindparams(
+        *(bindparam(name, type_=bound.type) for name, bound in compiled.binds.items())
+    )
+    returning = compiled.returning
+    return clause.columns(*returning) if returning else clause
+
+
 async def defer_inserts(session: AsyncSession) -> None:
     """SQLite: until this transaction ends, hold its INSERTs without RETURNING and send them with
     the next other statement or the COMMIT, in one hand-off to the driver's thread (a no-op on
@@ -209,6 +250,22 @@ async def defer_inserts(session: AsyncSession) -> None:
     adapted = (await connection.get_raw_connection()).dbapi_connection
     if isinstance(adapted, _OneHopConnection):
         adapted.deferring = True
+
+
+async def update_deferred(session: AsyncSession, statement: Executable) -> None:
+    """Run an UPDATE whose row count nobody reads; on SQLite, in a transaction that defers its
+    INSERTs (`defer_inserts`), it is held back with them and sent with the next statement or the
+    COMMIT (a failure is then reported there, and the whole transaction rolls back)."""
+    connection = await session.connection()
+    adapted = (await connection.get_raw_connection()).dbapi_connection
+    if not isinstance(adapted, _OneHopConnection):
+        await session.execute(statement)
+        return
+    adapted.defer_update = True
+    try:
+        await session.execute(statement)
+    finally:
+        adapted.defer_update = False
 
 
 AfterCommit = Callable[[], Awaitable[None]]
@@ -354,8 +411,15 @@ def _flush_and(connection: sqlite3.Connection, pending: list[_Statement], then: 
     then()
 
 
+_BEGIN = "BEGIN IMMEDIATE"
+
+
 def _deferrable(operation: str) -> bool:
     return operation.startswith("INSERT ") and " RETURNING " not in operation
+
+
+def _deferrable_update(operation: str) -> bool:
+    return operation.startswith("UPDATE ") and " RETURNING " not in operation
 
 
 class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
@@ -368,14 +432,20 @@ class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
     While its connection defers INSERTs (`defer_inserts`), an INSERT without RETURNING is kept
     and sent with the next statement that is not one, or with the COMMIT: one hand-off for the
-    lot. Such an INSERT reports no row count and no last row id (-1, None).
+    lot. Such an INSERT reports no row count and no last row id (-1, None). Every transaction's
+    `BEGIN IMMEDIATE` is kept the same way and sent with its first statement: the write lock is
+    taken in the same hand-off, just before that statement runs (a transaction that runs none
+    takes no lock and needs no hand-off to commit or roll back).
     """
 
     __slots__ = ()
 
     def _run(self, operation: Any, parameters: Any, many: bool) -> None:
         adapted = cast(_OneHopConnection, self._adapt_connection)
-        if adapted.deferring and _deferrable(operation):
+        if operation == _BEGIN or (
+            adapted.deferring
+            and (_deferrable(operation) or (adapted.defer_update and _deferrable_update(operation)))
+        ):
             adapted.pending.append((operation, parameters, many))
             self.description, self._rows, self.rowcount = None, deque(), -1
             self.lastrowid = None  # type: ignore[assignment]  # DBAPI: None when not known
@@ -400,11 +470,12 @@ class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class _OneHopConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ("deferring", "pending")
+    __slots__ = ("defer_update", "deferring", "pending")
 
     def __init__(self, dbapi: Any, connection: Any) -> None:
         super().__init__(dbapi, connection)
         self.deferring = False
+        self.defer_update = False
         self.pending: list[_Statement] = []
 
     def cursor(self, server_side: bool = False) -> AsyncAdapt_aiosqlite_cursor:
@@ -412,6 +483,8 @@ class _OneHopConnection(AsyncAdapt_aiosqlite_connection):
 
     def commit(self) -> None:
         pending, self.pending, self.deferring = self.pending, [], False
+        if pending and pending[0][0] == _BEGIN and len(pending) == 1:
+            return None  # a transaction that ran no statement: nothing began, nothing to commit
         if not pending:
             return super().commit()
         driver = cast(aiosqlite.Connection, self._connection)

@@ -33,6 +33,7 @@ from bench.common import bench_env, free_port, load_average, make_database, run_
 from bench.wrk import WrkResult, require_wrk, run_wrk  # noqa: E402
 
 PASSWORD = "bench-password-long"
+READY_SECONDS = 180
 ALL = ("bare", "replay", "sqlite", "sqlite-no-worker", "pg", "pg2")
 
 
@@ -92,7 +93,8 @@ def lantern(kind: str, mode: str) -> Iterator[tuple[str, int, dict[str, str]]]:
             cmd = [sys.executable, "-m", "workers.cli", "serve", "--port", str(port)]
             if mode == "no-worker":
                 cmd.append("--no-worker")
-        with server(cmd, env, port) as process:
+        # A crowded machine can take over a minute to import and start the app.
+        with server(cmd, env, port, ready_seconds=READY_SECONDS) as process:
             base = f"http://127.0.0.1:{port}"
             yield base, process.pid, {"Authorization": f"Bearer {police_token(base)}"}
     finally:
@@ -148,7 +150,10 @@ def main() -> None:
     ):
         if name in only:
             with lantern(kind, mode) as (base, pid, headers):
-                results += measure(label, base, path, pid, headers, levels, args.seconds)
+                measured = measure(label, base, path, pid, headers, levels, args.seconds)
+            for result in measured:  # as it comes: a later server that fails to start loses nothing
+                print("  " + result.line(), flush=True)
+            results += measured
     print(f"\nwrk -t1, {args.seconds:g} s per line; load average at the end: {load_average()}")
     for result in results:
         print("  " + result.line())

@@ -21,7 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from api.db import table_of, utcnow
+from api.db import compiled_once, table_of, update_deferred, utcnow
 from api.errors import ValidationFailed
 from api.incidents.models import IdempotencyRecord
 
@@ -77,11 +77,11 @@ def _insert_unless_taken(session: AsyncSession, record: IdempotencyRecord):
 
 @cache
 def _claim_statement(dialect: str) -> Any:
-    # Built once per dialect, the values given at execution: a new statement per request
-    # would be built and keyed for the compiled cache every time.
+    # Built once per dialect, the values given at execution; as a text clause, because
+    # SQLAlchemy keys no INSERT … ON CONFLICT for its compiled cache (compiled on every request).
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = table_of(IdempotencyRecord)
-    return insert(table).on_conflict_do_nothing().returning(table.c.id)
+    return compiled_once(insert(table).on_conflict_do_nothing().returning(table.c.id), dialect)
 
 
 async def complete(
@@ -91,9 +91,9 @@ async def complete(
     record.status_code = status_code
     record.response = response
     table = table_of(IdempotencyRecord)
-    await session.execute(
-        update(table).where(table.c.id == record.id).values(status_code=status_code, response=response)
-    )
+    # On SQLite, held back with intake's INSERTs and sent with the audit chain's head.
+    answer = update(table).where(table.c.id == record.id).values(status_code=status_code, response=response)
+    await update_deferred(session, answer)
 
 
 async def _find(session: AsyncSession, actor_id: uuid.UUID, scope: str, key: str) -> IdempotencyRecord | None:

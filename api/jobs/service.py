@@ -14,13 +14,14 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import Executable, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.db import after_commit, new_id, notify_on_commit, table_of, utcnow
+from api.db import after_commit, compiled_once, new_id, notify_on_commit, table_of, utcnow
 from api.jobs.models import Job, JobState
 
 CHANNEL = "lantern_jobs"
@@ -87,6 +88,19 @@ def _values(job: NewJob) -> dict[str, Any]:
     }
 
 
+_COLUMNS = (
+    "id",
+    "kind",
+    "payload",
+    "state",
+    "run_at",
+    "attempts",
+    "max_attempts",
+    "dedupe_key",
+    "created_at",
+)
+
+
 def _insert_unless_taken(dialect: str) -> postgresql.Insert | sqlite.Insert:
     """INSERT INTO jobs … ON CONFLICT (dedupe_key) DO NOTHING, for either database."""
     statement: postgresql.Insert | sqlite.Insert
@@ -97,6 +111,13 @@ def _insert_unless_taken(dialect: str) -> postgresql.Insert | sqlite.Insert:
     else:  # pragma: no cover - only the two supported databases
         raise RuntimeError(f"unsupported database {dialect}")
     return statement.on_conflict_do_nothing(index_elements=["dedupe_key"])
+
+
+@cache
+def _many_unless_taken(dialect: str) -> Executable:
+    """`_insert_unless_taken` compiled once per dialect for `_values`' columns (api.db.compiled_once:
+    SQLAlchemy's compiled cache keys no INSERT … ON CONFLICT, so it was compiled on every intake)."""
+    return compiled_once(_insert_unless_taken(dialect), dialect, _COLUMNS)
 
 
 async def enqueue(
@@ -147,7 +168,7 @@ async def enqueue_many(session: AsyncSession, jobs: Sequence[NewJob]) -> None:
         return
     dialect = dialect_name(session)
     rows = [_values(job) for job in jobs]
-    await session.execute(_insert_unless_taken(dialect), rows, execution_options={"autoflush": False})
+    await session.execute(_many_unless_taken(dialect), rows, execution_options={"autoflush": False})
     await _wake_on_commit(session, dialect)
 
 
