@@ -31,6 +31,7 @@ from api.migrations import upgrade
 from api.settings import Settings, _new_vapid_private_pem
 from api.teams import service as teams
 from api.teams.models import Area, Membership, Station, Team
+from tests.compile_once import share_compiled_statements
 from tests.parallel import (  # noqa: F401 - used by pytest
     _alone_if_marked,
     pytest_collection_modifyitems,
@@ -46,6 +47,9 @@ VAPID_PEM = _new_vapid_private_pem()
 # The timing equaliser as production has it (`_test_cost_argon2` swaps it for the whole run).
 PRODUCTION_DUMMY_HASH = passwords._DUMMY_HASH
 share_built_routes()
+# LANTERN_TEST_COMPILE_PER_ENGINE=1: each engine compiles for itself, as in production.
+if os.environ.get("LANTERN_TEST_COMPILE_PER_ENGINE") != "1":
+    share_compiled_statements()
 
 
 async def _postgres_answers() -> bool:
