@@ -17,7 +17,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.launcher import Launched, Launcher
+from tests import launcher as launchers
+from tests.launcher import Launched, Launcher
 from tests.ports import ReservedPort
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,9 +42,8 @@ DEMO_AT_TEST_HASH_COST = {"LANTERN_ENV": "test", "LANTERN_PASSWORD_HASH_COST": "
 # but each new httpx client builds its default TLS context (loading the CA bundle): about 30 ms
 # of CPU, per API call of a browser test before they shared this one.
 TLS = httpx.create_ssl_context()
-# `lantern serve` is forked from a process that imported Lantern once (tests/e2e/launcher.py);
-# LANTERN_E2E_SPAWN=1 starts each as a new `python -m workers.cli serve` instead.
-SPAWN = os.environ.get("LANTERN_E2E_SPAWN") == "1"
+# `lantern serve` and `lantern demo` are forked from a process that imported Lantern once
+# (tests/launcher.py); LANTERN_TEST_SPAWN=1 starts each as a new `python -m workers.cli` instead.
 _launcher: Launcher | None = None
 
 
@@ -183,17 +183,13 @@ class LiveServer:
 
 @pytest.fixture(scope="session")
 def _server_launcher(browser_ready):
-    """The launcher every `LiveServer` of this test process forks `lantern serve` from."""
+    """The launcher every `LiveServer` of this test process forks `lantern` from (None: spawn)."""
     global _launcher
-    if SPAWN:
-        yield None
-        return
-    _launcher = Launcher(ROOT, dict(os.environ))
+    _launcher = launchers.shared()
     try:
         yield _launcher
     finally:
-        launcher, _launcher = _launcher, None
-        launcher.close()
+        _launcher = None  # closed with the session (tests/conftest.py)
 
 
 @pytest.fixture(scope="session")

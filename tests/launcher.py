@@ -1,14 +1,15 @@
-"""Start `lantern` commands for the browser suite without paying for their imports every time.
+"""Start `lantern` commands in tests without paying for their imports every time.
 
 A `lantern serve` process spent most of its start importing Lantern, FastAPI, SQLAlchemy,
 pydantic's models and the worker runtime (about 3 s of CPU on a quiet machine, more under
-load), once for each of the suite's thirty-odd servers. The launcher is a Python process that
+load), once for each of the browser suite's thirty-odd servers; a one-off command (`setup
+import`, `audit verify`, `purge`) about 1.5 s. The launcher is a Python process that
 imports all that once, then forks a child for each command it is asked for: the child takes the
 command's environment, working directory and arguments and runs `workers.cli.main()`, the same
 code as the `lantern` script, in a process of its own (own pid, own signals, own database
 connections, its own event loop: the launcher has none, and no thread, when it forks).
 
-Run as `python -m tests.e2e.launcher`: one JSON request a line on stdin (`argv`, `env`, `cwd`,
+Run as `python -m tests.launcher`: one JSON request a line on stdin (`argv`, `env`, `cwd`,
 `stderr` and `stdout`: files the child's output is appended to, stdout discarded when not given;
 `status`: a file the child writes its exit status to), one JSON answer a line on stdout (`pid`).
 It exits when its stdin closes, terminating the children still running. The suite's side is
@@ -17,7 +18,9 @@ It exits when its stdin closes, terminating the children still running. The suit
 not the test's: the launcher reaps it): its `returncode` is the status the child wrote, or -1
 for one that could not write it (killed by a signal).
 
-`LANTERN_E2E_SPAWN=1` makes the suite start plain subprocesses instead (tests/e2e/conftest.py).
+`shared()` is the test process's launcher, started when first asked for and closed at the end
+of the session (tests/conftest.py); `run_lantern` runs one command through it as `subprocess.run`
+would. `LANTERN_TEST_SPAWN=1` makes both start plain subprocesses instead (`shared()` is None).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import select
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import traceback
 import uuid
@@ -117,7 +121,7 @@ class Launcher:
 
     def __init__(self, root: Path, env: dict[str, str]) -> None:
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "tests.e2e.launcher"],
+            [sys.executable, "-m", "tests.launcher"],
             cwd=root,
             env=env,
             stdin=subprocess.PIPE,
@@ -162,6 +166,59 @@ class Launcher:
         except subprocess.TimeoutExpired:
             self._process.kill()
             self._process.wait()
+
+
+SPAWN = os.environ.get("LANTERN_TEST_SPAWN") == "1"
+ROOT = Path(__file__).resolve().parent.parent
+_LANTERN = Path(sys.executable).with_name("lantern")
+LANTERN_COMMAND = [str(_LANTERN)] if _LANTERN.exists() else [sys.executable, "-m", "workers.cli"]
+_shared: Launcher | None = None
+_shared_lock = threading.Lock()
+
+
+def shared() -> Launcher | None:
+    """This test process's launcher (None under LANTERN_TEST_SPAWN=1)."""
+    global _shared
+    if SPAWN:
+        return None
+    with _shared_lock:
+        if _shared is None:
+            _shared = Launcher(ROOT, dict(os.environ))
+        return _shared
+
+
+def close_shared() -> None:
+    global _shared
+    with _shared_lock:
+        launcher, _shared = _shared, None
+    if launcher is not None:
+        launcher.close()
+
+
+def run_lantern(
+    args: list[str], *, env: dict[str, str], cwd: Path, timeout: float
+) -> subprocess.CompletedProcess[str]:
+    """`lantern ARGS` with `env` in `cwd`, its output captured (`subprocess.run(..., text=True)`)."""
+    launcher = shared()
+    if launcher is None:
+        return subprocess.run(
+            [*LANTERN_COMMAND, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+        )
+    with tempfile.TemporaryDirectory(prefix="lantern-run-") as tmp:
+        out, err = Path(tmp) / "stdout", Path(tmp) / "stderr"
+        process = launcher.spawn(list(args), env=env, cwd=cwd, stderr=err, stdout=out)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+            raise
+        return subprocess.CompletedProcess(
+            ["lantern", *args],
+            process.wait(),
+            out.read_text(errors="replace"),
+            err.read_text(errors="replace"),
+        )
 
 
 def _child(request: dict[str, Any]) -> None:
