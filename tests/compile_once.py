@@ -20,6 +20,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.main import default_registry
 
+import api.db
+
 # Distinct statements the suite runs on one database kind: a few thousand.
 SIZE = 20_000
 _signatures: weakref.WeakKeyDictionary[Dialect, Hashable] = weakref.WeakKeyDictionary()
@@ -76,8 +78,6 @@ _flushes = SharedCompiledCache()
 
 def share_compiled_statements() -> None:
     """Give every engine `api.db` makes, and every mapper's flush statements, the shared caches."""
-    import api.db
-
     create = api.db.create_async_engine
     if getattr(create, "shares_compiled_statements", False):
         return
