@@ -31,6 +31,8 @@ from api.migrations import upgrade
 from api.settings import Settings, _new_vapid_private_pem
 from api.teams import service as teams
 from api.teams.models import Area, Membership, Station, Team
+from tests.compile_once import share_compiled_statements
+from tests.launcher import close_shared as close_shared_launcher
 from tests.parallel import (  # noqa: F401 - used by pytest
     _alone_if_marked,
     pytest_collection_modifyitems,
@@ -46,6 +48,9 @@ VAPID_PEM = _new_vapid_private_pem()
 # The timing equaliser as production has it (`_test_cost_argon2` swaps it for the whole run).
 PRODUCTION_DUMMY_HASH = passwords._DUMMY_HASH
 share_built_routes()
+# LANTERN_TEST_COMPILE_PER_ENGINE=1: each engine compiles for itself, as in production.
+if os.environ.get("LANTERN_TEST_COMPILE_PER_ENGINE") != "1":
+    share_compiled_statements()
 
 
 async def _postgres_answers() -> bool:
@@ -298,6 +303,13 @@ async def client(app) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 def db(app) -> Database:
     return app.state.database
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shared_launcher_closed():
+    """The `lantern` launcher (tests/launcher.py), if a test started it, stops with the session."""
+    yield
+    close_shared_launcher()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import os
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 
@@ -23,14 +22,13 @@ from api.audit.privileges import grant_statements, grants_sql
 from api.db import Database
 from tests.conftest import PG_ADMIN_DSN
 from tests.incident_payloads import report
+from tests.launcher import run_lantern
 
 ROOT = Path(__file__).resolve().parents[2]
-LANTERN = Path(sys.executable).with_name("lantern")
 
 
 def lantern(settings, tmp_path: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
     """Run the `lantern` command line against the test's database (or a SQLite file in tmp_path)."""
-    command = [str(LANTERN)] if LANTERN.exists() else [sys.executable, "-m", "workers.cli"]
     url = settings.database_url if settings else f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
     env = {
         **os.environ,
@@ -40,9 +38,7 @@ def lantern(settings, tmp_path: Path, *args: str, timeout: float = 120) -> subpr
         "LANTERN_VAR_DIR": str(tmp_path / "cli-var"),
         "LANTERN_LOG_LEVEL": "WARNING",
     }
-    return subprocess.run(
-        [*command, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False
-    )
+    return run_lantern(list(args), cwd=ROOT, env=env, timeout=timeout)
 
 
 async def _some_history(client, make_user) -> None:

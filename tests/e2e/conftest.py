@@ -17,6 +17,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests import launcher as launchers
+from tests.launcher import Launched, Launcher
 from tests.ports import ReservedPort
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,6 +42,9 @@ DEMO_AT_TEST_HASH_COST = {"LANTERN_ENV": "test", "LANTERN_PASSWORD_HASH_COST": "
 # but each new httpx client builds its default TLS context (loading the CA bundle): about 30 ms
 # of CPU, per API call of a browser test before they shared this one.
 TLS = httpx.create_ssl_context()
+# `lantern serve` and `lantern demo` are forked from a process that imported Lantern once
+# (tests/launcher.py); LANTERN_TEST_SPAWN=1 starts each as a new `python -m workers.cli` instead.
+_launcher: Launcher | None = None
 
 
 def _missing() -> str | None:
@@ -86,9 +91,20 @@ class LiveServer:
         )
         if push_allowed_hosts:
             self.env["LANTERN_PUSH_ALLOWED_HOSTS"] = push_allowed_hosts
-        self.proc: subprocess.Popen | None = None
+        self.proc: subprocess.Popen | Launched | None = None
 
     def cli(self, *args: str, **env: str) -> str:
+        if _launcher is not None:
+            out, err = self.tmp / "cli.out", self.tmp / "cli.err"
+            for path in (out, err):
+                path.unlink(missing_ok=True)
+            process = _launcher.spawn(list(args), env={**self.env, **env}, cwd=ROOT, stderr=err, stdout=out)
+            try:
+                process.wait(120)
+            finally:
+                process.kill()  # a no-op once it has exited
+            assert process.returncode == 0, err.read_text(errors="replace")[-2000:]
+            return out.read_text()
         result = subprocess.run(
             [sys.executable, "-m", "workers.cli", *args],
             env={**self.env, **env},
@@ -115,14 +131,18 @@ class LiveServer:
         same data, same keys, so tokens stay valid)."""
         # The log goes to a file: a pipe nobody reads would block the server once full.
         log = self.tmp / "serve.log"
-        with open(log, "ab") as sink:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "workers.cli", "serve", "--port", str(self.port)],
-                env=self.env,
-                cwd=ROOT,
-                stdout=subprocess.DEVNULL,
-                stderr=sink,
-            )
+        command = ["serve", "--port", str(self.port)]
+        if _launcher is not None:
+            self.proc = _launcher.spawn(command, env=self.env, cwd=ROOT, stderr=log)
+        else:
+            with open(log, "ab") as sink:
+                self.proc = subprocess.Popen(
+                    [sys.executable, "-m", "workers.cli", *command],
+                    env=self.env,
+                    cwd=ROOT,
+                    stdout=subprocess.DEVNULL,
+                    stderr=sink,
+                )
         deadline = time.monotonic() + 120  # a cold start on a busy 2-core machine can take a minute
         # One client for the whole wait: a new one per try (`httpx.get`) builds a TLS context
         # each time, which cost more CPU than the server's own start while the machine was busy.
@@ -162,7 +182,18 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session")
-def demo_template(browser_ready, tmp_path_factory) -> Path:
+def _server_launcher(browser_ready):
+    """The launcher every `LiveServer` of this test process forks `lantern` from (None: spawn)."""
+    global _launcher
+    _launcher = launchers.shared()
+    try:
+        yield _launcher
+    finally:
+        _launcher = None  # closed with the session (tests/conftest.py)
+
+
+@pytest.fixture(scope="session")
+def demo_template(browser_ready, _server_launcher, tmp_path_factory) -> Path:
     """A directory where `lantern demo` ran once: each test's server starts from a copy."""
     template = tmp_path_factory.mktemp("demo-template")
     loader = LiveServer(template)

@@ -9,11 +9,9 @@ import asyncio
 import json
 import os
 import subprocess
-import sys
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -35,9 +33,9 @@ from api.jobs.models import Job
 from api.paging.models import Acknowledgement, Delivery, Page
 from api.people.models import PossibleMatch, YoungPerson
 from api.support.models import HandoverNote, HandoverNoteVersion, SupportOffer, SupportOfferVersion
+from tests.launcher import run_lantern
 from workers.runtime import Worker
 
-LANTERN = Path(sys.executable).parent / "lantern"
 NOW = datetime.now(UTC).replace(microsecond=0)
 TODAY = NOW.date()
 # The names planted in the files: none may reach an audit event or the command's output.
@@ -432,9 +430,7 @@ async def test_lantern_purge_reports_per_table_then_purges(db, world, make_user,
     }
 
     def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [str(LANTERN), *args], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
-        )
+        return run_lantern(list(args), env=env, cwd=tmp_path, timeout=60)
 
     before = await _row_counts(db)
     dry = await asyncio.to_thread(run, "purge", "--dry-run")

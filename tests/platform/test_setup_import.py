@@ -10,7 +10,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -24,11 +23,11 @@ from api.paging.models import Delivery
 from api.teams.models import Area, Membership, Station, Team
 from tests import paging_helpers
 from tests.incident_payloads import report
+from tests.launcher import run_lantern
 from tests.paging_helpers import bounded, paging_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "deploy" / "setup.example.yaml"
-LANTERN = Path(sys.executable).with_name("lantern")
 
 push_service = paging_helpers.push_service
 worker = paging_helpers.worker
@@ -50,7 +49,6 @@ def lantern(
     """Run `lantern` as a deployment would. Its first passwords are hashed at the lowest Argon2id
     cost (LANTERN_PASSWORD_HASH_COST=test-minimum: a production hash costs about 0.2 s of CPU),
     unless `production_cost`: then the variable is unset, as in production."""
-    command = [str(LANTERN)] if LANTERN.exists() else [sys.executable, "-m", "workers.cli"]
     env = {
         **{k: v for k, v in os.environ.items() if k != "LANTERN_PASSWORD_HASH_COST"},
         "DATABASE_URL": settings.database_url,
@@ -61,9 +59,7 @@ def lantern(
     }
     if not production_cost:
         env["LANTERN_PASSWORD_HASH_COST"] = "test-minimum"
-    return subprocess.run(
-        [*command, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
-    )
+    return run_lantern(list(args), cwd=ROOT, env=env, timeout=120)
 
 
 async def _counts(db) -> dict[str, int]:
