@@ -5,6 +5,7 @@ import { emitLive } from './live';
 import { navigate } from './router';
 import { boot } from './runtime';
 import { applyTheme } from './settings';
+import { afterLoad } from './ui/idle';
 
 applyTheme();
 preloadScreen(window.location.pathname);
@@ -16,7 +17,10 @@ render(<App />, root);
 void boot();
 
 if ('serviceWorker' in navigator && import.meta.env.PROD) {
-  void navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(() => undefined);
+  // Registered once the page has loaded: the worker's install fetches the whole precache (every
+  // screen's chunk), which would otherwise compete with the first screen's own code and answers
+  // on a slow connection (issue 16). A page already controlled by it is unaffected.
+  afterLoad(() => void navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(() => undefined));
   navigator.serviceWorker.addEventListener('message', (event: MessageEvent<{ type?: string; path?: string }>) => {
     const { type, path } = event.data ?? {};
     // Only same-app paths: a notification tap opens /incidents/<id>.
