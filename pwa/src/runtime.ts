@@ -27,8 +27,11 @@ export function getLocal(): Local {
 }
 
 export async function boot(): Promise<void> {
+  // Marks for bench/lighthouse/lcp-probe.mjs (the way to the first screen's requests, issue 16).
+  performance.mark?.('lantern:boot');
   try {
     local = await openLocal(onUnauthorised);
+    performance.mark?.('lantern:local-open');
   } catch {
     app.set({ phase: 'signed_out', signInReason: 'This browser does not let Lantern keep data on the device (private browsing?). Records cannot be saved offline.' });
     return;
@@ -38,6 +41,7 @@ export async function boot(): Promise<void> {
   watchConnectivity();
   // The outbox's counts (the header's badge) and the session are read side by side.
   const [, session] = await Promise.all([refreshCounts(), local.session.load()]);
+  performance.mark?.('lantern:session');
   void navigator.storage?.persist?.().catch(() => false);
   if (!session) {
     app.set({ phase: 'signed_out' });
@@ -47,6 +51,7 @@ export async function boot(): Promise<void> {
   // knew them to be, and confirm with the server alongside (a 401 there signs out as usual).
   // This takes a round trip off the way to the first screen (Lighthouse's LCP, issue 16).
   const known = await local.vault.get<Me>(OWNER_KEY);
+  performance.mark?.('lantern:known');
   if (known && known.username === session.username) {
     open(known, session.username);
     void confirm(known.username);
@@ -63,6 +68,9 @@ async function confirm(username: string): Promise<void> {
       onUnauthorised();
       return;
     }
+    // The same answer as the device's copy (the usual case): nothing to store or redraw while
+    // the first screen is still drawing.
+    if (JSON.stringify(me) === JSON.stringify(app.get().me)) return;
     await getLocal().vault.put(OWNER_KEY, me);
     if (app.get().phase === 'signed_in') app.set({ me });
   } catch {
