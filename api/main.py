@@ -30,6 +30,7 @@ from api.partners.routes import router as partners_router
 from api.people.routes import router as people_router
 from api.places.routes import router as places_router
 from api.platform import precompressed
+from api.platform.first_screen import FirstScreens
 from api.platform.middleware import LanternMiddleware
 from api.platform.startup import freeze_after_start_up
 from api.referrals.routes import router as referrals_router
@@ -123,9 +124,12 @@ def _mount_docs(app: FastAPI) -> None:
 def _mount_pwa(app: FastAPI, dist: Path) -> None:
     """Serve the built PWA at `/` with an SPA fallback; the API stays under /api. Hashed assets
     are immutable for a year; the shell, the service worker and the manifest are revalidated.
-    Each is sent pre-compressed (Brotli or gzip) when the browser accepts it."""
+    Each is sent pre-compressed (Brotli or gzip) when the browser accepts it. An address whose
+    screen is a chunk gets the shell's copy that preloads that chunk (first_screen.py)."""
     dist = dist.resolve()
     index = dist / "index.html"
+    # For a screen loaded on first use, the shell's copy that names its chunk (first_screen.py).
+    first_screens = FirstScreens(dist)
 
     def send(file: Path, request: Request, cache_control: str | None) -> FileResponse:
         chosen, coding = precompressed.choose(file, request.headers.get("accept-encoding", ""))
@@ -152,4 +156,4 @@ def _mount_pwa(app: FastAPI, dist: Path) -> None:
             elif "/assets/" in f"/{path}":
                 cache_control = "public, max-age=31536000, immutable"
             return send(candidate, request, cache_control)
-        return send(index, request, "no-cache")
+        return send(first_screens.shell_for(path, index), request, "no-cache")

@@ -9,7 +9,7 @@ bench/lighthouse/audit.mjs, which signs in through the form (the PWA keeps its t
 IndexedDB) and then measures the screen with a cold HTTP cache and no service worker. Lighthouse's
 default config is the mobile preset (simulated Slow 4G, 4x CPU slowdown, 412x823 screen).
 
-    .venv/bin/python bench/lighthouse.py [--runs 1] [--only board,sign-in] [--verbose]
+    .venv/bin/python bench/lighthouse.py [--runs 1] [--only board,sign-in] [--verbose] [--probe]
 
 Needs a built PWA (`make pwa`), node and /usr/bin/chromium. About 20 s a screen on an idle machine."""
 
@@ -49,6 +49,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1, help="audits per screen; the median is shown")
     parser.add_argument("--only", default="", help="comma-separated screen names")
     parser.add_argument("--verbose", action="store_true", help="list the audits that lost points")
+    parser.add_argument(
+        "--probe",
+        action="store_true",
+        help="instead of Lighthouse: name each screen's LCP element and its time (lcp-probe.mjs)",
+    )
     args = parser.parse_args()
     dist = ROOT / "pwa" / "dist"
     if not (dist / "index.html").exists():
@@ -73,7 +78,12 @@ def main() -> None:
     plan_file = Path(folder) / "screens.json"
     plan_file.write_text(json.dumps(plan))
     results: dict[str, list[dict]] = {}
-    with server(command, env, port):
+    # Start-up alone took 30-60 s at load 10-14 on this machine's two cores: wait up to 3 min.
+    with server(command, env, port, ready_seconds=180):
+        if args.probe:
+            probe = [node, str(HERE / "lcp-probe.mjs"), f"http://127.0.0.1:{port}/", str(plan_file)]
+            subprocess.run(probe, cwd=HERE, check=True, timeout=600)
+            return
         process = subprocess.Popen(
             [node, str(HERE / "audit.mjs"), f"http://127.0.0.1:{port}/", str(plan_file)],
             cwd=HERE,

@@ -104,7 +104,7 @@ async def main() -> None:
     run_cli(["migrate"], env)
     port = free_port()
     command = [sys.executable, "-m", "workers.cli", "serve", "--no-worker", "--port", str(port)]
-    with server(command, env, port):
+    with server(command, env, port, ready_seconds=180):  # start-up takes 30-60 s at load 10-20
         url = f"http://127.0.0.1:{port}/"
         before = await measure(url, compressed=False, runs=args.runs)
         after = await measure(url, compressed=True, runs=args.runs)

@@ -11,6 +11,8 @@ export default defineConfig({
     target: 'es2022',
     sourcemap: false,
     assetsInlineLimit: 0,
+    // Read by scripts/first-screens.mjs (then removed): which chunk each lazy screen is.
+    manifest: true,
   },
   server: {
     // `lantern serve` on :8000 answers the API during development.

@@ -15,6 +15,10 @@ import { Places } from './screens/LazyPlaces';
 import { Hubs } from './screens/LazyHubs';
 import type { JSX } from 'preact';
 import { prefetchCatalogues } from './offline/catalogue';
+import { homeFor } from './firstRequests';
+import { afterLoad } from './ui/idle';
+
+export { homeFor };
 
 
 // Screens loaded on first use, each its own chunk out of the app shell: the screens no role opens
@@ -78,18 +82,6 @@ export const ROUTES: RouteDef[] = [
   { pattern: '/concerns', roles: ['partner'], load: loadPartnerHome, render: () => <Lazy load={loadPartnerHome} /> },
 ];
 
-/** Where "/" leads for a role: the screen of that role's night. */
-export function homeFor(roles: Role[]): string {
-  if (roles.includes('worker')) return '/on-call';
-  if (roles.includes('police')) return '/reports';
-  if (roles.includes('manager')) return '/board';
-  if (roles.includes('day_team')) return '/handover';
-  if (roles.includes('coordinator')) return '/places';
-  if (roles.includes('admin')) return '/admin';
-  if (roles.includes('partner')) return '/concerns';
-  return '/settings';
-}
-
 /** At start-up, before the session is open: fetch the chunk of the screen the address names
  *  alongside, rather than after (a lazy first screen would otherwise wait one more round trip). */
 export function preloadScreen(path: string): void {
@@ -110,8 +102,9 @@ export function App() {
   // Once per signed-in role set: a refreshed `me` (the server confirming who this is) is not a
   // reason to fetch the catalogues again.
   const roleKey = phase === 'signed_in' && me ? me.roles.join(',') : '';
+  // After the first screen's own work (issue 16): the catalogues are for offline forms later.
   useEffect(() => {
-    if (roleKey) prefetchCatalogues(roleKey.split(','));
+    if (roleKey) afterLoad(() => prefetchCatalogues(roleKey.split(',')));
   }, [roleKey]);
 
   // Move focus to the new screen's heading after navigation, for screen readers and keyboards.

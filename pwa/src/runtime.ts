@@ -1,12 +1,13 @@
 // The app's life: open local data, sign in and out, lock, keep the outbox sending and the
 // live stream open while signed in.
-import { ApiError, call, configureApi } from './api/client';
+import { ApiError, call, configureApi, dropPrimed, prime } from './api/client';
 import { connectEvents } from './api/events';
 import type { Me } from './api/types';
 import { startIdleLock } from './auth/idle';
 import { completeOidc } from './auth/oidc';
 import { requestToken, SignInError } from './auth/session';
 import { signOut, type SignOutResult } from './auth/signout';
+import { firstRequests } from './firstRequests';
 import { emitLive } from './live';
 import { openLocal, SYNC_TAG, type Local } from './outbox/local';
 import type { OutboxDraft, OutboxItem } from './outbox/types';
@@ -26,18 +27,22 @@ export function getLocal(): Local {
 }
 
 export async function boot(): Promise<void> {
+  // Marks for bench/lighthouse/lcp-probe.mjs (the way to the first screen's requests, issue 16).
+  performance.mark?.('lantern:boot');
   try {
     local = await openLocal(onUnauthorised);
+    performance.mark?.('lantern:local-open');
   } catch {
     app.set({ phase: 'signed_out', signInReason: 'This browser does not let Lantern keep data on the device (private browsing?). Records cannot be saved offline.' });
     return;
   }
   configureApi({ getToken: () => getLocal().session.token(), onUnauthorised });
   local.outbox.subscribe(() => void refreshCounts());
-  await refreshCounts();
   watchConnectivity();
+  // The outbox's counts (the header's badge) and the session are read side by side.
+  const [, session] = await Promise.all([refreshCounts(), local.session.load()]);
+  performance.mark?.('lantern:session');
   void navigator.storage?.persist?.().catch(() => false);
-  const session = await local.session.load();
   if (!session) {
     app.set({ phase: 'signed_out' });
     return;
@@ -46,6 +51,7 @@ export async function boot(): Promise<void> {
   // knew them to be, and confirm with the server alongside (a 401 there signs out as usual).
   // This takes a round trip off the way to the first screen (Lighthouse's LCP, issue 16).
   const known = await local.vault.get<Me>(OWNER_KEY);
+  performance.mark?.('lantern:known');
   if (known && known.username === session.username) {
     open(known, session.username);
     void confirm(known.username);
@@ -62,6 +68,9 @@ async function confirm(username: string): Promise<void> {
       onUnauthorised();
       return;
     }
+    // The same answer as the device's copy (the usual case): nothing to store or redraw while
+    // the first screen is still drawing.
+    if (JSON.stringify(me) === JSON.stringify(app.get().me)) return;
     await getLocal().vault.put(OWNER_KEY, me);
     if (app.get().phase === 'signed_in') app.set({ me });
   } catch {
@@ -88,6 +97,8 @@ async function enter(username: string): Promise<void> {
 }
 
 function open(me: Me, username: string): void {
+  // The screen's first answers are on their way before it mounts (firstRequests.ts; issue 16).
+  for (const path of firstRequests(window.location.pathname, window.location.search, me.roles)) prime(path);
   app.set({ phase: 'signed_in', me, username, signInReason: null });
   // A hubs' coordinator reads places, networks and searches, a partner their own concerns: the
   // live stream is not theirs (the API refuses them; "Connecting" would never end).
@@ -143,6 +154,7 @@ export async function signInWithOrganisation(query: URLSearchParams): Promise<vo
 /** The session ended (401): back to sign-in, keeping every unsent record. */
 function onUnauthorised(): void {
   if (!local) return;
+  dropPrimed();
   void local.session.clear();
   stopLive?.();
   stopLive = null;
@@ -161,6 +173,7 @@ export async function lock(): Promise<void> {
   stopIdle = null;
   stopLive?.();
   stopLive = null;
+  dropPrimed();
   await getLocal().session.clear();
   app.set({ phase: 'locked' });
 }

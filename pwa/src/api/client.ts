@@ -74,7 +74,43 @@ export async function download(path: string, filename: string, accept: string): 
   }
 }
 
+// The first screen's first requests, started at start-up beside its chunk (runtime.ts, from
+// firstRequests.ts) rather than once the session is open and the screen has mounted (issue 16:
+// one round trip and the chunk's wait off the largest paint). The screen's own `call` of the same
+// path takes the answer once; an answer not taken within PRIMED_MS is dropped (never served
+// stale to a later screen).
+const PRIMED_MS = 10_000;
+const primed = new Map<string, { at: number; answer: Promise<unknown> }>();
+
+/** Start a GET of `path` now, for the screen that will ask for it in a moment. */
+export function prime(path: string): void {
+  const answer = request<unknown>(path, {});
+  // Taken later (or never): no "unhandled rejection" meanwhile; the taker sees the error.
+  answer.catch(() => undefined);
+  primed.set(path, { at: Date.now(), answer });
+}
+
+function takePrimed(path: string, options: CallOptions): Promise<unknown> | null {
+  const found = primed.get(path);
+  if (!found) return null;
+  primed.delete(path);
+  const plain = (options.method ?? 'GET') === 'GET' && options.body === undefined && !options.text && !options.blob && !options.headers;
+  if (!plain || Date.now() - found.at > PRIMED_MS) return null;
+  return found.answer;
+}
+
+/** Forget every primed answer (signing out, locking). */
+export function dropPrimed(): void {
+  primed.clear();
+}
+
 export async function call<T>(path: string, options: CallOptions = {}): Promise<T> {
+  const taken = takePrimed(path, options);
+  if (taken) return taken as Promise<T>;
+  return request<T>(path, options);
+}
+
+async function request<T>(path: string, options: CallOptions): Promise<T> {
   const token = await deps.getToken();
   if (!token) {
     deps.onUnauthorised();
