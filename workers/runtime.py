@@ -31,7 +31,7 @@ import asyncpg
 from sqlalchemy.engine import make_url
 
 from api import retention
-from api.db import Database, utcnow
+from api.db import Database, urgent, utcnow
 from api.handover.service import raise_due
 from api.jobs import service as jobs
 from api.paging import reachability
@@ -48,6 +48,10 @@ log = logging.getLogger("lantern.worker")
 MAX_RETRY_AFTER_SECONDS = 3600.0
 SQLITE_CONCURRENCY = 4
 RESCHEDULED = ("retry", "error", "unsettled")
+# Jobs whose transactions wait their turn for SQLite's one connection like the API's (see
+# api.db.urgent); every other job, and the claims, go ahead of the queued requests: a page on
+# its way to a phone never queues behind a burst of intakes.
+NOT_URGENT = frozenset({retention.PURGE_JOB})
 
 
 class Worker:
@@ -81,6 +85,10 @@ class Worker:
 
     async def run_job(self, job: ClaimedJob, clock: Callable[[], datetime] = utcnow) -> str:
         """Run one claimed job and settle it: done, retried later, or failed. Returns which."""
+        with urgent(job.kind not in NOT_URGENT):
+            return await self._run_job(job, clock)
+
+    async def _run_job(self, job: ClaimedJob, clock: Callable[[], datetime]) -> str:
         kind_label = job.kind if job.kind in HANDLERS else "unknown"
         handler = HANDLERS.get(job.kind)
         try:
@@ -269,13 +277,14 @@ class Worker:
                 claimed: list[ClaimedJob] = []
                 due = None
                 try:
-                    claimed, due = await queue.claim_or_next_due(
-                        self.database,
-                        self.worker_id,
-                        now=utcnow(),
-                        limit=free,
-                        lease_seconds=settings.job_lease_seconds,
-                    )
+                    with urgent():
+                        claimed, due = await queue.claim_or_next_due(
+                            self.database,
+                            self.worker_id,
+                            now=utcnow(),
+                            limit=free,
+                            lease_seconds=settings.job_lease_seconds,
+                        )
                 except Exception:
                     log.exception("claiming jobs failed")
                 for job in claimed:
