@@ -77,10 +77,12 @@ def run_cli(args: list[str], env: dict[str, str]) -> str:
 
 
 @contextlib.contextmanager
-def server(args: list[str], env: dict[str, str], port: int, ready_path: str = "/readyz"):
+def server(
+    args: list[str], env: dict[str, str], port: int, ready_path: str = "/readyz", ready_within: float = 300
+):
     proc = subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + ready_within
         while time.monotonic() < deadline:
             try:
                 if httpx.get(f"http://127.0.0.1:{port}{ready_path}", timeout=1).status_code == 200:
