@@ -29,17 +29,18 @@ from datetime import datetime, timedelta
 
 import asyncpg
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import retention
 from api.db import Database, urgent, utcnow
 from api.handover.service import raise_due
 from api.jobs import service as jobs
-from api.paging import reachability
+from api.paging import escalation, reachability
 from api.platform.metrics import JOBS_RUN, JOBS_STUCK, WORKER_HEARTBEAT
 from api.platform.startup import freeze_after_start_up
 from api.settings import Settings
 from workers import queue
-from workers.handlers import HANDLERS, JobContext, LeaseLost
+from workers.handlers import HANDLERS, JobContext, LeaseLost, start_level_in_claim
 from workers.queue import ClaimedJob
 from workers.sender import Channels
 
@@ -108,11 +109,21 @@ class Worker:
             self._rescheduled = True
         return result
 
-    async def _run_handler(self, handler, job: ClaimedJob, clock: Callable[[], datetime]) -> str:
+    async def start_in_claim(self, session: AsyncSession, claimed: list[ClaimedJob]) -> list[ClaimedJob]:
+        """Inside the claim's transaction: start each claimed page level there (see
+        handlers.start_level_in_claim); the other jobs run as usual."""
+        started = []
+        for job in claimed:
+            if job.kind == escalation.LEVEL_JOB and job.attempts <= job.max_attempts:
+                job = await start_level_in_claim(self._context(job, utcnow), session, job)
+            started.append(job)
+        return started
+
+    def _context(self, job: ClaimedJob, clock: Callable[[], datetime]) -> JobContext:
         async def run_now(jobs: list[ClaimedJob]) -> None:
             await asyncio.gather(*(self.run_job(claimed, clock) for claimed in jobs))
 
-        context = JobContext(
+        return JobContext(
             self.database,
             self.settings,
             self.channels,
@@ -122,6 +133,9 @@ class Worker:
             lambda: self._backoff(job),
             run_now,
         )
+
+    async def _run_handler(self, handler, job: ClaimedJob, clock: Callable[[], datetime]) -> str:
+        context = self._context(job, clock)
         try:
             step = await handler(context, job)
         except LeaseLost:
@@ -284,6 +298,7 @@ class Worker:
                             now=utcnow(),
                             limit=free,
                             lease_seconds=settings.job_lease_seconds,
+                            start=self.start_in_claim,
                         )
                 except Exception:
                     log.exception("claiming jobs failed")
