@@ -69,7 +69,7 @@ def run_cli(args: list[str], env: dict[str, str]) -> str:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,
     )
     if result.returncode != 0:
         raise RuntimeError(result.stderr[-2000:])
