@@ -4,13 +4,13 @@ transactions, call the rules, and do the network I/O between them (never inside 
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -100,13 +100,19 @@ MAX_RETRY_AFTER = 3600.0
 _QUEUED_FOR_COMMIT = ("after_commit", "lantern_pg_notifications", "jobs_wake_transaction")
 
 
+def _snapshot(value: Any) -> Any:
+    """A list queued for the commit is copied (the level appends to it); anything else (the
+    transaction a wake-up was registered for) is kept as the very object."""
+    return list(value) if isinstance(value, list) else value
+
+
 async def start_level_in_claim(ctx: JobContext, session: AsyncSession, job: ClaimedJob) -> ClaimedJob:
     """Start a just-claimed `page.level` inside the claim's own transaction, in a savepoint: its
     deliveries are written leased to us and prepared, and the job ends, in the claim's commit
     (one transaction and one turn for SQLite's connection fewer between the intake and the
     phone). If the level fails, only its savepoint rolls back: the job stays claimed by us and
     its handler runs it as usual (its own transaction, retries, failure)."""
-    queued = {key: copy.copy(session.info.get(key)) for key in _QUEUED_FOR_COMMIT}
+    queued = {key: _snapshot(session.info.get(key)) for key in _QUEUED_FOR_COMMIT}
     claimant = ctx.claimant()
     try:
         async with session.begin_nested():
