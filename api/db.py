@@ -6,11 +6,13 @@ everywhere, so SQLite (embedded default) and PostgreSQL (production) behave alik
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import uuid
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -51,6 +53,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import TypeDecorator
+from sqlalchemy.util.queue import AsyncAdaptedQueue
 from sqlmodel import SQLModel
 
 NAMING_CONVENTION = {
@@ -340,10 +343,11 @@ class Database:
             # SQLite's busy handler (sleeps of up to 100 ms: the tail latency under load).
             # The connection is held from a session's first statement to its commit or
             # rollback, exactly as the write lock was, so nothing that worked can now
-            # deadlock; pool_timeout bounds the wait as busy_timeout did.
+            # deadlock; pool_timeout bounds the wait as busy_timeout did. Units of work marked
+            # `urgent` (a page on its way to a phone) wait ahead of the others (see below).
             if ":memory:" not in url and not url.rstrip("/").endswith(":"):
                 kwargs.update(
-                    poolclass=AsyncAdaptedQueuePool,
+                    poolclass=_UrgentFirstPool,
                     pool_size=1,
                     max_overflow=0,
                     pool_timeout=SQLITE_WAIT_SECONDS,
@@ -370,6 +374,82 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+# -- urgent units of work (SQLite's one connection) ----------------------------------------------
+
+_URGENT: ContextVar[bool] = ContextVar("lantern_db_urgent", default=False)
+
+
+@contextmanager
+def urgent(flag: bool = True) -> Iterator[None]:
+    """Units of work begun inside this block (and in tasks created inside it) wait for
+    SQLite's one connection ahead of the others: a worker's page on its way to a phone does
+    not queue behind every intake waiting at that moment, only behind the one holding the
+    connection and other urgent work (first come, first served among urgent ones). No effect
+    on PostgreSQL, whose pool has a connection for each."""
+    token = _URGENT.set(flag)
+    try:
+        yield
+    finally:
+        _URGENT.reset(token)
+
+
+def is_urgent() -> bool:
+    return _URGENT.get()
+
+
+class _UrgentFirstAsyncioQueue(asyncio.Queue):
+    """asyncio.Queue whose waiting `get`s marked urgent are served before the others."""
+
+    def __init__(self, maxsize: int = 0) -> None:
+        super().__init__(maxsize)
+        self._urgent: set[asyncio.Future[None]] = set()
+
+    async def get(self) -> Any:
+        # asyncio.Queue.get, with the waiter placed after the urgent ones already waiting
+        # (an urgent waiter) or last (any other).
+        getters: deque[asyncio.Future[None]] = self._getters  # type: ignore[attr-defined]
+        while self.empty():
+            getter: asyncio.Future[None] = self._get_loop().create_future()  # type: ignore[attr-defined]
+            if _URGENT.get():
+                ahead = 0
+                while ahead < len(getters) and getters[ahead] in self._urgent:
+                    ahead += 1
+                getters.insert(ahead, getter)
+                self._urgent.add(getter)
+            else:
+                getters.append(getter)
+            try:
+                await getter
+            except BaseException:
+                getter.cancel()
+                try:
+                    getters.remove(getter)
+                except ValueError:
+                    pass
+                if not self.empty() and not getter.cancelled():
+                    self._wakeup_next(getters)  # type: ignore[attr-defined]
+                raise
+            finally:
+                self._urgent.discard(getter)
+        return self.get_nowait()
+
+
+class _UrgentFirstQueue(AsyncAdaptedQueue):
+    @property
+    def _queue(self) -> asyncio.Queue:
+        # Made on first use, on the running loop (as SQLAlchemy's own).
+        queue = self.__dict__.get("_urgent_queue")
+        if queue is None:
+            queue = self.__dict__["_urgent_queue"] = _UrgentFirstAsyncioQueue(maxsize=self.maxsize)
+        return queue
+
+
+class _UrgentFirstPool(AsyncAdaptedQueuePool):
+    """SQLAlchemy's asyncio queue pool, urgent units of work served first (see `urgent`)."""
+
+    _queue_class = _UrgentFirstQueue
 
 
 _Statement = tuple[str, Any, bool]  # (SQL, parameters, executemany)

@@ -69,7 +69,7 @@ def run_cli(args: list[str], env: dict[str, str]) -> str:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,
     )
     if result.returncode != 0:
         raise RuntimeError(result.stderr[-2000:])
@@ -78,7 +78,7 @@ def run_cli(args: list[str], env: dict[str, str]) -> str:
 
 @contextlib.contextmanager
 def server(
-    args: list[str], env: dict[str, str], port: int, ready_path: str = "/readyz", ready_seconds: float = 60
+    args: list[str], env: dict[str, str], port: int, ready_path: str = "/readyz", ready_seconds: float = 300
 ):
     proc = subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:

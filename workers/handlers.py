@@ -4,11 +4,13 @@ transactions, call the rules, and do the network I/O between them (never inside 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -93,7 +95,48 @@ Handler = Callable[[JobContext, ClaimedJob], Awaitable[NextStep]]
 MAX_RETRY_AFTER = 3600.0
 
 
+# What a unit of work queues for its commit (api.db, api.jobs.service): put back as it was when
+# a level started inside the claim's transaction rolls back to its savepoint.
+_QUEUED_FOR_COMMIT = ("after_commit", "lantern_pg_notifications", "jobs_wake_transaction")
+
+
+def _snapshot(value: Any) -> Any:
+    """A list queued for the commit is copied (the level appends to it); anything else (the
+    transaction a wake-up was registered for) is kept as the very object."""
+    return list(value) if isinstance(value, list) else value
+
+
+async def start_level_in_claim(ctx: JobContext, session: AsyncSession, job: ClaimedJob) -> ClaimedJob:
+    """Start a just-claimed `page.level` inside the claim's own transaction, in a savepoint: its
+    deliveries are written leased to us and prepared, and the job ends, in the claim's commit
+    (one transaction and one turn for SQLite's connection fewer between the intake and the
+    phone). If the level fails, only its savepoint rolls back: the job stays claimed by us and
+    its handler runs it as usual (its own transaction, retries, failure)."""
+    queued = {key: _snapshot(session.info.get(key)) for key in _QUEUED_FOR_COMMIT}
+    claimant = ctx.claimant()
+    try:
+        async with session.begin_nested():
+            await escalation.run_level_job(session, job.payload, ctx.clock(), claimant)
+            prepared = await ctx.prepare_claimed(session, claimant)
+            await ctx.settle(session, DONE)
+    except Exception:
+        log.exception("starting page level %s in its claim failed; it runs on its own", job.id)
+        for key, value in queued.items():
+            if value is None:
+                session.info.pop(key, None)
+            else:
+                session.info[key] = value
+        ctx.settled = None
+        return job
+    return dataclasses.replace(job, started=(claimant, prepared))
+
+
 async def page_level(ctx: JobContext, job: ClaimedJob) -> NextStep:
+    if job.started is not None:  # begun and ended in the claim's transaction
+        claimant, prepared = job.started
+        ctx.settled = DONE
+        await ctx.run_claimed(claimant, prepared)  # the level's deliveries, at once
+        return DONE
     claimant = ctx.claimant()
     async with ctx.database.session() as session:
         await escalation.run_level_job(session, job.payload, ctx.clock(), claimant)

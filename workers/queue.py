@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -35,6 +36,9 @@ class ClaimedJob:
     # (see handlers.page_level): what `deliveries.prepare` would read again. Never set for a
     # job claimed from the table (a retry, or one taken over after a lease expired).
     prepared: Any = None
+    # A `page.level` started in the claim's own transaction (see `claim_or_next_due`'s `start`):
+    # what its handler needs to send the level's deliveries. Never set otherwise.
+    started: Any = None
 
 
 def _claimable(now: datetime) -> ColumnElement[bool]:
@@ -52,13 +56,25 @@ async def claim(
         return await _claim_in(session, worker_id, now=now, limit=limit, lease_seconds=lease_seconds)
 
 
+StartInClaim = Callable[[AsyncSession, list[ClaimedJob]], Awaitable[list[ClaimedJob]]]
+
+
 async def claim_or_next_due(
-    database: Database, worker_id: str, *, now: datetime, limit: int, lease_seconds: float
+    database: Database,
+    worker_id: str,
+    *,
+    now: datetime,
+    limit: int,
+    lease_seconds: float,
+    start: StartInClaim | None = None,
 ) -> tuple[list[ClaimedJob], datetime | None]:
     """`claim`, then `next_due` in the same transaction: a worker's wake-up costs one short
-    transaction, and it knows when to look again."""
+    transaction, and it knows when to look again. `start` may begin claimed jobs inside that
+    transaction (a page's level: see Worker.start_in_claim); it returns the jobs to run."""
     async with database.session() as session:
         claimed = await _claim_in(session, worker_id, now=now, limit=limit, lease_seconds=lease_seconds)
+        if start is not None and claimed:
+            claimed = await start(session, claimed)
         due = await _next_due_in(session)
     return claimed, due
 

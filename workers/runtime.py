@@ -29,17 +29,18 @@ from datetime import datetime, timedelta
 
 import asyncpg
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import retention
-from api.db import Database, utcnow
+from api.db import Database, urgent, utcnow
 from api.handover.service import raise_due
 from api.jobs import service as jobs
-from api.paging import reachability
+from api.paging import escalation, reachability
 from api.platform.metrics import JOBS_RUN, JOBS_STUCK, WORKER_HEARTBEAT
 from api.platform.startup import freeze_after_start_up
 from api.settings import Settings
 from workers import queue
-from workers.handlers import HANDLERS, JobContext, LeaseLost
+from workers.handlers import HANDLERS, JobContext, LeaseLost, start_level_in_claim
 from workers.queue import ClaimedJob
 from workers.sender import Channels
 
@@ -48,6 +49,10 @@ log = logging.getLogger("lantern.worker")
 MAX_RETRY_AFTER_SECONDS = 3600.0
 SQLITE_CONCURRENCY = 4
 RESCHEDULED = ("retry", "error", "unsettled")
+# Jobs whose transactions wait their turn for SQLite's one connection like the API's (see
+# api.db.urgent); every other job, and the claims, go ahead of the queued requests: a page on
+# its way to a phone never queues behind a burst of intakes.
+NOT_URGENT = frozenset({retention.PURGE_JOB})
 
 
 class Worker:
@@ -81,6 +86,10 @@ class Worker:
 
     async def run_job(self, job: ClaimedJob, clock: Callable[[], datetime] = utcnow) -> str:
         """Run one claimed job and settle it: done, retried later, or failed. Returns which."""
+        with urgent(job.kind not in NOT_URGENT):
+            return await self._run_job(job, clock)
+
+    async def _run_job(self, job: ClaimedJob, clock: Callable[[], datetime]) -> str:
         kind_label = job.kind if job.kind in HANDLERS else "unknown"
         handler = HANDLERS.get(job.kind)
         try:
@@ -100,11 +109,21 @@ class Worker:
             self._rescheduled = True
         return result
 
-    async def _run_handler(self, handler, job: ClaimedJob, clock: Callable[[], datetime]) -> str:
+    async def start_in_claim(self, session: AsyncSession, claimed: list[ClaimedJob]) -> list[ClaimedJob]:
+        """Inside the claim's transaction: start each claimed page level there (see
+        handlers.start_level_in_claim); the other jobs run as usual."""
+        started = []
+        for job in claimed:
+            if job.kind == escalation.LEVEL_JOB and job.attempts <= job.max_attempts:
+                job = await start_level_in_claim(self._context(job, utcnow), session, job)
+            started.append(job)
+        return started
+
+    def _context(self, job: ClaimedJob, clock: Callable[[], datetime]) -> JobContext:
         async def run_now(jobs: list[ClaimedJob]) -> None:
             await asyncio.gather(*(self.run_job(claimed, clock) for claimed in jobs))
 
-        context = JobContext(
+        return JobContext(
             self.database,
             self.settings,
             self.channels,
@@ -114,6 +133,9 @@ class Worker:
             lambda: self._backoff(job),
             run_now,
         )
+
+    async def _run_handler(self, handler, job: ClaimedJob, clock: Callable[[], datetime]) -> str:
+        context = self._context(job, clock)
         try:
             step = await handler(context, job)
         except LeaseLost:
@@ -269,13 +291,15 @@ class Worker:
                 claimed: list[ClaimedJob] = []
                 due = None
                 try:
-                    claimed, due = await queue.claim_or_next_due(
-                        self.database,
-                        self.worker_id,
-                        now=utcnow(),
-                        limit=free,
-                        lease_seconds=settings.job_lease_seconds,
-                    )
+                    with urgent():
+                        claimed, due = await queue.claim_or_next_due(
+                            self.database,
+                            self.worker_id,
+                            now=utcnow(),
+                            limit=free,
+                            lease_seconds=settings.job_lease_seconds,
+                            start=self.start_in_claim,
+                        )
                 except Exception:
                     log.exception("claiming jobs failed")
                 for job in claimed:
