@@ -3,7 +3,9 @@ acknowledges it on a phone in a second browser context."""
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
 
 import pytest
 
@@ -39,11 +41,7 @@ async def test_custody_staff_see_the_workers_acknowledgement_live(live_server, c
         # Saved on the device, sent, and listed with its live status.
         await expect(police.get_by_role("heading", level=1)).to_have_text("My station's reports")
         await expect(police.get_by_test_id("outbox-count")).to_have_text("0 unsent", timeout=LIVE_WAIT_MS)
-        [ours] = [
-            i
-            for i in (await Api(live_server, "custody.euston").get("/incidents"))["items"]
-            if i["state"] in ("paging", "reported")
-        ]
+        ours = await _the_report_being_paged(live_server)
         report = police.get_by_test_id("station-reports").locator(f'a[href="/reports/{ours["id"]}"]')
         await expect(report).to_contain_text(ours["reference"])
         await expect(report.get_by_test_id("report-status")).to_have_text("Paging the on-call worker")
@@ -78,3 +76,16 @@ async def test_custody_staff_see_the_workers_acknowledgement_live(live_server, c
     finally:
         await worker_context.close()
         await police_context.close()
+
+
+async def _the_report_being_paged(live_server) -> dict:
+    """The station's one report still being paged. "0 unsent" can show a moment before the
+    server's answer is in the station's list, so ask until it is (bounded)."""
+    deadline = time.monotonic() + LIVE_WAIT_MS / 1000
+    while True:
+        items = (await Api(live_server, "custody.euston").get("/incidents"))["items"]
+        waiting = [i for i in items if i["state"] in ("paging", "reported")]
+        if waiting or time.monotonic() > deadline:
+            assert len(waiting) == 1, [i["state"] for i in items]
+            return waiting[0]
+        await asyncio.sleep(0.2)
