@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from api.db import Database
 from api.incidents.models import Incident
@@ -84,6 +84,21 @@ async def worker(db: Database, settings):
     runner = Worker(db, settings, channels=channels, worker_id="test-worker")
     yield runner
     await channels.aclose()
+
+
+class Commits:
+    """Counts the commits on a database's engine from now until `close()`."""
+
+    def __init__(self, db) -> None:
+        self.count = 0
+        self._engine = db.engine.sync_engine
+        event.listen(self._engine, "commit", self._commit)
+
+    def _commit(self, _conn) -> None:
+        self.count += 1
+
+    def close(self) -> None:
+        event.remove(self._engine, "commit", self._commit)
 
 
 @dataclass

@@ -6,14 +6,14 @@ usual, and the page still reaches the phone exactly once."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from api.db import utcnow
 from api.jobs.models import Job, JobState
 from api.paging import escalation
 from tests import paging_helpers
 from tests.incident_payloads import report
-from tests.paging_helpers import bounded, deliveries, make_crew, paging_settings, received_by
+from tests.paging_helpers import Commits, bounded, deliveries, make_crew, paging_settings, received_by
 from workers import queue
 
 push_service = paging_helpers.push_service
@@ -29,19 +29,6 @@ def settings(settings, push_service):
 @pytest.fixture
 async def crew(client, db, world, make_user, push):
     return await make_crew(client, db, world, make_user, push, primary_phones=1)
-
-
-class Commits:
-    def __init__(self, db) -> None:
-        self.count = 0
-        self._engine = db.engine.sync_engine
-        event.listen(self._engine, "commit", self._commit)
-
-    def _commit(self, _conn) -> None:
-        self.count += 1
-
-    def close(self) -> None:
-        event.remove(self._engine, "commit", self._commit)
 
 
 async def _claim(db, worker):

@@ -8,11 +8,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from tests import paging_helpers
 from tests.incident_payloads import report
-from tests.paging_helpers import bounded, deliveries, make_crew, paging_settings, received_by
+from tests.paging_helpers import Commits, bounded, deliveries, make_crew, paging_settings, received_by
 
 push_service = paging_helpers.push_service
 push = paging_helpers.push
@@ -27,19 +26,6 @@ def settings(settings, push_service):
 @pytest.fixture
 async def crew(client, db, world, make_user, push):
     return await make_crew(client, db, world, make_user, push, primary_phones=1)
-
-
-class Commits:
-    def __init__(self, db) -> None:
-        self.count = 0
-        self._engine = db.engine.sync_engine
-        event.listen(self._engine, "commit", self._commit)
-
-    def _commit(self, _conn) -> None:
-        self.count += 1
-
-    def close(self) -> None:
-        event.remove(self._engine, "commit", self._commit)
 
 
 @bounded()
