@@ -8,6 +8,8 @@ and an app with its real lifespan, reached over HTTP through ASGITransport.
 from __future__ import annotations
 
 import asyncio
+import io
+import logging
 import os
 import shutil
 import uuid
@@ -28,17 +30,22 @@ from api.auth.tokens import issue_access_token
 from api.db import Database
 from api.main import create_app
 from api.migrations import upgrade
-from api.settings import Settings, _new_vapid_private_pem
+from api.platform.logs import JsonFormatter
+from api.settings import Settings, _new_vapid_private_pem, vapid_public_key_b64
 from api.teams import service as teams
 from api.teams.models import Area, Membership, Station, Team
 from tests.compile_once import share_compiled_statements
+from tests.fakes.push_service import FakePushService
 from tests.launcher import close_shared as close_shared_launcher
+from tests.paging_helpers import make_crew, paging_settings
 from tests.parallel import (  # noqa: F401 - used by pytest
     _alone_if_marked,
     pytest_collection_modifyitems,
     pytest_xdist_make_scheduler,
 )
 from tests.routes_once import share_built_routes
+from workers.runtime import Worker
+from workers.sender import Channels
 
 PG_ADMIN_DSN = os.environ.get("LANTERN_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 REQUIRE_PG = os.environ.get("LANTERN_REQUIRE_POSTGRES") == "1"
@@ -262,6 +269,12 @@ async def test_database(request, _templates: _Templates) -> TestDatabase:
     return await _templates.get(request.param)
 
 
+# For a test whose subject touches no database (a route table, static files, a request body its
+# schema refuses before any handler runs): it runs on the first database of
+# LANTERN_TEST_DATABASES only, where `settings` would otherwise make it run on each.
+one_database = pytest.mark.parametrize("test_database", WANTED[:1], indirect=True, scope="session")
+
+
 @pytest.fixture
 async def database_url(test_database: TestDatabase, tmp_path: Path) -> str:
     """A clean, migrated database for one test."""
@@ -274,8 +287,10 @@ async def database_url(test_database: TestDatabase, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(
+def settings(database_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
+    """The app's settings for one test; a test marked `fake_push` (a module sets
+    `pytestmark = pytest.mark.fake_push`) gets them as `paging_settings` leaves them."""
+    settings = Settings(
         env="test",
         database_url=database_url,
         var_dir=tmp_path / "var",
@@ -284,6 +299,9 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         run_worker=False,
         pwa_dist=tmp_path / "no-pwa",
     )
+    if request.node.get_closest_marker("fake_push") is not None:
+        paging_settings(settings, request.getfixturevalue("push_service"))
+    return settings
 
 
 @pytest.fixture
@@ -409,3 +427,72 @@ def make_user(db: Database, settings: Settings):
         return Person(user=user, token=issue_access_token(settings, user.id).token)
 
     return _make
+
+
+# -- people and phones that tests of several domains share --------------------------------------
+
+
+@pytest.fixture
+async def police(world: World, make_user) -> Person:
+    """A police officer at the Euston Street custody suite."""
+    return await make_user("police", station="euston-street")
+
+
+@pytest.fixture
+def custody(police: Person) -> Person:
+    """The same officer, named for the custody suite that reports."""
+    return police
+
+
+@pytest.fixture
+async def manager(world: World, make_user) -> Person:
+    """A manager of the City CCE team."""
+    return await make_user("manager", teams_=["city-cce"])
+
+
+@pytest.fixture(scope="session")
+def push_service():
+    """A fake Web Push service on loopback (tests/fakes/push_service.py), one per test process."""
+    with FakePushService(expected_vapid_public_key=vapid_public_key_b64(VAPID_PEM)) as service:
+        yield service
+
+
+@pytest.fixture
+def push(push_service: FakePushService) -> FakePushService:
+    """The fake push service, emptied for this test."""
+    push_service.reset()
+    return push_service
+
+
+@pytest.fixture
+async def worker(db: Database, settings: Settings):
+    """The job worker, driven by the test at chosen instants (`drain`, `audit`)."""
+    channels = Channels(settings)
+    runner = Worker(db, settings, channels=channels, worker_id="test-worker")
+    yield runner
+    await channels.aclose()
+
+
+@pytest.fixture
+async def crew(request: pytest.FixtureRequest, client, db: Database, world: World, make_user, push):
+    """A team on call with phones (tests/paging_helpers.make_crew); a `crew` marker passes its
+    keyword arguments on, e.g. `pytest.mark.crew(primary_phones=1)`."""
+    marker = request.node.get_closest_marker("crew")
+    return await make_crew(client, db, world, make_user, push, **(marker.kwargs if marker else {}))
+
+
+@pytest.fixture
+def captured_logs():
+    """Every log record of the process, formatted by the production JSON formatter."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    previous = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield stream
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(previous)

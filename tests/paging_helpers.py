@@ -1,5 +1,6 @@
-"""Shared steps for the rota, device and paging tests: a fake push service, a team with a rota,
-people with phones, an incident being paged, and a worker driven at a chosen instant."""
+"""Shared steps for the rota, device and paging tests: settings for the fake push service, a team
+with a rota, people with phones, an incident being paged. The fixtures (`push`, `worker`, `crew`)
+are in tests/conftest.py."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import event, select
 
 from api.db import Database
@@ -20,13 +20,9 @@ from api.jobs.models import Job
 from api.paging.models import Delivery, Page
 from api.paging.service import start_paging
 from api.rota import service as rota
-from api.settings import vapid_public_key_b64
 from api.teams.models import Team
-from tests.conftest import VAPID_PEM
 from tests.factories import make_incident
 from tests.fakes.push_service import FakePushService, FakeSubscription
-from workers.runtime import Worker
-from workers.sender import Channels
 
 CONTRACT_KEYS = {
     "type",
@@ -57,18 +53,6 @@ def bounded(seconds: float = 30.0) -> Callable:
     return decorate
 
 
-@pytest.fixture(scope="session")
-def push_service():
-    with FakePushService(expected_vapid_public_key=vapid_public_key_b64(VAPID_PEM)) as service:
-        yield service
-
-
-@pytest.fixture
-def push(push_service: FakePushService) -> FakePushService:
-    push_service.reset()
-    return push_service
-
-
 def paging_settings(settings, push: FakePushService):
     """The test settings, admitting the fake push service and short ack timeouts."""
     settings.push_allowed_hosts = [push.host]
@@ -76,14 +60,6 @@ def paging_settings(settings, push: FakePushService):
     settings.push_timeout_seconds = 3.0
     settings.reachability_check_enabled = False
     return settings
-
-
-@pytest.fixture
-async def worker(db: Database, settings):
-    channels = Channels(settings)
-    runner = Worker(db, settings, channels=channels, worker_id="test-worker")
-    yield runner
-    await channels.aclose()
 
 
 class Commits:

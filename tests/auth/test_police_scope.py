@@ -15,6 +15,7 @@ import pytest
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from api.main import create_app
+from tests.conftest import one_database
 from tests.incident_payloads import report
 
 
@@ -59,6 +60,7 @@ async def reports(client, world, make_user):
     return euston, mine.json()["id"], theirs.json()["id"]
 
 
+@one_database
 def test_every_incident_route_is_guarded_by_incident_roles(settings):
     app = create_app(settings)
     routes = [

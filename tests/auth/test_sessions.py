@@ -15,7 +15,6 @@ from api.audit.models import AuditEvent
 from api.auth.models import SessionRevocation
 from api.auth.runtime import auth_runtime
 from api.main import create_app
-from tests import paging_helpers
 from tests.conftest import PASSWORD
 from tests.paging_helpers import (
     T0,
@@ -143,11 +142,6 @@ async def test_another_replica_refuses_a_revocation_within_the_cache_window(app,
             ticks[0] += 0.2
             assert await me(other, token) == 401
             assert await me(other, sam.token) == 200  # only that token
-
-
-push_service = paging_helpers.push_service
-push = paging_helpers.push
-worker = paging_helpers.worker
 
 
 class TestLostPhone:

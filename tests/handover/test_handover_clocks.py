@@ -5,26 +5,13 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import select
 
 from api.handover.models import Clock
 from api.handover.service import clocks_for_incident
 from api.incidents.models import Incident, TimelineEvent
 from api.jobs.models import Job
-from tests.handover_helpers import item_of, london, rename, report_at, run_pass, utc
-
-
-@pytest.fixture
-async def police(world, make_user):
-    return await make_user("police", station="euston-street")
-
-
-@pytest.fixture
-async def day(world, make_user, db):
-    person = await make_user("day_team", teams_=["city-cce"])
-    await rename(db, person, "Dana Day")
-    return person
+from tests.handover_helpers import item_of, london, report_at, run_pass, utc
 
 
 def _now() -> datetime:

@@ -9,23 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests import paging_helpers
 from tests.handover_helpers import queue, report_at
-from tests.paging_helpers import bounded, make_crew, paging_settings, set_policy
+from tests.paging_helpers import bounded, set_policy
 
-push_service = paging_helpers.push_service
-push = paging_helpers.push
-worker = paging_helpers.worker
-
-
-@pytest.fixture
-def settings(settings, push_service):
-    return paging_settings(settings, push_service)
-
-
-@pytest.fixture
-async def crew(client, db, world, make_user, push):
-    return await make_crew(client, db, world, make_user, push)
+pytestmark = pytest.mark.fake_push
 
 
 def _by_incident(items: list[dict]) -> dict[str, dict]:

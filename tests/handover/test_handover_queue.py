@@ -17,18 +17,6 @@ CSE_ONLY = [{"code": "REL-CONTROLLING-ADULT", "provenance": "observed"}]
 
 
 @pytest.fixture
-async def police(world, make_user):
-    return await make_user("police", station="euston-street")
-
-
-@pytest.fixture
-async def day(world, make_user, db):
-    person = await make_user("day_team", teams_=["city-cce"])
-    await rename(db, person, "Dana Day")
-    return person
-
-
-@pytest.fixture
 async def colleague(world, make_user, db):
     person = await make_user("day_team", teams_=["city-cce"])
     await rename(db, person, "Colin Colleague")

@@ -25,23 +25,6 @@ NIGHT = "2026-11-23"
 
 
 @pytest.fixture
-async def police(world, make_user):
-    return await make_user("police", station="euston-street")
-
-
-@pytest.fixture
-async def day(world, make_user, db):
-    person = await make_user("day_team", teams_=["city-cce"])
-    await rename(db, person, "Dana Day")
-    return person
-
-
-@pytest.fixture
-async def manager(world, make_user):
-    return await make_user("manager", teams_=["city-cce"])
-
-
-@pytest.fixture
 async def night(client, police, day, manager):
     """Two incidents of the night of Monday 23 November (one picked up, with support and a note),
     and one of the next night."""

@@ -15,11 +15,6 @@ from api.people.models import PossibleMatch, YoungPerson
 from tests.incident_payloads import report
 
 
-@pytest.fixture
-async def custody(world, make_user):
-    return await make_user("police", station="euston-street")
-
-
 async def _count(db, model) -> int:
     async with db.session() as session:
         return (await session.execute(select(func.count()).select_from(model))).scalar_one()

@@ -36,11 +36,6 @@ def _last_3am() -> datetime:
 
 
 @pytest.fixture
-async def custody(world, make_user):
-    return await make_user("police", station="euston-street")
-
-
-@pytest.fixture
 async def other_station(world, make_user):
     return await make_user("police", station="loughborough")
 

@@ -34,11 +34,6 @@ BUDGET = 15
 KNOWN_PERSON_BUDGET = BUDGET + 1
 
 
-@pytest.fixture
-async def custody(world, make_user):
-    return await make_user("police", station="euston-street")
-
-
 @contextlib.contextmanager
 def statements(db):
     seen: list[str] = []

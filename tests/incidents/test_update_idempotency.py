@@ -9,17 +9,11 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
 from sqlalchemy import func, select
 
 from api.incidents.models import Incident, IncidentIndicator, TimelineEvent
 from tests.incident_payloads import report
 from tests.platform.test_unit_of_work import failing_commits
-
-
-@pytest.fixture
-async def police(world, make_user):
-    return await make_user("police", station="euston-street")
 
 
 async def _setup(client, db, police, make_user):

@@ -10,35 +10,20 @@ import pytest
 from sqlalchemy import func, select
 
 from api.paging.models import Acknowledgement, Page
-from tests import paging_helpers
 from tests.paging_helpers import (
     T0,
     add_rotation,
     bounded,
     incident_row,
     later,
-    make_crew,
     page_incident,
     page_of,
-    paging_settings,
     received_by,
     register_phone,
     set_policy,
 )
 
-push_service = paging_helpers.push_service
-push = paging_helpers.push
-worker = paging_helpers.worker
-
-
-@pytest.fixture
-def settings(settings, push_service):
-    return paging_settings(settings, push_service)
-
-
-@pytest.fixture
-async def crew(client, db, world, make_user, push):
-    return await make_crew(client, db, world, make_user, push)
+pytestmark = pytest.mark.fake_push
 
 
 async def _acks(db) -> int:

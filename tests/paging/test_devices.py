@@ -14,16 +14,9 @@ from api.jobs.models import Job
 from api.paging.models import DeviceMove, EscalationPolicy, PushSubscription
 from tests import paging_helpers
 from tests.handover_helpers import rename
-from tests.paging_helpers import bounded, paging_settings, received_by
+from tests.paging_helpers import bounded, received_by
 
-push_service = paging_helpers.push_service
-push = paging_helpers.push
-worker = paging_helpers.worker
-
-
-@pytest.fixture
-def settings(settings, push_service):
-    return paging_settings(settings, push_service)
+pytestmark = pytest.mark.fake_push
 
 
 def _b64(raw: bytes) -> str:

@@ -5,13 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from api.handover.raising import raise_time
-from tests import paging_helpers
 from tests.handover_helpers import london, report_at
 from tests.paging_helpers import bounded, make_crew, paging_settings
-
-push_service = paging_helpers.push_service
-push = paging_helpers.push
-worker = paging_helpers.worker
 
 
 @bounded(60)

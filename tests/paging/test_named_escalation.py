@@ -7,32 +7,17 @@ from __future__ import annotations
 import pytest
 
 from api.auth.tokens import verify_token
-from tests import paging_helpers
 from tests.paging_helpers import (
     CONTRACT_KEYS,
     T0,
     bounded,
     later,
-    make_crew,
     page_incident,
-    paging_settings,
     received_by,
     register_phone,
 )
 
-push_service = paging_helpers.push_service
-push = paging_helpers.push
-worker = paging_helpers.worker
-
-
-@pytest.fixture
-def settings(settings, push_service):
-    return paging_settings(settings, push_service)
-
-
-@pytest.fixture
-async def crew(client, db, world, make_user, push):
-    return await make_crew(client, db, world, make_user, push)
+pytestmark = pytest.mark.fake_push
 
 
 async def _put_policy(client, crew, levels, person=None):

@@ -33,26 +33,12 @@ from tests.paging_helpers import (
     make_crew,
     page_incident,
     page_of,
-    paging_settings,
     received_by,
     set_policy,
 )
 from workers.channels import topic_for
 
-# Fixtures shared with the other paging tests.
-push_service = paging_helpers.push_service
-push = paging_helpers.push
-worker = paging_helpers.worker
-
-
-@pytest.fixture
-def settings(settings, push_service):
-    return paging_settings(settings, push_service)
-
-
-@pytest.fixture
-async def crew(client, db, world, make_user, push):
-    return await make_crew(client, db, world, make_user, push)
+pytestmark = pytest.mark.fake_push  # push, worker and crew: tests/conftest.py
 
 
 async def _timeline(db, incident_id) -> list[str]:

@@ -27,7 +27,7 @@ from sqlalchemy import select
 
 from api.db import utcnow
 from api.paging.models import Delivery, Page, PushSubscription
-from tests import paging_helpers
+from tests.conftest import one_database
 from tests.fakes.push_service import Reply
 from tests.incident_payloads import report
 from tests.paging_helpers import (
@@ -38,30 +38,21 @@ from tests.paging_helpers import (
     later,
     make_crew,
     page_incident,
-    paging_settings,
     received_by,
     set_policy,
 )
 from workers.runtime import Worker
 from workers.sender import Channels
 
-push_service = paging_helpers.push_service
-push = paging_helpers.push
-worker = paging_helpers.worker
+pytestmark = pytest.mark.fake_push
 
 
 @pytest.fixture
-def settings(settings, push_service):
-    settings = paging_settings(settings, push_service)
+def settings(settings):
     settings.worker_poll_seconds = 5
     settings.auditor_interval_seconds = 3600
     settings.retention_enabled = False
     return settings
-
-
-@pytest.fixture
-async def crew(client, db, world, make_user, push):
-    return await make_crew(client, db, world, make_user, push)
 
 
 @asynccontextmanager
@@ -239,6 +230,7 @@ async def test_a_hanging_push_service_never_blocks_the_app_and_pages_still_escal
 
 @pytest.mark.slow
 @pytest.mark.alone  # the control of the test above measures the same way, so runs the same way
+@one_database  # it checks the measure, not the database; alone, it held both workers twice
 @bounded(60)
 async def test_the_latency_probe_catches_a_sender_that_blocks_the_loop(
     client, db, crew, push, settings, monkeypatch

@@ -14,15 +14,12 @@ from sqlalchemy import select
 from api.audit.models import AuditEvent
 from api.auth.models import User
 from api.paging.models import Delivery
-from tests import paging_helpers
 from tests.fakes.notify_service import FakeNotify, make_api_key
 from tests.incident_payloads import report
-from tests.paging_helpers import bounded, make_crew, paging_settings
+from tests.paging_helpers import bounded, make_crew
 from workers.sender import Channels
 
-push_service = paging_helpers.push_service
-push = paging_helpers.push
-worker = paging_helpers.worker
+pytestmark = pytest.mark.fake_push
 
 NUMBER = "07700 900123"
 E164 = "+447700900123"
@@ -50,8 +47,7 @@ def notify(notify_service):
 
 
 @pytest.fixture
-def settings(settings, push_service, notify_service, notify_keys):
-    settings = paging_settings(settings, push_service)
+def settings(settings, notify_service, notify_keys):
     settings.notify_api_key = notify_keys[0]
     settings.notify_sms_template_id = TEMPLATE_ID
     settings.notify_base_url = notify_service.url

@@ -11,9 +11,9 @@ import time
 
 import pytest
 
-from tests import paging_helpers
+from tests.conftest import VAPID_PEM
 from tests.incident_payloads import report
-from tests.paging_helpers import bounded, make_crew, paging_settings, received_by
+from tests.paging_helpers import bounded, received_by
 from workers.channels.webpush import (
     VAPID_TOKEN_LIFETIME_SECONDS,
     VAPID_TOKEN_RENEW_SECONDS,
@@ -21,19 +21,7 @@ from workers.channels.webpush import (
     push_service_origin,
 )
 
-push_service = paging_helpers.push_service
-push = paging_helpers.push
-worker = paging_helpers.worker
-
-
-@pytest.fixture
-def settings(settings, push_service):
-    return paging_settings(settings, push_service)
-
-
-@pytest.fixture
-async def crew(client, db, world, make_user, push):
-    return await make_crew(client, db, world, make_user, push, primary_phones=1)
+pytestmark = [pytest.mark.fake_push, pytest.mark.crew(primary_phones=1)]
 
 
 async def _page_once(client, crew, worker) -> None:
@@ -67,7 +55,7 @@ async def test_one_token_per_push_service_until_near_expiry_then_a_fresh_one(cli
 
 def test_a_token_is_reused_only_within_its_lifetime_whatever_the_clock_does(push):
     now = [1_000_000.0]
-    tokens = VapidTokens(paging_helpers.VAPID_PEM, "mailto:ops@example.org", clock=lambda: now[0])
+    tokens = VapidTokens(VAPID_PEM, "mailto:ops@example.org", clock=lambda: now[0])
     origin = push_service_origin(push.new_subscription().endpoint)
     other = "https://push.example.net"
 

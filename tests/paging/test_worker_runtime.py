@@ -25,7 +25,6 @@ from api.jobs.models import Job
 from api.jobs.service import enqueue
 from api.paging.service import start_paging
 from api.platform.metrics import JOBS_STUCK
-from tests import paging_helpers
 from tests.factories import make_incident
 from tests.fakes.push_service import Reply
 from tests.paging_helpers import (
@@ -36,7 +35,6 @@ from tests.paging_helpers import (
     later,
     make_crew,
     page_incident,
-    paging_settings,
     received_by,
     register_phone,
     set_policy,
@@ -44,16 +42,10 @@ from tests.paging_helpers import (
 from workers import handlers, queue
 from workers.runtime import Worker
 
-push_service = paging_helpers.push_service
-push = paging_helpers.push
-worker = paging_helpers.worker
+pytestmark = pytest.mark.fake_push
+
 
 LANTERN = Path(sys.executable).parent / "lantern"
-
-
-@pytest.fixture
-def settings(settings, push_service):
-    return paging_settings(settings, push_service)
 
 
 async def _enqueue(db, kind: str = "test.noop", **kwargs):

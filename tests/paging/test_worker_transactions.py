@@ -9,23 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests import paging_helpers
 from tests.incident_payloads import report
-from tests.paging_helpers import Commits, bounded, deliveries, make_crew, paging_settings, received_by
+from tests.paging_helpers import Commits, bounded, deliveries, received_by
 
-push_service = paging_helpers.push_service
-push = paging_helpers.push
-worker = paging_helpers.worker
-
-
-@pytest.fixture
-def settings(settings, push_service):
-    return paging_settings(settings, push_service)
-
-
-@pytest.fixture
-async def crew(client, db, world, make_user, push):
-    return await make_crew(client, db, world, make_user, push, primary_phones=1)
+pytestmark = [pytest.mark.fake_push, pytest.mark.crew(primary_phones=1)]
 
 
 @bounded()

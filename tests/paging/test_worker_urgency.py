@@ -10,12 +10,9 @@ from api import retention
 from api.db import is_urgent
 from api.paging import escalation
 from api.paging.deliveries import DONE
-from tests import paging_helpers
 from tests.paging_helpers import bounded
 from workers import handlers, queue
 from workers.queue import ClaimedJob
-
-worker = paging_helpers.worker
 
 
 @bounded()

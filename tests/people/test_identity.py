@@ -10,7 +10,6 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import func, or_, select
 
 from api.audit.models import AuditEvent
@@ -19,11 +18,6 @@ from api.incidents.models import Incident
 from api.people.models import PersonMerge, PossibleMatch, YoungPerson, YoungPersonName
 from tests.incident_payloads import report
 from tests.platform.test_unit_of_work import failing_commits
-
-
-@pytest.fixture
-async def police(world, make_user):
-    return await make_user("police", station="euston-street")
 
 
 def _ago(days: float) -> str:

@@ -26,11 +26,6 @@ STATION = "Leicester railway station"
 
 
 @pytest.fixture
-async def custody(world, make_user):
-    return await make_user("police", station="euston-street")
-
-
-@pytest.fixture
 async def worker(world, make_user):
     return await make_user("worker", teams_=["city-cce", "city-cse"])
 

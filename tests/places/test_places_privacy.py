@@ -13,23 +13,15 @@ from sqlalchemy import select
 
 from api.incidents.models import Incident
 from api.jobs.models import Job
-from tests import paging_helpers
 from tests.incident_payloads import report
-from tests.paging_helpers import bounded, make_crew, paging_settings
-from tests.platform.test_log_privacy import captured_logs  # noqa: F401 - a fixture
+from tests.paging_helpers import bounded, make_crew
 
-push_service = paging_helpers.push_service
-push = paging_helpers.push
-worker = paging_helpers.worker
+pytestmark = pytest.mark.fake_push
+
 
 MARK = "QZVPOC"
 # The phone's last digits, not as part of a longer run of hex (request ids and UUIDs are hex).
 DIGITS = re.compile(r"(?<![0-9a-fA-F])4170(?![0-9a-fA-F])")
-
-
-@pytest.fixture
-def settings(settings, push_service):
-    return paging_settings(settings, push_service)
 
 
 @bounded(60)
@@ -40,7 +32,7 @@ async def test_no_person_of_concern_detail_in_pushes_jobs_or_logs(
     make_user,
     push,
     worker,
-    captured_logs,  # noqa: F811
+    captured_logs,
 ):
     crew = await make_crew(client, db, world, make_user, push)
     jordan = {"first_name": "Jordan", "last_name": "Reyes", "date_of_birth": "2011-04-02"}

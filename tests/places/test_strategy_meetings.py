@@ -31,11 +31,6 @@ async def coordinator(world, make_user):
 
 
 @pytest.fixture
-async def manager(world, make_user):
-    return await make_user("manager", teams_=["city-cce"])
-
-
-@pytest.fixture
 async def station(client, coordinator) -> dict:
     body = {"name": STATION, "area": "leicester-city", "type": "transport_hub"}
     response = await client.post("/api/v1/places", json=body, headers=coordinator.headers)

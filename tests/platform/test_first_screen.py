@@ -10,11 +10,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import httpx
 import pytest
 
-from api.main import create_app
 from api.platform.first_screen import matches
+from tests.conftest import one_database
 
 ROOT = Path(__file__).resolve().parents[2]
 SHELL = (
@@ -78,16 +77,6 @@ def dist(tmp_path: Path) -> Path:
     return out
 
 
-@pytest.fixture
-async def pwa_client(settings, dist):
-    app = create_app(settings.model_copy(update={"pwa_dist": dist}))
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://lantern.test") as c,
-    ):
-        yield c
-
-
 def _preloads(html: str) -> list[str]:
     return [part.split('"')[0] for part in html.split('rel="modulepreload" crossorigin href="')[1:]]
 
@@ -129,6 +118,7 @@ def test_the_build_fails_when_a_lazy_screens_chunk_is_unknown(tmp_path):
         ("/nowhere", None),
     ],
 )
+@one_database
 async def test_an_address_gets_the_shell_that_preloads_its_screen(pwa_client, path, chunk):
     answer = await pwa_client.get(path, headers={"Accept-Encoding": "br"})
     assert answer.status_code == 200
@@ -143,6 +133,7 @@ async def test_an_address_gets_the_shell_that_preloads_its_screen(pwa_client, pa
         assert answer.text.replace("\n", "").count("<p>app shell</p>") == 200
 
 
+@one_database
 async def test_without_the_table_every_address_gets_the_plain_shell(pwa_client, dist):
     shutil.rmtree(dist / "first-screen")
     answer = await pwa_client.get("/board")

@@ -9,14 +9,10 @@ JSON log lines, formatted exactly as in production, are searched for the markers
 from __future__ import annotations
 
 import contextlib
-import io
-import logging
 import uuid
 
 import httpx
-import pytest
 
-from api.platform.logs import JsonFormatter
 from tests.incident_payloads import report
 from tests.support_helpers import attended_incident, offer_body, offer_url
 
@@ -44,23 +40,6 @@ def planted_report(**overrides) -> dict:
     )
     body.update(overrides)
     return body
-
-
-@pytest.fixture
-def captured_logs():
-    """Every log record of the process, formatted by the production JSON formatter."""
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(JsonFormatter())
-    root = logging.getLogger()
-    previous = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    try:
-        yield stream
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(previous)
 
 
 @contextlib.contextmanager

@@ -12,7 +12,6 @@ import asyncio
 import uuid
 from types import SimpleNamespace
 
-import pytest
 from sqlalchemy import event, select, update
 
 from api.auth import actors
@@ -120,11 +119,6 @@ async def _page_policy(client, police, db) -> dict:
         return (
             await session.execute(select(Page.policy).where(Page.incident_id == incident.id))
         ).scalar_one()
-
-
-@pytest.fixture
-async def police(world, make_user):
-    return await make_user("police", station="euston-street")
 
 
 async def test_a_policy_set_in_this_process_applies_to_the_next_page(client, db, world, police, make_user):

@@ -18,6 +18,7 @@ from api.flows.incident_view import IncidentDetailOut
 from api.incidents.schemas import BoardOut, IncidentPage, IncidentStatusOut
 from api.main import create_app
 from api.people.schemas import YoungPersonOut
+from tests.conftest import one_database
 from tests.incident_payloads import report
 from tests.platform.test_route_roles import api_routes
 
@@ -40,12 +41,14 @@ def untyped_routes(app) -> list[str]:
     return missing
 
 
+@one_database
 def test_every_json_route_has_a_response_model(settings):
     app = create_app(settings)
     assert len(api_routes(app)) > 40
     assert untyped_routes(app) == []
 
 
+@one_database
 def test_a_route_without_a_model_is_found(settings):
     """The check can fail: a JSON route added without a response_model is reported."""
     app = create_app(settings)
@@ -57,6 +60,7 @@ def test_a_route_without_a_model_is_found(settings):
     assert untyped_routes(app) == ["['GET'] /api/v1/untyped"]
 
 
+@one_database
 def test_openapi_describes_every_json_answer(settings):
     """Each typed route's 200/201 answer names a schema in /openapi.json."""
     schema = create_app(settings).openapi()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from api.main import create_app
+from tests.conftest import one_database
 
 
 def _guards(dependant) -> list:
@@ -26,6 +27,7 @@ def api_routes(app) -> list[tuple[str, APIRoute]]:
     ]
 
 
+@one_database
 def test_every_route_declares_its_roles(settings):
     app = create_app(settings)
     missing = []
@@ -38,6 +40,7 @@ def test_every_route_declares_its_roles(settings):
     assert missing == [], f"routes without roles(...) or public(): {missing}"
 
 
+@one_database
 def test_public_routes_are_the_few_expected(settings):
     app = create_app(settings)
     public = sorted(

@@ -21,21 +21,14 @@ from api.audit.models import AuditEvent
 from api.auth.models import User
 from api.paging.models import Delivery
 from api.teams.models import Area, Membership, Station, Team
-from tests import paging_helpers
 from tests.incident_payloads import report
 from tests.launcher import run_lantern
-from tests.paging_helpers import bounded, paging_settings
+from tests.paging_helpers import bounded
+
+pytestmark = pytest.mark.fake_push
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "deploy" / "setup.example.yaml"
-
-push_service = paging_helpers.push_service
-worker = paging_helpers.worker
-
-
-@pytest.fixture
-def settings(settings, push_service):
-    return paging_settings(settings, push_service)
 
 
 # Argon2id as `lantern` makes it when LANTERN_PASSWORD_HASH_COST is unset, and at the test cost.

@@ -11,10 +11,9 @@ import subprocess
 from pathlib import Path
 
 import brotli
-import httpx
 import pytest
 
-from api.main import create_app
+from tests.conftest import one_database
 
 ROOT = Path(__file__).resolve().parents[2]
 SHELL = "<!doctype html><title>Lantern</title>" + "<p>app shell</p>" * 200
@@ -41,16 +40,6 @@ def dist(tmp_path: Path) -> Path:
     return out
 
 
-@pytest.fixture
-async def pwa_client(settings, dist):
-    app = create_app(settings.model_copy(update={"pwa_dist": dist}))
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://lantern.test") as c,
-    ):
-        yield c
-
-
 def test_the_build_script_writes_smaller_variants_only_for_text(dist):
     script = dist / "assets" / "index-AbCdEf12.js"
     assert brotli.decompress((dist / "assets" / "index-AbCdEf12.js.br").read_bytes()) == script.read_bytes()
@@ -69,6 +58,7 @@ def test_the_build_script_writes_smaller_variants_only_for_text(dist):
         ("", None),
     ],
 )
+@one_database
 async def test_assets_go_out_in_the_best_accepted_coding(pwa_client, accept, coding):
     answer = await pwa_client.get("/assets/index-AbCdEf12.js", headers={"Accept-Encoding": accept})
     assert answer.status_code == 200
@@ -81,6 +71,7 @@ async def test_assets_go_out_in_the_best_accepted_coding(pwa_client, accept, cod
         assert int(answer.headers["content-length"]) < len(SCRIPT) / 5
 
 
+@one_database
 async def test_the_shell_and_the_spa_fallback_are_compressed_and_revalidated(pwa_client):
     for path in ("/", "/incidents/some-route"):
         answer = await pwa_client.get(path, headers={"Accept-Encoding": "br"})
@@ -91,6 +82,7 @@ async def test_the_shell_and_the_spa_fallback_are_compressed_and_revalidated(pwa
         assert answer.text == SHELL
 
 
+@one_database
 async def test_files_without_variants_go_out_as_they_are(pwa_client):
     answer = await pwa_client.get("/icon.png", headers={"Accept-Encoding": "br, gzip"})
     assert answer.status_code == 200
@@ -99,6 +91,7 @@ async def test_files_without_variants_go_out_as_they_are(pwa_client):
     assert answer.content == b"\x89PNG not text"
 
 
+@one_database
 async def test_the_variants_are_not_files_of_their_own(pwa_client):
     answer = await pwa_client.get("/assets/index-AbCdEf12.js.br")
     assert answer.status_code == 404

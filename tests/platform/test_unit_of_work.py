@@ -12,7 +12,6 @@ import socket
 import uuid
 
 import httpx
-import pytest
 import uvicorn
 from sqlalchemy import func, select
 
@@ -21,11 +20,6 @@ from api.incidents.idempotency import IdempotencyRecord
 from api.incidents.models import Incident, TimelineEvent
 from api.jobs.models import Job
 from tests.incident_payloads import report
-
-
-@pytest.fixture
-async def custody(world, make_user):
-    return await make_user("police", station="euston-street")
 
 
 async def _count(db, model) -> int:

@@ -115,11 +115,6 @@ def _last_10pm() -> datetime:
 
 
 @pytest.fixture
-async def custody(world, make_user):
-    return await make_user("police", station="euston-street")
-
-
-@pytest.fixture
 async def day(world, make_user):
     return await make_user("day_team", teams_=["city-cce"])
 

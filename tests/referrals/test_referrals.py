@@ -65,11 +65,6 @@ def test_received_at_is_the_next_opening_out_of_hours():
 
 
 @pytest.fixture
-async def custody(world, make_user):
-    return await make_user("police", station="euston-street")
-
-
-@pytest.fixture
 async def worker(world, make_user):
     return await make_user("worker", teams_=["city-cce", "county-cce"])
 

@@ -38,16 +38,6 @@ def frozen(monkeypatch):
     monkeypatch.setattr("api.reports.routes.utcnow", lambda: NOW)
 
 
-@pytest.fixture
-async def police(world, make_user):
-    return await make_user("police", station="euston-street")
-
-
-@pytest.fixture
-async def manager(world, make_user):
-    return await make_user("manager", teams_=["city-cce"])
-
-
 class Seed:
     def __init__(self, db, world, reporter):
         self.db, self.world, self.reporter = db, world, reporter

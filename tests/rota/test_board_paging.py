@@ -9,30 +9,15 @@ from sqlalchemy import select
 
 from api.audit.models import AuditEvent
 from api.paging.models import Page
-from tests import paging_helpers
 from tests.paging_helpers import (
     T0,
     bounded,
     later,
-    make_crew,
     page_incident,
-    paging_settings,
     set_policy,
 )
 
-push_service = paging_helpers.push_service
-push = paging_helpers.push
-worker = paging_helpers.worker
-
-
-@pytest.fixture
-def settings(settings, push_service):
-    return paging_settings(settings, push_service)
-
-
-@pytest.fixture
-async def crew(client, db, world, make_user, push):
-    return await make_crew(client, db, world, make_user, push)
+pytestmark = pytest.mark.fake_push
 
 
 async def _board_item(client, crew, incident_id, section: str) -> dict:

@@ -12,21 +12,8 @@ from sqlalchemy import select
 from api.audit.models import AuditEvent
 from api.rota.models import OverrideShift, Rotation, RotationMember
 from api.rota.schedule import LONDON
-from tests import paging_helpers
-from tests.paging_helpers import paging_settings
 
-push_service = paging_helpers.push_service
-push = paging_helpers.push
-
-
-@pytest.fixture
-def settings(settings, push_service):
-    return paging_settings(settings, push_service)
-
-
-@pytest.fixture
-async def team(world):
-    return world.teams["city-cce"]
+pytestmark = pytest.mark.fake_push
 
 
 @pytest.fixture

@@ -14,13 +14,8 @@ from api.audit.models import AuditEvent
 from api.demo import DEMO_PASSWORD, load_demo
 from api.jobs.models import Job
 from api.paging.partner_pages import CONCERN_JOB
-from tests import paging_helpers
 from tests.incident_payloads import report
 from tests.paging_helpers import bounded, make_crew, paging_settings
-
-push_service = paging_helpers.push_service
-push = paging_helpers.push
-worker = paging_helpers.worker
 
 CONCERNS = "/api/v1/partner-concerns"
 

@@ -19,11 +19,6 @@ OLD_PARTNER_LABEL = 'Older or controlling "partner" or associate'
 
 
 @pytest.fixture
-async def custody(world, make_user):
-    return await make_user("police", station="euston-street")
-
-
-@pytest.fixture
 async def worker(world, make_user):
     return await make_user("worker", teams_=["city-cse", "city-cce"])
 

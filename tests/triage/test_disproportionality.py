@@ -22,16 +22,6 @@ NAMES = ["Ava", "Ben", "Cal", "Dee", "Eli", "Fay", "Gus"]
 
 
 @pytest.fixture
-async def custody(world, make_user):
-    return await make_user("police", station="euston-street")
-
-
-@pytest.fixture
-async def manager(world, make_user):
-    return await make_user("manager", teams_=["city-cce"])
-
-
-@pytest.fixture
 async def worker(world, make_user):
     return await make_user("worker", teams_=["city-cce"])
 

@@ -16,16 +16,7 @@ from tests.incident_payloads import report
 from tests.paging_helpers import bounded, make_crew, paging_settings
 from tests.support_helpers import assert_problem, attended_incident, offer_body, offer_url
 
-push_service = paging_helpers.push_service
-push = paging_helpers.push
-worker = paging_helpers.worker
-
 BEFORE_HANDOVER = "clock_due_before_handover"
-
-
-@pytest.fixture
-async def police(world, make_user):
-    return await make_user("police", station="euston-street")
 
 
 @pytest.fixture
