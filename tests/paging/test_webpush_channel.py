@@ -114,14 +114,10 @@ def vapid() -> VapidKeyPair:
 
 @pytest.fixture(scope="module")
 def push_service():
+    """Expecting no VAPID key: these tests sign with keys of their own (`push`, in tests/conftest.py,
+    empties it for each test)."""
     with FakePushService() as service:
         yield service
-
-
-@pytest.fixture
-def push(push_service: FakePushService) -> FakePushService:
-    push_service.reset()
-    return push_service
 
 
 async def send(
