@@ -20,7 +20,7 @@ from sqlmodel import col
 
 from api.audit import chain
 from api.audit.models import AuditEvent, AuditSubject
-from api.db import table_of
+from api.db import plain_writer, table_of, transient
 from api.platform.logs import client_ip_var, request_id_var
 
 
@@ -37,6 +37,8 @@ class Actor(Protocol):
 _PENDING = "lantern_audit_pending"
 _MARKS = "lantern_audit_savepoints"
 _COLUMNS = tuple(c.name for c in table_of(AuditEvent).columns)
+_INSERT_EVENTS = insert(table_of(AuditEvent))
+_INSERT_SUBJECTS = insert(table_of(AuditSubject))
 
 
 def record(
@@ -59,7 +61,8 @@ def record(
     (each child of a list read), so that child's access log finds it.
     """
     # seq and hash are given at commit (_append); table models do not validate on init.
-    audit_event = AuditEvent(  # type: ignore[call-arg]
+    audit_event = transient(
+        AuditEvent,
         actor_id=actor.id if actor else None,
         actor_username=(actor.user.username if actor else username),
         action=action,
@@ -115,9 +118,14 @@ def _append(session: Session) -> None:
         audit_event.hash = previous = chain.link(previous, values, subjects)
         rows.append({**values, "hash": previous})
         subject_rows += [{"audit_id": audit_event.id, "young_person_id": s} for s in subjects]
-    session.execute(insert(table_of(AuditEvent)), rows)
+    writer = plain_writer(session)  # SQLite, a unit of work deferring its INSERTs (intake)
+    if writer is not None:  # sent with the COMMIT
+        writer.send(_INSERT_EVENTS, rows)
+        writer.send(_INSERT_SUBJECTS, subject_rows)
+        return
+    session.execute(_INSERT_EVENTS, rows)
     if subject_rows:
-        session.execute(insert(table_of(AuditSubject)), subject_rows)
+        session.execute(_INSERT_SUBJECTS, subject_rows)
 
 
 @event.listens_for(Session, "after_transaction_create")

@@ -16,12 +16,12 @@ from datetime import timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from api.db import compiled_once, table_of, update_deferred, utcnow
+from api.db import compiled_once, table_of, transient, update_deferred, utcnow
 from api.errors import ValidationFailed
 from api.incidents.models import IdempotencyRecord
 
@@ -44,7 +44,8 @@ async def claim(
     session: AsyncSession, actor_id: uuid.UUID, scope: str, key: str, request_hash: str
 ) -> IdempotencyRecord | Replay:
     """Claim `key` for this request, or return the stored answer of an earlier one."""
-    record = IdempotencyRecord(
+    record = transient(
+        IdempotencyRecord,
         actor_id=actor_id,
         scope=scope,
         key=key,
@@ -90,10 +91,26 @@ async def complete(
     """Store the answer in the claimed row (one UPDATE, no ORM flush)."""
     record.status_code = status_code
     record.response = response
-    table = table_of(IdempotencyRecord)
     # On SQLite, held back with intake's INSERTs and sent with the audit chain's head.
-    answer = update(table).where(table.c.id == record.id).values(status_code=status_code, response=response)
-    await update_deferred(session, answer)
+    await update_deferred(
+        session,
+        _answer_statement(),
+        {"record_id": record.id, "answer_status": status_code, "answer_response": response},
+    )
+
+
+@cache
+def _answer_statement() -> Any:
+    # Built once, its values bound at execution.
+    table = table_of(IdempotencyRecord)
+    return (
+        update(table)
+        .where(table.c.id == bindparam("record_id", type_=table.c.id.type))
+        .values(
+            status_code=bindparam("answer_status", type_=table.c.status_code.type),
+            response=bindparam("answer_response", type_=table.c.response.type),
+        )
+    )
 
 
 async def _find(session: AsyncSession, actor_id: uuid.UUID, scope: str, key: str) -> IdempotencyRecord | None:
