@@ -262,8 +262,11 @@ class _Plain:
     sql: str
     names: tuple[str, ...]
     processors: tuple[Callable[[Any], Any] | None, ...]
+    bound: dict[str, Any]  # the values written in the statement itself (a LIMIT's)
 
     def parameters(self, values: dict[str, Any]) -> list[Any]:
+        if self.bound:
+            values = {**self.bound, **values}
         return [
             values[name] if process is None else process(values[name])
             for name, process in zip(self.names, self.processors, strict=True)
@@ -285,7 +288,8 @@ def _plain_of(dialect: Any, statement: Executable, keys: tuple[str, ...]) -> _Pl
             raise RuntimeError("plain statements need a positional paramstyle")
         processors = compiled._bind_processors
         names = tuple(compiled.positiontup)
-        found = _Plain(compiled.string, names, tuple(processors.get(name) for name in names))
+        bound = {name: bind.value for name, bind in compiled.binds.items() if not bind.required}
+        found = _Plain(compiled.string, names, tuple(processors.get(name) for name in names), bound)
         _plain_statements[cache_key] = found
     return found
 
@@ -314,19 +318,9 @@ class PlainWriter:
         parameters, as an UPDATE built with `bindparam`s)."""
         if not rows:
             return
-        connection = self._connection
-        plain = _plain_of(connection.dialect, statement, tuple(rows[0]) if column_keys else ())
+        connection, cursor = self._connection, self._cursor
         many = len(rows) > 1
-        sql = plain.sql
-        cursor = self._cursor
-        try:
-            parameters: Any = [plain.parameters(row) for row in rows] if many else plain.parameters(rows[0])
-        except Exception as error:
-            connection._handle_dbapi_exception(error, sql, None, cursor, None)
-        events = connection._has_events or connection.engine._has_events
-        if events:
-            for fn in connection.dispatch.before_cursor_execute:
-                sql, parameters = fn(connection, cursor, sql, parameters, None, many)
+        sql, parameters = self._before(statement, rows, column_keys, many)
         try:
             if many:
                 connection.dialect.do_executemany(cursor, sql, parameters, None)
@@ -334,9 +328,50 @@ class PlainWriter:
                 connection.dialect.do_execute(cursor, sql, parameters, None)
         except BaseException as error:
             connection._handle_dbapi_exception(error, sql, parameters, cursor, None)
-        if events:
+        self._after(sql, parameters, many)
+
+    async def fetch(self, statement: Executable, values: dict[str, Any], *, column_keys: bool = False) -> list[Any]:
+        """Run a statement that returns rows (a SELECT, or a write with RETURNING) with the
+        writes held back before it, in one hand-off to the driver's thread, and return the
+        driver's rows as they come (no result processing: for integers, text, row presence)."""
+        sql, parameters = self._before(statement, [values], column_keys, False)
+        adapted = self._adapted
+        pending, adapted.pending = adapted.pending, []
+        driver = cast(aiosqlite.Connection, adapted._connection)
+        try:
+            try:
+                _, rows, _, _ = await driver._execute(_statements, driver._conn, pending, sql, parameters, False)
+            except Exception as error:
+                adapted._handle_exception(error)
+        except BaseException as error:
+            self._connection._handle_dbapi_exception(error, sql, parameters, self._cursor, None)
+        self._after(sql, parameters, False)
+        return rows or []
+
+    def fetch_now(self, statement: Executable, values: dict[str, Any], *, column_keys: bool = False) -> list[Any]:
+        """`fetch` from synchronous code running in SQLAlchemy's greenlet (a session event)."""
+        return cast(list[Any], self._adapted.await_(self.fetch(statement, values, column_keys=column_keys)))
+
+    def _before(
+        self, statement: Executable, rows: Sequence[dict[str, Any]], column_keys: bool, many: bool
+    ) -> tuple[str, Any]:
+        connection, cursor = self._connection, self._cursor
+        plain = _plain_of(connection.dialect, statement, tuple(rows[0]) if column_keys else ())
+        sql = plain.sql
+        try:
+            parameters: Any = [plain.parameters(row) for row in rows] if many else plain.parameters(rows[0])
+        except Exception as error:
+            connection._handle_dbapi_exception(error, sql, None, cursor, None)
+        if connection._has_events or connection.engine._has_events:
+            for fn in connection.dispatch.before_cursor_execute:
+                sql, parameters = fn(connection, cursor, sql, parameters, None, many)
+        return sql, parameters
+
+    def _after(self, sql: str, parameters: Any, many: bool) -> None:
+        connection = self._connection
+        if connection._has_events or connection.engine._has_events:
             for fn in connection.dispatch.after_cursor_execute:
-                fn(connection, cursor, sql, parameters, None, many)
+                fn(connection, self._cursor, sql, parameters, None, many)
 
 
 def plain_writer(session: AsyncSession | Session) -> PlainWriter | None:
@@ -380,6 +415,8 @@ async def defer_inserts(session: AsyncSession) -> None:
     PostgreSQL). For a unit of work that writes many rows and reads none of their row counts
     (intake): a failing INSERT is then reported by that later statement (or the commit), and the
     whole transaction rolls back as before."""
+    if plain_writer(session) is not None:
+        return  # already deferring
     connection = await session.connection()
     adapted = (await connection.get_raw_connection()).dbapi_connection
     if isinstance(adapted, _OneHopConnection):

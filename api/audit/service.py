@@ -91,10 +91,16 @@ def _head(session: Session) -> tuple[int, str]:
         row = session.execute(text("SELECT seq, hash FROM lantern_audit_head()")).first()
     else:
         # SQLite: every unit of work is a writer (BEGIN IMMEDIATE), so this one has the lock.
-        row = session.execute(
-            select(col(AuditEvent.seq), col(AuditEvent.hash)).order_by(col(AuditEvent.seq).desc()).limit(1)
-        ).first()
+        writer = plain_writer(session)  # a unit of work deferring its INSERTs: sent with them
+        if writer is not None:
+            rows = writer.fetch_now(_HEAD, {})
+            row = rows[0] if rows else None
+        else:
+            row = session.execute(_HEAD).first()
     return (row[0], row[1]) if row else (0, chain.GENESIS)
+
+
+_HEAD = select(col(AuditEvent.seq), col(AuditEvent.hash)).order_by(col(AuditEvent.seq).desc()).limit(1)
 
 
 @event.listens_for(Session, "before_commit")

@@ -86,6 +86,9 @@ async def report_incident(session: AsyncSession, actor: Actor, body: IncidentCre
     """Record a police report, triage it, route it and start paging. Raises before writing
     anything if any field is wrong (every field at fault is named at once)."""
     now = utcnow()
+    # On SQLite, from here the INSERTs are held back and sent with the next statement or the
+    # commit, and the writes and the reference go as plain statements (api.db.PlainWriter).
+    await defer_inserts(session)
     catalogue = load_catalogue()
     known = await directory(session)  # areas, stations, active teams: cached per process
     places = await place_index(session)  # the active places: cached per process
@@ -229,7 +232,6 @@ async def report_incident(session: AsyncSession, actor: Actor, body: IncidentCre
 
     # Write: parents before children, one statement per table; then the jobs. On SQLite the
     # INSERTs go to the driver's thread together with the next statement or the commit.
-    await defer_inserts(session)
     await insert_rows(
         session,
         [

@@ -21,7 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from api.db import compiled_once, table_of, transient, update_deferred, utcnow
+from api.db import compiled_once, plain_writer, table_of, transient, update_deferred, utcnow
 from api.errors import ValidationFailed
 from api.incidents.models import IdempotencyRecord
 
@@ -57,9 +57,14 @@ async def claim(
     # waits on the unique index until the first commits (then finds nothing inserted and
     # reads its answer) or rolls back (then inserts: the key is free again).
     statement, values = _insert_unless_taken(session, record)
-    inserted = await session.execute(statement, values, execution_options={"autoflush": False})
-    if inserted.scalar_one_or_none() is not None:
-        return record  # the row exists; `complete` stores the answer in it
+    writer = plain_writer(session)  # SQLite, a unit of work deferring its writes (intake)
+    if writer is not None:
+        if await writer.fetch(statement, values):
+            return record  # the row exists; `complete` stores the answer in it
+    elif (
+        await session.execute(statement, values, execution_options={"autoflush": False})
+    ).scalar_one_or_none() is not None:
+        return record
     existing = await _find(session, actor_id, scope, key)
     if existing is None:  # pragma: no cover - an expired record still holds the key
         raise RuntimeError("Idempotency-Key held by an expired record")
