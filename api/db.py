@@ -312,7 +312,9 @@ class PlainWriter:
         self._adapted = adapted
         self._cursor = adapted.cursor()
 
-    def send(self, statement: Executable, rows: Sequence[dict[str, Any]], *, column_keys: bool = True) -> None:
+    def send(
+        self, statement: Executable, rows: Sequence[dict[str, Any]], *, column_keys: bool = True
+    ) -> None:
         """`statement` with each of `rows` (an executemany for several). `column_keys`: the
         rows' keys name the columns an INSERT writes (False: the statement names its own
         parameters, as an UPDATE built with `bindparam`s)."""
@@ -330,7 +332,9 @@ class PlainWriter:
             connection._handle_dbapi_exception(error, sql, parameters, cursor, None)
         self._after(sql, parameters, many)
 
-    async def fetch(self, statement: Executable, values: dict[str, Any], *, column_keys: bool = False) -> list[Any]:
+    async def fetch(
+        self, statement: Executable, values: dict[str, Any], *, column_keys: bool = False
+    ) -> list[Any]:
         """Run a statement that returns rows (a SELECT, or a write with RETURNING) with the
         writes held back before it, in one hand-off to the driver's thread, and return the
         driver's rows as they come (no result processing: for integers, text, row presence)."""
@@ -340,7 +344,9 @@ class PlainWriter:
         driver = cast(aiosqlite.Connection, adapted._connection)
         try:
             try:
-                _, rows, _, _ = await driver._execute(_statements, driver._conn, pending, sql, parameters, False)
+                _, rows, _, _ = await driver._execute(
+                    _statements, driver._conn, pending, sql, parameters, False
+                )
             except Exception as error:
                 adapted._handle_exception(error)
         except BaseException as error:
@@ -348,7 +354,9 @@ class PlainWriter:
         self._after(sql, parameters, False)
         return rows or []
 
-    def fetch_now(self, statement: Executable, values: dict[str, Any], *, column_keys: bool = False) -> list[Any]:
+    def fetch_now(
+        self, statement: Executable, values: dict[str, Any], *, column_keys: bool = False
+    ) -> list[Any]:
         """`fetch` from synchronous code running in SQLAlchemy's greenlet (a session event)."""
         return cast(list[Any], self._adapted.await_(self.fetch(statement, values, column_keys=column_keys)))
 
