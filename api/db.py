@@ -286,7 +286,8 @@ def _plain_of(dialect: Any, statement: Executable, keys: tuple[str, ...]) -> _Pl
         )
         if not compiled.positional or compiled.positiontup is None:  # pragma: no cover - SQLite's qmark
             raise RuntimeError("plain statements need a positional paramstyle")
-        processors = compiled._bind_processors
+        # name -> the type's bind processor (a tuple of them only for a tuple-typed bind: none here)
+        processors = cast(dict[str, Callable[[Any], Any]], compiled._bind_processors)
         names = tuple(compiled.positiontup)
         bound = {name: bind.value for name, bind in compiled.binds.items() if not bind.required}
         found = _Plain(compiled.string, names, tuple(processors.get(name) for name in names), bound)
@@ -358,7 +359,8 @@ class PlainWriter:
         self, statement: Executable, values: dict[str, Any], *, column_keys: bool = False
     ) -> list[Any]:
         """`fetch` from synchronous code running in SQLAlchemy's greenlet (a session event)."""
-        return cast(list[Any], self._adapted.await_(self.fetch(statement, values, column_keys=column_keys)))
+        rows: list[Any] = self._adapted.await_(self.fetch(statement, values, column_keys=column_keys))
+        return rows
 
     def _before(
         self, statement: Executable, rows: Sequence[dict[str, Any]], column_keys: bool, many: bool
