@@ -11,7 +11,9 @@ with the incident already in its final state (`paging` when a team was paged), o
 jobs, and the audit row with the commit. The actor, the areas, stations and teams, and the
 escalation policies come from short per-process caches. bench/statements.py counts them. On
 SQLite the INSERTs are deferred (api.db.defer_inserts) and reach the driver's thread in one
-hand-off with the next statement that reads (the audit chain's head) or the COMMIT.
+hand-off with the next statement that reads (the audit chain's head) or the COMMIT; they, the
+reference and the audit chain's head go as plain statements (api.db.PlainWriter: compiled once,
+no ORM execution), and the incident and a new person are built with api.db.transient.
 """
 
 from __future__ import annotations
