@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import cache
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import aiosqlite
 from pydantic_core import PydanticUndefined
@@ -168,6 +168,7 @@ def rows_affected(result: Result[Any]) -> int:
 
 
 _REQUIRED = object()
+_M = TypeVar("_M", bound=SQLModel)
 
 
 @cache
@@ -200,11 +201,34 @@ def new_row(model: type[SQLModel], **values: Any) -> Row:
     return Row(model, values)
 
 
+def transient(model: type[_M], **values: Any) -> _M:
+    """A new, transient object of table model `model` with `values` and the model's defaults for
+    the other columns, as `model(**values)` makes it, at a fraction of the cost: the values go
+    straight into the instance's dictionary (SQLModel's `__init__` sets each attribute through
+    SQLAlchemy's instrumentation and pydantic, about 0.25 ms for a wide row). For rows built on
+    the hot path and written with `insert_rows`; later assignments are instrumented as usual."""
+    given = set(values)
+    for key, default, factory in _column_defaults(model):
+        if key not in values:
+            if factory is not None:
+                values[key] = factory()
+            elif default is not _REQUIRED:  # a required column not given stays unset, as in __init__
+                values[key] = default
+    instance = cast(Any, model)._sa_class_manager.new_instance()
+    instance.__dict__.update(values)
+    object.__setattr__(instance, "__pydantic_fields_set__", given)
+    object.__setattr__(instance, "__pydantic_extra__", None)
+    object.__setattr__(instance, "__pydantic_private__", None)
+    return cast(_M, instance)
+
+
 async def insert_rows(session: AsyncSession, rows: Sequence[Row | SQLModel]) -> None:
     """Write new rows with one INSERT per table (an executemany for several rows), tables in the
     order they first appear in `rows` (parents before children), past the ORM's unit of work.
 
-    Model objects given here stay transient (they are not added to the session).
+    Model objects given here stay transient (they are not added to the session). In a SQLite
+    transaction that defers its INSERTs (`defer_inserts`) they are sent as plain statements
+    (`send_plain`: no ORM execution, no result objects).
     """
     tables: dict[Table, list[dict[str, Any]]] = {}
     for row in rows:
@@ -214,8 +238,160 @@ async def insert_rows(session: AsyncSession, rows: Sequence[Row | SQLModel]) -> 
             table = table_of(type(row))
             values = {c.key: getattr(row, c.key) for c in table.columns}
         tables.setdefault(table, []).append(values)
+    plain = plain_writer(session)
     for table, batch in tables.items():
-        await session.execute(insert(table), batch if len(batch) > 1 else batch[0])
+        if plain is not None:
+            plain.send(_insert_of(table), batch)
+        else:
+            await session.execute(insert(table), batch if len(batch) > 1 else batch[0])
+
+
+@cache
+def _insert_of(table: Table) -> Executable:
+    return insert(table)
+
+
+# -- plain statements: the hot path's writes without SQLAlchemy's per-statement execution ---------
+
+
+@dataclass(frozen=True, slots=True)
+class _Plain:
+    """A statement compiled once for one dialect: its SQL, the names of its parameters in their
+    positional order, and each one's bind processor (the column type's conversion)."""
+
+    sql: str
+    names: tuple[str, ...]
+    processors: tuple[Callable[[Any], Any] | None, ...]
+    bound: dict[str, Any]  # the values written in the statement itself (a LIMIT's)
+
+    def parameters(self, values: dict[str, Any]) -> list[Any]:
+        if self.bound:
+            values = {**self.bound, **values}
+        return [
+            values[name] if process is None else process(values[name])
+            for name, process in zip(self.names, self.processors, strict=True)
+        ]
+
+
+_plain_statements: dict[tuple[int, Executable, tuple[str, ...]], _Plain] = {}
+
+
+def _plain_of(dialect: Any, statement: Executable, keys: tuple[str, ...]) -> _Plain:
+    cache_key = (id(dialect), statement, keys)
+    found = _plain_statements.get(cache_key)
+    if found is None:
+        compiled = cast(
+            SQLCompiler,
+            cast(ClauseElement, statement).compile(dialect=dialect, column_keys=list(keys) if keys else None),
+        )
+        if not compiled.positional or compiled.positiontup is None:  # pragma: no cover - SQLite's qmark
+            raise RuntimeError("plain statements need a positional paramstyle")
+        # name -> the type's bind processor (a tuple of them only for a tuple-typed bind: none here)
+        processors = cast(dict[str, Callable[[Any], Any]], compiled._bind_processors)
+        names = tuple(compiled.positiontup)
+        bound = {name: bind.value for name, bind in compiled.binds.items() if not bind.required}
+        found = _Plain(compiled.string, names, tuple(processors.get(name) for name in names), bound)
+        _plain_statements[cache_key] = found
+    return found
+
+
+class PlainWriter:
+    """Writes sent on a SQLite connection whose transaction defers them (`defer_inserts`):
+    each statement compiled once, its values converted by the column types' own bind
+    processors, then given to the dialect's `do_execute`/`do_executemany` on the DBAPI cursor,
+    with the connection's `before_cursor_execute`/`after_cursor_execute` events (statement
+    counts, tests' injected failures and listeners see every statement as before). No ORM
+    execution: the session's `do_orm_execute` listeners (the per-process caches' invalidation)
+    do not see these writes, so only tables no such cache watches are written this way
+    (intake's). The statements reach the driver with the next statement or the COMMIT, in one
+    hand-off (`_OneHopCursor`); a failure there fails that statement and the transaction."""
+
+    __slots__ = ("_connection", "_cursor", "_adapted")
+
+    def __init__(self, connection: Any, adapted: _OneHopConnection) -> None:
+        self._connection = connection  # sqlalchemy.engine.Connection
+        self._adapted = adapted
+        self._cursor = adapted.cursor()
+
+    def send(
+        self, statement: Executable, rows: Sequence[dict[str, Any]], *, column_keys: bool = True
+    ) -> None:
+        """`statement` with each of `rows` (an executemany for several). `column_keys`: the
+        rows' keys name the columns an INSERT writes (False: the statement names its own
+        parameters, as an UPDATE built with `bindparam`s)."""
+        if not rows:
+            return
+        connection, cursor = self._connection, self._cursor
+        many = len(rows) > 1
+        sql, parameters = self._before(statement, rows, column_keys, many)
+        try:
+            if many:
+                connection.dialect.do_executemany(cursor, sql, parameters, None)
+            else:
+                connection.dialect.do_execute(cursor, sql, parameters, None)
+        except BaseException as error:
+            connection._handle_dbapi_exception(error, sql, parameters, cursor, None)
+        self._after(sql, parameters, many)
+
+    async def fetch(
+        self, statement: Executable, values: dict[str, Any], *, column_keys: bool = False
+    ) -> list[Any]:
+        """Run a statement that returns rows (a SELECT, or a write with RETURNING) with the
+        writes held back before it, in one hand-off to the driver's thread, and return the
+        driver's rows as they come (no result processing: for integers, text, row presence)."""
+        sql, parameters = self._before(statement, [values], column_keys, False)
+        adapted = self._adapted
+        pending, adapted.pending = adapted.pending, []
+        driver = cast(aiosqlite.Connection, adapted._connection)
+        try:
+            try:
+                _, rows, _, _ = await driver._execute(
+                    _statements, driver._conn, pending, sql, parameters, False
+                )
+            except Exception as error:
+                adapted._handle_exception(error)
+        except BaseException as error:
+            self._connection._handle_dbapi_exception(error, sql, parameters, self._cursor, None)
+        self._after(sql, parameters, False)
+        return rows or []
+
+    def fetch_now(
+        self, statement: Executable, values: dict[str, Any], *, column_keys: bool = False
+    ) -> list[Any]:
+        """`fetch` from synchronous code running in SQLAlchemy's greenlet (a session event)."""
+        rows: list[Any] = self._adapted.await_(self.fetch(statement, values, column_keys=column_keys))
+        return rows
+
+    def _before(
+        self, statement: Executable, rows: Sequence[dict[str, Any]], column_keys: bool, many: bool
+    ) -> tuple[str, Any]:
+        connection, cursor = self._connection, self._cursor
+        plain = _plain_of(connection.dialect, statement, tuple(rows[0]) if column_keys else ())
+        sql = plain.sql
+        try:
+            parameters: Any = [plain.parameters(row) for row in rows] if many else plain.parameters(rows[0])
+        except Exception as error:
+            connection._handle_dbapi_exception(error, sql, None, cursor, None)
+        if connection._has_events or connection.engine._has_events:
+            for fn in connection.dispatch.before_cursor_execute:
+                sql, parameters = fn(connection, cursor, sql, parameters, None, many)
+        return sql, parameters
+
+    def _after(self, sql: str, parameters: Any, many: bool) -> None:
+        connection = self._connection
+        if connection._has_events or connection.engine._has_events:
+            for fn in connection.dispatch.after_cursor_execute:
+                fn(connection, self._cursor, sql, parameters, None, many)
+
+
+def plain_writer(session: AsyncSession | Session) -> PlainWriter | None:
+    """The `PlainWriter` of the session's transaction while it defers its writes on SQLite
+    (`defer_inserts`), else None (PostgreSQL, or no deferring: use `session.execute`)."""
+    writer = session.info.get(_PLAIN_WRITER)
+    return writer if writer is not None and writer._adapted.plain is writer else None
+
+
+_PLAIN_WRITER = "lantern_plain_writer"
 
 
 def compiled_once(
@@ -249,26 +425,29 @@ async def defer_inserts(session: AsyncSession) -> None:
     PostgreSQL). For a unit of work that writes many rows and reads none of their row counts
     (intake): a failing INSERT is then reported by that later statement (or the commit), and the
     whole transaction rolls back as before."""
+    if plain_writer(session) is not None:
+        return  # already deferring
     connection = await session.connection()
     adapted = (await connection.get_raw_connection()).dbapi_connection
     if isinstance(adapted, _OneHopConnection):
         adapted.deferring = True
+        adapted.plain = session.info[_PLAIN_WRITER] = PlainWriter(connection.sync_connection, adapted)
 
 
-async def update_deferred(session: AsyncSession, statement: Executable) -> None:
-    """Run an UPDATE whose row count nobody reads; on SQLite, in a transaction that defers its
-    INSERTs (`defer_inserts`), it is held back with them and sent with the next statement or the
-    COMMIT (a failure is then reported there, and the whole transaction rolls back)."""
-    connection = await session.connection()
-    adapted = (await connection.get_raw_connection()).dbapi_connection
-    if not isinstance(adapted, _OneHopConnection):
-        await session.execute(statement)
+async def update_deferred(session: AsyncSession, statement: Executable, values: dict[str, Any]) -> None:
+    """Run an UPDATE whose row count nobody reads (`statement`: built once, its bound parameters
+    named in `values`); on SQLite, in a transaction that defers its INSERTs (`defer_inserts`),
+    it is held back with them and sent with the next statement or the COMMIT (a failure is then
+    reported there, and the whole transaction rolls back)."""
+    writer = plain_writer(session)
+    if writer is None:
+        await session.execute(statement, values)
         return
-    adapted.defer_update = True
+    writer._adapted.defer_update = True
     try:
-        await session.execute(statement)
+        writer.send(statement, [values], column_keys=False)
     finally:
-        adapted.defer_update = False
+        writer._adapted.defer_update = False
 
 
 AfterCommit = Callable[[], Awaitable[None]]
@@ -550,19 +729,21 @@ class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class _OneHopConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ("defer_update", "deferring", "pending")
+    __slots__ = ("defer_update", "deferring", "pending", "plain")
 
     def __init__(self, dbapi: Any, connection: Any) -> None:
         super().__init__(dbapi, connection)
         self.deferring = False
         self.defer_update = False
         self.pending: list[_Statement] = []
+        self.plain: PlainWriter | None = None  # the deferring transaction's (`defer_inserts`)
 
     def cursor(self, server_side: bool = False) -> AsyncAdapt_aiosqlite_cursor:
         return super().cursor(server_side) if server_side else _OneHopCursor(self)
 
     def commit(self) -> None:
         pending, self.pending, self.deferring = self.pending, [], False
+        self.plain = None
         if pending and pending[0][0] == _BEGIN and len(pending) == 1:
             return None  # a transaction that ran no statement: nothing began, nothing to commit
         if not pending:
@@ -575,6 +756,7 @@ class _OneHopConnection(AsyncAdapt_aiosqlite_connection):
 
     def rollback(self) -> None:
         self.pending, self.deferring = [], False
+        self.plain = None
         # The pool rolls back every connection it takes back, most of them just committed:
         # sqlite3 would do nothing then, so neither does the hand-off to its thread.
         driver = cast(aiosqlite.Connection, self._connection)._connection
@@ -583,6 +765,7 @@ class _OneHopConnection(AsyncAdapt_aiosqlite_connection):
 
     def close(self) -> None:
         self.pending, self.deferring = [], False
+        self.plain = None
         super().close()
 
 

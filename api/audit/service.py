@@ -20,7 +20,7 @@ from sqlmodel import col
 
 from api.audit import chain
 from api.audit.models import AuditEvent, AuditSubject
-from api.db import table_of
+from api.db import plain_writer, table_of, transient
 from api.platform.logs import client_ip_var, request_id_var
 
 
@@ -37,6 +37,8 @@ class Actor(Protocol):
 _PENDING = "lantern_audit_pending"
 _MARKS = "lantern_audit_savepoints"
 _COLUMNS = tuple(c.name for c in table_of(AuditEvent).columns)
+_INSERT_EVENTS = insert(table_of(AuditEvent))
+_INSERT_SUBJECTS = insert(table_of(AuditSubject))
 
 
 def record(
@@ -59,7 +61,8 @@ def record(
     (each child of a list read), so that child's access log finds it.
     """
     # seq and hash are given at commit (_append); table models do not validate on init.
-    audit_event = AuditEvent(  # type: ignore[call-arg]
+    audit_event = transient(
+        AuditEvent,
         actor_id=actor.id if actor else None,
         actor_username=(actor.user.username if actor else username),
         action=action,
@@ -88,10 +91,16 @@ def _head(session: Session) -> tuple[int, str]:
         row = session.execute(text("SELECT seq, hash FROM lantern_audit_head()")).first()
     else:
         # SQLite: every unit of work is a writer (BEGIN IMMEDIATE), so this one has the lock.
-        row = session.execute(
-            select(col(AuditEvent.seq), col(AuditEvent.hash)).order_by(col(AuditEvent.seq).desc()).limit(1)
-        ).first()
+        writer = plain_writer(session)  # a unit of work deferring its INSERTs: sent with them
+        if writer is not None:
+            rows = writer.fetch_now(_HEAD, {})
+            row = rows[0] if rows else None
+        else:
+            row = session.execute(_HEAD).first()
     return (row[0], row[1]) if row else (0, chain.GENESIS)
+
+
+_HEAD = select(col(AuditEvent.seq), col(AuditEvent.hash)).order_by(col(AuditEvent.seq).desc()).limit(1)
 
 
 @event.listens_for(Session, "before_commit")
@@ -115,9 +124,14 @@ def _append(session: Session) -> None:
         audit_event.hash = previous = chain.link(previous, values, subjects)
         rows.append({**values, "hash": previous})
         subject_rows += [{"audit_id": audit_event.id, "young_person_id": s} for s in subjects]
-    session.execute(insert(table_of(AuditEvent)), rows)
+    writer = plain_writer(session)  # SQLite, a unit of work deferring its INSERTs (intake)
+    if writer is not None:  # sent with the COMMIT
+        writer.send(_INSERT_EVENTS, rows)
+        writer.send(_INSERT_SUBJECTS, subject_rows)
+        return
+    session.execute(_INSERT_EVENTS, rows)
     if subject_rows:
-        session.execute(insert(table_of(AuditSubject)), subject_rows)
+        session.execute(_INSERT_SUBJECTS, subject_rows)
 
 
 @event.listens_for(Session, "after_transaction_create")

@@ -11,7 +11,9 @@ with the incident already in its final state (`paging` when a team was paged), o
 jobs, and the audit row with the commit. The actor, the areas, stations and teams, and the
 escalation policies come from short per-process caches. bench/statements.py counts them. On
 SQLite the INSERTs are deferred (api.db.defer_inserts) and reach the driver's thread in one
-hand-off with the next statement that reads (the audit chain's head) or the COMMIT.
+hand-off with the next statement that reads (the audit chain's head) or the COMMIT; they, the
+reference and the audit chain's head go as plain statements (api.db.PlainWriter: compiled once,
+no ORM execution), and the incident and a new person are built with api.db.transient.
 """
 
 from __future__ import annotations
@@ -86,6 +88,9 @@ async def report_incident(session: AsyncSession, actor: Actor, body: IncidentCre
     """Record a police report, triage it, route it and start paging. Raises before writing
     anything if any field is wrong (every field at fault is named at once)."""
     now = utcnow()
+    # On SQLite, from here the INSERTs are held back and sent with the next statement or the
+    # commit, and the writes and the reference go as plain statements (api.db.PlainWriter).
+    await defer_inserts(session)
     catalogue = load_catalogue()
     known = await directory(session)  # areas, stations, active teams: cached per process
     places = await place_index(session)  # the active places: cached per process
@@ -229,7 +234,6 @@ async def report_incident(session: AsyncSession, actor: Actor, body: IncidentCre
 
     # Write: parents before children, one statement per table; then the jobs. On SQLite the
     # INSERTs go to the driver's thread together with the next statement or the commit.
-    await defer_inserts(session)
     await insert_rows(
         session,
         [

@@ -16,12 +16,12 @@ from datetime import timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from api.db import compiled_once, table_of, update_deferred, utcnow
+from api.db import compiled_once, plain_writer, table_of, transient, update_deferred, utcnow
 from api.errors import ValidationFailed
 from api.incidents.models import IdempotencyRecord
 
@@ -44,7 +44,8 @@ async def claim(
     session: AsyncSession, actor_id: uuid.UUID, scope: str, key: str, request_hash: str
 ) -> IdempotencyRecord | Replay:
     """Claim `key` for this request, or return the stored answer of an earlier one."""
-    record = IdempotencyRecord(
+    record = transient(
+        IdempotencyRecord,
         actor_id=actor_id,
         scope=scope,
         key=key,
@@ -56,9 +57,14 @@ async def claim(
     # waits on the unique index until the first commits (then finds nothing inserted and
     # reads its answer) or rolls back (then inserts: the key is free again).
     statement, values = _insert_unless_taken(session, record)
-    inserted = await session.execute(statement, values, execution_options={"autoflush": False})
-    if inserted.scalar_one_or_none() is not None:
-        return record  # the row exists; `complete` stores the answer in it
+    writer = plain_writer(session)  # SQLite, a unit of work deferring its writes (intake)
+    if writer is not None:
+        if await writer.fetch(statement, values):
+            return record  # the row exists; `complete` stores the answer in it
+    elif (
+        await session.execute(statement, values, execution_options={"autoflush": False})
+    ).scalar_one_or_none() is not None:
+        return record
     existing = await _find(session, actor_id, scope, key)
     if existing is None:  # pragma: no cover - an expired record still holds the key
         raise RuntimeError("Idempotency-Key held by an expired record")
@@ -90,10 +96,26 @@ async def complete(
     """Store the answer in the claimed row (one UPDATE, no ORM flush)."""
     record.status_code = status_code
     record.response = response
-    table = table_of(IdempotencyRecord)
     # On SQLite, held back with intake's INSERTs and sent with the audit chain's head.
-    answer = update(table).where(table.c.id == record.id).values(status_code=status_code, response=response)
-    await update_deferred(session, answer)
+    await update_deferred(
+        session,
+        _answer_statement(),
+        {"record_id": record.id, "answer_status": status_code, "answer_response": response},
+    )
+
+
+@cache
+def _answer_statement() -> Any:
+    # Built once, its values bound at execution.
+    table = table_of(IdempotencyRecord)
+    return (
+        update(table)
+        .where(table.c.id == bindparam("record_id", type_=table.c.id.type))
+        .values(
+            status_code=bindparam("answer_status", type_=table.c.status_code.type),
+            response=bindparam("answer_response", type_=table.c.response.type),
+        )
+    )
 
 
 async def _find(session: AsyncSession, actor_id: uuid.UUID, scope: str, key: str) -> IdempotencyRecord | None:

@@ -11,6 +11,8 @@ from datetime import datetime
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.db import plain_writer
+
 SEQUENCE = "incident_reference_seq"
 _CREATE_COUNTER = text(
     "INSERT INTO reference_counters (year, value) VALUES (0, 0) ON CONFLICT (year) DO NOTHING"
@@ -22,8 +24,14 @@ async def next_reference(session: AsyncSession, at: datetime) -> str:
     if session.bind.dialect.name == "postgresql":
         number = (await session.execute(text(f"SELECT nextval('{SEQUENCE}')"))).scalar_one()
     else:
-        # The counter row exists after the first incident: try the increment first.
-        number = (await session.execute(_INCREMENT)).scalar_one_or_none()
+        # The counter row exists after the first incident: try the increment first (with the
+        # INSERTs held back before it, when the transaction defers them: api.db.defer_inserts).
+        writer = plain_writer(session)
+        if writer is not None:
+            rows = await writer.fetch(_INCREMENT, {})
+            number = rows[0][0] if rows else None
+        else:
+            number = (await session.execute(_INCREMENT)).scalar_one_or_none()
         if number is None:
             await session.execute(_CREATE_COUNTER)
             number = (await session.execute(_INCREMENT)).scalar_one()

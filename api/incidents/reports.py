@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from api.db import Row, new_row
+from api.db import Row, new_row, transient
 from api.incidents.models import Incident, IncidentIndicator, IncidentTeam
 from api.incidents.schemas import IncidentCreate
 from api.triage.rules import TriageOutcome
@@ -64,7 +64,8 @@ def new_incident(
     """The incident as reported and triaged (state `reported`)."""
     facts = custody_facts(body)
     references = list(dict.fromkeys([r for r in [body.police_reference, *body.police_references] if r]))
-    return Incident(
+    return transient(
+        Incident,
         reference=reference,
         kind=body.kind,
         priority=outcome.priority,

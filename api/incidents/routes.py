@@ -9,6 +9,7 @@ from fastapi import APIRouter, Header, Query
 from fastapi.responses import JSONResponse
 
 from api.auth.dependencies import CurrentActor, roles
+from api.db import defer_inserts
 from api.deps import SessionDep, SettingsDep
 from api.errors import PreconditionRequired
 from api.flows import board, incident_view, intake, updates
@@ -79,6 +80,8 @@ async def report_incident(
 ) -> Any:
     record = None
     if idempotency_key:
+        # SQLite: the claim goes as a plain statement, the answer is held back (api.db).
+        await defer_inserts(session)
         claimed = await idempotency.claim(
             session,
             actor.id,

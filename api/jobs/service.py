@@ -21,7 +21,7 @@ from sqlalchemy import Executable, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.db import after_commit, compiled_once, new_id, notify_on_commit, table_of, utcnow
+from api.db import after_commit, compiled_once, new_id, notify_on_commit, plain_writer, table_of, utcnow
 from api.jobs.models import Job, JobState
 
 CHANNEL = "lantern_jobs"
@@ -168,7 +168,11 @@ async def enqueue_many(session: AsyncSession, jobs: Sequence[NewJob]) -> None:
         return
     dialect = dialect_name(session)
     rows = [_values(job) for job in jobs]
-    await session.execute(_many_unless_taken(dialect), rows, execution_options={"autoflush": False})
+    writer = plain_writer(session)  # SQLite, the caller deferring its INSERTs (intake)
+    if writer is not None:
+        writer.send(_many_unless_taken(dialect), rows)
+    else:
+        await session.execute(_many_unless_taken(dialect), rows, execution_options={"autoflush": False})
     await _wake_on_commit(session, dialect)
 
 

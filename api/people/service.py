@@ -23,7 +23,7 @@ from sqlalchemy import Select, String, bindparam, case, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from api.db import utcnow
+from api.db import transient, utcnow
 from api.people.models import PossibleMatch, YoungPerson, YoungPersonName
 
 # Latin letters that carry their accent inside (no decomposition): folded by hand.
@@ -151,7 +151,8 @@ async def match_person(
         possible = await _not_yet_suggested(session, found, [_suggest(found, p, aka) for p in by_alias])
         return MatchResult(found, matched_by, possible, names)
 
-    person = YoungPerson(
+    person = transient(
+        YoungPerson,
         first_name=first_name,
         last_name=last_name,
         match_name=key,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import time
@@ -183,3 +184,22 @@ def test_the_unknown_user_timing_equaliser_costs_what_a_production_hash_costs():
     assert parameters[0] == "argon2id" and parameters[2] == "m=65536,t=3,p=4"
     assert PRODUCTION_DUMMY_HASH.split("$")[1:4] == parameters
     assert production.verify("lantern-timing-equaliser", PRODUCTION_DUMMY_HASH)
+
+
+async def test_a_token_verified_before_is_still_refused_once_it_expires(settings, make_user):
+    # Verified tokens are remembered by their text (api/auth/tokens.py); a remembered one is
+    # still held to its `exp`, as on first sight.
+    from api.auth import tokens
+
+    user = await make_user("worker")
+    lifetime = timedelta(minutes=settings.access_token_minutes)
+    token = issue_access_token(
+        settings, user.id, now=datetime.now(UTC) - lifetime + timedelta(seconds=2)
+    ).token
+    assert tokens.verify_token(settings, token).user_id == user.id
+    assert tokens.verify_token(settings, token).user_id == user.id  # the remembered verification
+    await asyncio.sleep(max(0.0, jwt.get_unverified_claims(token)["exp"] + 1.1 - time.time()))
+    with pytest.raises(tokens.InvalidToken):
+        tokens.verify_token(settings, token)
+    with pytest.raises(tokens.InvalidToken):  # and not remembered as good again
+        tokens.verify_token(settings, token)

@@ -104,3 +104,55 @@ def test_compiled_once_keeps_typed_binds_and_returning_for_both_dialects():
         assert set(binds) == {c.key for c in table.columns}
         assert all(binds[c.key].type._compare_type_affinity(c.type) for c in table.columns)
         assert [c.name for c in clause.selected_columns] == ["id"]
+
+
+def test_a_transient_model_object_is_the_one_its_constructor_makes():
+    # api.db.transient: the values straight into the object (hot path), same result as __init__.
+    from datetime import UTC, datetime
+    from uuid import uuid4
+
+    from api.db import transient
+
+    values = {
+        "actor_id": uuid4(),
+        "scope": "s",
+        "key": "k",
+        "request_hash": "h",
+        "status_code": 0,
+        "expires_at": datetime.now(UTC),
+    }
+    made, fast = IdempotencyRecord(**values), transient(IdempotencyRecord, **values)
+    assert fast.model_dump(exclude={"id", "created_at"}) == made.model_dump(exclude={"id", "created_at"})
+    assert fast.id is not None and fast.id != made.id and fast.created_at is not None
+    assert fast.model_fields_set == made.model_fields_set
+    fast.status_code = 201  # later assignments behave as on any model object
+    assert fast.status_code == 201
+
+
+async def test_a_unit_of_work_deferring_its_writes_sends_them_plain_and_still_counts_them(db):
+    # api.db.PlainWriter (SQLite, under defer_inserts): the writes pass the cursor events (the
+    # statement counts see them) and land with the commit; PostgreSQL keeps session.execute.
+    from sqlalchemy import event
+
+    from api.db import defer_inserts, plain_writer
+
+    seen: list[str] = []
+
+    def listen(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", listen)
+    try:
+        async with db.session() as session:
+            await defer_inserts(session)
+            assert (plain_writer(session) is not None) == db.is_sqlite
+            await jobs.enqueue_many(
+                session, [jobs.NewJob("test.plain", {"n": 1}), jobs.NewJob("test.plain", {"n": 2})]
+            )
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", listen)
+    assert len([s for s in seen if s.startswith("INSERT INTO jobs")]) == 1
+    async with db.session() as session:
+        payloads = (await session.execute(select(Job.payload).where(Job.kind == "test.plain"))).scalars()
+        assert sorted(p["n"] for p in payloads) == [1, 2]
+        assert plain_writer(session) is None  # a new unit of work does not defer unless asked
