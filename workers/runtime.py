@@ -348,6 +348,8 @@ class Worker:
             if self._hinted is not None:
                 due = self._hinted if due is None else min(due, self._hinted)
                 self._hinted = None
+            if due is not None and due <= utcnow():
+                return  # the time came (hints arriving every few ms must not hold the claim off)
             seconds = min(deadline - time.monotonic(), _sleep_until(due, self.settings.worker_poll_seconds))
             if seconds <= 0:
                 return
