@@ -349,7 +349,10 @@ class Worker:
                 due = self._hinted if due is None else min(due, self._hinted)
                 self._hinted = None
             if due is not None and due <= utcnow():
-                return  # the time came (hints arriving every few ms must not hold the claim off)
+                # The time came: claim after `_sleep_until`'s floor (a due job another worker
+                # holds must not make this loop spin), whatever hints arrive meanwhile.
+                await _wait_any((wake, stop), _sleep_until(due, self.settings.worker_poll_seconds))
+                return
             seconds = min(deadline - time.monotonic(), _sleep_until(due, self.settings.worker_poll_seconds))
             if seconds <= 0:
                 return
