@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -43,6 +44,12 @@ def report_body(i: int) -> dict:
         "location": {"description": "Bench street", "area": "leicester-city"},
         "indicators": [{"code": "ITM-DRUGS-CASH"}],  # CCE: the city CCE team is paged
     }
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of one process so far (Linux /proc), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -150,17 +157,20 @@ async def run(kind: str, rate: float, count: int, worker_count: int) -> None:
         cmd = [sys.executable, "-m", "workers.cli", "serve", "--port", str(port)]
         if separate:
             cmd.append("--no-worker")
-        with server(cmd, env, port), workers(worker_count if separate else 0, env):
+        with server(cmd, env, port) as api, workers(worker_count if separate else 0, env) as loops:
             base = f"http://127.0.0.1:{port}"
             await register_devices(base, push)
             token = httpx.post(
                 f"{base}/api/v1/auth/token", data={"username": "bench.police", "password": PASSWORD}
             ).json()["access_token"]
+            pids = {"api": [api.pid], "workers": [p.pid for p in loops]}
+            cpu_before = {k: sum(cpu_seconds(pid) for pid in v) for k, v in pids.items()}
             started = time.monotonic()
             failed: list[str] = []
             sent = await burst(base, token, rate, count, failed)
             elapsed = time.monotonic() - started
             await asyncio.to_thread(push.wait_for, len(sent), 60)
+            cpu = {k: sum(cpu_seconds(pid) for pid in v) - cpu_before[k] for k, v in pids.items()}
             await asyncio.sleep(1)
     finally:
         push.stop()
@@ -180,6 +190,13 @@ async def run(kind: str, rate: float, count: int, worker_count: int) -> None:
         f"{len(first)} paged, UNPAGED: {unpaged}, failures at the push service: {len(push.failures)}; "
         f"load average {load_average()}"
     )
+    per = max(1, len(sent))
+    cpu_line = f"  CPU per incident: API process {cpu['api'] / per * 1000:.1f} ms"
+    if separate:
+        cpu_line += f", worker processes {cpu['workers'] / per * 1000:.1f} ms"
+    else:
+        cpu_line += " (intake and page: the worker runs inside it)"
+    print(cpu_line)
     if failed:
         print(f"  INTAKES NOT ANSWERED 201: {len(failed)} (first: {failed[0]})")
     if committed:

@@ -38,6 +38,7 @@ from api.migrations import upgrade  # noqa: E402
 from api.settings import Settings, _new_vapid_private_pem  # noqa: E402
 from api.teams import service as teams  # noqa: E402
 from bench.common import make_database  # noqa: E402
+from workers import runtime  # noqa: E402
 from workers.runtime import Worker  # noqa: E402
 
 
@@ -63,6 +64,20 @@ class Counter:
         self.commits = 0
         event.listen(engine.sync_engine, "before_cursor_execute", self._statement)
         event.listen(engine.sync_engine, "commit", self._commit)
+        self.begins = self.savepoints = self.checkouts = 0
+        event.listen(engine.sync_engine, "begin", self._begin)
+        event.listen(engine.sync_engine, "savepoint", self._savepoint)
+        event.listen(engine.sync_engine, "release_savepoint", self._savepoint)
+        event.listen(engine.sync_engine.pool, "checkout", self._checkout)
+
+    def _begin(self, conn) -> None:
+        self.begins += self.on
+
+    def _savepoint(self, conn, name, *_: Any) -> None:
+        self.savepoints += self.on
+
+    def _checkout(self, *_: Any) -> None:
+        self.checkouts += self.on
 
     def _statement(self, conn, cursor, statement, parameters, context, executemany) -> None:
         if self.on:
@@ -75,6 +90,12 @@ class Counter:
 
     def start(self) -> None:
         self.statements, self.commits, self.on = [], 0, True
+        self.begins = self.savepoints = self.checkouts = 0
+
+    def round_trips(self, ping: int) -> int:
+        """PostgreSQL round trips: statements, BEGINs, COMMITs, savepoints and the pool's
+        pre-ping at each checkout (`ping` round trips each)."""
+        return len(self.statements) + self.begins + self.commits + self.savepoints + ping * self.checkouts
 
     def stop(self) -> tuple[int, int]:
         self.on = False
@@ -184,7 +205,61 @@ async def run(kind: str, intakes: int, show: bool) -> dict:
             result["paging_cpu_ms"] = cpu_total / pages * 1000
         finally:
             await worker.aclose()
+        result["loop"] = await loop_path(app, counter, post, min(intakes, 50), result["new person"])
     return result
+
+
+async def loop_path(app: Any, counter: Counter, post: Any, pages: int, intake: tuple[int, int]) -> dict:
+    """The worker loop's own path, as `lantern worker` runs it (its own engine, woken by the
+    commit, claim and level in one transaction): incidents one at a time, each waited for until
+    its delivery is recorded and the worker is idle again. Counts every unit of work of the
+    worker for one page (empty claims included) and the CPU of intake plus page."""
+    from api.platform.metrics import DELIVERIES
+
+    def recorded() -> float:
+        return sum(s.value for m in DELIVERIES.collect() for s in m.samples if s.name.endswith("_total"))
+
+    # SQLite: the API's own engine, as `lantern serve` shares it (its counts then include the
+    # intake's, subtracted below); PostgreSQL: an engine of the worker's own.
+    shared = app.state.database.is_sqlite
+    database = app.state.database if shared else Database(app.state.database.url)
+    one_trip = getattr(runtime, "ping_in_one_round_trip", None)  # absent before branch paging
+    if one_trip is not None:
+        one_trip(database)
+    ping = 1 if one_trip is not None else 3
+    worker_counter = counter if shared else Counter(database.engine)
+    worker = Worker(database, app.state.settings)
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker.run(stop))
+    totals = {"statements": 0, "commits": 0, "checkouts": 0, "round_trips": 0}
+    cpu = 0.0
+    try:
+        await asyncio.sleep(0.5)
+        for i in range(pages + 3):
+            before = recorded()
+            worker_counter.start()
+            started = time.process_time()
+            await post(body(60_000 + i))
+            while recorded() == before:  # noqa: ASYNC110 - a metric moving, not an event
+                await asyncio.sleep(0.002)
+            await asyncio.sleep(0.1)  # the record's commit, and whatever claims the page caused
+            if i >= 3:  # warm-up
+                cpu += time.process_time() - started
+                totals["statements"] += len(worker_counter.statements)
+                totals["commits"] += worker_counter.commits
+                totals["checkouts"] += worker_counter.checkouts
+                totals["round_trips"] += worker_counter.round_trips(ping)
+            worker_counter.stop()
+    finally:
+        stop.set()
+        await task
+        await worker.aclose()
+        if not shared:
+            await database.dispose()
+    if shared:
+        totals["statements"] -= intake[0] * pages
+        totals["commits"] -= intake[1] * pages
+    return {k: v / pages for k, v in totals.items()} | {"cpu_ms": cpu / pages * 1000}
 
 
 async def main() -> None:
@@ -207,6 +282,14 @@ async def main() -> None:
         print(
             f"{r['database']:<10} {ran} jobs, {statements} statements, {commits} commits; "
             f"CPU {r['paging_cpu_ms']:.2f} ms per incident"
+        )
+    print("worker loop, incidents one at a time (its own engine; the worker's units of work per page):")
+    for r in rows:
+        loop = r["loop"]
+        print(
+            f"{r['database']:<10} {loop['statements']:.1f} statements, {loop['commits']:.1f} commits, "
+            f"{loop['checkouts']:.1f} checkouts, {loop['round_trips']:.1f} round trips (PostgreSQL); "
+            f"CPU intake + page {loop['cpu_ms']:.2f} ms, page alone {loop['cpu_ms'] - r['cpu_ms']:.2f} ms"
         )
 
 

@@ -22,10 +22,12 @@ import logging
 import os
 import signal
 import socket
+import time
 import uuid
 from collections.abc import Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
+from typing import Any
 
 import asyncpg
 from sqlalchemy.engine import make_url
@@ -77,6 +79,8 @@ class Worker:
         # Passes of the claiming loop (a busy worker must not spin: see `run`).
         self.passes = 0
         self._retention_period: int | None = None
+        # The earliest due time of jobs committed for later since the loop last looked.
+        self._hinted: datetime | None = None
 
     async def aclose(self) -> None:
         if self._own_channels:
@@ -254,10 +258,19 @@ class Worker:
         """
         settings = self.settings
         wake = jobs.subscribe()
+        # A job committed for later (here or, on PostgreSQL, anywhere) only shortens the sleep.
+        hint = asyncio.Event()
+
+        def due_later(run_at: datetime) -> None:
+            if self._hinted is None or run_at < self._hinted:
+                self._hinted = run_at
+            hint.set()
+
+        jobs.subscribe_due(due_later)
         slot_freed = asyncio.Event()
         listener = None
         if not self.database.is_sqlite:
-            listener = asyncio.create_task(self._listen(wake, stop), name="lantern-worker-listen")
+            listener = asyncio.create_task(self._listen(wake, due_later, stop), name="lantern-worker-listen")
         auditor = asyncio.create_task(self._audit_loop(stop), name="lantern-worker-auditor")
         running: set[asyncio.Task] = set()
         # SQLite takes one writer at a time: more jobs in flight would only hold connections
@@ -308,7 +321,7 @@ class Worker:
                     task.add_done_callback(finished)
                 if claimed and len(claimed) == free:
                     continue  # there may be more due right now (the next pass waits for a slot)
-                await _wait_any((wake, stop), _sleep_until(due, settings.worker_poll_seconds))
+                await self._wait_for_work(wake, hint, stop, due)
         finally:
             for helper in (listener, auditor):
                 if helper is not None:
@@ -320,7 +333,32 @@ class Worker:
                 for task in pending:  # their leases expire and another worker takes them
                     task.cancel()
             jobs.unsubscribe(wake)
+            jobs.unsubscribe_due(due_later)
             log.info("worker %s stopped", self.worker_id)
+
+    async def _wait_for_work(
+        self, wake: asyncio.Event, hint: asyncio.Event, stop: asyncio.Event, due: datetime | None
+    ) -> None:
+        """Sleep until a wake-up, the next job falling due (`due`, or sooner when a job committed
+        meanwhile is due sooner: `hint`), or the poll interval. A hint only shortens the sleep:
+        nothing is claimed for a job that is not due yet."""
+        deadline = time.monotonic() + self.settings.worker_poll_seconds
+        while True:
+            hint.clear()
+            if self._hinted is not None:
+                due = self._hinted if due is None else min(due, self._hinted)
+                self._hinted = None
+            if due is not None and due <= utcnow():
+                # The time came: claim after `_sleep_until`'s floor (a due job another worker
+                # holds must not make this loop spin), whatever hints arrive meanwhile.
+                await _wait_any((wake, stop), _sleep_until(due, self.settings.worker_poll_seconds))
+                return
+            seconds = min(deadline - time.monotonic(), _sleep_until(due, self.settings.worker_poll_seconds))
+            if seconds <= 0:
+                return
+            await _wait_any((wake, stop, hint), seconds)
+            if wake.is_set() or stop.is_set() or not hint.is_set():
+                return  # woken, stopping, or the time came
 
     async def _audit_loop(self, stop: asyncio.Event) -> None:
         """The auditor, every `auditor_interval_seconds`, beside the claiming loop (never in it),
@@ -340,8 +378,19 @@ class Worker:
             starting = False
             await _wait_any((stop,), self.settings.auditor_interval_seconds)
 
-    async def _listen(self, wake: asyncio.Event, stop: asyncio.Event) -> None:
-        """LISTEN for jobs committed by any process; reconnect when the connection drops."""
+    async def _listen(
+        self, wake: asyncio.Event, due_later: Callable[[datetime], None], stop: asyncio.Event
+    ) -> None:
+        """LISTEN for jobs committed by any process; reconnect when the connection drops.
+        A notification with a due time (a job for later) only tells the loop when to look."""
+
+        def notified(_connection: object, _pid: int, _channel: str, payload: str) -> None:
+            run_at = jobs.due_hint(payload)
+            if run_at is None or run_at <= utcnow():
+                wake.set()
+            else:
+                due_later(run_at)
+
         url = make_url(self.database.url).set(drivername="postgresql")
         dsn = url.render_as_string(hide_password=False)
         while not stop.is_set():
@@ -352,7 +401,7 @@ class Worker:
                 await _wait_any((stop,), 5.0)
                 continue
             try:
-                await connection.add_listener(jobs.CHANNEL, lambda *_: wake.set())
+                await connection.add_listener(jobs.CHANNEL, notified)
                 wake.set()  # catch up with anything committed while we were not listening
                 while not stop.is_set() and not connection.is_closed():
                     await _wait_any((stop,), 5.0)
@@ -420,8 +469,30 @@ def in_process_background(settings: Settings):
     return background
 
 
+def ping_in_one_round_trip(database: Database) -> None:
+    """PostgreSQL: check a pooled connection before use with one round trip (`;`), not three.
+
+    SQLAlchemy's asyncpg ping wraps its `;` in a BEGIN and a ROLLBACK (for PgBouncer's
+    transaction mode), three round trips at every checkout: a worker checks out a connection
+    two or three times per page. A connection that died (a database restart) is still found
+    and replaced before use, as before. Applied to a separate worker's own engine only."""
+    if database.is_sqlite:
+        return
+    dialect = database.engine.sync_engine.dialect
+
+    def do_ping(dbapi_connection: Any) -> bool:
+        try:
+            dbapi_connection.await_(dbapi_connection._connection.fetchrow(";"))
+        except Exception as error:
+            dbapi_connection._handle_exception(error)
+        return True
+
+    dialect.do_ping = do_ping  # type: ignore[method-assign]
+
+
 async def run_forever(settings: Settings) -> None:
     database = Database(settings.database_url)
+    ping_in_one_round_trip(database)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

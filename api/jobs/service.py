@@ -5,13 +5,18 @@ it does. Wake-ups: on PostgreSQL a `NOTIFY lantern_jobs` issued inside that tran
 server delivers it on commit, to every `LISTEN`ing worker on any host); in this process an
 asyncio event set after the commit (the embedded default, and any worker living beside the API).
 Workers poll as well, so a lost wake-up only costs latency.
+
+Only a job due now wakes anyone. A job for later (a level's acknowledgement timer, a
+reachability check) tells the workers when it falls due instead (the NOTIFY's payload, or
+`hint_local` here): a sleeping worker shortens its sleep to that time and claims nothing before
+it. Waking them for it cost every worker a claim that found nothing, on every page.
 """
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -27,6 +32,7 @@ from api.jobs.models import Job, JobState
 CHANNEL = "lantern_jobs"
 
 _local_waiters: set[asyncio.Event] = set()
+_local_hints: set[Callable[[datetime], None]] = set()
 
 
 def subscribe() -> asyncio.Event:
@@ -43,6 +49,31 @@ def unsubscribe(event: asyncio.Event) -> None:
 def wake_local() -> None:
     for event in list(_local_waiters):
         event.set()
+
+
+def subscribe_due(callback: Callable[[datetime], None]) -> None:
+    """`callback(run_at)` whenever a transaction of this process commits a job due later."""
+    _local_hints.add(callback)
+
+
+def unsubscribe_due(callback: Callable[[datetime], None]) -> None:
+    _local_hints.discard(callback)
+
+
+def hint_local(run_at: datetime) -> None:
+    for callback in list(_local_hints):
+        callback(run_at)
+
+
+def due_hint(payload: str) -> datetime | None:
+    """The time a NOTIFY's payload says its job falls due; None: a job due now (wake up)."""
+    if not payload:
+        return None
+    try:
+        run_at = datetime.fromisoformat(payload)
+    except ValueError:
+        return None
+    return run_at if run_at.tzinfo is not None else None
 
 
 @dataclass
@@ -155,7 +186,7 @@ async def enqueue(
     if claimant is not None:
         claimant.claimed.append((job_id, kind, payload, values["max_attempts"]))
         return job_id  # nobody else needs waking: it is ours
-    await _wake_on_commit(session, dialect)
+    await _wake_on_commit(session, dialect, values["run_at"])
     return job_id
 
 
@@ -168,23 +199,44 @@ async def enqueue_many(session: AsyncSession, jobs: Sequence[NewJob]) -> None:
         return
     dialect = dialect_name(session)
     rows = [_values(job) for job in jobs]
+    due = min(row["run_at"] for row in rows)
     writer = plain_writer(session)  # SQLite, the caller deferring its INSERTs (intake)
     if writer is not None:
         writer.send(_many_unless_taken(dialect), rows)
     else:
         await session.execute(_many_unless_taken(dialect), rows, execution_options={"autoflush": False})
-    await _wake_on_commit(session, dialect)
+    await _wake_on_commit(session, dialect, due)
 
 
-async def _wake_on_commit(session: AsyncSession, dialect: str) -> None:
+async def _wake_on_commit(session: AsyncSession, dialect: str, run_at: datetime) -> None:
+    """Wake the workers when this transaction commits, for a job due now; for a job due later,
+    tell them when (once per transaction, unless a later job in it is due sooner)."""
     transaction = session.sync_session.get_transaction()
-    if session.info.get("jobs_wake_transaction") is transaction:
-        return  # one wake-up per transaction is enough
-    session.info["jobs_wake_transaction"] = transaction
+    # (transaction, None when a wake-up is queued, else the earliest due time told of)
+    queued = session.info.get("jobs_wake_transaction")
+    told = queued[1] if queued is not None and queued[0] is transaction else _NOTHING_YET
+    if told is None:
+        return  # a wake-up is on its way: the claim it causes also looks at what is due later
+    if run_at.tzinfo is None or run_at <= utcnow():
+        session.info["jobs_wake_transaction"] = (transaction, None)
+        if dialect == "postgresql":
+            # Transactional: delivered to listeners only if and when this transaction commits.
+            notify_on_commit(session, CHANNEL)
+        after_commit(session, _wake_local_async)
+        return
+    if told is not _NOTHING_YET and told <= run_at:
+        return
+    session.info["jobs_wake_transaction"] = (transaction, run_at)
     if dialect == "postgresql":
-        # Transactional: delivered to listeners only if and when this transaction commits.
-        notify_on_commit(session, CHANNEL)
-    after_commit(session, _wake_local_async)
+        notify_on_commit(session, CHANNEL, run_at.isoformat())
+
+    async def hint() -> None:
+        hint_local(run_at)
+
+    after_commit(session, hint)
+
+
+_NOTHING_YET: Any = object()
 
 
 async def _wake_local_async() -> None:

@@ -98,56 +98,60 @@ async def prepare(
     user_id = uuid.UUID(payload["user_id"])
     page_id = uuid.UUID(payload["page_id"]) if payload.get("page_id") else None
     device_id = uuid.UUID(payload["device_id"]) if payload.get("device_id") else None
-    query: Select[Any] = select(col(User.active), col(User.phone_number)).where(col(User.id) == user_id)
+    # One statement: the person, the device (unless retired or moved) and, for a page, the
+    # page's state and the incident's operational labels (nothing about the young person).
+    columns: list[Any] = [col(User.active), col(User.phone_number)]
     if device_id is not None:
-        query = (
-            select(col(User.active), col(User.phone_number), PushSubscription)
-            .outerjoin(
-                PushSubscription,
-                and_(
-                    col(PushSubscription.id) == device_id,
-                    col(PushSubscription.user_id) == col(User.id),
-                    col(PushSubscription.retired_at).is_(None),
-                ),
-            )
-            .where(col(User.id) == user_id)
+        columns.append(PushSubscription)
+    page_purpose = purpose in PAGE_PURPOSES
+    if page_purpose:
+        columns += [
+            col(Page.state),
+            col(Incident.id),
+            col(Incident.reference),
+            col(Incident.kind),
+            col(Incident.priority),
+            col(Incident.station_id),
+            col(Team.slug),
+            col(Station.name),
+        ]
+    query: Select[Any] = select(*columns).select_from(User)
+    if device_id is not None:
+        query = query.outerjoin(
+            PushSubscription,
+            and_(
+                col(PushSubscription.id) == device_id,
+                col(PushSubscription.user_id) == col(User.id),
+                col(PushSubscription.retired_at).is_(None),
+            ),
         )
-    person = (await session.execute(query)).first()
-    if person is None or not person.active:
+    if page_purpose:
+        # Outer joins on the page alone: a page's incident, team and station always exist.
+        query = (
+            query.outerjoin(Page, col(Page.id) == page_id)
+            .outerjoin(Incident, col(Incident.id) == col(Page.incident_id))
+            .outerjoin(Team, col(Team.id) == col(Page.team_id))
+            .outerjoin(Station, col(Station.id) == col(Incident.station_id))
+        )
+    person = (await session.execute(query.where(col(User.id) == user_id))).first()
+    if person is None or not person[0]:
         return None
     device: PushSubscription | None = person[2] if device_id is not None else None
     if device_id is not None and device is None:  # retired or moved since the job was written
-        if purpose in PAGE_PURPOSES:
+        if page_purpose:
             await enqueue_fallback(session, page_id, user_id, _base(payload), _fallback_stage(payload), now)
         return None
 
     page_message = None
     topic_id = device.id if device else None
     station_id = None
-    if purpose in PAGE_PURPOSES:
-        # Only the operational fields of the incident: nothing about the young person is read.
-        row = (
-            await session.execute(
-                select(
-                    col(Page.state),
-                    col(Incident.id),
-                    col(Incident.reference),
-                    col(Incident.kind),
-                    col(Incident.priority),
-                    col(Incident.station_id),
-                    col(Team.slug),
-                    col(Station.name),
-                )
-                .join(Incident, col(Incident.id) == col(Page.incident_id))
-                .join(Team, col(Team.id) == col(Page.team_id))
-                .join(Station, col(Station.id) == col(Incident.station_id))
-                .where(col(Page.id) == page_id)
-            )
-        ).first()
+    if page_purpose:
+        (state, incident_id, reference, kind, priority, station_id, team_slug, station_name) = person[
+            3 if device_id is not None else 2 :
+        ]
         wanted = (PageState.ACTIVE, PageState.UNCOVERED) if purpose == "page" else (PageState.UNCOVERED,)
-        if row is None or row.state not in wanted:
+        if state is None or incident_id is None or state not in wanted:
             return None
-        incident_id, station_id = row[1], row.station_id
         ack_token = issue_purpose_token(
             settings,
             str(user_id),
@@ -159,11 +163,11 @@ async def prepare(
         page_message = {
             "incident_id": incident_id,
             "page_id": page_id,
-            "reference": row.reference,
-            "kind": row.kind,
-            "team": row.slug,
-            "priority": row.priority,
-            "station": row.name,
+            "reference": reference,
+            "kind": kind,
+            "team": team_slug,
+            "priority": priority,
+            "station": station_name,
             "ack_token": ack_token,
         }
         topic_id = incident_id
@@ -189,7 +193,7 @@ async def prepare(
     return PreparedDelivery(
         channel="fallback",
         device_id=None,
-        phone_number=person.phone_number if _sms_enabled(settings) else None,
+        phone_number=person[1] if _sms_enabled(settings) else None,
         **common,
     )
 
