@@ -14,12 +14,9 @@ import pytest
 from api.db import utcnow
 from api.jobs import service as jobs_service
 from api.jobs.service import enqueue
-from tests import paging_helpers
 from tests.paging_helpers import bounded, paging_settings
 from workers import handlers, queue
 from workers.runtime import Worker
-
-push_service = paging_helpers.push_service
 
 
 @pytest.fixture
