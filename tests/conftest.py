@@ -36,7 +36,6 @@ from tests.launcher import close_shared as close_shared_launcher
 from tests.parallel import (  # noqa: F401 - used by pytest
     _alone_if_marked,
     pytest_collection_modifyitems,
-    pytest_xdist_make_scheduler,
 )
 from tests.routes_once import share_built_routes
 
