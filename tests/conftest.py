@@ -41,7 +41,6 @@ from tests.paging_helpers import make_crew, paging_settings
 from tests.parallel import (  # noqa: F401 - used by pytest
     _alone_if_marked,
     pytest_collection_modifyitems,
-    pytest_xdist_make_scheduler,
 )
 from tests.routes_once import share_built_routes
 from workers.runtime import Worker

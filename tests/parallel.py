@@ -1,10 +1,12 @@
-"""Running the suite in parallel (pytest-xdist, `make test`): which tests run on one worker,
-which start first and which run alone. Registered by `tests/conftest.py`; imports nothing of
-Lantern.
+"""Running the suite in parallel (pytest-xdist, `make test`): in which order tests are handed
+out and which run alone. Registered by `tests/conftest.py`; imports nothing of Lantern.
 
-- `browser` tests (tests/e2e/) run one after another on one worker;
 - `slow` tests (real processes, long waits) are handed out first, so the long ones do not make
   the tail of the run; they run beside other tests;
+- `browser` tests (tests/e2e/) come next, spread over every worker like the rest: each worker
+  has its own launcher, `lantern demo` template, servers on reserved ports and Chromium, and
+  every test its own server, database and browser contexts. At 5 to 60 s each they are the
+  longest tests after the slow ones, so they too go out before the short ones;
 - `alone` tests (a latency measured against a baseline, a tight time bound) run with no other
   test beside them: the CPU another test takes would show in what they measure. They are
   handed out last, when the test each waits for on the other workers is a short one (first,
@@ -21,37 +23,19 @@ import pytest
 BROWSER_TESTS = "tests/e2e/"
 
 
-@pytest.hookimpl(optionalhook=True)
-def pytest_xdist_make_scheduler(config: pytest.Config, log):
-    """Under `--dist loadgroup` (`make test`), the browser tests are one group: they run one after
-    another on one worker, while the other workers share out the rest test by test. They share
-    one `lantern demo` template and never run two Chromiums at once. xdist hands out the largest
-    groups first (`--loadscope-reorder`, its default), so the browser group starts at once.
-
-    Grouped here, in the controller, by path: pytest 9.2 ignores the node id suffix through which
-    xdist's own `xdist_group` marks reach the scheduler (pytest-dev/pytest-xdist#1386), so those
-    marks alone silently group nothing. They still count where they do reach it."""
-    if config.getvalue("dist") != "loadgroup":
-        return None
-    from xdist.scheduler import LoadGroupScheduling
-
-    class BrowserTestsTogether(LoadGroupScheduling):
-        def _split_scope(self, nodeid: str) -> str:
-            return "browser" if nodeid.startswith(BROWSER_TESTS) else super()._split_scope(nodeid)
-
-    return BrowserTestsTogether(config, log)
-
-
 @pytest.hookimpl(trylast=True)  # after pytest has grouped the tests by database
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """`slow` tests first and `alone` tests last, otherwise in collection order (every worker
-    sorts alike, as xdist requires). xdist hands tests out in this order, so a 50-second test
-    starts while the other workers still have hundreds of short ones to do, not at the end."""
+    """`slow` tests first, then the browser tests, `alone` tests last, otherwise in collection
+    order (every worker sorts alike, as xdist requires). xdist hands tests out in this order (each
+    test a unit of its own under `--dist loadgroup`), so a 50-second test starts while the other
+    workers still have hundreds of short ones to do, not at the end."""
 
     def turn(item: pytest.Item) -> int:
         if item.get_closest_marker("alone"):
-            return 2
-        return 0 if item.get_closest_marker("slow") else 1
+            return 3
+        if item.get_closest_marker("slow"):
+            return 0
+        return 1 if item.nodeid.startswith(BROWSER_TESTS) else 2
 
     items.sort(key=turn)
 

@@ -51,10 +51,10 @@ async def test_an_admin_paged_for_an_uncovered_incident_opens_it(quick_server, c
     first, last = unique_name()
     incident = await report_incident(quick_server, first, last)
 
-    for _ in range(60):  # the in-process worker escalates after 2 s; bounded at 30 s
+    for _ in range(150):  # the in-process worker escalates after 2 s; bounded at 30 s
         if (await manager.get(f"/incidents/{incident['id']}/status"))["state"] == "uncovered":
             break
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(0.2)
     else:
         pytest.fail("the page never went uncovered")
     assert (await manager.get(f"/incidents/{still_paging['id']}/status"))["state"] == "paging"

@@ -78,23 +78,30 @@ async def test_each_roles_first_screens_fit_a_phone(live_server, chromium):
         "partner.home": ["/concerns"],
         "admin": ["/admin", "/settings"],
     }
-    for size in SIZES:
-        for username, paths in journeys.items():
-            context = await new_context(chromium, viewport=size, is_mobile=True, has_touch=True)
-            try:
-                page = await context.new_page()
-                await sign_in(page, live_server, username)
-                for path in paths:
-                    await page.goto(live_server.url + path)
-                    await page.get_by_role("heading", level=1).first.wait_for()
+    # One phone (context) and one sign-in per role; each screen loaded once, at the first size,
+    # then checked at every size: the layout follows the viewport (CSS, and a ResizeObserver for
+    # the header's height), as on a phone turned or a window narrowed.
+    for username, paths in journeys.items():
+        context = await new_context(chromium, viewport=SIZES[0], is_mobile=True, has_touch=True)
+        try:
+            page = await context.new_page()
+            await sign_in(page, live_server, username)
+            for path in paths:
+                await page.set_viewport_size(SIZES[0])
+                await page.goto(live_server.url + path)
+                await page.get_by_role("heading", level=1).first.wait_for()
+                for size in SIZES:
+                    await page.set_viewport_size(size)
                     await check_screen(page, f"{username} {path} at {size['width']}px", problems)
-                    if path == "/search":
-                        # The results list too: run the filters as they stand (the last 28 days).
-                        await page.get_by_test_id("search-submit").click()
-                        await page.get_by_test_id("search-results").wait_for()
+                if path == "/search":
+                    # The results list too: run the filters as they stand (the last 28 days).
+                    await page.get_by_test_id("search-submit").click()
+                    await page.get_by_test_id("search-results").wait_for()
+                    for size in reversed(SIZES):
+                        await page.set_viewport_size(size)
                         await check_screen(page, f"{username} search results at {size['width']}px", problems)
-            finally:
-                await context.close()
+        finally:
+            await context.close()
     assert problems == [], "\n".join(problems)
 
 
@@ -126,11 +133,15 @@ async def test_the_theme_follows_the_phone_unless_chosen(live_server, chromium):
 
 @bounded(120)
 async def test_an_empty_send_focuses_a_field_in_view(live_server, chromium):
-    for size in SIZES:
-        context = await new_context(chromium, viewport=size, is_mobile=True, has_touch=True)
-        try:
-            page = await context.new_page()
-            await sign_in(page, live_server, "custody.euston", path="/report")
+    # One phone signed in once; the form loaded afresh at each size.
+    context = await new_context(chromium, viewport=SIZES[0], is_mobile=True, has_touch=True)
+    try:
+        page = await context.new_page()
+        await sign_in(page, live_server, "custody.euston", path="/report")
+        for size in SIZES:
+            if size != SIZES[0]:
+                await page.set_viewport_size(size)
+                await page.goto(live_server.url + "/report")
             await page.get_by_role("heading", level=1, name=re.compile("Report")).wait_for()
             await page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
             await page.get_by_test_id("report-submit").click()
@@ -146,5 +157,5 @@ async def test_an_empty_send_focuses_a_field_in_view(live_server, chromium):
             assert focused["tag"] in {"INPUT", "SELECT", "TEXTAREA", "FIELDSET", "DIV", "H2", "P"}, focused
             assert focused["top"] >= focused["headerBottom"], f"hidden under the header: {focused}"
             assert focused["bottom"] <= focused["height"], f"below the screen: {focused}"
-        finally:
-            await context.close()
+    finally:
+        await context.close()

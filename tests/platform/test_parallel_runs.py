@@ -2,7 +2,7 @@
 
 Two of these tests run a small pytest session of their own, with two xdist workers, over
 `tests/conftest.py`: one where every worker is killed, one that mixes slow, alone, browser and
-other tests.
+other tests (browser tests spread over both workers, handed out after the slow ones).
 """
 
 from __future__ import annotations
@@ -144,13 +144,12 @@ SPAN = """\
     """
 
 
-def test_slow_tests_start_first_alone_tests_run_alone_browser_tests_share_a_worker(tmp_path):
+def test_slow_then_browser_tests_start_first_on_every_worker_alone_tests_run_alone(tmp_path):
     spans = tmp_path / "spans"
     spans.mkdir()
     result = _inner_pytest(
         tmp_path,
-        "from tests.parallel import _alone_if_marked, pytest_collection_modifyitems, "
-        "pytest_xdist_make_scheduler\n",
+        "from tests.parallel import _alone_if_marked, pytest_collection_modifyitems\n",
         {
             "test_quick.py": SPAN
             + """
@@ -172,7 +171,7 @@ def test_slow_tests_start_first_alone_tests_run_alone_browser_tests_share_a_work
             + """
     @pytest.mark.parametrize("n", range(4))
     def test_browser(n):
-        span(0.1, "browser")
+        span(0.2, "browser")
     """,
         },
         "--dist",
@@ -187,7 +186,7 @@ def test_slow_tests_start_first_alone_tests_run_alone_browser_tests_share_a_work
         ran[kind].append((worker, start, end))
     assert [len(ran[k]) for k in ("slow", "alone", "quick", "browser")] == [2, 2, 12, 4]
     assert len({worker for worker, _, _ in ran["quick"]}) == 2, "both workers took a share"
-    assert len({worker for worker, _, _ in ran["browser"]}) == 1, "the browser tests share one worker"
+    assert len({worker for worker, _, _ in ran["browser"]}) == 2, "both workers took browser tests"
     everything = ran["slow"] + ran["alone"] + ran["quick"] + ran["browser"]
 
     def overlap(a, b) -> bool:
@@ -198,9 +197,16 @@ def test_slow_tests_start_first_alone_tests_run_alone_browser_tests_share_a_work
     assert any(overlap(slow, other) for slow in ran["slow"] for other in everything), (
         "slow tests run beside others"
     )
-    # Written after the quick tests, slow tests are handed out first and alone tests last: on
-    # each worker, the slow ones ran before any quick test and the alone ones after them all.
+
+    # Written after the quick tests (and the browser tests in a later file), slow tests are
+    # handed out first, then the browser tests, and alone tests last: on each worker, the slow
+    # ones ran before any browser test, the browser ones before any quick test, and the alone
+    # ones after them all.
+    def starts(kind: str, worker: str) -> list[float]:
+        return [s for w, s, _ in ran[kind] if w == worker]
+
     for worker in {w for w, _, _ in everything}:
-        quick = [s for w, s, _ in ran["quick"] if w == worker]
-        assert all(s < min(quick, default=float("inf")) for w, s, _ in ran["slow"] if w == worker)
-        assert all(s > max(quick, default=0.0) for w, s, _ in ran["alone"] if w == worker)
+        slow, browser, quick = starts("slow", worker), starts("browser", worker), starts("quick", worker)
+        assert max(slow, default=0.0) < min(browser, default=float("inf")), "slow tests first"
+        assert max(browser, default=0.0) < min(quick, default=float("inf")), "then browser tests"
+        assert min(starts("alone", worker), default=float("inf")) > max(quick, default=0.0)
