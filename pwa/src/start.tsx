@@ -4,10 +4,16 @@ import { App, preloadScreen } from './app';
 import { emitLive } from './live';
 import { navigate } from './router';
 import { boot } from './runtime';
+import { startEarly } from './early';
 import { afterLoad } from './ui/idle';
 
 performance.mark?.('lantern:start');
-preloadScreen(window.location.pathname);
+// early.ts has run by now (main.tsx imports this chunk after it): who the device last knew
+// decides the home screen at "/".
+void startEarly().then(
+  (early) => preloadScreen(window.location.pathname, early.known?.roles),
+  () => preloadScreen(window.location.pathname),
+);
 // index.html paints "Starting Lantern…" before any script runs; the app's starting phase is the
 // same markup and takes those nodes over (hydrate) rather than drawing new ones: the first paint,
 // the screen's largest until the screen's own content comes, stays the one painted first (issue 16).
