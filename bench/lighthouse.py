@@ -9,7 +9,7 @@ bench/lighthouse/audit.mjs, which signs in through the form (the PWA keeps its t
 IndexedDB) and then measures the screen with a cold HTTP cache and no service worker. Lighthouse's
 default config is the mobile preset (simulated Slow 4G, 4x CPU slowdown, 412x823 screen).
 
-    .venv/bin/python bench/lighthouse.py [--runs 1] [--only board,sign-in] [--verbose] [--probe]
+    .venv/bin/python bench/lighthouse.py [--runs 1] [--only board,sign-in] [--verbose] [--probe] [--profile]
 
 Needs a built PWA (`make pwa`), node and /usr/bin/chromium. About 20 s a screen on an idle machine."""
 
@@ -54,6 +54,11 @@ def main() -> None:
         action="store_true",
         help="instead of Lighthouse: name each screen's LCP element and its time (lcp-probe.mjs)",
     )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="instead of Lighthouse: the functions with the most main-thread time while each screen loads (profile.mjs)",
+    )
     args = parser.parse_args()
     dist = ROOT / "pwa" / "dist"
     if not (dist / "index.html").exists():
@@ -83,6 +88,10 @@ def main() -> None:
         if args.probe:
             probe = [node, str(HERE / "lcp-probe.mjs"), f"http://127.0.0.1:{port}/", str(plan_file)]
             subprocess.run(probe, cwd=HERE, check=True, timeout=600)
+            return
+        if args.profile:
+            profile = [node, str(HERE / "profile.mjs"), f"http://127.0.0.1:{port}/", str(plan_file)]
+            subprocess.run(profile, cwd=HERE, check=True, timeout=600)
             return
         process = subprocess.Popen(
             [node, str(HERE / "audit.mjs"), f"http://127.0.0.1:{port}/", str(plan_file)],

@@ -6,9 +6,6 @@ import { app, useStore } from './state';
 import { Header } from './ui/Header';
 import { LockScreen } from './screens/LockScreen';
 import { SignIn } from './screens/SignIn';
-import { WorkerHome } from './screens/WorkerHome';
-import { Inbox } from './screens/Inbox';
-import { MyReports } from './screens/MyReports';
 import { SignOut } from './screens/SignOut';
 import { Lazy, preload, type Loader } from './ui/Lazy';
 import { Places } from './screens/LazyPlaces';
@@ -21,9 +18,14 @@ import { afterLoad } from './ui/idle';
 export { homeFor };
 
 
-// Screens loaded on first use, each its own chunk out of the app shell: the screens no role opens
-// first, and the first screens of the roles other than the on-call worker's (whose chunk main.tsx
-// starts fetching at once when the address names it: see preloadScreen).
+// Screens loaded on first use, each its own chunk out of the app shell, every role's first screen
+// included (issue 16: the shell's code is evaluated on every start, for every role; a screen's own
+// code only for its role). The server's copy of index.html for a first screen's address names its
+// chunk as a modulepreload (scripts/first-screens.mjs), and start.tsx asks for it at once (see
+// preloadScreen), so it arrives beside the shell.
+const loadWorkerHome = () => import('./screens/WorkerHome').then((m) => m.WorkerHome);
+const loadInbox = () => import('./screens/Inbox').then((m) => m.Inbox);
+const loadMyReports = () => import('./screens/MyReports').then((m) => m.MyReports);
 const loadRota = () => import('./screens/Rota').then((m) => m.Rota);
 const loadAdmin = () => import('./screens/AdminHome').then((m) => m.AdminHome);
 const loadPartnershipReports = () => import('./screens/PartnershipReports').then((m) => m.PartnershipReports);
@@ -55,8 +57,8 @@ export const SEARCH_ROLES: Role[] = ['day_team', 'manager', 'coordinator'];
 const PLACE_ROLES: Role[] = ['worker', 'day_team', 'manager', 'coordinator'];
 
 export const ROUTES: RouteDef[] = [
-  { pattern: '/on-call', roles: ['worker', 'manager'], render: () => <WorkerHome /> },
-  { pattern: '/incidents', roles: ['worker', 'day_team', 'manager'], render: () => <Inbox /> },
+  { pattern: '/on-call', roles: ['worker', 'manager'], load: loadWorkerHome, render: () => <Lazy load={loadWorkerHome} /> },
+  { pattern: '/incidents', roles: ['worker', 'day_team', 'manager'], load: loadInbox, render: () => <Lazy load={loadInbox} /> },
   // Admins too: an admin paged because nobody answered opens the incident (the API allows only those).
   { pattern: '/incidents/:id', roles: ['worker', 'day_team', 'manager', 'admin'], load: loadIncident, render: (p) => <Lazy load={loadIncident} props={{ id: p.id! }} /> },
   { pattern: '/young-people/:id', roles: ['worker', 'day_team', 'manager'], load: loadYoungPerson, render: (p) => <Lazy load={loadYoungPerson} props={{ id: p.id! }} /> },
@@ -67,7 +69,7 @@ export const ROUTES: RouteDef[] = [
   { pattern: '/hubs', roles: ['coordinator', 'manager'], render: () => <Hubs /> },
   { pattern: '/hubs/:hub/:week', roles: ['coordinator', 'manager'], render: (p) => <Hubs hub={p.hub!} week={p.week!} /> },
   { pattern: '/report', roles: ['police'], load: loadReportForm, render: () => <Lazy load={loadReportForm} /> },
-  { pattern: '/reports', roles: ['police'], render: () => <MyReports /> },
+  { pattern: '/reports', roles: ['police'], load: loadMyReports, render: () => <Lazy load={loadMyReports} /> },
   { pattern: '/reports/:id', roles: ['police'], load: loadReportStatus, render: (p) => <Lazy load={loadReportStatus} props={{ id: p.id! }} /> },
   { pattern: '/handover', roles: ['day_team', 'manager'], load: loadHandover, render: () => <Lazy load={loadHandover} /> },
   { pattern: '/handover/print', roles: ['day_team', 'manager'], load: loadHandoverPrint, render: () => <Lazy load={loadHandoverPrint} /> },
@@ -84,8 +86,10 @@ export const ROUTES: RouteDef[] = [
 
 /** At start-up, before the session is open: fetch the chunk of the screen the address names
  *  alongside, rather than after (a lazy first screen would otherwise wait one more round trip). */
-export function preloadScreen(path: string): void {
-  const route = ROUTES.find((r) => match(r.pattern, path));
+export function preloadScreen(path: string, roles?: Role[]): void {
+  // The installed app opens at "/": the home screen of the role this device last knew.
+  const target = (path === '/' || path === '') && roles ? homeFor(roles) : path;
+  const route = ROUTES.find((r) => match(r.pattern, target));
   if (route?.load) preload(route.load).catch(() => undefined);
 }
 

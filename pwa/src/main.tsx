@@ -1,31 +1,15 @@
+// The entry chunk, kept small (issue 16): the page's style, the theme, and early.ts, which reads
+// the session and sends the first screen's requests at once. The app itself (start.tsx: Preact,
+// the shell, the screens) is a chunk of its own that index.html preloads alongside this one
+// (vite.config.ts), so it downloads in parallel, and is evaluated while those requests travel.
 import './styles.css';
-import { hydrate } from 'preact';
-import { App, preloadScreen } from './app';
-import { emitLive } from './live';
-import { navigate } from './router';
-import { boot } from './runtime';
+import { startEarly } from './early';
 import { applyTheme } from './settings';
-import { afterLoad } from './ui/idle';
 
 performance.mark?.('lantern:main');
 applyTheme();
-preloadScreen(window.location.pathname);
-// index.html paints "Starting Lantern…" before any script runs; the app's starting phase is the
-// same markup and takes those nodes over (hydrate) rather than drawing new ones: the first paint,
-// the screen's largest until the screen's own content comes, stays the one painted first (issue 16).
-const root = document.getElementById('app')!;
-hydrate(<App />, root);
-void boot();
-
-if ('serviceWorker' in navigator && import.meta.env.PROD) {
-  // Registered once the page has loaded: the worker's install fetches the whole precache (every
-  // screen's chunk), which would otherwise compete with the first screen's own code and answers
-  // on a slow connection (issue 16). A page already controlled by it is unaffected.
-  afterLoad(() => void navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(() => undefined));
-  navigator.serviceWorker.addEventListener('message', (event: MessageEvent<{ type?: string; path?: string }>) => {
-    const { type, path } = event.data ?? {};
-    // Only same-app paths: a notification tap opens /incidents/<id>.
-    if (type === 'navigate' && typeof path === 'string' && path.startsWith('/') && !path.startsWith('//')) navigate(path);
-    if (type === 'push') emitLive({ type: 'push', data: null });
-  });
-}
+// The app's chunk is evaluated once the requests are sent (or there is no session to send them
+// with): evaluated at once, its long task held up the database's answers behind it. It downloads
+// meanwhile all the same (a modulepreload of index.html).
+const startApp = () => void import('./start');
+startEarly().then(startApp, startApp);

@@ -7,19 +7,20 @@ import { startIdleLock } from './auth/idle';
 import { completeOidc } from './auth/oidc';
 import { requestToken, SignInError } from './auth/session';
 import { signOut, type SignOutResult } from './auth/signout';
+import { startEarly, OWNER_KEY, type Early } from './early';
 import { firstRequests } from './firstRequests';
 import { emitLive } from './live';
 import { openLocal, SYNC_TAG, type Local } from './outbox/local';
 import type { OutboxDraft, OutboxItem } from './outbox/types';
 import { getIdleMinutes } from './settings';
 import { announce, app } from './state';
+import { whenIdle } from './ui/idle';
 
 let local: Local | null = null;
 let stopLive: (() => void) | null = null;
 let stopIdle: (() => void) | null = null;
 let retryTimer: ReturnType<typeof setTimeout> | null = null;
 
-const OWNER_KEY = 'me';
 
 export function getLocal(): Local {
   if (!local) throw new Error('Local data is not open yet');
@@ -29,8 +30,11 @@ export function getLocal(): Local {
 export async function boot(): Promise<void> {
   // Marks for bench/lighthouse/lcp-probe.mjs (the way to the first screen's requests, issue 16).
   performance.mark?.('lantern:boot');
+  let first: Early;
   try {
-    local = await openLocal(onUnauthorised);
+    // The database, the session and who holds it, read by early.ts at the page's start.
+    first = await startEarly();
+    local = await openLocal(onUnauthorised, first);
     performance.mark?.('lantern:local-open');
   } catch {
     app.set({ phase: 'signed_out', signInReason: 'This browser does not let Lantern keep data on the device (private browsing?). Records cannot be saved offline.' });
@@ -44,16 +48,18 @@ export async function boot(): Promise<void> {
   performance.mark?.('lantern:session');
   void navigator.storage?.persist?.().catch(() => false);
   if (!session) {
+    dropPrimed(); // (early.ts primes only with a live session: nothing to drop, unless it expired since)
     app.set({ phase: 'signed_out' });
     return;
   }
   // A reload with a live session: open the person's screen at once from who this device last
   // knew them to be, and confirm with the server alongside (a 401 there signs out as usual).
   // This takes a round trip off the way to the first screen (Lighthouse's LCP, issue 16).
-  const known = await local.vault.get<Me>(OWNER_KEY);
+  // early.ts read it and, with it, already sent the first screen's requests.
+  const known = first.known;
   performance.mark?.('lantern:known');
   if (known && known.username === session.username) {
-    open(known, session.username);
+    open(known, session.username, first.primed ? null : session.access_token);
     void confirm(known.username);
     return;
   }
@@ -96,9 +102,10 @@ async function enter(username: string): Promise<void> {
   open(me, username);
 }
 
-function open(me: Me, username: string): void {
+/** `token`: null when early.ts has already sent the first screen's requests. */
+function open(me: Me, username: string, token?: string | null): void {
   // The screen's first answers are on their way before it mounts (firstRequests.ts; issue 16).
-  for (const path of firstRequests(window.location.pathname, window.location.search, me.roles)) prime(path);
+  if (token !== null) for (const path of firstRequests(window.location.pathname, window.location.search, me.roles)) prime(path, token);
   app.set({ phase: 'signed_in', me, username, signInReason: null });
   // A hubs' coordinator reads places, networks and searches, a partner their own concerns: the
   // live stream is not theirs (the API refuses them; "Connecting" would never end).
@@ -106,7 +113,9 @@ function open(me: Me, username: string): void {
   else app.set({ live: 'closed' });
   stopIdle?.();
   stopIdle = startIdleLock(getIdleMinutes, () => void lock());
-  void syncNow({ force: true });
+  // The outbox is sent once the first screen has drawn and the main thread is free (within 1 s):
+  // its IndexedDB reads and decryption are not the first screen's work (issue 16).
+  whenIdle(() => void syncNow({ force: true }), 1_000);
 }
 
 export class OtherUsersRecords extends Error {}

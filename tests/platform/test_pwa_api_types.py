@@ -33,6 +33,8 @@ PWA_ONLY: dict[str, set[str]] = {
     "app.tsx": {"RouteDef"},
     "auth/oidc.ts": {"Pending"},
     "auth/session.ts": {"Session"},
+    # What the page's start-up read from the device (database, session, last known `/me`).
+    "early.ts": {"Early"},
     "auth/signout.ts": {"SignOutResult"},
     "offline/catalogue.ts": {"Catalogue"},
     "offline/savedCopy.ts": {"Shown", "Kept"},

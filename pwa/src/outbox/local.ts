@@ -1,7 +1,7 @@
 // Opens this device's local data (the outbox, the sealed vault, the session) and the sync
 // engine over it. Used by the page and by the service worker alike.
 import { SessionStore } from '../auth/session';
-import { DEFAULT_DB_NAME } from './db';
+import { DEFAULT_DB_NAME, type LanternDB } from './db';
 import { Outbox } from './store';
 import { createSyncEngine } from './sync';
 import { Vault } from './vault';
@@ -16,10 +16,14 @@ export interface Local {
   sync: ReturnType<typeof createSyncEngine>;
 }
 
-export async function openLocal(onUnauthorised: () => void): Promise<Local> {
-  const outbox = await Outbox.open(DEFAULT_DB_NAME, { channel: OUTBOX_CHANNEL });
-  const vault = new Vault(outbox.db);
-  const session = new SessionStore(vault);
+/** `opened`: the database, vault and session the page's start-up (early.ts) has already opened. */
+export async function openLocal(
+  onUnauthorised: () => void,
+  opened?: { db: LanternDB; vault: Vault; session: SessionStore },
+): Promise<Local> {
+  const outbox = opened ? new Outbox(opened.db, { channel: OUTBOX_CHANNEL }) : await Outbox.open(DEFAULT_DB_NAME, { channel: OUTBOX_CHANNEL });
+  const vault = opened?.vault ?? new Vault(outbox.db);
+  const session = opened?.session ?? new SessionStore(vault);
   const locks = typeof navigator !== 'undefined' && 'locks' in navigator ? navigator.locks : null;
   const sync = createSyncEngine({
     outbox,

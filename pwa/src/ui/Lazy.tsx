@@ -1,6 +1,5 @@
-// A screen loaded on first use, out of the app shell (the screens no role opens first, and the
-// first screens of the roles other than the on-call worker's): the sign-in and the night's screens
-// stay small on a slow phone. The chunk is precached by the service worker like the shell, so it
+// A screen loaded on first use, out of the app shell (every screen but the sign-in, lock and
+// sign-out): the shell each role loads stays small on a slow phone. The chunk is precached by the service worker like the shell, so it
 // opens offline too. A chunk loaded once renders at once the next time (no "Loading…" flash).
 import type { ComponentType } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
