@@ -160,6 +160,11 @@ async def run(kind: str, rate: float, count: int, worker_count: int) -> None:
             cmd.append("--no-worker")
         with server(cmd, env, port) as api, workers(worker_count if separate else 0, env) as loops:
             base = f"http://127.0.0.1:{port}"
+            if separate:
+                # As the API's /readyz is waited for: the burst starts once every worker listens
+                # (a worker process starting up after the burst began made the first pages wait).
+                waited = await wait_for_listeners(url, len(loops))
+                print(f"  workers listening {waited:.1f} s after the API was ready", flush=True)
             await register_devices(base, push)
             token = httpx.post(
                 f"{base}/api/v1/auth/token", data={"username": "bench.police", "password": PASSWORD}
@@ -213,6 +218,25 @@ async def run(kind: str, rate: float, count: int, worker_count: int) -> None:
             f"p99 {percentile(from_request, 0.99):6.1f} ms  max {max(from_request):6.1f} ms"
         )
         print_tail(sent, first, t_first, level_jobs, worker_pids)
+
+
+async def wait_for_listeners(url: str, count: int, within: float = 120.0) -> float:
+    """Until `count` connections LISTEN for jobs on this database; returns the seconds waited."""
+    started = time.monotonic()
+    database = url.rsplit("/", 1)[1]
+    connection = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        while time.monotonic() - started < within:
+            listening = await connection.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND query ILIKE 'LISTEN %'",
+                database,
+            )
+            if listening >= count:
+                return time.monotonic() - started
+            await asyncio.sleep(0.1)
+    finally:
+        await connection.close()
+    raise RuntimeError(f"fewer than {count} workers listening after {within:.0f} s")
 
 
 async def page_level_jobs(url: str) -> dict[str, dict]:
@@ -277,7 +301,10 @@ def print_tail(
         for at in other["managers"]:
             per_second[int(at.timestamp() - t_first)] = per_second.get(int(at.timestamp() - t_first), 0) + 1
         if per_second:
-            print("  page.managers written by second: " + "  ".join(f"{s}s x{n}" for s, n in sorted(per_second.items())))
+            print(
+                "  page.managers written by second: "
+                + "  ".join(f"{s}s x{n}" for s, n in sorted(per_second.items()))
+            )
     slow = sorted(rows, key=lambda r: -r[2])[:8]
     by_worker: dict[str, list[float]] = {}
     for _, _, latency, incident in rows:
@@ -313,9 +340,7 @@ def print_tail(
                 if job["started"]
                 else "      -"
             )
-            detail = (
-                f"  {worker_pids.get(pid, pid):>6}  {job['attempts']:>7}  {began:>15}  {done:>13}  {to_201:9.0f} ms"
-            )
+            detail = f"  {worker_pids.get(pid, pid):>6}  {job['attempts']:>7}  {began:>15}  {done:>13}  {to_201:9.0f} ms"
         print(f"  {index:>13}  {at:6.2f} s  {latency:7.0f} ms{detail}")
 
 
