@@ -25,6 +25,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import asyncpg
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -159,6 +160,11 @@ async def run(kind: str, rate: float, count: int, worker_count: int) -> None:
             cmd.append("--no-worker")
         with server(cmd, env, port) as api, workers(worker_count if separate else 0, env) as loops:
             base = f"http://127.0.0.1:{port}"
+            if separate:
+                # As the API's /readyz is waited for: the burst starts once every worker listens
+                # (a worker process starting up after the burst began made the first pages wait).
+                waited = await wait_for_listeners(url, len(loops))
+                print(f"  workers listening {waited:.1f} s after the API was ready", flush=True)
             await register_devices(base, push)
             token = httpx.post(
                 f"{base}/api/v1/auth/token", data={"username": "bench.police", "password": PASSWORD}
@@ -172,6 +178,8 @@ async def run(kind: str, rate: float, count: int, worker_count: int) -> None:
             await asyncio.to_thread(push.wait_for, len(sent), 60)
             cpu = {k: sum(cpu_seconds(pid) for pid in v) - cpu_before[k] for k, v in pids.items()}
             await asyncio.sleep(1)
+            level_jobs = await page_level_jobs(url) if kind == "postgres" else {}
+            worker_pids = {str(p.pid): f"w{n}" for n, p in enumerate(loops)}
     finally:
         push.stop()
         await drop()
@@ -182,6 +190,7 @@ async def run(kind: str, rate: float, count: int, worker_count: int) -> None:
         if incident_id in sent:
             first[incident_id] = min(first.get(incident_id, float("inf")), received.received_at)
     committed = [(first[i] - answered) * 1000 for i, (_, answered) in sent.items() if i in first]
+    t_first = min((started_at for started_at, _ in sent.values()), default=0.0)
     from_request = [(first[i] - started_at) * 1000 for i, (started_at, _) in sent.items() if i in first]
     mode = f"serve --no-worker + {worker_count} workers" if separate else "serve with its in-process worker"
     unpaged = len(sent) - len(first)
@@ -208,6 +217,131 @@ async def run(kind: str, rate: float, count: int, worker_count: int) -> None:
             f"  request sent -> push received:                      p50 {statistics.median(from_request):6.1f} ms  "
             f"p99 {percentile(from_request, 0.99):6.1f} ms  max {max(from_request):6.1f} ms"
         )
+        print_tail(sent, first, t_first, level_jobs, worker_pids)
+
+
+async def wait_for_listeners(url: str, count: int, within: float = 120.0) -> float:
+    """Until `count` connections LISTEN for jobs on this database; returns the seconds waited."""
+    started = time.monotonic()
+    database = url.rsplit("/", 1)[1]
+    connection = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        while time.monotonic() - started < within:
+            listening = await connection.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND query ILIKE 'LISTEN %'",
+                database,
+            )
+            if listening >= count:
+                return time.monotonic() - started
+            await asyncio.sleep(0.1)
+    finally:
+        await connection.close()
+    raise RuntimeError(f"fewer than {count} workers listening after {within:.0f} s")
+
+
+async def page_level_jobs(url: str) -> dict[str, dict]:
+    """PostgreSQL: each incident's first `page.level` job (who ran it, when it was written and
+    finished, on which attempt), read before the database is dropped: where the tail falls."""
+    connection = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        rows = await connection.fetch(
+            "SELECT p.incident_id::text AS incident, j.leased_by, j.attempts, j.created_at, j.finished_at,"
+            " (SELECT min(e.created_at) FROM jobs e WHERE e.kind = 'page.escalate'"
+            "  AND e.payload->>'page_id' = j.payload->>'page_id') AS started"
+            " FROM jobs j JOIN pages p ON p.id = (j.payload->>'page_id')::uuid"
+            " WHERE j.kind = 'page.level' ORDER BY j.created_at"
+        )
+        other = await connection.fetch(
+            "SELECT kind, count(*) AS n, min(created_at) AS first, max(created_at) AS last"
+            " FROM jobs WHERE kind NOT IN ('page.level', 'delivery.send') GROUP BY kind"
+        )
+        managers = await connection.fetch(
+            "SELECT created_at FROM jobs WHERE kind = 'page.managers' ORDER BY created_at"
+        )
+    finally:
+        await connection.close()
+    jobs: dict[str, dict] = {}
+    for row in rows:
+        jobs.setdefault(row["incident"], dict(row))
+    jobs["_other"] = {"kinds": [dict(r) for r in other], "managers": [r["created_at"] for r in managers]}
+    return jobs
+
+
+def print_tail(
+    sent: dict[str, tuple[float, float]],
+    first: dict[str, float],
+    t_first: float,
+    level_jobs: dict[str, dict],
+    worker_pids: dict[str, str],
+) -> None:
+    """Where the slow pages fall: by second of the burst, and the slowest ones with their
+    index, send time, and (PostgreSQL) which worker ran the level and how long it waited."""
+    order = sorted(sent, key=lambda i: sent[i][0])
+    rows = []
+    for index, incident in enumerate(order):
+        if incident not in first:
+            continue
+        started_at, answered = sent[incident]
+        rows.append((index, started_at - t_first, (first[incident] - answered) * 1000, incident))
+    by_second: dict[int, list[float]] = {}
+    for _, at, latency, _ in rows:
+        by_second.setdefault(int(at), []).append(latency)
+    print(
+        "  by second of the burst (p50/max ms): "
+        + "  ".join(f"{s}s {statistics.median(v):.0f}/{max(v):.0f}" for s, v in sorted(by_second.items()))
+    )
+    other = level_jobs.get("_other")
+    if other:
+        for kind in other["kinds"]:
+            print(
+                f"  other jobs: {kind['kind']} x{kind['n']}, written from "
+                f"{kind['first'].timestamp() - t_first:.2f} s to {kind['last'].timestamp() - t_first:.2f} s"
+            )
+        per_second: dict[int, int] = {}
+        for at in other["managers"]:
+            per_second[int(at.timestamp() - t_first)] = per_second.get(int(at.timestamp() - t_first), 0) + 1
+        if per_second:
+            print(
+                "  page.managers written by second: "
+                + "  ".join(f"{s}s x{n}" for s, n in sorted(per_second.items()))
+            )
+    slow = sorted(rows, key=lambda r: -r[2])[:8]
+    by_worker: dict[str, list[float]] = {}
+    for _, _, latency, incident in rows:
+        job = level_jobs.get(incident)
+        if job is not None and ":" in (job["leased_by"] or ""):
+            name = worker_pids.get(job["leased_by"].split(":")[1], "?")
+            by_worker.setdefault(name, []).append(latency)
+    if by_worker:
+        print(
+            "  by worker (pages, p50/p99/max ms): "
+            + "  ".join(
+                f"{w} {len(v)} {statistics.median(v):.0f}/{percentile(v, 0.99):.0f}/{max(v):.0f}"
+                for w, v in sorted(by_worker.items())
+            )
+        )
+    print(
+        "  slowest: index  sent at  201->push  level job: worker  attempt  written->started"
+        "  written->done  written->201"
+    )
+    for index, at, latency, incident in sorted(slow):
+        job = level_jobs.get(incident)
+        detail = ""
+        if job is not None:
+            pid = (job["leased_by"] or "?").split(":")[1] if ":" in (job["leased_by"] or "") else "?"
+            done = (
+                f"{(job['finished_at'] - job['created_at']).total_seconds() * 1000:7.0f} ms"
+                if job["finished_at"]
+                else "      -"
+            )
+            to_201 = (sent[incident][1] - job["created_at"].timestamp()) * 1000
+            began = (
+                f"{(job['started'] - job['created_at']).total_seconds() * 1000:7.0f} ms"
+                if job["started"]
+                else "      -"
+            )
+            detail = f"  {worker_pids.get(pid, pid):>6}  {job['attempts']:>7}  {began:>15}  {done:>13}  {to_201:9.0f} ms"
+        print(f"  {index:>13}  {at:6.2f} s  {latency:7.0f} ms{detail}")
 
 
 def main() -> None:

@@ -490,9 +490,36 @@ def ping_in_one_round_trip(database: Database) -> None:
     dialect.do_ping = do_ping  # type: ignore[method-assign]
 
 
+async def open_pool(database: Database, within: float = 10.0) -> None:
+    """PostgreSQL: open the pool's connections before the first claim (warming before serving).
+    The pool grows lazily: a worker that met a backlog at start claimed it with two connections
+    in its pool and opened the rest while its first pages waited (that first claim took 1.1 s on
+    a loaded machine; see the README, Performance: the tail). A connection that fails here is
+    only logged: the pool opens it again when it is needed."""
+    if database.is_sqlite:
+        return
+    size = database.engine.pool.size()  # type: ignore[attr-defined]
+
+    async def one() -> None:
+        async with database.engine.connect() as connection:
+            await connection.exec_driver_sql("SELECT 1")
+
+    try:
+        results = await asyncio.wait_for(
+            asyncio.gather(*(one() for _ in range(size)), return_exceptions=True), within
+        )
+    except TimeoutError:
+        log.warning("opening the pooled connections took over %.0f s; going on", within)
+        return
+    failed = [r for r in results if isinstance(r, BaseException)]
+    if failed:
+        log.warning("could not open %s of %s pooled connections at start: %s", len(failed), size, failed[0])
+
+
 async def run_forever(settings: Settings) -> None:
     database = Database(settings.database_url)
     ping_in_one_round_trip(database)
+    await open_pool(database)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
