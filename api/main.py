@@ -30,8 +30,10 @@ from api.partners.routes import router as partners_router
 from api.people.routes import router as people_router
 from api.places.routes import router as places_router
 from api.platform import precompressed
+from api.platform.compression import ApiGzip
 from api.platform.first_screen import FirstScreens
 from api.platform.middleware import LanternMiddleware
+from api.platform.shell_csp import ShellPolicies
 from api.platform.startup import freeze_after_start_up
 from api.referrals.routes import router as referrals_router
 from api.reports.routes import router as reports_router
@@ -103,6 +105,7 @@ def create_app(settings: Settings | None = None, *, background=None, freeze_gc: 
         app.include_router(router)
     _mount_docs(app)
     _mount_pwa(app, settings.pwa_dist)
+    app.add_middleware(ApiGzip)  # inside LanternMiddleware: its headers and timing cover it
     app.add_middleware(LanternMiddleware, max_body_bytes=settings.max_body_bytes, router_app=app)
     return app
 
@@ -130,6 +133,8 @@ def _mount_pwa(app: FastAPI, dist: Path) -> None:
     index = dist / "index.html"
     # For a screen loaded on first use, the shell's copy that names its chunk (first_screen.py).
     first_screens = FirstScreens(dist)
+    # A shell page allows its own inline stylesheet by its hash (shell_csp.py).
+    shell_policies = ShellPolicies()
 
     def send(file: Path, request: Request, cache_control: str | None) -> FileResponse:
         chosen, coding = precompressed.choose(file, request.headers.get("accept-encoding", ""))
@@ -138,6 +143,8 @@ def _mount_pwa(app: FastAPI, dist: Path) -> None:
             headers["Vary"] = "Accept-Encoding"
         if coding:
             headers["Content-Encoding"] = coding
+        if file.suffix == ".html":
+            headers["Content-Security-Policy"] = shell_policies.for_file(file)
         return FileResponse(chosen, headers=headers, media_type=precompressed.media_type(file))
 
     @app.get("/{path:path}", response_class=FileResponse, include_in_schema=False, dependencies=[public()])

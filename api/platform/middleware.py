@@ -21,17 +21,19 @@ log = logging.getLogger("lantern.http")
 
 _REQUEST_ID_OK = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
+# A response may bring its own policy (the PWA's shell pages allow their inline stylesheet by its
+# hash, shell_csp.py); every other response gets this one.
+BASE_CSP = (
+    b"default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+    b"img-src 'self' data:; worker-src 'self'; manifest-src 'self'; font-src 'self'; "
+    b"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
     (b"x-frame-options", b"DENY"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=()"),
-    (
-        b"content-security-policy",
-        b"default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; "
-        b"img-src 'self' data:; worker-src 'self'; manifest-src 'self'; font-src 'self'; "
-        b"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-    ),
+    (b"content-security-policy", BASE_CSP),
 ]
 # /docs needs the Swagger UI bundle's inline bootstrap script; it carries no case data.
 DOCS_CSP = (
@@ -104,6 +106,8 @@ class LanternMiddleware:
                 if path.startswith("/docs") or path.startswith("/redoc"):
                     headers += [h for h in SECURITY_HEADERS if h[0] != b"content-security-policy"]
                     headers.append((b"content-security-policy", DOCS_CSP))
+                elif any(name.lower() == b"content-security-policy" for name, _ in headers):
+                    headers += [h for h in SECURITY_HEADERS if h[0] != b"content-security-policy"]
                 else:
                     headers += SECURITY_HEADERS
                 if path.startswith("/api/"):
