@@ -6,6 +6,7 @@
 //   node lcp-probe.mjs <base-url> <screens.json>     (the plan bench/lighthouse.py writes)
 import { readFileSync } from 'node:fs';
 import puppeteer from 'puppeteer-core';
+import { signInCold } from './signed-in.mjs';
 
 const [base, screensFile] = process.argv.slice(2);
 const screens = JSON.parse(readFileSync(screensFile, 'utf8'));
@@ -16,19 +17,7 @@ for (const screen of screens) {
   try {
     const page = await browser.newPage();
     await page.setViewport({ width: 412, height: 823, deviceScaleFactor: 1.75, isMobile: true });
-    if (screen.username) {
-      await page.goto(base, { waitUntil: 'networkidle0' });
-      await page.type('#username', screen.username);
-      await page.type('#password', screen.password);
-      await page.click('[data-testid=signin-form] button[type=submit]');
-      await page.waitForFunction(() => !document.querySelector('#username') && document.querySelector('.shell main h1'), { timeout: 60_000 });
-      await page.waitForNetworkIdle({ idleTime: 500, timeout: 30_000 }).catch(() => {});
-      const cdp = await page.createCDPSession();
-      await cdp.send('Network.clearBrowserCache');
-      await cdp.send('Storage.clearDataForOrigin', { origin, storageTypes: 'cache_storage,service_workers' });
-      await cdp.detach();
-      await page.goto('about:blank');
-    }
+    await signInCold(page, base, origin, screen);
     const cdp = await page.createCDPSession();
     await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
     await cdp.send('Network.enable');

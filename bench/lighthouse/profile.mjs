@@ -6,6 +6,7 @@
 //   node profile.mjs <base-url> <screens.json> [top=25]
 import { readFileSync } from 'node:fs';
 import puppeteer from 'puppeteer-core';
+import { signInCold } from './signed-in.mjs';
 
 const [base, screensFile, topArg] = process.argv.slice(2);
 const screens = JSON.parse(readFileSync(screensFile, 'utf8'));
@@ -17,19 +18,7 @@ for (const screen of screens) {
   try {
     const page = await browser.newPage();
     await page.setViewport({ width: 412, height: 823, deviceScaleFactor: 1.75, isMobile: true });
-    if (screen.username) {
-      await page.goto(base, { waitUntil: 'networkidle0' });
-      await page.type('#username', screen.username);
-      await page.type('#password', screen.password);
-      await page.click('[data-testid=signin-form] button[type=submit]');
-      await page.waitForFunction(() => !document.querySelector('#username') && document.querySelector('.shell main h1'), { timeout: 60_000 });
-      await page.waitForNetworkIdle({ idleTime: 500, timeout: 30_000 }).catch(() => {});
-      const c = await page.createCDPSession();
-      await c.send('Network.clearBrowserCache');
-      await c.send('Storage.clearDataForOrigin', { origin, storageTypes: 'cache_storage,service_workers' });
-      await c.detach();
-      await page.goto('about:blank');
-    }
+    await signInCold(page, base, origin, screen);
     const cdp = await page.createCDPSession();
     await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
     await cdp.send('Profiler.enable');
