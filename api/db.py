@@ -228,7 +228,7 @@ async def insert_rows(session: AsyncSession, rows: Sequence[Row | SQLModel]) -> 
 
     Model objects given here stay transient (they are not added to the session). In a SQLite
     transaction that defers its INSERTs (`defer_inserts`) they are sent as plain statements
-    (`send_plain`: no ORM execution, no result objects).
+    (`PlainWriter.send`: no ORM execution, no result objects).
     """
     tables: dict[Table, list[dict[str, Any]]] = {}
     for row in rows:

@@ -5,21 +5,14 @@
 //
 //   node lcp-probe.mjs <base-url> <screens.json>     (the plan bench/lighthouse.py writes)
 import { readFileSync } from 'node:fs';
-import puppeteer from 'puppeteer-core';
-import { signInCold } from './signed-in.mjs';
+import { withColdPhone } from './signed-in.mjs';
 
 const [base, screensFile] = process.argv.slice(2);
 const screens = JSON.parse(readFileSync(screensFile, 'utf8'));
 const origin = new URL(base).origin;
 
 for (const screen of screens) {
-  const browser = await puppeteer.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--headless=new'] });
-  try {
-    const page = await browser.newPage();
-    await page.setViewport({ width: 412, height: 823, deviceScaleFactor: 1.75, isMobile: true });
-    await signInCold(page, base, origin, screen);
-    const cdp = await page.createCDPSession();
-    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+  await withColdPhone(base, origin, screen, async (page, cdp) => {
     await cdp.send('Network.enable');
     await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 150, downloadThroughput: (1.6 * 1024 * 1024) / 8, uploadThroughput: (750 * 1024) / 8 });
     await page.evaluateOnNewDocument(() => {
@@ -39,7 +32,5 @@ for (const screen of screens) {
     const marks = await page.evaluate(() => Object.fromEntries(performance.getEntriesByType('mark').map((m) => [m.name, Math.round(m.startTime)])));
     console.log(JSON.stringify({ name: screen.name, fcp, lcp, marks }));
     if (process.env.LCP_PROBE_RESOURCES) console.log(res.join('\n'));
-  } finally {
-    await browser.close();
-  }
+  });
 }

@@ -5,8 +5,7 @@
 //
 //   node profile.mjs <base-url> <screens.json> [top=25]
 import { readFileSync } from 'node:fs';
-import puppeteer from 'puppeteer-core';
-import { signInCold } from './signed-in.mjs';
+import { withColdPhone } from './signed-in.mjs';
 
 const [base, screensFile, topArg] = process.argv.slice(2);
 const screens = JSON.parse(readFileSync(screensFile, 'utf8'));
@@ -14,13 +13,7 @@ const origin = new URL(base).origin;
 const TOP = Number(topArg ?? 25);
 
 for (const screen of screens) {
-  const browser = await puppeteer.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--headless=new'] });
-  try {
-    const page = await browser.newPage();
-    await page.setViewport({ width: 412, height: 823, deviceScaleFactor: 1.75, isMobile: true });
-    await signInCold(page, base, origin, screen);
-    const cdp = await page.createCDPSession();
-    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+  await withColdPhone(base, origin, screen, async (page, cdp) => {
     await cdp.send('Profiler.enable');
     await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
     await page.evaluateOnNewDocument(() => {
@@ -54,7 +47,5 @@ for (const screen of screens) {
     console.log(`\n=== ${screen.name} ${screen.path}`);
     console.log(JSON.stringify(info));
     for (const [k, v] of rows) console.log(`${v.toFixed(1).padStart(8)} ms  ${k}`);
-  } finally {
-    await browser.close();
-  }
+  });
 }

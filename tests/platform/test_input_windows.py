@@ -46,7 +46,7 @@ async def _count(db, model) -> int:
         return (await session.execute(select(func.count()).select_from(model))).scalar_one()
 
 
-def _refused(response, field: str) -> None:
+def assert_refused(response, field: str) -> None:
     assert response.status_code == 422, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
     body = response.json()
@@ -67,7 +67,7 @@ def _ago(**delta) -> str:
 @one_database
 async def test_intake_refuses_an_occurred_at_outside_its_window(client, db, police, value):
     response = await client.post("/api/v1/incidents", json=report(occurred_at=value), headers=police.headers)
-    _refused(response, "occurred_at")
+    assert_refused(response, "occurred_at")
     for model in (Incident, YoungPerson, Page, Job):
         assert await _count(db, model) == 0, model
 
@@ -78,7 +78,7 @@ async def test_intake_refuses_an_occurred_at_outside_its_window(client, db, poli
 async def test_intake_refuses_custody_times_outside_their_window(client, db, police, field, value):
     body = report(custody={"status": "in_custody", field: value})
     response = await client.post("/api/v1/incidents", json=body, headers=police.headers)
-    _refused(response, f"custody.{field}")
+    assert_refused(response, f"custody.{field}")
     assert await _count(db, Incident) == 0
 
 
@@ -87,7 +87,7 @@ async def test_intake_refuses_custody_times_outside_their_window(client, db, pol
 async def test_intake_refuses_a_date_of_birth_outside_its_window(client, db, police, value):
     body = report(young_person={"first_name": "Kai", "last_name": "Young", "date_of_birth": value})
     response = await client.post("/api/v1/incidents", json=body, headers=police.headers)
-    _refused(response, "young_person.date_of_birth")
+    assert_refused(response, "young_person.date_of_birth")
     assert await _count(db, Incident) == 0
 
 
@@ -96,7 +96,7 @@ async def test_an_incident_of_1970_pages_nobody(client, db, police):
     response = await client.post(
         "/api/v1/incidents", json=report(occurred_at="1970-01-01T00:00:00+00:00"), headers=police.headers
     )
-    _refused(response, "occurred_at")
+    assert_refused(response, "occurred_at")
     assert await _count(db, Page) == 0 and await _count(db, Job) == 0
 
 
@@ -125,7 +125,7 @@ async def test_support_offer_outside_its_window_is_refused(client, db, world, ma
     response = await client.put(
         offer_url(incident.id, uuid.uuid4()), json=offer_body(offered_at=value), headers=worker.headers
     )
-    _refused(response, "offered_at")
+    assert_refused(response, "offered_at")
     assert await _count(db, SupportOffer) == 0
 
 
@@ -173,7 +173,7 @@ async def test_report_night_outside_the_retention_window_is_refused(
     response = await client.get(
         f"/api/v1/handover/{route}", params={"team": "city-cce", "night": night}, headers=day.headers
     )
-    _refused(response, "night")
+    assert_refused(response, "night")
     assert await _count(db, AuditEvent) == 0  # no download was recorded
 
 
@@ -202,7 +202,7 @@ async def test_on_call_at_outside_its_window_is_refused(client, rota_people, val
     response = await client.get(
         f"/api/v1/teams/{team.id}/on-call", params={"at": value}, headers=worker.headers
     )
-    _refused(response, "at")
+    assert_refused(response, "at")
 
 
 @pytest.mark.parametrize("param", ["from", "to"])
@@ -212,7 +212,7 @@ async def test_shift_list_bounds_outside_their_window_are_refused(client, rota_p
     response = await client.get(
         f"/api/v1/teams/{team.id}/shifts", params={param: value}, headers=worker.headers
     )
-    _refused(response, param)
+    assert_refused(response, param)
 
 
 @pytest.mark.parametrize("field", ["starts_at", "ends_at"])
@@ -228,7 +228,7 @@ async def test_override_shift_outside_its_window_is_refused(client, db, rota_peo
         field: value,
     }
     response = await client.post(f"/api/v1/teams/{team.id}/shifts", json=body, headers=manager.headers)
-    _refused(response, field)
+    assert_refused(response, field)
     assert await _count(db, OverrideShift) == 0
 
 
@@ -245,7 +245,7 @@ async def test_rotation_wall_times_outside_their_window_are_refused(client, db, 
         field: value,
     }
     response = await client.post(f"/api/v1/teams/{team.id}/rotations", json=body, headers=manager.headers)
-    _refused(response, field)
+    assert_refused(response, field)
     assert await _count(db, Rotation) == 0
 
 
@@ -259,9 +259,9 @@ async def test_incident_list_and_search_bounds_outside_their_window_are_refused(
 ):
     manager = await make_user("manager", teams_=["city-cce"])
     listed = await client.get("/api/v1/incidents", params={param: value}, headers=manager.headers)
-    _refused(listed, param)
+    assert_refused(listed, param)
     searched = await client.post("/api/v1/incidents/search", json={param: value}, headers=manager.headers)
-    _refused(searched, param)
+    assert_refused(searched, param)
 
 
 # -- the table in the README says what the code does --------------------------------------------------

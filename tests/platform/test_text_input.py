@@ -56,7 +56,7 @@ async def _count(db, model) -> int:
         return (await session.execute(select(func.count()).select_from(model))).scalar_one()
 
 
-def _refused(response, field: str) -> str:
+def assert_refused(response, field: str) -> str:
     assert response.status_code == 422, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
     errors = {e["field"]: e["message"] for e in response.json()["errors"]}
@@ -85,7 +85,7 @@ async def test_bidi_controls_are_refused_in_identifying_fields(client, db, polic
     response = await client.post(
         "/api/v1/incidents", json=report(**IDENTIFYING_FIELDS[field](char)), headers=police.headers
     )
-    message = _refused(response, field)
+    message = assert_refused(response, field)
     assert f"U+{ord(char):04X}" in message
     assert await _count(db, Incident) == 0 and await _count(db, YoungPerson) == 0
 
@@ -94,7 +94,7 @@ async def test_bidi_controls_are_refused_in_identifying_fields(client, db, polic
 @one_database
 async def test_other_invisible_and_control_characters_are_refused_in_names(client, db, police, char):
     body = report(**IDENTIFYING_FIELDS["young_person.first_name"](char))
-    _refused(
+    assert_refused(
         await client.post("/api/v1/incidents", json=body, headers=police.headers), "young_person.first_name"
     )
     assert await _count(db, Incident) == 0
@@ -113,7 +113,7 @@ async def test_other_invisible_and_control_characters_are_refused_in_names(clien
 @one_database
 async def test_joiners_outside_a_word_are_refused(client, db, police, name):
     body = report(young_person={"first_name": name, "last_name": "Reyes"})
-    _refused(
+    assert_refused(
         await client.post("/api/v1/incidents", json=body, headers=police.headers), "young_person.first_name"
     )
 
@@ -133,9 +133,11 @@ async def test_joiners_inside_a_word_are_kept_for_persian_and_indic_names(client
 @one_database
 async def test_lone_surrogates_and_nul_are_refused_in_free_text_too(client, db, police, char):
     body = report(circumstances=f"Found at {char} the station.")
-    _refused(await _post_raw(client, "/api/v1/incidents", body, police.headers), "circumstances")
+    assert_refused(await _post_raw(client, "/api/v1/incidents", body, police.headers), "circumstances")
     body = report(young_person={"first_name": f"Jo{char}", "last_name": "Reyes"})
-    _refused(await _post_raw(client, "/api/v1/incidents", body, police.headers), "young_person.first_name")
+    assert_refused(
+        await _post_raw(client, "/api/v1/incidents", body, police.headers), "young_person.first_name"
+    )
     assert await _count(db, Incident) == 0
 
 
@@ -152,7 +154,7 @@ async def test_free_text_keeps_bidi_marks_and_line_breaks(client, db, police):
 async def test_other_schemas_use_the_same_rules(client, db, world, make_user, manager):
     admin = await make_user("admin")
     team = {"slug": "x-team", "name": "Team\u202eX", "specialism": "cse", "area": "rutland"}
-    _refused(await client.post("/api/v1/teams", json=team, headers=admin.headers), "name")
+    assert_refused(await client.post("/api/v1/teams", json=team, headers=admin.headers), "name")
     assert await _count(db, Team) == len(world.teams)
     user = {
         "username": "someone",
@@ -160,14 +162,14 @@ async def test_other_schemas_use_the_same_rules(client, db, world, make_user, ma
         "password": "a long enough password",
         "roles": ["worker"],
     }
-    _refused(await client.post("/api/v1/users", json=user, headers=admin.headers), "display_name")
+    assert_refused(await client.post("/api/v1/users", json=user, headers=admin.headers), "display_name")
     incident, worker, _ = await attended_incident(db, world, make_user)
     offer = offer_body(notes="Lift\x00home")
-    _refused(
+    assert_refused(
         await client.put(offer_url(incident.id, uuid.uuid4()), json=offer, headers=worker.headers), "notes"
     )
     listed = await client.get("/api/v1/incidents", params={"team": "city\u202ecce"}, headers=manager.headers)
-    _refused(listed, "team")
+    assert_refused(listed, "team")
 
 
 # -- NFC ---------------------------------------------------------------------------------------------
